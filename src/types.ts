@@ -1,0 +1,101 @@
+/**
+ * The domain of vigie: what flows through its streams.
+ *
+ * Every record that enters a flow carries a {@link SourceRef}: where it came from. It is what
+ * sinks use as a unique key (so a replay writes nothing twice) and what a source uses to
+ * acknowledge it. In-process simulators number their records like a single Kafka partition.
+ */
+
+/** Where a record came from: a Kafka topic-partition-offset, or a simulator run and sequence number. */
+export interface SourceRef {
+  readonly source: string;
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/** A raw line as a device printed it (without `\r\n`), stamped with its arrival time (epoch ms). */
+export interface TimedLine {
+  readonly line: string;
+  readonly time: number;
+  readonly ref: SourceRef;
+}
+
+/** A sensor reading: the value of one topic (`humidite`, `temperature`, ...) at a time (epoch ms). */
+export interface Reading {
+  readonly topic: string;
+  readonly value: number;
+  readonly time: number;
+  readonly ref: SourceRef;
+}
+
+/** The prototype's bank transaction, as its producer sends it to the topic `transaction`. */
+export interface Transaction {
+  /** The client, 1000-9999 in the prototype. */
+  readonly id: number;
+  /** 10000-99999 in the prototype: it repeats, so it is never a key. */
+  readonly transaction_id: number;
+  readonly amount: number;
+  /** ISO 4217 code; `XAF` in the prototype. */
+  readonly currency: string;
+  /** Local time, `YYYY-MM-DD HH:MM:SS`. */
+  readonly timestamp: string;
+}
+
+/** A transaction together with where it came from. */
+export interface TransactionRecord {
+  readonly transaction: Transaction;
+  readonly ref: SourceRef;
+}
+
+/** A transaction that one or more rules found suspicious. */
+export interface SuspiciousTransaction {
+  readonly transaction: Transaction;
+  readonly ref: SourceRef;
+  /** Why, one short code per rule that fired, e.g. `amount>10000XAF`. */
+  readonly reasons: readonly string[];
+  /** How suspicious, >= 0; for the amount rule, amount / limit. */
+  readonly score: number;
+}
+
+/** The prototype's states: -2 while the window fills, -1 anomaly, 1 normal. */
+export type State = -2 | -1 | 1;
+export const INITIALISING = -2 as const;
+export const ANOMALY = -1 as const;
+export const NORMAL = 1 as const;
+
+/** What a detector said of one reading. */
+export interface Detection {
+  readonly topic: string;
+  readonly value: number;
+  readonly time: number;
+  readonly state: State;
+  /** `dbscan`, `isolation-forest`, ... */
+  readonly detector: string;
+  /** The detector's anomaly score for the reading (higher is more anomalous); null while initialising. */
+  readonly score: number | null;
+  /** While initialising: how full the window is, in (0, 1). Otherwise 1. */
+  readonly fill: number;
+  readonly ref: SourceRef;
+}
+
+/** A record that could not be processed: kept with the reason, never dropped silently. */
+export interface DeadLetter {
+  /** The stage that rejected it, e.g. `parse-arduino-line`. */
+  readonly stage: string;
+  readonly reason: string;
+  /** The raw input, as received. */
+  readonly raw: string;
+  readonly ref: SourceRef;
+  /** When it was received (epoch ms). */
+  readonly time: number;
+}
+
+/** What a sink reports downstream after each durable write: the items it wrote, in order. */
+export interface Written<T> {
+  /** The sink's name, e.g. `postgres:sensor_detections` or `pickle:detections-dbscan.pkl`. */
+  readonly sink: string;
+  readonly items: readonly T[];
+}
+
+/** Either a value or a dead letter: what operators that can reject input emit. */
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly dead: DeadLetter };
