@@ -1,0 +1,78 @@
+import { Observable, take, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { PARSE_ARDUINO_LINE, parseArduinoLine, parseLine } from '../../src/operators/parseArduinoLine.ts';
+import type { TimedLine } from '../../src/types.ts';
+import { marbles } from '../helpers/marbles.ts';
+
+const ref = (offset: number) => ({ source: 'test', partition: 0, offset });
+const at = (line: string, offset = 0): TimedLine => ({ line, time: 1_000 + offset, ref: ref(offset) });
+const ok = (l: TimedLine, topic: string, value: number) => ({ ok: true, value: { topic, value, time: l.time, ref: l.ref } });
+const dead = (l: TimedLine, reason: string) => ({
+  ok: false,
+  dead: { stage: PARSE_ARDUINO_LINE, reason, raw: l.line, ref: l.ref, time: l.time },
+});
+
+describe('parseArduinoLine', () => {
+  const a = at('humidite!45.2', 0);
+  const b = at('a!b!7', 1);
+  const c = at('humidite 45.2', 2);
+
+  it('parses good lines and turns bad ones into dead letters, in order', marbles((m) => {
+    const source = m.cold('-a-----b-----c--|', { a, b, c });
+    const expected = /*  */ '-A-----B-----C--|';
+    m.expect(source.pipe(parseArduinoLine())).toBeObservable(expected, {
+      A: ok(a, 'humidite', 45.2),
+      B: ok(b, 'a!b', 7),
+      C: dead(c, 'no "!" separating topic and value'),
+    });
+  }));
+
+  it('passes an error on', marbles((m) => {
+    m.expect(m.cold('-a-#', { a }).pipe(parseArduinoLine())).toBeObservable('-A-#', { A: ok(a, 'humidite', 45.2) });
+  }));
+
+  it('stops the source when unsubscribed', marbles((m) => {
+    const source = m.hot('-a-a-a-a-|', { a });
+    const subs = /*    */ '^--!';
+    m.expect(source.pipe(parseArduinoLine()), subs).toBeObservable('-A--', { A: ok(a, 'humidite', 45.2) });
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
+  it('stops a synchronous infinite source once the consumer has enough', () => {
+    let produced = 0;
+    const lines = new Observable<TimedLine>((s) => {
+      while (!s.closed) s.next(at(`t!${produced++}`, produced));
+    });
+    let got: unknown[] = [];
+    lines.pipe(parseArduinoLine(), take(3), toArray()).subscribe((all) => (got = all));
+    expect(got).toHaveLength(3);
+    expect(produced).toBe(3);
+  });
+
+  it.each([
+    ['humidite!45.2\r', 'humidite', 45.2],
+    ['temperature!-3', 'temperature', -3],
+    ['x!1e3', 'x', 1000],
+    ['x! 12.5 ', 'x', 12.5],
+    ['x!.5', 'x', 0.5],
+    ['un!deux!trois!4', 'un!deux!trois', 4],
+  ])('reads %j as topic %j, value %j', (line, topic, value) => {
+    const l = at(line);
+    expect(parseLine(l)).toStrictEqual(ok(l, topic, value));
+  });
+
+  it.each([
+    ['45.2', 'no "!" separating topic and value'],
+    ['!45.2', 'empty topic before "!"'],
+    ['humidite!', 'value "" is not a decimal number'],
+    ['humidite!abc', 'value "abc" is not a decimal number'],
+    ['humidite!0x10', 'value "0x10" is not a decimal number'],
+    ['humidite!Infinity', 'value "Infinity" is not a decimal number'],
+    ['humidite!NaN', 'value "NaN" is not a decimal number'],
+    ['humidite!1e999', 'value "1e999" is not finite'],
+    ['humidite!4 5', 'value "4 5" is not a decimal number'],
+  ])('rejects %j: %s', (line, reason) => {
+    const l = at(line);
+    expect(parseLine(l)).toStrictEqual(dead(l, reason));
+  });
+});
