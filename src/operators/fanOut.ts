@@ -1,0 +1,24 @@
+import { type OperatorFunction, connect, merge } from 'rxjs';
+
+/**
+ * Sends every item to each of several branches (sinks, typically) through one subscription to
+ * the source, and merges what the branches emit.
+ *
+ * All branches are subscribed before the source starts, so none misses the first items; the
+ * output completes when every branch has completed (so a sink's last batch is flushed first).
+ *
+ * ```
+ * source:  -a---b---|
+ *          fanOut(map(x => x + '1'), map(x => x + '2'))
+ * output:  -(xy)(zw)|     x = a1, y = a2, z = b1, w = b2
+ * ```
+ *
+ * @example
+ * detections$.pipe(fanOut(toPostgres(pool, sensorDetections), toJsonlLog(log)))
+ *
+ * @param branches the operators every item goes through, in order.
+ * @return An Observable of everything the branches emit.
+ */
+export function fanOut<T, R>(...branches: OperatorFunction<T, R>[]): OperatorFunction<T, R> {
+  return connect((shared) => merge(...branches.map((branch) => shared.pipe(branch))));
+}

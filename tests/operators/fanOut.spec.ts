@@ -1,0 +1,33 @@
+import { type Observable, concatMap as import_concatMap, map } from 'rxjs';
+import { describe, it } from 'vitest';
+import { fanOut } from '../../src/operators/fanOut.ts';
+import { marbles } from '../helpers/marbles.ts';
+
+const suffix = (s: string) => map((x: string) => x + s);
+
+describe('fanOut', () => {
+  it('sends every item through each branch, through one subscription', marbles((m) => {
+    const source = m.cold('-a---b---|');
+    const subs = /*     */ '^--------!';
+    m.expect(source.pipe(fanOut(suffix('1'), suffix('2')))).toBeObservable('-(xy)(zw)|', { x: 'a1', y: 'a2', z: 'b1', w: 'b2' });
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
+  it('completes only when every branch has', marbles((m) => {
+    const slow = (x: string) => m.cold('---(v|)', { v: x });
+    const source = m.cold('-a-|');
+    const delayed = (s$: Observable<string>) => s$.pipe(import_concatMap(slow));
+    m.expect(source.pipe(fanOut(suffix('1'), delayed))).toBeObservable('-x--(a|)', { x: 'a1', a: 'a' });
+  }));
+
+  it('passes an error on', marbles((m) => {
+    m.expect(m.cold('-a-----#').pipe(fanOut(suffix('1'), suffix('2')))).toBeObservable('-(xy)--#', { x: 'a1', y: 'a2' });
+  }));
+
+  it('stops the source when unsubscribed', marbles((m) => {
+    const source = m.hot('-a-a-a-|');
+    const subs = /*    */ '^--!';
+    m.expect(source.pipe(fanOut(suffix('1'))), subs).toBeObservable('-x--', { x: 'a1' });
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+});
