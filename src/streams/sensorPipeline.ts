@@ -1,0 +1,47 @@
+/**
+ * The sensor flow with its outputs: every event of {@link sensorAnomalies} goes to the sinks
+ * given for its kind. Sinks are operators (see `src/adapters/to*.ts`), so a test can pass
+ * `map(...)` where a program passes PostgreSQL and pickle logs.
+ */
+import { type Observable, type OperatorFunction, filter, map, pipe } from 'rxjs';
+import { fanOut } from '../operators/fanOut.ts';
+import type { DeadLetter, Detection, Written } from '../types.ts';
+import { type SensorAnomaliesOptions, type SensorEvent, sensorAnomalies } from './sensorAnomalies.ts';
+
+export type ReadingEvent = Extract<SensorEvent, { kind: 'reading' }>;
+type Sink<T> = OperatorFunction<T, Written<unknown>>;
+
+export interface SensorSinks {
+  /** The reference log: every line that parsed, with its time. */
+  readonly readings?: readonly Sink<ReadingEvent>[];
+  readonly detections?: readonly Sink<Detection>[];
+  readonly deadLetters?: readonly Sink<DeadLetter>[];
+}
+
+/** Routes each event to the sinks of its kind and merges their reports of what they wrote. */
+export function routeSensorEvents(sinks: SensorSinks): OperatorFunction<SensorEvent, Written<unknown>> {
+  return fanOut(
+    pipe(
+      filter((e: SensorEvent): e is ReadingEvent => e.kind === 'reading'),
+      fanOut(...(sinks.readings ?? [])),
+    ),
+    pipe(
+      filter((e: SensorEvent) => e.kind === 'detection'),
+      map((e) => (e as Extract<SensorEvent, { kind: 'detection' }>).detection),
+      fanOut(...(sinks.detections ?? [])),
+    ),
+    pipe(
+      filter((e: SensorEvent) => e.kind === 'dead-letter'),
+      map((e) => (e as Extract<SensorEvent, { kind: 'dead-letter' }>).dead),
+      fanOut(...(sinks.deadLetters ?? [])),
+    ),
+  );
+}
+
+export function sensorPipeline(
+  lines$: Observable<{ line: string; time: number; ref: DeadLetter['ref'] }>,
+  sinks: SensorSinks,
+  options: SensorAnomaliesOptions = {},
+): Observable<Written<unknown>> {
+  return sensorAnomalies(lines$, options).pipe(routeSensorEvents(sinks));
+}
