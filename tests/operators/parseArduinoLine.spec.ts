@@ -6,11 +6,11 @@ import { marbles } from '../helpers/marbles.ts';
 
 const ref = (offset: number) => ({ source: 'test', partition: 0, offset });
 const at = (line: string, offset = 0): TimedLine => ({ line, time: 1_000 + offset, ref: ref(offset) });
-const ok = (l: TimedLine, topic: string, value: number) => ({ ok: true, value: { topic, value, time: l.time, ref: l.ref } });
+const ok = (l: TimedLine, topic: string, value: number) => ({ ok: true, value: { topic, value, time: l.time, ref: l.ref } }) as const;
 const dead = (l: TimedLine, reason: string) => ({
   ok: false,
   dead: { stage: PARSE_ARDUINO_LINE, reason, raw: l.line, ref: l.ref, time: l.time },
-});
+}) as const;
 
 describe('parseArduinoLine', () => {
   const a = at('humidite!45.2', 0);

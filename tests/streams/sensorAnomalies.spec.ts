@@ -12,7 +12,7 @@ import { marbles } from '../helpers/marbles.ts';
 // Lines as the device prints them; offsets number them like a partition.
 let offset = 0;
 const line = (text: string): TimedLine => ({ line: text, time: 1000 * offset, ref: { source: 'test', partition: 0, offset: offset++ } });
-const [h1, h2, t1, h3, bad, h4] = ['h!10', 'h!10.4', 't!20', 'h!10.2', 'oops', 'h!30'].map(line) as TimedLine[];
+const [h1, h2, t1, h3, bad, h4] = ['h!10', 'h!10.4', 't!20', 'h!10.2', 'oops', 'h!30'].map(line) as [TimedLine, TimedLine, TimedLine, TimedLine, TimedLine, TimedLine];
 
 const reading = (l: TimedLine, topic: string, value: number) =>
   ({ kind: 'reading', line: l, reading: { topic, value, time: l.time, ref: l.ref } }) as const;

@@ -1,0 +1,79 @@
+/**
+ * The configuration of `vigie start`: every setting has a flag, an environment variable and a
+ * default, and is validated before anything starts, with a message naming the flag, the variable
+ * and the bad value.
+ */
+import { z } from 'zod';
+import { VigieError } from '../errors.ts';
+
+interface Setting {
+  readonly flag: string;
+  readonly env: string;
+  readonly description: string;
+  readonly schema: z.ZodType;
+  readonly fallback?: string;
+}
+
+const num = z.coerce.number({ error: 'expected a number' }).refine(Number.isFinite, 'expected a finite number');
+const int = num.refine(Number.isInteger, 'expected an integer');
+
+export const SETTINGS = {
+  dataDir: { flag: '--data-dir <dir>', env: 'VIGIE_DATA_DIR', fallback: '.vigie', schema: z.string().min(1), description: 'where logs and the embedded PostgreSQL live' },
+  databaseUrl: {
+    flag: '--database-url <url>',
+    env: 'DATABASE_URL',
+    schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
+    description: 'use this PostgreSQL instead of the embedded one',
+  },
+  sensorRate: { flag: '--sensor-rate <n>', env: 'VIGIE_SENSOR_RATE', fallback: '10', schema: num.pipe(z.number().positive().max(100_000)), description: 'simulated Arduino lines per second' },
+  transactionRate: { flag: '--transaction-rate <n>', env: 'VIGIE_TRANSACTION_RATE', fallback: '1', schema: num.pipe(z.number().positive().max(100_000)), description: 'simulated transactions per second' },
+  anomalyRate: { flag: '--anomaly-rate <p>', env: 'VIGIE_ANOMALY_RATE', fallback: '0.01', schema: num.pipe(z.number().min(0).max(1)), description: 'probability that a simulated reading is a spike' },
+  seed: { flag: '--seed <n>', env: 'VIGIE_SEED', fallback: '1', schema: int, description: 'seed of the simulators and of IsolationForest' },
+  window: { flag: '--window <n>', env: 'VIGIE_WINDOW', fallback: '21', schema: int.pipe(z.number().min(2).max(100_000)), description: 'values per detection window, the newest included' },
+  eps: { flag: '--dbscan-eps <x>', env: 'VIGIE_DBSCAN_EPS', fallback: '0.5', schema: num.pipe(z.number().positive()), description: "DBSCAN's eps" },
+  minSamples: { flag: '--dbscan-min-samples <n>', env: 'VIGIE_DBSCAN_MIN_SAMPLES', fallback: '5', schema: int.pipe(z.number().min(1)), description: "DBSCAN's min_samples" },
+  trees: { flag: '--iforest-trees <n>', env: 'VIGIE_IFOREST_TREES', fallback: '100', schema: int.pipe(z.number().min(1).max(10_000)), description: 'IsolationForest trees' },
+  sampleSize: { flag: '--iforest-sample-size <n>', env: 'VIGIE_IFOREST_SAMPLE_SIZE', fallback: '256', schema: int.pipe(z.number().min(2)), description: 'IsolationForest sample size per tree' },
+  threshold: { flag: '--iforest-threshold <x>', env: 'VIGIE_IFOREST_THRESHOLD', fallback: '0.5', schema: num.pipe(z.number().gt(0).lte(1)), description: 'IsolationForest score above which a value is an anomaly' },
+  amountLimit: { flag: '--amount-limit <xaf>', env: 'VIGIE_AMOUNT_LIMIT', fallback: '10000', schema: num.pipe(z.number().positive()), description: 'XAF amount above which a transaction is suspicious' },
+  duration: { flag: '--duration <s>', env: 'VIGIE_DURATION', schema: num.pipe(z.number().positive()).optional(), description: 'stop by itself after this many seconds' },
+} satisfies Record<string, Setting>;
+
+export interface Config {
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly sensorRate: number;
+  readonly transactionRate: number;
+  readonly anomalyRate: number;
+  readonly seed: number;
+  readonly window: number;
+  readonly eps: number;
+  readonly minSamples: number;
+  readonly trees: number;
+  readonly sampleSize: number;
+  readonly threshold: number;
+  readonly amountLimit: number;
+  readonly duration: number | undefined;
+}
+
+/** Flag values win over the environment, which wins over defaults. Throws CONFIG_INVALID listing every bad value. */
+export function resolveConfig(flags: Readonly<Record<string, string | undefined>>, env: NodeJS.ProcessEnv): Config {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
+    const raw = flags[key] ?? nonEmpty(env[setting.env]) ?? setting.fallback;
+    const parsed = setting.schema.safeParse(raw);
+    if (parsed.success) out[key] = parsed.data;
+    else {
+      const from = flags[key] !== undefined ? setting.flag.split(' ')[0] : `${setting.env} (environment)`;
+      const why = parsed.error.issues.map((i) => i.message).join('; ');
+      // never echo a database URL: it may hold a password
+      const shown = key === 'databaseUrl' ? '<hidden>' : JSON.stringify(raw);
+      problems.push(`${from}: ${why}, got ${shown}`);
+    }
+  }
+  if (problems.length > 0) throw new VigieError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
+  return out as unknown as Config;
+}
+
+const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);

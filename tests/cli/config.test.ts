@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/cli/config.ts';
+
+describe('resolveConfig', () => {
+  it('has the prototype\'s defaults', () => {
+    const c = resolveConfig({}, {});
+    expect(c).toMatchObject({ window: 21, amountLimit: 10_000, eps: 0.5, minSamples: 5, trees: 100, dataDir: '.vigie' });
+    expect(c.databaseUrl).toBeUndefined();
+  });
+
+  it('takes flags over the environment over defaults', () => {
+    expect(resolveConfig({ window: '30' }, { VIGIE_WINDOW: '25' }).window).toBe(30);
+    expect(resolveConfig({}, { VIGIE_WINDOW: '25' }).window).toBe(25);
+    expect(resolveConfig({}, { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/db' }).databaseUrl).toBe('postgres://u:p@127.0.0.1:5432/db');
+  });
+
+  it('says which flag or variable is wrong, why and what it got, for every bad value at once', () => {
+    let message = '';
+    try {
+      resolveConfig({ window: 'abc', sensorRate: '-3' }, { VIGIE_DBSCAN_EPS: '0', VIGIE_IFOREST_THRESHOLD: '1.5' });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/--window: .*number.*got "abc"/);
+    expect(message).toMatch(/--sensor-rate: .*got "-3"/);
+    expect(message).toMatch(/VIGIE_DBSCAN_EPS \(environment\): .*got "0"/);
+    expect(message).toMatch(/VIGIE_IFOREST_THRESHOLD \(environment\): .*got "1.5"/);
+  });
+
+  it('never echoes a database URL, which may hold a password', () => {
+    expect(() => resolveConfig({ databaseUrl: 'mysql://user:s3cret@host/db' }, {})).toThrow(/--database-url: expected a postgres:\/\/ URL, got <hidden>/);
+    try {
+      resolveConfig({ databaseUrl: 'mysql://user:s3cret@host/db' }, {});
+    } catch (error) {
+      expect(String(error)).not.toContain('s3cret');
+    }
+  });
+
+  it('rejects a fractional window', () => {
+    expect(() => resolveConfig({ window: '2.5' }, {})).toThrow(/--window: expected an integer/);
+  });
+});
