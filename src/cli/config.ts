@@ -34,7 +34,7 @@ export const SETTINGS = {
   minSamples: { flag: '--dbscan-min-samples <n>', env: 'VIGIE_DBSCAN_MIN_SAMPLES', fallback: '5', schema: int.pipe(z.number().min(1)), description: "DBSCAN's min_samples" },
   trees: { flag: '--iforest-trees <n>', env: 'VIGIE_IFOREST_TREES', fallback: '100', schema: int.pipe(z.number().min(1).max(10_000)), description: 'IsolationForest trees' },
   sampleSize: { flag: '--iforest-sample-size <n>', env: 'VIGIE_IFOREST_SAMPLE_SIZE', fallback: '256', schema: int.pipe(z.number().min(2)), description: 'IsolationForest sample size per tree' },
-  threshold: { flag: '--iforest-threshold <x>', env: 'VIGIE_IFOREST_THRESHOLD', fallback: '0.5', schema: num.pipe(z.number().gt(0).lte(1)), description: 'IsolationForest score above which a value is an anomaly' },
+  threshold: { flag: '--iforest-threshold <x>', env: 'VIGIE_IFOREST_THRESHOLD', fallback: '0.7', schema: num.pipe(z.number().gt(0).lte(1)), description: 'IsolationForest score above which a value is an anomaly' },
   amountLimit: { flag: '--amount-limit <xaf>', env: 'VIGIE_AMOUNT_LIMIT', fallback: '10000', schema: num.pipe(z.number().positive()), description: 'XAF amount above which a transaction is suspicious' },
   duration: { flag: '--duration <s>', env: 'VIGIE_DURATION', schema: num.pipe(z.number().positive()).optional(), description: 'stop by itself after this many seconds' },
 } satisfies Record<string, Setting>;

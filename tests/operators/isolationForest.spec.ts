@@ -37,7 +37,7 @@ describe('isolationForest', () => {
   it('initialises while the window fills, then scores each newest reading', marbles((m) => {
     const source = m.cold('-a--b--c--d--|', { a, b, c, d });
     const expected = /*  */ '-A--B--C--D--|';
-    m.expect(source.pipe(warmUp(3), isolationForest())).toBeObservable(expected, { A, B, C, D });
+    m.expect(source.pipe(warmUp(3), isolationForest({ threshold: 0.5 }))).toBeObservable(expected, { A, B, C, D });
   }));
 
   it('labels an anomaly only above the threshold', marbles((m) => {
@@ -53,7 +53,7 @@ describe('isolationForest', () => {
   it('uses its seed, trees and sampleSize', marbles((m) => {
     const [v, w, x, y, z] = [50, 51, 49, 52, 50.3].map(reading) as [Reading, Reading, Reading, Reading, Reading];
     const source = m.cold('abcde|', { a: v, b: w, c: x, d: y, e: z });
-    const options = { trees: 7, sampleSize: 4, seed: 3 };
+    const options = { trees: 7, sampleSize: 4, seed: 3, threshold: 0.5 };
     const scoreD = isolationForestScore([50, 51, 49, 52], options);
     const scoreE = isolationForestScore([51, 49, 52, 50.3], options);
     m.expect(source.pipe(warmUp(4), isolationForest(options))).toBeObservable('ABCDE|', {

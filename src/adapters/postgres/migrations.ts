@@ -1,0 +1,116 @@
+/**
+ * The schema, as an ordered list of migrations applied once each: a database created by an older
+ * vigie is brought up to date instead of being recreated, and running `migrate` again is free.
+ *
+ * Each migration runs in its own transaction under a transaction-scoped advisory lock, so two
+ * processes starting at once apply it once: the second waits, then finds it recorded. Append new
+ * migrations at the end; never edit one that has shipped.
+ *
+ * Every sink table is unique on its records' source coordinates: that is what makes a retried or
+ * replayed batch write nothing twice (`ON CONFLICT DO NOTHING`).
+ */
+import type pg from 'pg';
+import { VigieError, isRetriable } from '../../errors.ts';
+
+export interface Migration {
+  readonly id: string;
+  readonly sql: string;
+}
+
+/** Arbitrary, constant: identifies "vigie is migrating" among advisory locks of the database. */
+const LOCK_KEY = 0x76_69_67_69_65; // 'vigie'
+
+export const migrations: readonly Migration[] = [
+  {
+    id: '001_sensor_detections',
+    sql: `CREATE TABLE sensor_detections (
+      id bigserial PRIMARY KEY,
+      topic text NOT NULL,
+      value double precision NOT NULL,
+      event_time timestamptz NOT NULL,
+      state smallint NOT NULL,
+      detector text NOT NULL,
+      score double precision NULL,
+      fill real NOT NULL,
+      source text NOT NULL,
+      source_partition int NOT NULL,
+      source_offset bigint NOT NULL,
+      detected_at timestamptz NOT NULL DEFAULT now(),
+      UNIQUE (source, source_partition, source_offset, detector)
+    )`,
+  },
+  {
+    id: '002_suspicious_transactions',
+    sql: `CREATE TABLE suspicious_transactions (
+      id bigserial PRIMARY KEY,
+      client_id int NOT NULL,
+      transaction_id int NOT NULL,
+      amount numeric(18, 2) NOT NULL,
+      currency char(3) NOT NULL,
+      tx_timestamp text NOT NULL,
+      reasons text[] NOT NULL,
+      score double precision NOT NULL,
+      source text NOT NULL,
+      source_partition int NOT NULL,
+      source_offset bigint NOT NULL,
+      detected_at timestamptz NOT NULL DEFAULT now(),
+      UNIQUE (source, source_partition, source_offset)
+    )`,
+  },
+  {
+    id: '003_dead_letters',
+    sql: `CREATE TABLE dead_letters (
+      id bigserial PRIMARY KEY,
+      stage text NOT NULL,
+      reason text NOT NULL,
+      raw text NOT NULL,
+      source text NOT NULL,
+      source_partition int NOT NULL,
+      source_offset bigint NOT NULL,
+      received_at timestamptz NOT NULL,
+      UNIQUE (source, source_partition, source_offset, stage)
+    )`,
+  },
+];
+
+/**
+ * Applies the migrations not yet recorded in `vigie_migrations`, in order.
+ *
+ * @return The ids applied by this call (empty when the schema was already up to date).
+ */
+export async function migrate(pool: pg.Pool, list: readonly Migration[] = migrations): Promise<string[]> {
+  const applied: string[] = [];
+  const client = await pool.connect();
+  let failure: unknown;
+  let current = '';
+  try {
+    for (const migration of list) {
+      current = migration.id;
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
+        await client.query(`CREATE TABLE IF NOT EXISTS vigie_migrations (
+          id text PRIMARY KEY,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`);
+        const done = await client.query('SELECT 1 FROM vigie_migrations WHERE id = $1', [migration.id]);
+        if (done.rowCount === 0) {
+          await client.query(migration.sql);
+          await client.query('INSERT INTO vigie_migrations (id) VALUES ($1)', [migration.id]);
+          applied.push(migration.id);
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      }
+    }
+  } catch (cause) {
+    failure = cause;
+    const code = isRetriable(cause) ? 'DATABASE_UNAVAILABLE' : 'SERVICE_START_FAILED';
+    throw new VigieError(code, `migration failed: ${(cause as Error).message}`, { where: { migration: current }, cause, retriable: isRetriable(cause) });
+  } finally {
+    client.release(failure instanceof Error ? failure : undefined);
+  }
+  return applied;
+}

@@ -1,0 +1,93 @@
+/**
+ * The PostgreSQL sink: batches records and writes each batch in one round trip, then reports it
+ * written, so the source can commit exactly what is durable.
+ *
+ * While the database is away (restart, failover, a dropped connection) the batch is retried whole
+ * with the {@link RetryPolicy}, and later batches wait behind it (`concatMap`): order is kept and
+ * nothing piles up but the batch itself. A retry can repeat a write whose reply was lost; the
+ * table's `ON CONFLICT ... DO NOTHING` makes that harmless. Errors a retry cannot fix (a value
+ * that does not fit its column) end the stream with the table named.
+ *
+ * ```
+ * source:  -a-b-c-d-----e-|
+ *          toPostgres(pool, table, { batch: { size: 2, lingerMs: 3 } })
+ * output:  ---x---y-------(z|)     x = { sink: 'postgres:<table>', items: [a, b] }, y = [c, d], z = [e]
+ *          (each one round trip later than drawn)
+ * ```
+ *
+ * @example
+ * detections$.pipe(toPostgres(pool, sensorDetections)).subscribe(({ items }) => ack(items));
+ */
+import type pg from 'pg';
+import { type OperatorFunction, type SchedulerLike, asyncScheduler, concatMap, defer, map } from 'rxjs';
+import { VigieError, isRetriable } from '../../errors.ts';
+import { batch } from '../../operators/batch.ts';
+import { type RetryPolicy, defaultRetryPolicy, retryWith } from '../../retry.ts';
+import type { Written } from '../../types.ts';
+import type { TableWriter } from './tables.ts';
+
+export interface ToPostgresOptions {
+  /** Default: 500 rows or 50 ms. */
+  readonly batch?: { readonly size: number; readonly lingerMs: number };
+  /** Default: {@link defaultRetryPolicy}, which retries for ever while the database is away. */
+  readonly retry?: RetryPolicy;
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * @param pool Give it an `error` listener: pg-pool re-emits the errors of idle clients (e.g. when
+ *   the server restarts) and an unheard `error` event kills the process.
+ * @param table How rows of `T` are written; see `tables.ts`.
+ * @return One {@link Written} per batch, after its INSERT committed, in source order.
+ */
+export function toPostgres<T>(
+  pool: pg.Pool,
+  table: TableWriter<T>,
+  options: ToPostgresOptions = {},
+): OperatorFunction<T, Written<T>> {
+  const { retry = defaultRetryPolicy, scheduler = asyncScheduler } = options;
+  const { size, lingerMs } = options.batch ?? { size: 500, lingerMs: 50 };
+  const sink = `postgres:${table.table}`;
+  return (source) =>
+    source.pipe(
+      batch<T>({ size, lingerMs, scheduler }),
+      concatMap((rows) =>
+        defer(() => insert(pool, table, rows)).pipe(
+          retryWith(retry, scheduler),
+          map((): Written<T> => ({ sink, items: rows })),
+        ),
+      ),
+    );
+}
+
+/**
+ * One statement through `pool.query`, which hands the client back with the error when the query
+ * fails, so pg-pool destroys it: a connection that died is never reused.
+ */
+async function insert<T>(pool: pg.Pool, table: TableWriter<T>, rows: readonly T[]): Promise<void> {
+  try {
+    await pool.query(table.sql, table.params(rows));
+  } catch (cause) {
+    const where = { table: table.table };
+    const message = `could not write ${rows.length} rows to ${table.table}: ${(cause as Error)?.message ?? cause}`;
+    if (isRetriable(cause) || isConnectionLost(cause)) {
+      throw new VigieError('DATABASE_UNAVAILABLE', message, { where, cause, retriable: true });
+    }
+    throw new VigieError('SINK_WRITE_FAILED', message, { where, cause, retriable: false });
+  }
+}
+
+/**
+ * node-postgres reports a connection that vanished mid-query, or a pool that could not connect in
+ * time, with plain Errors that carry no code: recognise them by message.
+ */
+const CONNECTION_LOST = [
+  'Connection terminated',
+  'is not queryable',
+  'timeout exceeded when trying to connect',
+];
+
+function isConnectionLost(error: unknown): boolean {
+  const message = (error as Error | null)?.message;
+  return typeof message === 'string' && CONNECTION_LOST.some((text) => message.includes(text));
+}

@@ -1,0 +1,113 @@
+/**
+ * `vigie start`: both prototype flows on the simulated sources, with results in PostgreSQL
+ * (embedded unless a URL is given), in the prototype's pickle logs and in JSON Lines logs.
+ * Stopping completes the sources, so every sink flushes what it holds before the files and the
+ * database are closed.
+ */
+import { join, resolve } from 'node:path';
+import { Subject, endWith, filter, firstValueFrom, ignoreElements, map, merge, pipe, takeUntil, tap } from 'rxjs';
+import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
+import { openDatabase } from '../adapters/postgres/connect.ts';
+import { deadLetters, sensorDetections, suspiciousTransactions as suspiciousTable } from '../adapters/postgres/tables.ts';
+import { toPostgres } from '../adapters/postgres/toPostgres.ts';
+import { simulatedArduino } from '../adapters/simulatedArduino.ts';
+import { simulatedTransactions } from '../adapters/simulatedTransactions.ts';
+import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
+import { detectionTuple, readingTuple } from '../adapters/pickle/tuples.ts';
+import { toPickleLog } from '../adapters/toPickleLog.ts';
+import { fanOut } from '../operators/fanOut.ts';
+import { retryPolicy } from '../retry.ts';
+import { sensorAnomalies } from '../streams/sensorAnomalies.ts';
+import { routeSensorEvents } from '../streams/sensorPipeline.ts';
+import { suspiciousTransactions } from '../streams/suspiciousTransactions.ts';
+import type { Detection } from '../types.ts';
+import type { Config } from './config.ts';
+import { Status } from './status.ts';
+
+export interface Running {
+  /** Resolves when everything has stopped; rejects on a fatal error. */
+  readonly done: Promise<void>;
+  /** Completes the sources, waits for the sinks to flush, closes files and the database. */
+  stop(): Promise<void>;
+}
+
+export async function start(config: Config, log: (line: string) => void): Promise<Running> {
+  const dataDir = resolve(config.dataDir);
+  const logDir = join(dataDir, 'logs');
+  // The embedded server's own log is not for the console; vigie's notes about it are.
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, log: (m) => m.startsWith('postgres:') && log(m) });
+  log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
+  const files = {
+    readings: await openPickleLog(join(logDir, 'readings.pkl')),
+    dbscan: await openPickleLog(join(logDir, 'detections-dbscan.pkl')),
+    iforest: await openPickleLog(join(logDir, 'detections-isolation-forest.pkl')),
+    detections: await openJsonlLog(join(logDir, 'detections.jsonl')),
+    suspicious: await openJsonlLog(join(logDir, 'suspicious-transactions.jsonl')),
+    dead: await openJsonlLog(join(logDir, 'dead-letters.jsonl')),
+  };
+  log(`Logs: ${logDir} (readings.pkl, detections-*.pkl, *.jsonl)`);
+
+  const retry = retryPolicy({ onRetry: (error, attempt, ms) => log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`) });
+  const stop$ = new Subject<void>();
+  const status = new Status();
+  const ofDetector = (name: string) => filter((d: Detection) => d.detector === name);
+
+  const sensors$ = sensorAnomalies(
+    simulatedArduino({ rate: config.sensorRate, seed: config.seed, anomalyRate: config.anomalyRate }).pipe(takeUntil(stop$)),
+    {
+      window: config.window,
+      dbscan: { eps: config.eps, minSamples: config.minSamples },
+      isolationForest: { trees: config.trees, sampleSize: config.sampleSize, seed: config.seed, threshold: config.threshold },
+    },
+  ).pipe(
+    tap((e) => status.sensorEvent(e)),
+    routeSensorEvents({
+      readings: [pipe(map((e) => e.line), toPickleLog(files.readings, readingTuple))],
+      detections: [
+        toPostgres(db.pool, sensorDetections, { retry }),
+        pipe(ofDetector('dbscan'), toPickleLog(files.dbscan, detectionTuple)),
+        pipe(ofDetector('isolation-forest'), toPickleLog(files.iforest, detectionTuple)),
+        toJsonlLog(files.detections),
+      ],
+      deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toJsonlLog(files.dead)],
+    }),
+  );
+  const fraud$ = suspiciousTransactions(
+    simulatedTransactions({ rate: config.transactionRate, seed: config.seed + 1 }).pipe(
+      takeUntil(stop$),
+      tap(() => status.transactions++),
+    ),
+    { limits: { XAF: config.amountLimit } },
+  ).pipe(
+    tap(() => status.suspicious++),
+    fanOut(toPostgres(db.pool, suspiciousTable, { retry }), toJsonlLog(files.suspicious)),
+  );
+
+  const ticker = setInterval(() => log(status.line()), 1000);
+  const finished = firstValueFrom(merge(sensors$, fraud$).pipe(tap((w) => status.written(w)), ignoreElements(), endWith(undefined)));
+  let closing: Promise<void> | null = null;
+  const close = async (): Promise<void> => {
+    clearInterval(ticker);
+    await Promise.allSettled(Object.values(files).map((f) => f.close()));
+    await db.close();
+  };
+  const stop = (): Promise<void> => {
+    closing ??= (async () => {
+      stop$.next();
+      // The sinks flush on completion; a database that never comes back must not hang the exit.
+      await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, 15_000))]);
+      log(status.line());
+      await close();
+    })();
+    return closing;
+  };
+  const done = finished.then(
+    () => stop(),
+    async (error: unknown) => {
+      await close().catch(() => {});
+      throw error;
+    },
+  );
+  if (config.duration !== undefined) setTimeout(() => void stop(), config.duration * 1000).unref();
+  return { done, stop };
+}

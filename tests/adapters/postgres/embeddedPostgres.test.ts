@@ -1,0 +1,112 @@
+/**
+ * The embedded server as vigie relies on it: reachable from this machine only, its cluster and
+ * password kept across restarts, a lock file left by a killed run no obstacle, and no password in
+ * what gets printed.
+ */
+import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../src/adapters/postgres/connect.ts';
+import { passwordFile, redactUrl, startEmbeddedPostgres } from '../../../src/adapters/postgres/embeddedPostgres.ts';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'vigie-embedded-'));
+  await chmod(root, 0o755);
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
+
+async function query<R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+describe('startEmbeddedPostgres', () => {
+  it('listens on 127.0.0.1 only, keeps data and password across restarts, never logs the password', async () => {
+    const dataDir = path.join(root, 'cluster');
+    const log: string[] = [];
+    const first = await startEmbeddedPostgres({ dataDir, log: (m) => log.push(m) });
+    const password = new URL(first.url).password;
+    try {
+      expect(password.length).toBeGreaterThanOrEqual(32);
+      expect(await query(first.url, 'SHOW listen_addresses')).toEqual([{ listen_addresses: '127.0.0.1' }]);
+      await query(first.url, 'CREATE TABLE kept (n int); INSERT INTO kept VALUES (42)');
+    } finally {
+      await first.stop();
+    }
+    expect((await stat(passwordFile(dataDir))).mode & 0o777).toBe(0o600);
+
+    const second = await startEmbeddedPostgres({ dataDir, log: (m) => log.push(m) });
+    try {
+      expect(new URL(second.url).password).toBe(password);
+      expect(await query(second.url, 'SELECT n FROM kept')).toEqual([{ n: 42 }]);
+    } finally {
+      await second.stop();
+    }
+    expect(log.length).toBeGreaterThan(0);
+    expect(log.join('\n')).not.toContain(password);
+  });
+
+  it('starts over a postmaster.pid left by a killed run whose pid now belongs to another process', async () => {
+    const dataDir = path.join(root, 'stale');
+    const server = await startEmbeddedPostgres({ dataDir });
+    const lockFile = path.join(dataDir, 'postmaster.pid');
+    const lock = await readFile(lockFile, 'utf8');
+    await server.stop();
+    const squatter = spawn('sleep', ['30']); // alive, not postgres: what PostgreSQL alone refuses
+    try {
+      await writeFile(lockFile, lock.replace(/^\d+/, String(squatter.pid)));
+      const again = await startEmbeddedPostgres({ dataDir, port: server.port });
+      try {
+        expect(await query(again.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      squatter.kill();
+    }
+  });
+
+  it('refuses to start a second server on a directory in use', async () => {
+    const dataDir = path.join(root, 'busy');
+    const server = await startEmbeddedPostgres({ dataDir });
+    try {
+      await expect(startEmbeddedPostgres({ dataDir })).rejects.toMatchObject({ code: 'SERVICE_START_FAILED' });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('openDatabase', () => {
+  it('starts an embedded server under <dataDir>/postgres, migrates it, and prints no password', async () => {
+    const dataDir = path.join(root, 'app');
+    const db = await openDatabase({ dataDir });
+    try {
+      expect(db.embedded).toBe(true);
+      expect(db.url).toMatch(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/vigie$/);
+      const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM vigie_migrations');
+      expect(rows).toEqual([{ n: 3 }]);
+    } finally {
+      await db.close();
+    }
+    expect((await stat(path.join(dataDir, 'postgres', 'PG_VERSION'))).isFile()).toBe(true);
+  });
+});
+
+describe('redactUrl', () => {
+  it('masks the password and keeps the rest', () => {
+    expect(redactUrl('postgres://postgres:s3cr3t@127.0.0.1:5432/vigie')).toBe('postgres://postgres:***@127.0.0.1:5432/vigie');
+    expect(redactUrl('postgres://127.0.0.1/vigie')).toBe('postgres://127.0.0.1/vigie');
+    expect(redactUrl('postgres://user:s3cr3t@[bad/db')).toBe('postgres://user:***@[bad/db');
+    expect(redactUrl("host=db user=u password='s3 cr3t' dbname=v")).toBe('host=db user=u password=*** dbname=v');
+  });
+});
