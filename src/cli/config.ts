@@ -27,7 +27,7 @@ export const SETTINGS = {
   },
   sensorRate: { flag: '--sensor-rate <n>', env: 'VIGIE_SENSOR_RATE', fallback: '10', schema: num.pipe(z.number().positive().max(100_000)), description: 'simulated Arduino lines per second' },
   transactionRate: { flag: '--transaction-rate <n>', env: 'VIGIE_TRANSACTION_RATE', fallback: '1', schema: num.pipe(z.number().positive().max(100_000)), description: 'simulated transactions per second' },
-  anomalyRate: { flag: '--anomaly-rate <p>', env: 'VIGIE_ANOMALY_RATE', fallback: '0.01', schema: num.pipe(z.number().min(0).max(1)), description: 'probability that a simulated reading is a spike' },
+  anomalyRate: { flag: '--anomaly-rate <p>', env: 'VIGIE_ANOMALY_RATE', fallback: '0.05', schema: num.pipe(z.number().min(0).max(1)), description: 'probability that a simulated reading is a spike' },
   seed: { flag: '--seed <n>', env: 'VIGIE_SEED', fallback: '1', schema: int, description: 'seed of the simulators and of IsolationForest' },
   window: { flag: '--window <n>', env: 'VIGIE_WINDOW', fallback: '21', schema: int.pipe(z.number().min(2).max(100_000)), description: 'values per detection window, the newest included' },
   eps: { flag: '--dbscan-eps <x>', env: 'VIGIE_DBSCAN_EPS', fallback: '0.5', schema: num.pipe(z.number().positive()), description: "DBSCAN's eps" },

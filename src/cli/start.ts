@@ -50,6 +50,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
   const retry = retryPolicy({ onRetry: (error, attempt, ms) => log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`) });
   const stop$ = new Subject<void>();
   const status = new Status();
+  let shown = 0;
   const ofDetector = (name: string) => filter((d: Detection) => d.detector === name);
 
   const sensors$ = sensorAnomalies(
@@ -60,7 +61,14 @@ export async function start(config: Config, log: (line: string) => void): Promis
       isolationForest: { trees: config.trees, sampleSize: config.sampleSize, seed: config.seed, threshold: config.threshold },
     },
   ).pipe(
-    tap((e) => status.sensorEvent(e)),
+    tap((e) => {
+      status.sensorEvent(e);
+      // Show a few anomalies as they happen; the status line counts them all.
+      if (e.kind === 'detection' && e.detection.state === -1 && shown++ < 3) {
+        const d = e.detection;
+        log(`anomaly: ${d.topic}=${d.value} (${d.detector}, score ${d.score?.toFixed(2)})`);
+      }
+    }),
     routeSensorEvents({
       readings: [pipe(map((e) => e.line), toPickleLog(files.readings, readingTuple))],
       detections: [
@@ -83,7 +91,10 @@ export async function start(config: Config, log: (line: string) => void): Promis
     fanOut(toPostgres(db.pool, suspiciousTable, { retry }), toJsonlLog(files.suspicious)),
   );
 
-  const ticker = setInterval(() => log(status.line()), 1000);
+  const ticker = setInterval(() => {
+    log(status.line());
+    shown = 0;
+  }, 1000);
   const finished = firstValueFrom(merge(sensors$, fraud$).pipe(tap((w) => status.written(w)), ignoreElements(), endWith(undefined)));
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
