@@ -4,29 +4,17 @@ import { dbscan } from '../../src/operators/dbscan.ts';
 import { warmUp } from '../../src/operators/warmUp.ts';
 import type { Detection, Reading, State } from '../../src/types.ts';
 import { marbles } from '../helpers/marbles.ts';
+import { makeDetection, makeReading } from '../helpers/records.ts';
 
-const reading = (value: number, offset: number): Reading => ({
-  topic: 'temperature',
-  value,
-  time: 1000 * offset,
-  ref: { source: 'test', partition: 0, offset },
-});
+const reading = (value: number, offset: number): Reading => makeReading(value, offset, 'temperature');
 const a = reading(10, 0);
 const b = reading(10, 1);
 const c = reading(10.5, 2);
 const d = reading(11.4, 3);
 const e = reading(99, 4);
 
-const detection = (r: Reading, state: State, score: number | null, fill: number): Detection => ({
-  topic: r.topic,
-  value: r.value,
-  time: r.time,
-  state,
-  detector: 'dbscan',
-  score,
-  fill,
-  ref: r.ref,
-});
+const detection = (r: Reading, state: State, score: number | null, fill: number): Detection =>
+  makeDetection(r, 'dbscan', state, score, fill);
 
 const A = detection(a, -2, null, 1 / 3);
 const B = detection(b, -2, null, 2 / 3);

@@ -3,28 +3,16 @@ import { detectWith } from '../../src/operators/detectWith.ts';
 import { warmUp } from '../../src/operators/warmUp.ts';
 import type { Detection, Reading, State } from '../../src/types.ts';
 import { marbles } from '../helpers/marbles.ts';
+import { makeDetection, makeReading } from '../helpers/records.ts';
 
-const reading = (value: number, offset: number): Reading => ({
-  topic: 't',
-  value,
-  time: 1000 * offset,
-  ref: { source: 'test', partition: 0, offset },
-});
+const reading = (value: number, offset: number): Reading => makeReading(value, offset, 't');
 const a = reading(1, 0);
 const b = reading(2, 1);
 const c = reading(3, 2);
 const d = reading(40, 3);
 
-const detection = (r: Reading, state: State, score: number | null, fill: number): Detection => ({
-  topic: r.topic,
-  value: r.value,
-  time: r.time,
-  state,
-  detector: 'test',
-  score,
-  fill,
-  ref: r.ref,
-});
+const detection = (r: Reading, state: State, score: number | null, fill: number): Detection =>
+  makeDetection(r, 'test', state, score, fill);
 
 /** Anomaly when the newest value is above 10; its score says what it saw. */
 const label = (values: readonly number[]) => {

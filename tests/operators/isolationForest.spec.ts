@@ -4,28 +4,16 @@ import { isolationForest } from '../../src/operators/isolationForest.ts';
 import { warmUp } from '../../src/operators/warmUp.ts';
 import type { Detection, Reading, State } from '../../src/types.ts';
 import { marbles } from '../helpers/marbles.ts';
+import { makeDetection, makeReading } from '../helpers/records.ts';
 
-const reading = (value: number, offset: number): Reading => ({
-  topic: 'humidite',
-  value,
-  time: 1000 * offset,
-  ref: { source: 'test', partition: 0, offset },
-});
+const reading = (value: number, offset: number): Reading => makeReading(value, offset, 'humidite');
 const a = reading(10, 0);
 const b = reading(10, 1);
 const c = reading(10, 2);
 const d = reading(99, 3);
 
-const detection = (r: Reading, state: State, score: number | null, fill: number): Detection => ({
-  topic: r.topic,
-  value: r.value,
-  time: r.time,
-  state,
-  detector: 'isolation-forest',
-  score,
-  fill,
-  ref: r.ref,
-});
+const detection = (r: Reading, state: State, score: number | null, fill: number): Detection =>
+  makeDetection(r, 'isolation-forest', state, score, fill);
 
 const A = detection(a, -2, null, 1 / 3);
 const B = detection(b, -2, null, 2 / 3);
