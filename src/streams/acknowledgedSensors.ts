@@ -1,0 +1,50 @@
+/**
+ * The sensor flow fed by acknowledgeable records (Kafka): each record is acknowledged once its
+ * detections (or its dead letter) are in the durable sinks, so a restart resumes exactly after
+ * what is stored. Logs are written too, but do not hold acknowledgements back: they are for
+ * people, and may repeat a few records after a crash, where the database never does.
+ */
+import { type Observable, type OperatorFunction, defer, map, pipe, tap } from 'rxjs';
+import type { DeadLetter, Detection, TimedLine, Written } from '../types.ts';
+import { Acknowledgements } from './acknowledgements.ts';
+import { type SensorAnomaliesOptions, sensorAnomalies } from './sensorAnomalies.ts';
+import { type SensorSinks, routeSensorEvents } from './sensorPipeline.ts';
+
+export interface AcknowledgeableLine {
+  readonly line: TimedLine;
+  ack(): void;
+}
+
+export interface AcknowledgedSensorSinks {
+  /** Durable and idempotent on the detection's source and detector, e.g. `toPostgres(pool, sensorDetections)`. */
+  readonly detections: OperatorFunction<Detection, Written<Detection>>;
+  readonly deadLetters: OperatorFunction<DeadLetter, Written<DeadLetter>>;
+  /** Further sinks, not waited for. */
+  readonly logs?: SensorSinks;
+}
+
+export function acknowledgedSensors(
+  records$: Observable<AcknowledgeableLine>,
+  sinks: AcknowledgedSensorSinks,
+  options: SensorAnomaliesOptions = {},
+): Observable<Written<unknown>> {
+  const detectors = (options.dbscan === false ? 0 : 1) + (options.isolationForest === false ? 0 : 1);
+  return defer(() => {
+    const acks = new Acknowledgements();
+    const lines$ = records$.pipe(
+      tap((record) => acks.received(record.line.ref, () => record.ack())),
+      map((record) => record.line),
+    );
+    return sensorAnomalies(lines$, options).pipe(
+      tap((event) => {
+        if (event.kind === 'reading') acks.expect(event.reading.ref, detectors);
+        else if (event.kind === 'dead-letter') acks.expect(event.dead.ref, 1);
+      }),
+      routeSensorEvents({
+        readings: sinks.logs?.readings ?? [],
+        detections: [pipe(sinks.detections, tap((w) => acks.written(w))), ...(sinks.logs?.detections ?? [])],
+        deadLetters: [pipe(sinks.deadLetters, tap((w) => acks.written(w))), ...(sinks.logs?.deadLetters ?? [])],
+      }),
+    );
+  });
+}

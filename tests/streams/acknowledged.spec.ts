@@ -1,0 +1,44 @@
+/**
+ * Acknowledgements under marble time: an input is acknowledged only once its durable outputs are
+ * written (here, sinks that take 2 frames to write), and at once when it yields nothing.
+ */
+import { Subject, concatMap, map } from 'rxjs';
+import { describe, it } from 'vitest';
+import { acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
+import { acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
+import type { SourceRef } from '../../src/types.ts';
+import { marbles } from '../helpers/marbles.ts';
+
+const ref = (offset: number): SourceRef => ({ source: 'topic', partition: 0, offset });
+
+describe('acknowledgedSensors', () => {
+  it('acknowledges a record when its detections or its dead letter are written', marbles((m) => {
+    const acked = new Subject<number>();
+    const record = (text: string, offset: number) => ({ line: { line: text, time: offset, ref: ref(offset) }, ack: () => acked.next(offset) });
+    // a durable sink that takes 2 frames per item
+    const slowSink = <T>(frames: string) => concatMap((item: T) => m.cold(`${frames}(w|)`, { w: { sink: 'db', items: [item] } }));
+    const records = m.cold('-a-b-c-|', { a: record('h!1', 0), b: record('bad', 1), c: record('h!2', 2) });
+    const options = { window: 2, dbscan: { eps: 1, minSamples: 1 } } as const;
+    const written = acknowledgedSensors(records, { detections: slowSink('--'), deadLetters: slowSink('---') }, options);
+    // a: 2 detections (dbscan, isolation forest) written at 3 and 5; b: its dead letter at 6; c: 7 and 9
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('---x-xxx-(x|)', { x: 'db' });
+    m.expect(acked).toBeObservable('-----ab--c', { a: 0, b: 1, c: 2 });
+  }));
+});
+
+describe('acknowledgedTransactions', () => {
+  it('acknowledges at once what is not suspicious, the rest once written', marbles((m) => {
+    const acked = new Subject<number>();
+    const message = (raw: unknown, offset: number) => ({
+      message: { raw: typeof raw === 'string' ? raw : JSON.stringify(raw), ref: ref(offset), time: 0 },
+      ack: () => acked.next(offset),
+    });
+    const tx = (amount: number) => ({ id: 1000, transaction_id: 10000, amount, currency: 'XAF', timestamp: '2026-11-22 10:00:00' });
+    const slowSink = <T>() => concatMap((item: T) => m.cold('---(w|)', { w: { sink: 'db', items: [item] } }));
+    const messages = m.cold('-a-b-c-|', { a: message(tx(50_000), 0), b: message(tx(500), 1), c: message('{oops', 2) });
+    const written = acknowledgedTransactions(messages, { suspicious: slowSink(), deadLetters: slowSink() });
+    // a (suspicious) written at 4; b (not suspicious) acknowledged as it passes; c (bad JSON) dead-lettered at 8
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('----x---(x|)', { x: 'db' });
+    m.expect(acked).toBeObservable('---ba---c', { a: 0, b: 1, c: 2 });
+  }));
+});
