@@ -3,10 +3,11 @@
  * default, and is validated before anything starts, with a message naming the flag, the variable
  * and the bad value.
  */
+import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { VigieError } from '../errors.ts';
 
-interface Setting {
+export interface Setting {
   readonly flag: string;
   readonly env: string;
   readonly description: string;
@@ -58,9 +59,18 @@ export interface Config {
 
 /** Flag values win over the environment, which wins over defaults. Throws CONFIG_INVALID listing every bad value. */
 export function resolveConfig(flags: Readonly<Record<string, string | undefined>>, env: NodeJS.ProcessEnv): Config {
+  return resolveSettings(SETTINGS, flags, env) as unknown as Config;
+}
+
+/** The same for any table of settings: each command has its own. */
+export function resolveSettings(
+  settings: Readonly<Record<string, Setting>>,
+  flags: Readonly<Record<string, string | undefined>>,
+  env: NodeJS.ProcessEnv,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
-  for (const [key, setting] of Object.entries(SETTINGS) as [string, Setting][]) {
+  for (const [key, setting] of Object.entries(settings)) {
     const raw = flags[key] ?? nonEmpty(env[setting.env]) ?? setting.fallback;
     const parsed = setting.schema.safeParse(raw);
     if (parsed.success) out[key] = parsed.data;
@@ -73,7 +83,16 @@ export function resolveConfig(flags: Readonly<Record<string, string | undefined>
     }
   }
   if (problems.length > 0) throw new VigieError('CONFIG_INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
-  return out as unknown as Config;
+  return out;
+}
+
+/** Adds a command's settings to it as options, with their variable and default in the help. */
+export function addSettingOptions(command: Command, settings: Readonly<Record<string, Setting>>): Command {
+  for (const setting of Object.values(settings)) {
+    const fallback = setting.fallback === undefined ? '' : ` (default: ${setting.fallback})`;
+    command.addOption(new Option(setting.flag, `${setting.description}${fallback}; env ${setting.env}`));
+  }
+  return command;
 }
 
 const nonEmpty = (s: string | undefined): string | undefined => (s === undefined || s === '' ? undefined : s);

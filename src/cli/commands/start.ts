@@ -1,6 +1,6 @@
 /** `vigie start` (and `npm start`): both flows on simulated sources; see ../start.ts. */
-import { type Command, Option } from 'commander';
-import { type Config, SETTINGS, resolveConfig } from '../config.ts';
+import type { Command } from 'commander';
+import { type Config, SETTINGS, addSettingOptions, resolveConfig } from '../config.ts';
 import { fail } from '../fail.ts';
 import { start } from '../start.ts';
 
@@ -8,10 +8,7 @@ export function registerStart(program: Command): void {
   const startCommand = program
     .command('start', { isDefault: true })
     .description('run the sensor-anomaly and suspicious-transaction flows on simulated sources, until Ctrl-C or SIGTERM');
-  for (const setting of Object.values(SETTINGS)) {
-    const fallback = 'fallback' in setting ? ` (default: ${setting.fallback})` : '';
-    startCommand.addOption(new Option(setting.flag, `${setting.description}${fallback}; env ${setting.env}`));
-  }
+  addSettingOptions(startCommand, SETTINGS);
   startCommand.action(async (flags: Record<string, string | undefined>) => {
     let config: Config;
     try {
