@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { type Config, SETTINGS, addSettingOptions, resolveConfig } from '../config.ts';
 import { fail } from '../fail.ts';
+import { runUntilSignal } from '../run.ts';
 import { start } from '../start.ts';
 
 export function registerStart(program: Command): void {
@@ -16,23 +17,6 @@ export function registerStart(program: Command): void {
     } catch (error) {
       fail(error);
     }
-    const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
-    log('vigie: starting (Ctrl-C to stop)');
-    const running = await start(config, log).catch(fail);
-    let signals = 0;
-    const onSignal = (signal: string): void => {
-      if (++signals > 1) process.exit(130); // a second Ctrl-C: the user is not waiting
-      log(`vigie: ${signal}, flushing sinks and stopping`);
-      void running.stop();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    try {
-      await running.done;
-      log('vigie: stopped');
-      process.exit(0);
-    } catch (error) {
-      fail(error);
-    }
+    await runUntilSignal('start', (log) => start(config, log));
   });
 }
