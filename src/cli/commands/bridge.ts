@@ -1,4 +1,129 @@
+/**
+ * `vigie bridge`: the prototype's Arduino-to-Kafka producer, wired from adapters around the
+ * flow of ../../streams/bridge.ts. Readings go to the topic their line names, the reference
+ * `(line, unix_time)` log to `<data-dir>/logs/readings.pkl`, bad lines to `serial.dlq` and
+ * `<data-dir>/logs/dead-letters.jsonl`. A status line each second says whether it is working.
+ *
+ * On SIGTERM the serial source completes, so every sink flushes its last batch before the
+ * producer and the logs are closed: nothing read is left unsent.
+ */
+import path from 'node:path';
 import type { Command } from 'commander';
+import type { Producer } from 'kafkajs';
+import { Subject, takeUntil, tap } from 'rxjs';
+import { createProducer, toKafka } from '../../adapters/kafka/toKafka.ts';
+import { type PickleLog, openPickleLog } from '../../adapters/pickle/pickleLog.ts';
+import { readingTuple } from '../../adapters/pickle/tuples.ts';
+import { type SerialStatus, fromSerialPort } from '../../adapters/serial/fromSerialPort.ts';
+import { type JsonlLog, openJsonlLog, toJsonlLog } from '../../adapters/toJsonlLog.ts';
+import { toPickleLog } from '../../adapters/toPickleLog.ts';
+import { VigieError } from '../../errors.ts';
+import { type BridgedReading, type SerialDeadLetter, bridge, deadLetterRecord } from '../../streams/bridge.ts';
+import { fail } from '../fail.ts';
 
-/** Registers `vigie bridge`: not written yet. */
-export function registerBridge(_program: Command): void {}
+/** The topic of dead letters, as JSON `{ reason, raw, rawHex, path, time }`. */
+export const SERIAL_DLQ = 'serial.dlq';
+
+interface BridgeFlags {
+  readonly serial: string;
+  readonly baud: string;
+  readonly kafka?: string;
+  readonly dataDir: string;
+}
+
+export function registerBridge(program: Command): void {
+  program
+    .command('bridge')
+    .description('read topic!value lines from a serial port and send them to Kafka, until Ctrl-C or SIGTERM')
+    .requiredOption('--serial <path>', 'the serial device, e.g. /dev/ttyACM0 (see `vigie simulate arduino`)')
+    .option('--baud <n>', 'baud rate', '9600')
+    .option('--kafka <brokers>', 'comma-separated brokers; env KAFKA_BROKERS (default: 127.0.0.1:9092)')
+    .option('--data-dir <dir>', 'where logs/readings.pkl and logs/dead-letters.jsonl go', '.vigie')
+    .action(async (flags: BridgeFlags) => {
+      try {
+        await run(flags);
+      } catch (error) {
+        fail(error);
+      }
+    });
+}
+
+async function run(flags: BridgeFlags): Promise<void> {
+  const baudRate = Number(flags.baud);
+  if (!(Number.isInteger(baudRate) && baudRate > 0)) {
+    throw new VigieError('CONFIG_INVALID', `--baud: expected a positive integer, got ${JSON.stringify(flags.baud)}`);
+  }
+  const brokers = (flags.kafka ?? (process.env['KAFKA_BROKERS'] || '127.0.0.1:9092')).split(',').map((b) => b.trim()).filter(Boolean);
+  const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
+  const logs = path.join(flags.dataDir, 'logs');
+
+  let producer: Producer | null = null;
+  let readings: PickleLog | null = null;
+  let deadLetters: JsonlLog | null = null;
+  const close = async (): Promise<void> => {
+    await Promise.allSettled([producer?.disconnect(), readings?.close(), deadLetters?.close()]);
+  };
+  try {
+    producer = await createProducer(brokers, 'vigie-bridge');
+    readings = await openPickleLog(path.join(logs, 'readings.pkl'));
+    deadLetters = await openJsonlLog(path.join(logs, 'dead-letters.jsonl'));
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  const kafka = producer;
+  log(`bridge: ${flags.serial} at ${baudRate} baud -> Kafka ${brokers.join(',')}; logs in ${logs}`);
+
+  const stop$ = new Subject<void>();
+  let device: SerialStatus | 'opening' = 'opening';
+  let lines = 0;
+  let linesThen = 0;
+  let sent = 0;
+  let dead = 0;
+  const serial$ = fromSerialPort({ path: flags.serial, baudRate }).pipe(
+    takeUntil(stop$),
+    tap((e) => {
+      if (e.kind === 'line') lines += 1;
+      else {
+        // one line per change of state, not one per failed attempt
+        if (e.status !== 'reconnecting' || device !== 'reconnecting') log(`serial: ${e.status} (${e.detail})`);
+        device = e.status;
+      }
+    }),
+  );
+  const flow$ = bridge(serial$, {
+    send: toKafka(kafka, (r: BridgedReading) => ({ topic: r.reading.topic, value: Buffer.from(r.valueText, 'utf8') }), { batch: { size: 256, lingerMs: 20 } }),
+    log: toPickleLog(readings, (r: BridgedReading) => readingTuple(r.line)),
+    sendDead: toKafka(kafka, (d: SerialDeadLetter) => ({ topic: SERIAL_DLQ, value: JSON.stringify(deadLetterRecord(d)) }), { batch: { size: 64, lingerMs: 20 } }),
+    logDead: toJsonlLog<SerialDeadLetter>(deadLetters, { toRecord: deadLetterRecord }),
+  });
+  const status = setInterval(() => {
+    log(`bridge: ${lines - linesThen} lines/s, ${sent} sent, ${dead} dead letters, device ${device}`);
+    linesThen = lines;
+  }, 1_000);
+
+  let signals = 0;
+  const onSignal = (signal: string): void => {
+    if (++signals > 1) process.exit(130);
+    log(`bridge: ${signal}, flushing and stopping`);
+    stop$.next();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const outcome = await new Promise<unknown>((resolve) => {
+    flow$.subscribe({
+      next: (e) => {
+        if (e.kind === 'sent') sent += e.written.items.length;
+        else if (e.kind === 'dead-sent') dead += e.written.items.length;
+      },
+      error: (error: unknown) => resolve(error),
+      complete: () => resolve(null),
+    });
+  });
+  clearInterval(status);
+  await close();
+  if (outcome !== null) fail(outcome);
+  log(`bridge: stopped; ${lines} lines, ${sent} sent, ${dead} dead letters`);
+  process.exit(0);
+}

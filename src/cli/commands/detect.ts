@@ -1,4 +1,82 @@
+/** `vigie detect sensors|transactions`: the flows fed by Kafka; see ../detect.ts. */
 import type { Command } from 'commander';
+import { z } from 'zod';
+import { type Setting, SETTINGS, addSettingOptions, resolveSettings } from '../config.ts';
+import { type DetectConfig, detect } from '../detect.ts';
+import { fail } from '../fail.ts';
+import { runUntilSignal } from '../run.ts';
 
-/** Registers `vigie detect`: not written yet. */
-export function registerDetect(_program: Command): void {}
+export const KAFKA_SETTING: Setting = {
+  flag: '--kafka <brokers>',
+  env: 'KAFKA_BROKERS',
+  fallback: '127.0.0.1:9092',
+  schema: z
+    .string()
+    .regex(/^[^,\s:]+:\d+(,[^,\s:]+:\d+)*$/, 'expected host:port[,host:port...]')
+    .transform((s) => s.split(',')),
+  description: 'Kafka bootstrap brokers',
+};
+
+const shared = {
+  kafka: KAFKA_SETTING,
+  group: { flag: '--group <id>', env: 'VIGIE_GROUP', schema: z.string().min(1).optional(), description: 'consumer group (default: vigie-<flow>)' },
+  from: {
+    flag: '--from <position>',
+    env: 'VIGIE_FROM',
+    fallback: 'committed',
+    schema: z.enum(['committed', 'earliest', 'latest']),
+    description: 'where to start: the group\'s committed offsets (earliest when none), earliest, or latest when none is committed',
+  },
+  maxInFlight: {
+    flag: '--max-in-flight <n>',
+    env: 'VIGIE_MAX_IN_FLIGHT',
+    fallback: '1000',
+    schema: z.coerce.number().int().min(1),
+    description: 'records read but not yet written, at most; fetching pauses above',
+  },
+  dataDir: SETTINGS.dataDir,
+  databaseUrl: SETTINGS.databaseUrl,
+} satisfies Record<string, Setting>;
+
+const sensorSettings = {
+  topic: { flag: '--topic <name>', env: 'VIGIE_TOPIC', fallback: 'humidite', schema: z.string().min(1), description: 'Kafka topic of the readings' },
+  ...shared,
+  window: SETTINGS.window,
+  eps: SETTINGS.eps,
+  minSamples: SETTINGS.minSamples,
+  trees: SETTINGS.trees,
+  sampleSize: SETTINGS.sampleSize,
+  threshold: SETTINGS.threshold,
+  seed: SETTINGS.seed,
+} satisfies Record<string, Setting>;
+
+const transactionSettings = {
+  topic: { flag: '--topic <name>', env: 'VIGIE_TOPIC', fallback: 'transaction', schema: z.string().min(1), description: 'Kafka topic of the transactions' },
+  ...shared,
+  amountLimit: SETTINGS.amountLimit,
+} satisfies Record<string, Setting>;
+
+export function registerDetect(program: Command): void {
+  const detectCommand = program.command('detect').description('run a detection flow on a Kafka topic, results in PostgreSQL and logs');
+  const flows = [
+    ['sensors', sensorSettings, 'DBSCAN and IsolationForest on the readings of a topic (values as UTF-8 text)'],
+    ['transactions', transactionSettings, 'the suspicious-transaction rules on JSON transactions'],
+  ] as const;
+  for (const [kind, settings, description] of flows) {
+    const command = detectCommand.command(kind).description(description);
+    addSettingOptions(command, settings);
+    command.action(async (flags: Record<string, string | undefined>) => {
+      let config: DetectConfig;
+      try {
+        const resolved = resolveSettings(settings, flags, process.env);
+        config = { ...SETTING_DEFAULTS, ...resolved, kind, group: (resolved['group'] as string | undefined) ?? `vigie-${kind}` } as DetectConfig;
+      } catch (error) {
+        fail(error);
+      }
+      await runUntilSignal(`detect ${kind}`, (log) => detect(config, log));
+    });
+  }
+}
+
+/** What one flow does not read still has to be in the config: the defaults of `vigie start`. */
+const SETTING_DEFAULTS = resolveSettings(SETTINGS, {}, {});

@@ -1,0 +1,265 @@
+/**
+ * A Kafka consumer group as an Observable of {@link KafkaRecord}s that commits only what was
+ * acknowledged, and fetches no faster than the stream acknowledges.
+ *
+ * Why it is built this way:
+ * - Commits: kafkajs runs with `autoCommit: false`; every `commitIntervalMs`, on a rebalance and
+ *   on unsubscribe, the source commits per partition what {@link OffsetTracker} allows (never past
+ *   a record not yet acknowledged). Partitions lost in a rebalance are dropped from the tracker
+ *   when the new assignment arrives, so nothing of theirs is committed by the new generation.
+ * - Backpressure: kafkajs prefetches a whole fetch response (up to `maxBytesPerPartition` per
+ *   partition), so pausing partitions would still hand out the batch already fetched. Instead the
+ *   `eachBatch` handler emits records one at a time and, once `maxInFlight` are unacknowledged,
+ *   awaits until `lowWater` or fewer remain, heartbeating meanwhile. Records emitted are thus
+ *   bounded by `maxInFlight`; raw bytes held by kafkajs by one fetch response.
+ * - Rebalances under kafkajs's eager protocol re-read every kept partition from the broker's
+ *   committed offset; kept partitions are sought past what was already emitted, and any record
+ *   at or below the last emitted offset is skipped, so a record is emitted once per assignment.
+ *
+ * `start`: `committed` reads from the committed offsets, from the beginning where there are none;
+ * `earliest` reads each partition from its beginning when first assigned (later reassignments
+ * resume from the committed offset); `latest` reads from the committed offsets, from the end
+ * where there are none (the prototype's behaviour: a new group ignores the backlog).
+ *
+ * Stopping: when `stop$` emits, no more records are emitted; once those in flight are acknowledged
+ * (or `drainTimeoutMs` passed) what was acknowledged is committed, the consumer leaves the group
+ * and the Observable completes. Unsubscribing does the same without waiting for acknowledgements,
+ * after unsubscribe returns (the process stays alive until it is done). Acknowledgements arriving
+ * after the last commit are lost: those records come again after a restart, which idempotent
+ * sinks make harmless.
+ *
+ * ```
+ * topic p0  0 1 2 3 ...
+ * emitted   0 1 2 3                    (at most maxInFlight unacknowledged)
+ * acked       1 0     3
+ * commit        2       (every commitIntervalMs: 2, since 2 is not acknowledged)
+ * ```
+ */
+import { type Consumer, type EachBatchPayload, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { Observable, take } from 'rxjs';
+import { VigieError } from '../../errors.ts';
+import { OffsetTracker, type TopicPartition } from './offsetTracker.ts';
+import type { KafkaRecord } from './types.ts';
+
+export interface FromKafkaOptions {
+  readonly brokers: string[];
+  readonly topics: string[];
+  readonly groupId: string;
+  /** Where a partition starts; see the module comment. Default `committed`. */
+  readonly start?: 'committed' | 'earliest' | 'latest';
+  /** Records emitted and not acknowledged above which fetching waits. Default 1000. */
+  readonly maxInFlight?: number;
+  /** Fetching resumes once this many or fewer are in flight. Default `maxInFlight / 2`. */
+  readonly lowWater?: number;
+  readonly commitIntervalMs?: number;
+  readonly clientId?: string;
+  /** How long the group waits for a silent member before giving its partitions away. Default 30 000 (the broker's minimum is 6 000). */
+  readonly sessionTimeoutMs?: number;
+  /**
+   * Stops gracefully when it emits: no more records, then waits (up to `drainTimeoutMs`) for
+   * those in flight to be acknowledged, commits, leaves the group and completes.
+   */
+  readonly stop$?: Observable<unknown>;
+  /** Default 10 000. */
+  readonly drainTimeoutMs?: number;
+  /** Receives kafkajs's warnings and errors, and failed commits. */
+  readonly log?: (line: string) => void;
+}
+
+/** How often a handler waiting for acknowledgements wakes to heartbeat. */
+const WAIT_SLICE_MS = 500;
+
+export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
+  const { brokers, topics, groupId, start = 'committed', maxInFlight = 1000, commitIntervalMs = 1000, log = () => {} } = options;
+  const lowWater = options.lowWater ?? Math.floor(maxInFlight / 2);
+  if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) {
+    throw new RangeError(`fromKafka: maxInFlight must be an integer >= 1, got ${maxInFlight}`);
+  }
+  if (!(lowWater >= 0 && lowWater < maxInFlight)) throw new RangeError(`fromKafka: lowWater must be in [0, maxInFlight), got ${lowWater}`);
+  const where = { topics: topics.join(','), groupId };
+
+  return new Observable<KafkaRecord>((subscriber) => {
+    const tracker = new OffsetTracker();
+    const kafka = new Kafka({
+      clientId: options.clientId ?? `vigie-${groupId}`,
+      brokers,
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry) => log(`kafka ${entry.namespace}: ${entry.log.message}`),
+    });
+    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+    const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000, sessionTimeout, heartbeatInterval });
+    let stopping = false;
+    let memberId: string | undefined;
+    let assigned: TopicPartition[] = [];
+    const started = new Set<string>();
+    let wake: (() => void) | undefined;
+    let batches = 0;
+    let batchesDone: (() => void) | undefined;
+    let idle: (() => void) | undefined;
+
+    const commit = async (): Promise<void> => {
+      const offsets = tracker.committable();
+      if (offsets.length === 0) return;
+      try {
+        await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })));
+        tracker.markCommitted(offsets);
+      } catch (error) {
+        log(`fromKafka: commit failed, retried at the next one: ${(error as Error).message}`);
+      }
+    };
+    let committing = false;
+    const timer = setInterval(() => {
+      if (committing || stopping) return;
+      committing = true;
+      void commit().finally(() => (committing = false));
+    }, commitIntervalMs);
+
+    /** `retriable`: whether resubscribing may help (kafkajs already gave up on its own retries). */
+    const fail = (cause: unknown): void => {
+      if (stopping) return;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      const retriable =
+        (cause as { retriable?: unknown } | null)?.retriable === true || (cause instanceof Error && cause.name === 'KafkaJSNumberOfRetriesExceeded');
+      subscriber.error(new VigieError('SOURCE_FAILED', `Kafka consumer failed: ${message}`, { where, cause, retriable }));
+    };
+
+    // A rebalance is starting: commit for the partitions we still own, before we rejoin.
+    consumer.on(consumer.events.REBALANCING, () => commit());
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const now = Object.entries(payload.memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+      const owned = new Set(now.map(key));
+      // Another member id means we were out of the group: anything may have moved meanwhile.
+      const revoked = payload.memberId === memberId ? assigned.filter((tp) => !owned.has(key(tp))) : tracker.partitions();
+      tracker.revoke(revoked);
+      if (tracker.inFlight === 0) idle?.();
+      memberId = payload.memberId;
+      assigned = now;
+      for (const tp of now) {
+        const last = tracker.lastTracked(tp.topic, tp.partition);
+        if (last !== undefined) consumer.seek({ ...tp, offset: String(last + 1) });
+        else if (start === 'earliest' && !started.has(key(tp))) consumer.seek({ ...tp, offset: '-2' });
+        started.add(key(tp));
+      }
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      tracker.revoke(tracker.partitions());
+      idle?.();
+      memberId = undefined;
+      if (!payload.restart) fail(payload.error);
+      else log(`fromKafka: consumer crashed, kafkajs restarts it: ${payload.error.message}`);
+    });
+
+    /** Resolves once `lowWater` or fewer are in flight, or after a slice, or when stopping. */
+    const drained = (): Promise<void> =>
+      new Promise((resolve) => {
+        const t = setTimeout(done, WAIT_SLICE_MS);
+        function done(): void {
+          clearTimeout(t);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      });
+
+    const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
+      const { topic, partition } = batch;
+      batches += 1;
+      try {
+        for (const message of batch.messages) {
+          if (tracker.inFlight >= maxInFlight) {
+            while (tracker.inFlight > lowWater && !stopping) {
+              await drained();
+              try {
+                await heartbeat();
+              } catch (error) {
+                await commit(); // a rebalance: still the old generation, so this commit counts
+                throw error;
+              }
+            }
+          }
+          if (stopping || !isRunning() || isStale()) return;
+          const offset = Number(message.offset);
+          const last = tracker.lastTracked(topic, partition);
+          if (last === undefined || offset > last) {
+            tracker.track(topic, partition, offset);
+            subscriber.next(toRecord(topic, partition, offset, message));
+          }
+          resolveOffset(message.offset);
+        }
+      } finally {
+        batches -= 1;
+        if (batches === 0) batchesDone?.();
+      }
+    };
+
+    function toRecord(topic: string, partition: number, offset: number, message: KafkaMessage): KafkaRecord {
+      let acked = false;
+      return {
+        topic,
+        partition,
+        offset,
+        key: message.key,
+        value: message.value,
+        headers: headersOf(message),
+        timestamp: Number(message.timestamp),
+        ref: { source: topic, partition, offset },
+        ack: () => {
+          if (acked) return;
+          acked = true;
+          tracker.ack(topic, partition, offset);
+          if (tracker.inFlight <= lowWater) wake?.();
+          if (tracker.inFlight === 0) idle?.();
+        },
+      };
+    }
+
+    const running = (async () => {
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: start !== 'latest' });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+    })().catch(fail);
+
+    let stopped: Promise<void> | undefined;
+    const stop = (drainMs: number): Promise<void> =>
+      (stopped ??= (async () => {
+        stopping = true;
+        clearInterval(timer);
+        wake?.();
+        await running;
+        // Let the handler return, so nothing is emitted after the last commit.
+        if (batches > 0) await new Promise<void>((resolve) => (batchesDone = resolve));
+        if (tracker.inFlight > 0 && drainMs > 0) {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, drainMs);
+            idle = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+        }
+        await commit();
+        await consumer.disconnect();
+      })().catch((error: unknown) => log(`fromKafka: stopping failed: ${(error as Error).message}`)));
+    const stopSubscription = options.stop$?.pipe(take(1)).subscribe(() => {
+      void stop(options.drainTimeoutMs ?? 10_000).then(() => subscriber.complete());
+    });
+
+    return () => {
+      stopSubscription?.unsubscribe();
+      void stop(0);
+    };
+  });
+}
+
+function key({ topic, partition }: TopicPartition): string {
+  return `${topic}\u0000${partition}`;
+}
+
+function headersOf(message: KafkaMessage): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    out[name] = value === undefined ? undefined : Array.isArray(value) ? value.map(String).join(',') : value.toString();
+  }
+  return out;
+}

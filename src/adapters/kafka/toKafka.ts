@@ -1,0 +1,133 @@
+/**
+ * The Kafka sink: batches items, writes each batch with one `sendBatch` and reports it written
+ * only once the broker acknowledged it (`acks: -1`), so whatever is derived from the report (a
+ * source's commit, a "sent" line) never gets ahead of what Kafka really holds.
+ *
+ * The producer is idempotent with one request in flight ({@link createProducer}): when a batch is
+ * sent again after a lost reply, the broker drops the duplicate, and batches land in order. While
+ * the brokers are away the batch is retried whole with the {@link RetryPolicy} and later batches
+ * wait behind it (`concatMap`); errors a retry cannot fix (a record too large, an unknown topic
+ * with auto-creation off, a denied write) end the stream with the topic named.
+ *
+ * ```
+ * source:  -a-b-c-d-----e-|
+ *          toKafka(producer, toMessage, { batch: { size: 2, lingerMs: 3 } })
+ * output:  ---x---y-------(z|)     x = { sink: 'kafka', items: [a, b], offsets }, y = [c, d], z = [e]
+ *          (each one broker round trip later than drawn)
+ * ```
+ *
+ * @example
+ * const producer = await createProducer(['127.0.0.1:9092']);
+ * alerts$.pipe(toKafka(producer, (a) => ({ topic: 'alerts', key: a.account, value: JSON.stringify(a) })))
+ *   .subscribe(({ items }) => items.forEach((a) => a.ack()));
+ */
+import { Kafka, type Message, type Producer, type RecordMetadata, logLevel, Partitioners } from 'kafkajs';
+import { type OperatorFunction, type SchedulerLike, asyncScheduler, concatMap, defer, map } from 'rxjs';
+import { VigieError } from '../../errors.ts';
+import { batch } from '../../operators/batch.ts';
+import { type RetryPolicy, defaultRetryPolicy, retryWith } from '../../retry.ts';
+import type { Written } from '../../types.ts';
+
+/** What one item becomes in Kafka. Without `partition`, the key decides it (murmur2, as the Java client). */
+export interface KafkaMessage {
+  readonly topic: string;
+  readonly key?: string | Buffer | null;
+  readonly value: string | Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly partition?: number;
+}
+
+/** A batch the broker acknowledged: its items in order, and per topic-partition where they landed. */
+export interface KafkaWritten<T> extends Written<T> {
+  /** One per topic-partition written, with the `baseOffset` of the batch's first record there. */
+  readonly offsets: readonly RecordMetadata[];
+}
+
+export interface ToKafkaOptions {
+  /** Default: 500 messages or 5 ms. */
+  readonly batch?: { readonly size: number; readonly lingerMs: number };
+  /** Default: {@link defaultRetryPolicy}, which retries for ever while the brokers are away. */
+  readonly retry?: RetryPolicy;
+  readonly scheduler?: SchedulerLike;
+}
+
+/** The settings that make a resend harmless and keep batches in order; `toKafka` assumes them. */
+export const PRODUCER_CONFIG = { idempotent: true, maxInFlightRequests: 1 } as const;
+
+/**
+ * A connected producer fit for {@link toKafka}. kafkajs's own logs are silenced: it logs as
+ * errors what it then retries (a fresh broker's "coordinator is loading"), and what it cannot cure
+ * reaches the stream as a rejected send anyway. Its internal retries (within 30 s per request)
+ * come first, the sink's policy after them. Disconnect it when done.
+ */
+export async function createProducer(brokers: readonly string[], clientId = 'vigie'): Promise<Producer> {
+  const kafka = new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ ...PRODUCER_CONFIG, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  return producer;
+}
+
+/**
+ * @param producer Connected and made by {@link createProducer} (or with {@link PRODUCER_CONFIG}).
+ * @param toMessage Where and how an item is written; called once per item when its batch goes out, not again on retries.
+ * @return One {@link KafkaWritten} per batch, after the broker acknowledged it, in source order.
+ */
+export function toKafka<T>(
+  producer: Producer,
+  toMessage: (item: T) => KafkaMessage,
+  options: ToKafkaOptions = {},
+): OperatorFunction<T, KafkaWritten<T>> {
+  const { retry = defaultRetryPolicy, scheduler = asyncScheduler } = options;
+  const { size, lingerMs } = options.batch ?? { size: 500, lingerMs: 5 };
+  return (source) =>
+    source.pipe(
+      batch<T>({ size, lingerMs, scheduler }),
+      concatMap((items) => {
+        const topicMessages = groupByTopic(items.map(toMessage));
+        return defer(() => send(producer, topicMessages, items.length)).pipe(
+          retryWith(retry, scheduler),
+          map((offsets): KafkaWritten<T> => ({ sink: 'kafka', items, offsets })),
+        );
+      }),
+    );
+}
+
+/** One `messages` list per topic, in first-seen order; within a topic, items keep their order. */
+function groupByTopic(messages: readonly KafkaMessage[]): { topic: string; messages: Message[] }[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const { topic, key, value, headers, partition } of messages) {
+    let list = byTopic.get(topic);
+    if (!list) byTopic.set(topic, (list = []));
+    const message: Message = { key: key ?? null, value };
+    if (headers) message.headers = { ...headers };
+    if (partition !== undefined) message.partition = partition;
+    list.push(message);
+  }
+  return [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
+}
+
+async function send(
+  producer: Producer,
+  topicMessages: { topic: string; messages: Message[] }[],
+  count: number,
+): Promise<RecordMetadata[]> {
+  try {
+    return await producer.sendBatch({ acks: -1, topicMessages });
+  } catch (cause) {
+    const where = { topic: topicMessages.map((t) => t.topic).join(',') };
+    const message = `could not write ${count} messages to Kafka: ${(cause as Error)?.message ?? cause}`;
+    throw new VigieError('SINK_WRITE_FAILED', message, { where, cause, retriable: isRetriableKafkaError(cause) });
+  }
+}
+
+/**
+ * kafkajs marks transient errors `retriable`; once its own retries run out it wraps the last one
+ * in a non-retriable `KafkaJSNumberOfRetriesExceeded`, which the sink's policy may still retry.
+ * A producer someone disconnected says `retriable` too, but never reconnects by itself.
+ */
+export function isRetriableKafkaError(error: unknown): boolean {
+  const e = error as { retriable?: unknown; name?: unknown; cause?: unknown; message?: unknown } | null;
+  if (e?.message === 'The producer is disconnected') return false;
+  if (e?.retriable === true) return true;
+  return e?.name === 'KafkaJSNumberOfRetriesExceeded' && (e.cause as { retriable?: unknown } | null)?.retriable === true;
+}

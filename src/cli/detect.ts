@@ -1,0 +1,142 @@
+/**
+ * `vigie detect sensors|transactions`: a flow fed by Kafka, its results in PostgreSQL (exactly
+ * once, keyed by the records' coordinates) and in logs, offsets committed only for what is
+ * written. Stopping drains: fetching stops, what is in flight is written and acknowledged, the
+ * offsets are committed, then the consumer leaves its group.
+ */
+import { join, resolve } from 'node:path';
+import { Subject, endWith, filter, firstValueFrom, ignoreElements, map, pipe, tap } from 'rxjs';
+import { fromKafka } from '../adapters/kafka/fromKafka.ts';
+import type { KafkaRecord } from '../adapters/kafka/types.ts';
+import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
+import { detectionTuple } from '../adapters/pickle/tuples.ts';
+import { openDatabase } from '../adapters/postgres/connect.ts';
+import { deadLetters, sensorDetections, suspiciousTransactions } from '../adapters/postgres/tables.ts';
+import { toPostgres } from '../adapters/postgres/toPostgres.ts';
+import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
+import { toPickleLog } from '../adapters/toPickleLog.ts';
+import { retryPolicy } from '../retry.ts';
+import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
+import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
+import type { Detection, Written } from '../types.ts';
+import type { Running } from './start.ts';
+
+export interface DetectConfig {
+  readonly kind: 'sensors' | 'transactions';
+  readonly kafka: string[];
+  readonly topic: string;
+  readonly group: string;
+  readonly from: 'committed' | 'earliest' | 'latest';
+  readonly maxInFlight: number;
+  readonly dataDir: string;
+  readonly databaseUrl: string | undefined;
+  readonly window: number;
+  readonly eps: number;
+  readonly minSamples: number;
+  readonly trees: number;
+  readonly sampleSize: number;
+  readonly threshold: number;
+  readonly seed: number;
+  readonly amountLimit: number;
+}
+
+/** A record's value as text; a record without one is kept as an empty value (and dead-lettered). */
+const text = (record: KafkaRecord): string => record.value?.toString('utf8') ?? '';
+
+export async function detect(config: DetectConfig, log: (line: string) => void): Promise<Running> {
+  const dataDir = resolve(config.dataDir);
+  const logDir = join(dataDir, 'logs');
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, log: (m) => m.startsWith('postgres:') && log(m) });
+  log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
+  const retry = retryPolicy({ onRetry: (error, attempt, ms) => log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`) });
+  const stop$ = new Subject<void>();
+  const counts = { records: 0, results: 0, rows: 0, lastRecords: 0 };
+  const records$ = fromKafka({
+    brokers: config.kafka,
+    topics: [config.topic],
+    groupId: config.group,
+    start: config.from,
+    maxInFlight: config.maxInFlight,
+    stop$,
+    log,
+  }).pipe(tap(() => counts.records++));
+  log(`Kafka: ${config.kafka.join(',')} topic ${config.topic}, group ${config.group}, from ${config.from}`);
+
+  const files: { close(): Promise<void> }[] = [];
+  let results$;
+  if (config.kind === 'sensors') {
+    const base = `${config.topic}`;
+    const dbscanLog = await openPickleLog(join(logDir, `${base}-detections-dbscan.pkl`));
+    const iforestLog = await openPickleLog(join(logDir, `${base}-detections-isolation-forest.pkl`));
+    const jsonl = await openJsonlLog(join(logDir, `${base}-detections.jsonl`));
+    const dead = await openJsonlLog(join(logDir, 'dead-letters.jsonl'));
+    files.push(dbscanLog, iforestLog, jsonl, dead);
+    const ofDetector = (name: string) => filter((d: Detection) => d.detector === name);
+    results$ = acknowledgedSensors(
+      records$.pipe(map((record) => ({ line: { line: `${record.topic}!${text(record)}`, time: record.timestamp, ref: record.ref }, ack: record.ack }))),
+      {
+        detections: toPostgres(db.pool, sensorDetections, { retry }),
+        deadLetters: toPostgres(db.pool, deadLetters, { retry }),
+        logs: {
+          detections: [
+            pipe(ofDetector('dbscan'), toPickleLog(dbscanLog, detectionTuple)),
+            pipe(ofDetector('isolation-forest'), toPickleLog(iforestLog, detectionTuple)),
+            toJsonlLog(jsonl),
+          ],
+          deadLetters: [toJsonlLog(dead)],
+        },
+      },
+      {
+        window: config.window,
+        dbscan: { eps: config.eps, minSamples: config.minSamples },
+        isolationForest: { trees: config.trees, sampleSize: config.sampleSize, seed: config.seed, threshold: config.threshold },
+      },
+    );
+  } else {
+    const suspicious = await openJsonlLog(join(logDir, 'suspicious-transactions.jsonl'));
+    const dead = await openJsonlLog(join(logDir, 'dead-letters.jsonl'));
+    files.push(suspicious, dead);
+    results$ = acknowledgedTransactions(
+      records$.pipe(map((record) => ({ message: { raw: text(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
+      {
+        suspicious: toPostgres(db.pool, suspiciousTransactions, { retry }),
+        deadLetters: toPostgres(db.pool, deadLetters, { retry }),
+        logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [toJsonlLog(dead)] },
+      },
+      { limits: { XAF: config.amountLimit } },
+    );
+  }
+  log(`Logs: ${logDir}`);
+
+  const ticker = setInterval(() => {
+    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.rows} rows written`);
+    counts.lastRecords = counts.records;
+  }, 1000);
+  const count = (w: Written<unknown>): void => {
+    if (w.sink.startsWith('postgres:')) counts.rows += w.items.length;
+  };
+  const finished = firstValueFrom(results$.pipe(tap(count), ignoreElements(), endWith(undefined)));
+  const close = async (): Promise<void> => {
+    clearInterval(ticker);
+    await Promise.allSettled(files.map((f) => f.close()));
+    await db.close();
+  };
+  let closing: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    closing ??= (async () => {
+      stop$.next();
+      await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, 30_000))]);
+      log(`${counts.records} records | ${counts.rows} rows written`);
+      await close();
+    })();
+    return closing;
+  };
+  const done = finished.then(
+    () => stop(),
+    async (error: unknown) => {
+      await close().catch(() => {});
+      throw error;
+    },
+  );
+  return { done, stop };
+}

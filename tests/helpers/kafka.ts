@@ -1,0 +1,83 @@
+/**
+ * Kafka for test files: topics of their own on the run's shared broker (test files run in
+ * parallel and must not read each other's records), and a consumer that waits for the records
+ * to arrive instead of sleeping for a guessed time.
+ */
+import { randomBytes } from 'node:crypto';
+import { Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+
+const client = (brokers: readonly string[]): Kafka =>
+  new Kafka({ clientId: 'vigie-test', brokers: [...brokers], logLevel: logLevel.NOTHING });
+
+/** `<prefix>-<random hex>`: a topic no other test touches. */
+export function uniqueTopic(prefix: string): string {
+  return `${prefix}-${randomBytes(5).toString('hex')}`;
+}
+
+/** Creates the topic and waits until every partition has a leader, so a produce at once succeeds. */
+export async function createTopic(brokers: readonly string[], topic: string, partitions = 1): Promise<void> {
+  const admin = client(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** A record as read back, with where it is. */
+export interface ConsumedRecord {
+  readonly partition: number;
+  readonly offset: number;
+  readonly key: string | null;
+  readonly value: string | null;
+  readonly headers: Record<string, string>;
+}
+
+/**
+ * Reads the topic from the beginning until `count` records arrived, in a consumer group of its
+ * own; rejects, saying how many came, when they did not within `timeoutMs`. Sorted by partition,
+ * then offset (the order within each partition).
+ */
+export async function consumeAll(
+  brokers: readonly string[],
+  topic: string,
+  count: number,
+  timeoutMs = 20_000,
+): Promise<ConsumedRecord[]> {
+  const consumer = client(brokers).consumer({ groupId: uniqueTopic('vigie-test-group'), maxWaitTimeInMs: 100 });
+  const records: ConsumedRecord[] = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        records.push(toRecord(partition, message));
+      },
+    });
+    const deadline = Date.now() + timeoutMs;
+    while (records.length < count) {
+      if (Date.now() > deadline) {
+        throw new Error(`consumed ${records.length} of ${count} records from ${topic} within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await consumer.disconnect();
+  }
+  return records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+function toRecord(partition: number, message: KafkaMessage): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    if (value !== undefined) headers[name] = value.toString();
+  }
+  return {
+    partition,
+    offset: Number(message.offset),
+    key: message.key?.toString() ?? null,
+    value: message.value?.toString() ?? null,
+    headers,
+  };
+}
