@@ -28,6 +28,7 @@ export interface DetectConfig {
   readonly group: string;
   readonly from: 'committed' | 'earliest' | 'latest';
   readonly maxInFlight: number;
+  readonly sessionTimeout: number;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly window: number;
@@ -57,6 +58,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     groupId: config.group,
     start: config.from,
     maxInFlight: config.maxInFlight,
+    sessionTimeoutMs: config.sessionTimeout,
     stop$,
     log,
   }).pipe(tap(() => counts.records++));

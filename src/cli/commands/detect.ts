@@ -34,6 +34,13 @@ const shared = {
     schema: z.coerce.number().int().min(1),
     description: 'records read but not yet written, at most; fetching pauses above',
   },
+  sessionTimeout: {
+    flag: '--session-timeout <ms>',
+    env: 'VIGIE_SESSION_TIMEOUT',
+    fallback: '30000',
+    schema: z.coerce.number().int().min(6000).max(300_000),
+    description: 'how long the group waits for a silent member (a crashed process) before giving its partitions to others',
+  },
   dataDir: SETTINGS.dataDir,
   databaseUrl: SETTINGS.databaseUrl,
 } satisfies Record<string, Setting>;
