@@ -5,7 +5,7 @@
  * offsets are committed, then the consumer leaves its group.
  */
 import { join, resolve } from 'node:path';
-import { Subject, endWith, filter, firstValueFrom, ignoreElements, map, pipe, tap } from 'rxjs';
+import { type Observable, Subject, filter, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../adapters/kafka/fromKafka.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
@@ -19,7 +19,7 @@ import { retryPolicy } from '../retry.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
 import type { Detection, Written } from '../types.ts';
-import type { Running } from './start.ts';
+import { type Running, running } from './running.ts';
 
 export interface DetectConfig {
   readonly kind: 'sensors' | 'transactions';
@@ -65,7 +65,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   log(`Kafka: ${config.kafka.join(',')} topic ${config.topic}, group ${config.group}, from ${config.from}`);
 
   const files: { close(): Promise<void> }[] = [];
-  let results$;
+  let results$: Observable<Written<unknown>>;
   if (config.kind === 'sensors') {
     const base = `${config.topic}`;
     const dbscanLog = await openPickleLog(join(logDir, `${base}-detections-dbscan.pkl`));
@@ -117,28 +117,14 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const count = (w: Written<unknown>): void => {
     if (w.sink.startsWith('postgres:')) counts.rows += w.items.length;
   };
-  const finished = firstValueFrom(results$.pipe(tap(count), ignoreElements(), endWith(undefined)));
-  const close = async (): Promise<void> => {
-    clearInterval(ticker);
-    await Promise.allSettled(files.map((f) => f.close()));
-    await db.close();
-  };
-  let closing: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    closing ??= (async () => {
-      stop$.next();
-      await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, 30_000))]);
-      log(`${counts.records} records | ${counts.rows} rows written`);
-      await close();
-    })();
-    return closing;
-  };
-  const done = finished.then(
-    () => stop(),
-    async (error: unknown) => {
-      await close().catch(() => {});
-      throw error;
+  return running({
+    results$: results$.pipe(tap(count)),
+    stop$,
+    summary: () => log(`${counts.records} records | ${counts.rows} rows written`),
+    close: async () => {
+      clearInterval(ticker);
+      await Promise.allSettled(files.map((f) => f.close()));
+      await db.close();
     },
-  );
-  return { done, stop };
+  });
 }

@@ -3,7 +3,7 @@
  * Ctrl-C or SIGTERM stops gracefully (sinks flushed, offsets committed); a second one exits now.
  */
 import { fail } from './fail.ts';
-import type { Running } from './start.ts';
+import type { Running } from './running.ts';
 
 export const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 

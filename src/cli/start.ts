@@ -5,7 +5,7 @@
  * database are closed.
  */
 import { join, resolve } from 'node:path';
-import { Subject, endWith, filter, firstValueFrom, ignoreElements, map, merge, pipe, takeUntil, tap } from 'rxjs';
+import { Subject, filter, map, merge, pipe, takeUntil, tap } from 'rxjs';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
 import { openDatabase } from '../adapters/postgres/connect.ts';
 import { deadLetters, sensorDetections, suspiciousTransactions as suspiciousTable } from '../adapters/postgres/tables.ts';
@@ -22,14 +22,9 @@ import { routeSensorEvents } from '../streams/sensorPipeline.ts';
 import { suspiciousTransactions } from '../streams/suspiciousTransactions.ts';
 import type { Detection } from '../types.ts';
 import type { Config } from './config.ts';
+import { type Running, running } from './running.ts';
 import { Status } from './status.ts';
 
-export interface Running {
-  /** Resolves when everything has stopped; rejects on a fatal error. */
-  readonly done: Promise<void>;
-  /** Completes the sources, waits for the sinks to flush, closes files and the database. */
-  stop(): Promise<void>;
-}
 
 export async function start(config: Config, log: (line: string) => void): Promise<Running> {
   const dataDir = resolve(config.dataDir);
@@ -95,30 +90,16 @@ export async function start(config: Config, log: (line: string) => void): Promis
     log(status.line());
     shown = 0;
   }, 1000);
-  const finished = firstValueFrom(merge(sensors$, fraud$).pipe(tap((w) => status.written(w)), ignoreElements(), endWith(undefined)));
-  let closing: Promise<void> | null = null;
-  const close = async (): Promise<void> => {
-    clearInterval(ticker);
-    await Promise.allSettled(Object.values(files).map((f) => f.close()));
-    await db.close();
-  };
-  const stop = (): Promise<void> => {
-    closing ??= (async () => {
-      stop$.next();
-      // The sinks flush on completion; a database that never comes back must not hang the exit.
-      await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, 15_000))]);
-      log(status.line());
-      await close();
-    })();
-    return closing;
-  };
-  const done = finished.then(
-    () => stop(),
-    async (error: unknown) => {
-      await close().catch(() => {});
-      throw error;
+  const run = running({
+    results$: merge(sensors$, fraud$).pipe(tap((w) => status.written(w))),
+    stop$,
+    summary: () => log(status.line()),
+    close: async () => {
+      clearInterval(ticker);
+      await Promise.allSettled(Object.values(files).map((f) => f.close()));
+      await db.close();
     },
-  );
-  if (config.duration !== undefined) setTimeout(() => void stop(), config.duration * 1000).unref();
-  return { done, stop };
+  });
+  if (config.duration !== undefined) setTimeout(() => void run.stop(), config.duration * 1000).unref();
+  return run;
 }

@@ -4,41 +4,23 @@
  * from the last committed offset, so it sees again some records the first had stored; the rows'
  * unique key (topic, partition, offset) makes that harmless.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { transactionGenerator } from '../../src/adapters/simulatedTransactions.ts';
 import { freshDatabase } from '../helpers/database.ts';
+import { killAll, until, vigie } from '../helpers/processes.ts';
 import { createTopic, uniqueTopic } from '../helpers/kafka.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
-const children: ChildProcess[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   for (const clean of cleanups.reverse()) await clean().catch(() => {});
 });
 
-function vigie(args: string[]): { proc: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['bin/vigie.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { proc, output: () => out, exit: new Promise((r) => proc.on('exit', (code) => r(code))) };
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('detect transactions across a crash', () => {
   it('stores every suspicious transaction exactly once', async () => {

@@ -3,19 +3,18 @@
  * the prototype's JSON transactions and plain numeric readings, with malformed ones among them,
  * which must land in the dead letters with their reasons while the stream goes on.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freshDatabase } from '../helpers/database.ts';
+import { killAll, until, vigie } from '../helpers/processes.ts';
 import { uniqueTopic } from '../helpers/kafka.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
-const children: ChildProcess[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   for (const clean of cleanups.reverse()) await clean().catch(() => {});
 });
 
@@ -24,24 +23,7 @@ function kcat(brokers: string[], topic: string, lines: string[]): void {
   execFileSync('kcat', ['-P', '-b', brokers.join(','), '-t', topic], { input: `${lines.join('\n')}\n` });
 }
 
-function vigie(args: string[]): { proc: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['bin/vigie.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { proc, output: () => out, exit: new Promise((r) => proc.on('exit', (code) => r(code))) };
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('records written by kcat', () => {
   it('transactions: suspicious ones stored once each, bad JSON dead-lettered with its reason', async () => {

@@ -4,7 +4,7 @@
  * values give when run in-process through the same flow, though the device disappears and comes
  * back mid-stream (the bridge reconnects; nothing written while the device existed is lost).
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,34 +15,16 @@ import { arduinoLines, toSerialBytes } from '../../src/adapters/simulatedArduino
 import { createVirtualSerialPair } from '../../src/adapters/serial/virtualSerial.ts';
 import { sensorAnomalies } from '../../src/streams/sensorAnomalies.ts';
 import { freshDatabase } from '../helpers/database.ts';
+import { killAll, until, vigie } from '../helpers/processes.ts';
 import { uniqueTopic } from '../helpers/kafka.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
-const children: ChildProcess[] = [];
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
-  for (const c of children) c.kill('SIGKILL');
+  killAll();
   for (const clean of cleanups.reverse()) await clean().catch(() => {});
 });
 
-function vigie(args: string[]): { proc: ChildProcess; output: () => string; exit: Promise<number | null> } {
-  const proc = spawn(process.execPath, ['bin/vigie.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(proc);
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  return { proc, output: () => out, exit: new Promise((r) => proc.on('exit', (code) => r(code))) };
-}
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('the topology: Arduino pty → bridge → Kafka → detect sensors → PostgreSQL', () => {
   it('stores the states the same values give in-process', async () => {
