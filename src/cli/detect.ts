@@ -51,7 +51,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
   const retry = retryPolicy({ onRetry: (error, attempt, ms) => log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`) });
   const stop$ = new Subject<void>();
-  const counts = { records: 0, results: 0, rows: 0, lastRecords: 0 };
+  const counts = { records: 0, flagged: 0, dead: 0, rows: 0, lastRecords: 0 };
   const records$ = fromKafka({
     brokers: config.kafka,
     topics: [config.topic],
@@ -110,12 +110,17 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   }
   log(`Logs: ${logDir}`);
 
+  const flagged = config.kind === 'sensors' ? 'anomalies' : 'suspicious';
   const ticker = setInterval(() => {
-    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.rows} rows written`);
+    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.rows} rows written`);
     counts.lastRecords = counts.records;
   }, 1000);
   const count = (w: Written<unknown>): void => {
-    if (w.sink.startsWith('postgres:')) counts.rows += w.items.length;
+    if (!w.sink.startsWith('postgres:')) return;
+    counts.rows += w.items.length;
+    if (w.sink === 'postgres:dead_letters') counts.dead += w.items.length;
+    else if (w.sink === 'postgres:suspicious_transactions') counts.flagged += w.items.length;
+    else counts.flagged += (w.items as Detection[]).filter((d) => d.state === -1).length;
   };
   return running({
     results$: results$.pipe(tap(count)),
