@@ -39,6 +39,16 @@ export interface Transaction {
   readonly currency: string;
   /** Local time, `YYYY-MM-DD HH:MM:SS`. */
   readonly timestamp: string;
+  /** The account debited; when absent, rules key on the client `id`. */
+  readonly account?: string;
+  /** Where it was made: coordinates, an ISO 3166 alpha-2 country, or both. */
+  readonly location?: { readonly lat?: number; readonly lon?: number; readonly country?: string };
+  /** e.g. `mobile`, `atm`, `branch`. */
+  readonly channel?: string;
+  /** e.g. `TRANSFER`, `CASH_OUT`, `PAYMENT`, `DEBIT`, `CASH_IN`. */
+  readonly type?: string;
+  /** The available balance before the transaction, when the source knows it. */
+  readonly balanceBefore?: number;
 }
 
 /** A transaction together with where it came from. */

@@ -1,6 +1,6 @@
 import { type OperatorFunction, map } from 'rxjs';
 import { z } from 'zod';
-import type { Parsed, SourceRef, TransactionRecord } from '../types.ts';
+import type { Parsed, SourceRef, Transaction, TransactionRecord } from '../types.ts';
 
 /** The stage name dead letters of this operator carry. */
 export const PARSE_TRANSACTION = 'parse-transaction';
@@ -12,12 +12,33 @@ export interface RawMessage {
   readonly time: number;
 }
 
+/** ISO 4217 codes this runtime knows (162 on Node 20): an unknown currency is a bad record. */
+const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+const location = z
+  .object({
+    lat: z.number().min(-90).max(90).optional(),
+    lon: z.number().min(-180).max(180).optional(),
+    country: z.string().regex(/^[A-Z]{2}$/, 'expected an ISO 3166 alpha-2 code such as CM').optional(),
+  })
+  .refine((l) => (l.lat === undefined) === (l.lon === undefined), 'expected both lat and lon, or neither')
+  .refine((l) => l.lat !== undefined || l.country !== undefined, 'expected lat/lon or a country');
+
 const transactionSchema = z.object({
   id: z.number().int(),
   transaction_id: z.number().int(),
   amount: z.number().finite().nonnegative(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as XAF'),
-  timestamp: z.string().regex(/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/, 'expected YYYY-MM-DD HH:MM:SS'),
+  currency: z.string().refine((c) => CURRENCIES.has(c), 'expected a known ISO 4217 currency code such as XAF'),
+  timestamp: z
+    .string()
+    .regex(/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/, 'expected YYYY-MM-DD HH:MM:SS')
+    .refine((t) => Number.isFinite(Date.parse(`${t.slice(0, 10)}T${t.slice(11, 19)}Z`)), 'not a real date and time'),
+  account: z.string().min(1).max(128).optional(),
+  location: location.optional(),
+  channel: z.string().min(1).max(64).optional(),
+  type: z.string().min(1).max(32).optional(),
+  /** The available balance before the transaction. */
+  balance: z.number().finite().optional(),
 });
 
 /**
@@ -56,5 +77,7 @@ export function parseTransactionMessage({ raw, ref, time }: RawMessage): Parsed<
   if (!parsed.success) {
     return reject(parsed.error.issues.map((i) => `${i.path.join('.') || 'message'}: ${i.message}`).join('; '));
   }
-  return { ok: true, value: { transaction: parsed.data, ref } };
+  const { balance, ...fields } = parsed.data;
+  const transaction: Transaction = balance === undefined ? fields : { ...fields, balanceBefore: balance };
+  return { ok: true, value: { transaction, ref } };
 }

@@ -33,11 +33,26 @@ describe('parseTransaction', () => {
   it.each([
     [{ ...good, id: 'x' }, /^id: /],
     [{ ...good, amount: -5 }, /^amount: /],
-    [{ ...good, currency: 'xaf' }, /^currency: expected an ISO 4217 code/],
+    [{ ...good, currency: 'xaf' }, /^currency: expected a known ISO 4217 currency code/],
+    [{ ...good, currency: 'ABC' }, /^currency: expected a known ISO 4217 currency code/],
+    [{ ...good, timestamp: '2026-13-45 10:00:00' }, /^timestamp: not a real date and time/],
+    [{ ...good, location: { lat: 4.05 } }, /^location: expected both lat and lon/],
+    [{ ...good, amount: Infinity }, /^amount: /],
     [{ ...good, timestamp: 'yesterday' }, /^timestamp: expected YYYY-MM-DD HH:MM:SS/],
     [{ id: 1 }, /transaction_id: .*; amount: .*; currency: .*; timestamp: /],
     [[1, 2], /^message: /],
   ])('says which field is wrong: %j', (value, pattern) => {
     expect(reason(msg(JSON.stringify(value)))).toMatch(pattern);
+  });
+});
+
+describe('parseTransaction on the optional fields', () => {
+  it('keeps account, location, channel, type and the balance before the transaction', () => {
+    const full = { ...good, account: 'CM-001', location: { lat: 4.05, lon: 9.7, country: 'CM' }, channel: 'mobile', type: 'TRANSFER', balance: 20000 };
+    const parsed = parseTransactionMessage(msg(JSON.stringify(full)));
+    expect(parsed).toStrictEqual({
+      ok: true,
+      value: { transaction: { ...good, account: 'CM-001', location: { lat: 4.05, lon: 9.7, country: 'CM' }, channel: 'mobile', type: 'TRANSFER', balanceBefore: 20000 }, ref: a.ref },
+    });
   });
 });

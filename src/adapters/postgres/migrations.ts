@@ -71,6 +71,20 @@ export const migrations: readonly Migration[] = [
       UNIQUE (source, source_partition, source_offset, stage)
     )`,
   },
+  {
+    // Every input field of a transaction, its event time, and the input as received.
+    id: '004_suspicious_transactions_all_fields',
+    sql: `ALTER TABLE suspicious_transactions
+      ADD COLUMN account text NULL,
+      ADD COLUMN latitude double precision NULL,
+      ADD COLUMN longitude double precision NULL,
+      ADD COLUMN country char(2) NULL,
+      ADD COLUMN channel text NULL,
+      ADD COLUMN type text NULL,
+      ADD COLUMN balance_before numeric(18, 2) NULL,
+      ADD COLUMN event_time timestamptz NULL,
+      ADD COLUMN input jsonb NULL`,
+  },
 ];
 
 /**

@@ -73,10 +73,26 @@ export const suspiciousTransactions: TableWriter<SuspiciousTransaction> = writer
     { name: 'source', type: 'text[]', value: (s) => s.ref.source },
     { name: 'source_partition', type: 'int4[]', value: (s) => s.ref.partition },
     { name: 'source_offset', type: 'int8[]', value: (s) => s.ref.offset },
+    { name: 'account', type: 'text[]', value: (s) => s.transaction.account ?? null },
+    { name: 'latitude', type: 'float8[]', value: (s) => s.transaction.location?.lat ?? null },
+    { name: 'longitude', type: 'float8[]', value: (s) => s.transaction.location?.lon ?? null },
+    { name: 'country', type: 'text[]', value: (s) => s.transaction.location?.country ?? null },
+    { name: 'channel', type: 'text[]', value: (s) => s.transaction.channel ?? null },
+    { name: 'type', type: 'text[]', value: (s) => s.transaction.type ?? null },
+    { name: 'balance_before', type: 'numeric[]', value: (s) => (s.transaction.balanceBefore === undefined ? null : String(s.transaction.balanceBefore)) },
+    // the transaction's own clock (no zone in the prototype's format): read as UTC
+    { name: 'event_time', type: 'timestamptz[]', value: (s) => eventTimeIso(s.transaction.timestamp) },
+    { name: 'input', type: 'text[]', value: (s) => JSON.stringify(s.transaction) },
   ],
   'client_id, transaction_id, amount, currency, tx_timestamp, ' +
-    'ARRAY(SELECT jsonb_array_elements_text(reasons)), score, source, source_partition, source_offset',
+    'ARRAY(SELECT jsonb_array_elements_text(reasons)), score, source, source_partition, source_offset, ' +
+    'account, latitude, longitude, country, channel, type, balance_before, event_time, input::jsonb',
 );
+
+function eventTimeIso(timestamp: string): string | null {
+  const ms = Date.parse(`${timestamp.slice(0, 10)}T${timestamp.slice(11, 19)}Z`);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+}
 
 export const deadLetters: TableWriter<DeadLetter> = writer<DeadLetter>(
   'dead_letters',

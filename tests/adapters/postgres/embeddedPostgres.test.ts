@@ -11,6 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/adapters/postgres/connect.ts';
 import { passwordFile, redactUrl, startEmbeddedPostgres } from '../../../src/adapters/postgres/embeddedPostgres.ts';
+import { migrations } from '../../../src/adapters/postgres/migrations.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -94,7 +95,7 @@ describe('openDatabase', () => {
       expect(db.embedded).toBe(true);
       expect(db.url).toMatch(/^postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/vigie$/);
       const { rows } = await db.pool.query('SELECT count(*)::int AS n FROM vigie_migrations');
-      expect(rows).toEqual([{ n: 3 }]);
+      expect(rows).toEqual([{ n: migrations.length }]);
     } finally {
       await db.close();
     }

@@ -4,7 +4,7 @@
  */
 import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { migrate } from '../../../src/adapters/postgres/migrations.ts';
+import { migrate, migrations } from '../../../src/adapters/postgres/migrations.ts';
 import { deadLetters, sensorDetections, suspiciousTransactions } from '../../../src/adapters/postgres/tables.ts';
 import { toPostgres } from '../../../src/adapters/postgres/toPostgres.ts';
 import { VigieError } from '../../../src/errors.ts';
@@ -75,6 +75,24 @@ describe('toPostgres', () => {
     ]);
   });
 
+  it('writes every input field of a transaction, strings that look like SQL verbatim', async () => {
+    const sql = "x'); DROP TABLE suspicious_transactions; --";
+    const row: SuspiciousTransaction = {
+      transaction: { id: 4321, transaction_id: 98765, amount: 250000, currency: 'XAF', timestamp: '2026-11-22 08:30:05',
+        account: sql, location: { lat: 4.0511, lon: 9.7679, country: 'CM' }, channel: "mobile'--", type: 'TRANSFER', balanceBefore: 260000.5 },
+      ref: { source: 'fields', partition: 0, offset: 1 }, reasons: ['balance-drain>=90%', sql], score: 0.96,
+    };
+    await write([row], suspiciousTransactions);
+    const { rows: got } = await db.pool.query(
+      `SELECT account, latitude, longitude, country, channel, type, balance_before::text, event_time, input, reasons
+       FROM suspicious_transactions WHERE source = 'fields'`,
+    );
+    expect(got).toEqual([{ account: sql, latitude: 4.0511, longitude: 9.7679, country: 'CM', channel: "mobile'--", type: 'TRANSFER',
+      balance_before: '260000.50', event_time: new Date('2026-11-22T08:30:05Z'), input: row.transaction, reasons: ['balance-drain>=90%', sql] }]);
+    const { rows: tables } = await db.pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'suspicious_transactions'");
+    expect(tables[0].n).toBe(1);
+  });
+
   it('writes dead letters with their receive time', async () => {
     const dead: DeadLetter = { stage: 'parse-arduino-line', reason: 'not a number', raw: "h:4x'; DROP TABLE x;--",
       ref: { source: 'serial:/dev/ttyACM0', partition: 0, offset: 3 }, time: 1_700_000_000_999 };
@@ -132,18 +150,18 @@ describe('toPostgres', () => {
 describe('migrate', () => {
   it('is idempotent: a second run applies nothing and keeps the rows', async () => {
     const before = await db.pool.query('SELECT id FROM vigie_migrations ORDER BY id');
-    expect(before.rows.map((r) => r.id)).toEqual(['001_sensor_detections', '002_suspicious_transactions', '003_dead_letters']);
+    expect(before.rows.map((r) => r.id)).toEqual(migrations.map((m) => m.id));
     expect(await migrate(db.pool)).toEqual([]);
     expect(await Promise.all([migrate(db.pool), migrate(db.pool)])).toEqual([[], []]);
     const after = await db.pool.query('SELECT count(*)::int AS n FROM vigie_migrations');
-    expect(after.rows).toEqual([{ n: 3 }]);
+    expect(after.rows).toEqual([{ n: migrations.length }]);
   });
 
   it('applies each migration once when two processes start at once', async () => {
     const other = await freshDatabase({ migrate: false });
     try {
       const [a, b] = await Promise.all([migrate(other.pool), migrate(other.pool)]);
-      expect([...a, ...b].sort()).toEqual(['001_sensor_detections', '002_suspicious_transactions', '003_dead_letters']);
+      expect([...a, ...b].sort()).toEqual(migrations.map((m) => m.id));
     } finally {
       await other.drop();
     }

@@ -1,0 +1,55 @@
+/**
+ * 10 000 generated malformed messages mixed with valid ones: every malformed one becomes a dead
+ * letter with a reason and its raw text, every valid one is parsed, and nothing is lost.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { parseTransactionMessage } from '../../src/operators/parseTransaction.ts';
+
+const valid = fc.record({
+  id: fc.integer({ min: 1000, max: 9999 }),
+  transaction_id: fc.integer({ min: 10_000, max: 99_999 }),
+  amount: fc.double({ min: 0, max: 1e9, noNaN: true }),
+  currency: fc.constantFrom('XAF', 'EUR', 'USD', 'XOF'),
+  timestamp: fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 19).replace('T', ' ')),
+});
+
+/** One way to break a valid message, with the reason that must be given. */
+const malformed = fc.oneof(
+  fc.string().filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }).map((raw) => ({ raw, reason: /^invalid JSON/ })),
+  fc.tuple(valid, fc.constantFrom('id', 'transaction_id', 'amount', 'currency', 'timestamp')).map(([v, field]) => {
+    const { [field]: _gone, ...rest } = v as Record<string, unknown>;
+    return { raw: JSON.stringify(rest), reason: new RegExp(`^${field}: `) };
+  }),
+  fc.tuple(valid, fc.oneof(fc.string(), fc.boolean(), fc.constant(null))).map(([v, bad]) => ({ raw: JSON.stringify({ ...v, amount: bad }), reason: /^amount: / })),
+  fc.tuple(valid, fc.double({ max: -Number.MIN_VALUE, noNaN: true })).map(([v, amount]) => ({ raw: JSON.stringify({ ...v, amount }), reason: /^amount: / })),
+  fc.tuple(valid, fc.stringMatching(/^[A-Z]{3}$/).filter((c) => !Intl.supportedValuesOf('currency').includes(c))).map(([v, currency]) => ({ raw: JSON.stringify({ ...v, currency }), reason: /^currency: / })),
+  fc.tuple(valid, fc.string()).filter(([, t]) => !/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/.test(t)).map(([v, timestamp]) => ({ raw: JSON.stringify({ ...v, timestamp }), reason: /^timestamp: / })),
+);
+
+describe('parseTransaction, property-based', () => {
+  it('dead-letters 10 000 malformed messages with their reasons and parses every valid one', () => {
+    const bad = fc.sample(malformed, { numRuns: 10_000, seed: 42 });
+    const good = fc.sample(valid, { numRuns: 2_000, seed: 7 });
+    const messages = [...bad.map((b) => ({ ...b, valid: false })), ...good.map((g) => ({ raw: JSON.stringify(g), reason: null, valid: true }))];
+    let dead = 0;
+    let parsed = 0;
+    messages.forEach((m, offset) => {
+      const result = parseTransactionMessage({ raw: m.raw, ref: { source: 'fuzz', partition: 0, offset }, time: 0 });
+      if (m.valid) {
+        expect(result.ok, m.raw).toBe(true);
+        parsed++;
+      } else {
+        expect(result.ok, m.raw).toBe(false);
+        if (!result.ok) {
+          expect(result.dead.raw).toBe(m.raw);
+          expect(result.dead.ref.offset).toBe(offset);
+          expect(result.dead.reason, m.raw).toMatch(m.reason!);
+        }
+        dead++;
+      }
+    });
+    expect(dead).toBe(10_000);
+    expect(parsed).toBe(2_000);
+  });
+});
