@@ -7,6 +7,7 @@
 import { join, resolve } from 'node:path';
 import { type Observable, Subject, filter, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../adapters/kafka/fromKafka.ts';
+import { createProducer, toKafka } from '../adapters/kafka/toKafka.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
 import { detectionTuple } from '../adapters/pickle/tuples.ts';
@@ -18,7 +19,7 @@ import { toPickleLog } from '../adapters/toPickleLog.ts';
 import { retryPolicy } from '../retry.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
-import type { Detection, Written } from '../types.ts';
+import type { DeadLetter, Detection, SuspiciousTransaction, Written } from '../types.ts';
 import { type Running, running } from './running.ts';
 
 export interface DetectConfig {
@@ -29,6 +30,8 @@ export interface DetectConfig {
   readonly from: 'committed' | 'earliest' | 'latest';
   readonly maxInFlight: number;
   readonly sessionTimeout: number;
+  readonly alertsTopic: string;
+  readonly dlqTopic: string;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly window: number;
@@ -97,12 +100,24 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   } else {
     const suspicious = await openJsonlLog(join(logDir, 'suspicious-transactions.jsonl'));
     const dead = await openJsonlLog(join(logDir, 'dead-letters.jsonl'));
-    files.push(suspicious, dead);
+    const producer = await createProducer(config.kafka);
+    files.push(suspicious, dead, { close: () => producer.disconnect() });
+    // Alerts and dead letters for other systems, keyed by account so one account's stay in order.
+    const alert = (s: SuspiciousTransaction) => ({
+      topic: config.alertsTopic,
+      key: s.transaction.account ?? String(s.transaction.id),
+      value: JSON.stringify({ ...s.transaction, reasons: s.reasons, score: s.score, source: s.ref }),
+    });
+    const deadLetter = (d: DeadLetter) => ({
+      topic: config.dlqTopic,
+      value: JSON.stringify({ stage: d.stage, reason: d.reason, raw: d.raw, source: d.ref, time: d.time }),
+    });
+    log(`Alerts to ${config.alertsTopic}, dead letters to ${config.dlqTopic}`);
     results$ = acknowledgedTransactions(
       records$.pipe(map((record) => ({ message: { raw: text(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
       {
-        suspicious: toPostgres(db.pool, suspiciousTransactions, { retry }),
-        deadLetters: toPostgres(db.pool, deadLetters, { retry }),
+        suspicious: [toPostgres(db.pool, suspiciousTransactions, { retry }), toKafka(producer, alert)],
+        deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter)],
         logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [toJsonlLog(dead)] },
       },
       { limits: { XAF: config.amountLimit } },

@@ -18,10 +18,14 @@ export interface AcknowledgeableMessage {
 type Sink<T> = OperatorFunction<T, Written<unknown>>;
 
 export interface AcknowledgedTransactionSinks {
-  /** Durable and idempotent on the transaction's source coordinates. */
-  readonly suspicious: OperatorFunction<SuspiciousTransaction, Written<SuspiciousTransaction>>;
-  readonly deadLetters: OperatorFunction<DeadLetter, Written<DeadLetter>>;
-  /** Further sinks (logs, alerts), not waited for. */
+  /**
+   * Where a suspicious transaction must be before its message is acknowledged: PostgreSQL
+   * (idempotent on the source coordinates) and the alerts topic, say. Each reports what it wrote.
+   */
+  readonly suspicious: readonly OperatorFunction<SuspiciousTransaction, Written<SuspiciousTransaction>>[];
+  /** The same for dead letters: a table, a dead-letter topic. */
+  readonly deadLetters: readonly OperatorFunction<DeadLetter, Written<DeadLetter>>[];
+  /** Further sinks (logs), not waited for. */
   readonly logs?: { readonly suspicious?: readonly Sink<SuspiciousTransaction>[]; readonly deadLetters?: readonly Sink<DeadLetter>[] };
 }
 
@@ -42,15 +46,15 @@ export function acknowledgedTransactions(
           parsed$.pipe(
             filter((p) => !p.ok),
             map((p) => (p as { dead: DeadLetter }).dead),
-            tap((dead) => acks.expect(dead.ref, 1)),
-            fanOut(pipe(sinks.deadLetters, tap((w) => acks.written(w))), ...(sinks.logs?.deadLetters ?? [])),
+            tap((dead) => acks.expect(dead.ref, sinks.deadLetters.length)),
+            fanOut(...sinks.deadLetters.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.deadLetters ?? [])),
           ),
           parsed$.pipe(
             filter((p) => p.ok),
             map((p) => (p as { value: TransactionRecord }).value),
-            mergeMap((record) => judge(record).pipe(tap((s) => acks.expect(record.ref, s === null ? 0 : 1)))),
+            mergeMap((record) => judge(record).pipe(tap((s) => acks.expect(record.ref, s === null ? 0 : sinks.suspicious.length)))),
             filter((s): s is SuspiciousTransaction => s !== null),
-            fanOut(pipe(sinks.suspicious, tap((w) => acks.written(w))), ...(sinks.logs?.suspicious ?? [])),
+            fanOut(...sinks.suspicious.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.suspicious ?? [])),
           ),
         ),
       ),

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { freshDatabase } from '../helpers/database.ts';
 import { killAll, until, vigie } from '../helpers/processes.ts';
-import { uniqueTopic } from '../helpers/kafka.ts';
+import { consumeAll, uniqueTopic } from '../helpers/kafka.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -40,7 +40,10 @@ describe('records written by kcat', () => {
     const bad = ['{"id": 1, "amount": "lots"}', 'not json at all', '{"id":1,"transaction_id":2,"amount":-5,"currency":"XAF","timestamp":"2026-11-22 10:00:00"}'];
     kcat(brokers, topic, [...good.slice(0, 25), ...bad, ...good.slice(25)]);
 
-    const detect = vigie(['detect', 'transactions', '--topic', topic, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', dir]);
+    const alertsTopic = uniqueTopic('transaction.alerts');
+    const dlqTopic = uniqueTopic('transaction.dlq');
+    const topics = ['--alerts-topic', alertsTopic, '--dlq-topic', dlqTopic];
+    const detect = vigie(['detect', 'transactions', '--topic', topic, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', dir, ...topics]);
     const suspicious = good.map((g) => JSON.parse(g) as { amount: number }).filter((t) => t.amount > 10_000).length;
     const count = async (sql: string): Promise<number> => Number((await db.pool.query(sql, [topic])).rows[0].n);
     await until('the suspicious transactions and the dead letters', async () =>
@@ -60,8 +63,15 @@ describe('records written by kcat', () => {
     expect(dead.rows[1].reason).toMatch(/^invalid JSON/);
     expect(dead.rows[2].reason).toMatch(/amount: .*>=0|amount: /);
 
+    // the same, as JSON on the alerts and dead-letter topics, for other systems
+    const alerts = await consumeAll(brokers, alertsTopic, suspicious);
+    expect(alerts.map((a) => JSON.parse(a.value!).amount)).toEqual(stored.rows.map((r) => Number(r.amount)));
+    expect(JSON.parse(alerts[0]!.value!).reasons).toEqual(['amount>10000XAF']);
+    const dlq = await consumeAll(brokers, dlqTopic, bad.length);
+    expect(dlq.map((d) => JSON.parse(d.value!).raw)).toEqual(bad);
+
     // a second run of the same group resumes after what was committed: nothing more is written
-    const again = vigie(['detect', 'transactions', '--topic', topic, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', dir]);
+    const again = vigie(['detect', 'transactions', '--topic', topic, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', dir, ...topics]);
     await until('the second run to start', async () => (/records\/s/.test(again.output()) ? true : undefined));
     again.proc.kill('SIGTERM');
     expect(await again.exit, again.output()).toBe(0);

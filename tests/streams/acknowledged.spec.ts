@@ -36,7 +36,7 @@ describe('acknowledgedTransactions', () => {
     const tx = (amount: number) => ({ id: 1000, transaction_id: 10000, amount, currency: 'XAF', timestamp: '2026-11-22 10:00:00' });
     const slowSink = <T>() => concatMap((item: T) => m.cold('---(w|)', { w: { sink: 'db', items: [item] } }));
     const messages = m.cold('-a-b-c-|', { a: message(tx(50_000), 0), b: message(tx(500), 1), c: message('{oops', 2) });
-    const written = acknowledgedTransactions(messages, { suspicious: slowSink(), deadLetters: slowSink() });
+    const written = acknowledgedTransactions(messages, { suspicious: [slowSink()], deadLetters: [slowSink()] });
     // a (suspicious) written at 4; b (not suspicious) acknowledged as it passes; c (bad JSON) dead-lettered at 8
     m.expect(written.pipe(map((w) => w.sink))).toBeObservable('----x---(x|)', { x: 'db' });
     m.expect(acked).toBeObservable('---ba---c', { a: 0, b: 1, c: 2 });

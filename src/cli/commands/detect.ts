@@ -61,6 +61,8 @@ const transactionSettings = {
   topic: { flag: '--topic <name>', env: 'VIGIE_TOPIC', fallback: 'transaction', schema: z.string().min(1), description: 'Kafka topic of the transactions' },
   ...shared,
   amountLimit: SETTINGS.amountLimit,
+  alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string().min(1), description: 'Kafka topic of the alerts (one JSON per suspicious transaction)' },
+  dlqTopic: { flag: '--dlq-topic <name>', env: 'VIGIE_DLQ_TOPIC', fallback: 'transaction.dlq', schema: z.string().min(1), description: 'Kafka topic of the dead letters' },
 } satisfies Record<string, Setting>;
 
 export function registerDetect(program: Command): void {
