@@ -31,6 +31,7 @@ export interface DetectConfig {
   readonly maxInFlight: number;
   readonly sessionTimeout: number;
   readonly alertsTopic: string;
+  readonly allowedLateness: number;
   readonly dlqTopic: string;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
@@ -120,7 +121,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
         deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter)],
         logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [toJsonlLog(dead)] },
       },
-      { limits: { XAF: config.amountLimit } },
+      { amount: { limits: { XAF: config.amountLimit } }, allowedLatenessMs: config.allowedLateness },
     );
   }
   log(`Logs: ${logDir}`);

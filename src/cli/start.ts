@@ -80,7 +80,8 @@ export async function start(config: Config, log: (line: string) => void): Promis
       takeUntil(stop$),
       tap(() => status.transactions++),
     ),
-    { limits: { XAF: config.amountLimit } },
+    // the simulator emits in event-time order: no lateness to wait for
+    { amount: { limits: { XAF: config.amountLimit } }, allowedLatenessMs: 0 },
   ).pipe(
     tap(() => status.suspicious++),
     fanOut(toPostgres(db.pool, suspiciousTable, { retry }), toJsonlLog(files.suspicious)),

@@ -56,7 +56,7 @@ const transactionSchema = z.object({
  * ```
  *
  * @example
- * messages$.pipe(parseTransaction(), filter((p) => p.ok), map((p) => p.value), amountThreshold())
+ * messages$.pipe(parseTransaction(), filter((p) => p.ok), map((p) => p.value), defaultRules())
  *
  * @return An Observable of one {@link Parsed} transaction per message, keeping its source.
  */

@@ -3,12 +3,13 @@
  * become dead letters), the rules run, and each message is acknowledged once its suspicious row
  * or its dead letter is durably written, or at once when it is neither.
  */
-import { type Observable, type OperatorFunction, defaultIfEmpty, defer, filter, map, merge, mergeMap, of, pipe, tap, connect } from 'rxjs';
+import { type Observable, type OperatorFunction, connect, defer, filter, map, merge, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { type RawMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
 import type { DeadLetter, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
 import { Acknowledgements } from './acknowledgements.ts';
-import { type SuspiciousTransactionsOptions, suspiciousTransactions } from './suspiciousTransactions.ts';
+import { judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
+import type { SuspiciousTransactionsOptions } from './suspiciousTransactions.ts';
 
 export interface AcknowledgeableMessage {
   readonly message: RawMessage;
@@ -36,8 +37,6 @@ export function acknowledgedTransactions(
 ): Observable<Written<unknown>> {
   return defer(() => {
     const acks = new Acknowledgements();
-    const judge = (record: TransactionRecord): Observable<SuspiciousTransaction | null> =>
-      suspiciousTransactions(of(record), options).pipe(defaultIfEmpty(null));
     return messages$.pipe(
       tap(({ message, ack }) => acks.received(message.ref, ack)),
       map(({ message }) => parseTransactionMessage(message)),
@@ -52,8 +51,11 @@ export function acknowledgedTransactions(
           parsed$.pipe(
             filter((p) => p.ok),
             map((p) => (p as { value: TransactionRecord }).value),
-            mergeMap((record) => judge(record).pipe(tap((s) => acks.expect(record.ref, s === null ? 0 : sinks.suspicious.length)))),
-            filter((s): s is SuspiciousTransaction => s !== null),
+            // every record comes out judged (held a while for event time): acknowledged at once
+            // when no rule fired, once written everywhere when one did
+            judgeRules(options),
+            tap(({ record, reasons }) => acks.expect(record.ref, reasons.length === 0 ? 0 : sinks.suspicious.length)),
+            suspiciousOnly(),
             fanOut(...sinks.suspicious.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.suspicious ?? [])),
           ),
         ),

@@ -1,16 +1,17 @@
 /**
- * The fraud flow of the prototype as a composable function: transactions → rules → suspicious
- * transactions. Today's rule is the prototype's amount threshold; later rules compose here.
+ * The fraud flow as a composable function: transactions → the rules (amount per currency, balance
+ * drain, frequency, location, amount against the account's history, in event time) → the
+ * suspicious transactions, each with every reason that fired and a score.
  */
 import type { Observable } from 'rxjs';
-import { type AmountThresholdOptions, amountThreshold } from '../operators/amountThreshold.ts';
+import { type DefaultRulesOptions, defaultRules } from '../operators/rules/index.ts';
 import type { SuspiciousTransaction, TransactionRecord } from '../types.ts';
 
-export type SuspiciousTransactionsOptions = AmountThresholdOptions;
+export type SuspiciousTransactionsOptions = DefaultRulesOptions;
 
 export function suspiciousTransactions(
   transactions$: Observable<TransactionRecord>,
   options: SuspiciousTransactionsOptions = {},
 ): Observable<SuspiciousTransaction> {
-  return transactions$.pipe(amountThreshold(options));
+  return transactions$.pipe(defaultRules(options));
 }

@@ -1,6 +1,7 @@
 /**
  * Acknowledgements under marble time: an input is acknowledged only once its durable outputs are
- * written (here, sinks that take 2 frames to write), and at once when it yields nothing.
+ * written (here, sinks that take a few frames to write), and as soon as it is judged when it
+ * yields nothing.
  */
 import { Subject, concatMap, map } from 'rxjs';
 import { describe, it } from 'vitest';
@@ -33,12 +34,15 @@ describe('acknowledgedTransactions', () => {
       message: { raw: typeof raw === 'string' ? raw : JSON.stringify(raw), ref: ref(offset), time: 0 },
       ack: () => acked.next(offset),
     });
-    const tx = (amount: number) => ({ id: 1000, transaction_id: 10000, amount, currency: 'XAF', timestamp: '2026-11-22 10:00:00' });
+    const tx = (amount: number, second: number) =>
+      ({ id: 1000, transaction_id: 10000, amount, currency: 'XAF', timestamp: `2026-11-22 10:00:0${second}` });
     const slowSink = <T>() => concatMap((item: T) => m.cold('---(w|)', { w: { sink: 'db', items: [item] } }));
-    const messages = m.cold('-a-b-c-|', { a: message(tx(50_000), 0), b: message(tx(500), 1), c: message('{oops', 2) });
-    const written = acknowledgedTransactions(messages, { suspicious: [slowSink()], deadLetters: [slowSink()] });
-    // a (suspicious) written at 4; b (not suspicious) acknowledged as it passes; c (bad JSON) dead-lettered at 8
-    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('----x---(x|)', { x: 'db' });
-    m.expect(acked).toBeObservable('---ba---c', { a: 0, b: 1, c: 2 });
+    const messages = m.cold('-a-b-c-|', { a: message(tx(50_000, 0), 0), b: message(tx(500, 1), 1), c: message('{oops', 2) });
+    // event time with no lateness: a is judged when b, a second later, arrives; b on completion
+    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
+    const written = acknowledgedTransactions(messages, { suspicious: [slowSink()], deadLetters: [slowSink()] }, options);
+    // a (suspicious) written at 6; b (not suspicious) acknowledged as soon as judged, at 7; c (bad JSON) dead-lettered at 8
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('------x-(x|)', { x: 'db' });
+    m.expect(acked).toBeObservable('------abc', { a: 0, b: 1, c: 2 });
   }));
 });

@@ -61,6 +61,13 @@ const transactionSettings = {
   topic: { flag: '--topic <name>', env: 'VIGIE_TOPIC', fallback: 'transaction', schema: z.string().min(1), description: 'Kafka topic of the transactions' },
   ...shared,
   amountLimit: SETTINGS.amountLimit,
+  allowedLateness: {
+    flag: '--allowed-lateness <ms>',
+    env: 'VIGIE_ALLOWED_LATENESS',
+    fallback: '30000',
+    schema: z.coerce.number().int().min(0),
+    description: 'how late (event time) a transaction may arrive and still count for the per-account rules; they wait this long',
+  },
   alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string().min(1), description: 'Kafka topic of the alerts (one JSON per suspicious transaction)' },
   dlqTopic: { flag: '--dlq-topic <name>', env: 'VIGIE_DLQ_TOPIC', fallback: 'transaction.dlq', schema: z.string().min(1), description: 'Kafka topic of the dead letters' },
 } satisfies Record<string, Setting>;

@@ -1,0 +1,39 @@
+import { type OperatorFunction, map } from 'rxjs';
+import type { TransactionRecord } from '../../types.ts';
+
+/**
+ * A transaction record on its way through the rules: each rule that fires appends a reason and
+ * raises the score; none drops it. `suspiciousOnly()` decides at the end.
+ */
+export interface Judged {
+  readonly record: TransactionRecord;
+  /** One short code per rule that fired, with its numbers, e.g. `frequency>5/10min`. */
+  readonly reasons: readonly string[];
+  /** The highest score of the rules that fired; 0 when none did. See each rule for its scale. */
+  readonly score: number;
+  /** An event-time rule found it behind its watermark: the stateful rules did not judge it. */
+  readonly late: boolean;
+}
+
+/**
+ * Starts the judgement of each record: no reason, score 0, not late.
+ *
+ * ```
+ * source:  -a-b-|
+ *          judge()
+ * output:  -A-B-|     A = { record: a, reasons: [], score: 0, late: false }
+ * ```
+ *
+ * @example
+ * records$.pipe(judge(), amountAbove(), frequency(), suspiciousOnly())
+ *
+ * @return An Observable of the records, each wrapped in an empty judgement.
+ */
+export function judge(): OperatorFunction<TransactionRecord, Judged> {
+  return map((record) => ({ record, reasons: [], score: 0, late: false }));
+}
+
+/** The judgement with one more reason; the score becomes the higher of the two. */
+export function flag(judged: Judged, reason: string, score: number): Judged {
+  return { ...judged, reasons: [...judged.reasons, reason], score: Math.max(judged.score, score) };
+}

@@ -1,0 +1,24 @@
+import { type OperatorFunction, filter, map, pipe } from 'rxjs';
+import type { SuspiciousTransaction } from '../../types.ts';
+import type { Judged } from './judged.ts';
+
+/**
+ * Ends the rules: keeps the records that at least one rule flagged, as suspicious transactions.
+ *
+ * ```
+ * source:  -a-B-c-D-|     B, D flagged
+ *          suspiciousOnly()
+ * output:  ---B---D-|     B = { transaction, ref, reasons, score }
+ * ```
+ *
+ * @example
+ * records$.pipe(judge(), amountAbove(), frequency(), suspiciousOnly())
+ *
+ * @return An Observable of the suspicious transactions.
+ */
+export function suspiciousOnly(): OperatorFunction<Judged, SuspiciousTransaction> {
+  return pipe(
+    filter((judged) => judged.reasons.length > 0),
+    map(({ record: { transaction, ref }, reasons, score }) => ({ transaction, ref, reasons, score })),
+  );
+}

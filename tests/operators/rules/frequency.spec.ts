@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import { lastValueFrom, from, toArray } from 'rxjs';
+import { frequency } from '../../../src/operators/rules/frequency.ts';
+import type { Judged } from '../../../src/operators/rules/judged.ts';
+import { marbles } from '../../helpers/marbles.ts';
+import { judged, tx } from './records.ts';
+
+const run = async (input: Judged[], options: Parameters<typeof frequency>[0]): Promise<Judged[]> =>
+  lastValueFrom(from(input).pipe(frequency(options), toArray()));
+
+const reasonsByOffset = (output: Judged[]): Map<number, readonly string[]> =>
+  new Map(output.map((j) => [j.record.ref.offset, j.reasons]));
+
+describe('frequency', () => {
+  // One transaction of account A a minute, one of B at the end.
+  const a: [Judged, Judged, Judged] = [judged(tx(0, 0)), judged(tx(1, 60)), judged(tx(2, 120))];
+  const b = judged(tx(3, 180, { account: 'B' }));
+  const fired = judged(a[2].record, ['frequency>2/10min'], 1.5);
+
+  it('fires on the transaction that exceeds max, judging each when the watermark passes it', marbles((m) => {
+    const source = m.cold('-a-b-c-d-|', { a: a[0], b: a[1], c: a[2], d: b });
+    m.expect(source.pipe(frequency({ max: 2, allowedLatenessMs: 0 }))).toBeObservable('---a-b-C-(d|)', {
+      a: a[0], b: a[1], C: fired, d: b,
+    });
+  }));
+
+  it('flushes what it holds on completion, in event-time order', marbles((m) => {
+    const source = m.cold('-c-b-a-|', { a: a[0], b: a[1], c: a[2] });
+    m.expect(source.pipe(frequency({ max: 2 }))).toBeObservable('-------(abC|)', { a: a[0], b: a[1], C: fired });
+  }));
+
+  it('releases what it holds after a pause in processing time, then treats older records as late', marbles((m) => {
+    // c and b arrive, then nothing for 5 frames: they are judged without waiting for the watermark;
+    // a, older than what was released, then arrives late.
+    const source = m.hot('-c-b--------a--', { a: a[0], b: a[1], c: a[2] });
+    const idle = { ms: 5, scheduler: m.scheduler };
+    m.expect(source.pipe(frequency({ max: 2, allowedLatenessMs: 60_000, idle }))).toBeObservable('--------(bc)A--', {
+      b: a[1], c: a[2], A: { ...a[0], late: true },
+    });
+  }));
+
+  it('passes an error on, dropping what it holds', marbles((m) => {
+    const source = m.cold('-a-b-#', { a: a[0], b: a[1] });
+    m.expect(source.pipe(frequency({ max: 2, allowedLatenessMs: 0 }))).toBeObservable('---a-#', { a: a[0] });
+  }));
+
+  it('stops the source when unsubscribed', marbles((m) => {
+    const source = m.hot('-a-b-c-|', { a: a[0], b: a[1], c: a[2] });
+    const subs = /*    */ '^---!';
+    m.expect(source.pipe(frequency({ allowedLatenessMs: 0 })), subs).toBeObservable('---a-', { a: a[0] });
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
+  it('ends the stream with an error on a timestamp it cannot read', marbles((m) => {
+    const bad = judged({ ...a[0].record, transaction: { ...a[0].record.transaction, timestamp: 'yesterday' } });
+    const source = m.hot('-a-x-b-|', { a: a[0], x: bad, b: a[1] });
+    const subs = /*    */ '^--!';
+    m.expect(source.pipe(frequency({ allowedLatenessMs: 0 }))).toBeObservable(
+      '---#',
+      undefined,
+      new RangeError('eventTime: transaction 10000 has timestamp "yesterday", not YYYY-MM-DD HH:MM:SS'),
+    );
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
+  it('fires at max + 1 and not at max', async () => {
+    const six = [0, 1, 2, 3, 4, 5].map((i) => judged(tx(i, 60 * i)));
+    const output = await run(six, {});
+    expect(output.map((j) => j.reasons)).toEqual([[], [], [], [], [], ['frequency>5/10min']]);
+    expect(output[5]!.score).toBe(6 / 5);
+  });
+
+  it('counts both ends of the window [t - windowMs, t], and not beyond', async () => {
+    const input = [0, 300, 600, 601].map((s, i) => judged(tx(i, s)));
+    const output = await run(input, { max: 2, windowMs: 600_000 });
+    // At 600 s the window [0, 600] holds 3; at 601 s, [1, 601] holds 300, 600, 601: 3 again.
+    expect(output.map((j) => j.reasons.length)).toEqual([0, 0, 1, 1]);
+  });
+
+  it('marks a record behind the watermark late and does not count it', async () => {
+    // Lateness 5 min: after the record at 20 min, the watermark is 15 min; one at 12 min is late.
+    const input = [
+      judged(tx(0, 600)),
+      judged(tx(1, 1200)),
+      judged(tx(2, 720)),
+      judged(tx(3, 1201)),
+    ];
+    const output = await run(input, { max: 2 });
+    expect(output.map((j) => [j.record.ref.offset, j.late, j.reasons.length])).toEqual([
+      [0, false, 0], // released when 20 min moves the watermark past it
+      [2, true, 0],
+      [1, false, 0],
+      [3, false, 0], // 2 in [10:10, 10:20:01] without the late one: not above max
+    ]);
+  });
+
+  it('passes records already marked late unjudged', async () => {
+    const late = { ...judged(tx(0, 0)), late: true };
+    expect(await run([late, late, late], { max: 1 })).toEqual([late, late, late]);
+  });
+
+  it('decides the same whatever the order of arrival within the allowed lateness', async () => {
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const sorted = Array.from({ length: 400 }, (_, i) =>
+      judged(tx(i, Math.floor(i * 15 + random() * 10), { account: `A${Math.floor(random() * 5)}` })),
+    );
+    const lateness = 5 * 60_000;
+    // Each arrives up to the lateness after its event time: never late, often out of order.
+    const shuffled = sorted
+      .map((j, i) => ({ j, arrival: i * 15_000 + random() * (lateness - 10_000) }))
+      .sort((x, y) => x.arrival - y.arrival)
+      .map(({ j }) => j);
+    expect(shuffled).not.toEqual(sorted);
+    const inOrder = await run(sorted, { allowedLatenessMs: lateness });
+    const outOfOrder = await run(shuffled, { allowedLatenessMs: lateness });
+    expect(outOfOrder.filter((j) => j.late)).toEqual([]);
+    expect(inOrder.filter((j) => j.reasons.length > 0).length).toBeGreaterThan(10);
+    expect(reasonsByOffset(outOfOrder)).toEqual(reasonsByOffset(inOrder));
+  });
+
+  it('forgets accounts idle longer than the TTL: state bounded by active accounts', async () => {
+    // 1000 accounts, each active for a minute, one after the other.
+    const input = Array.from({ length: 3000 }, (_, i) => judged(tx(i, 20 * i, { account: `A${Math.floor(i / 3)}` })));
+    let largest = 0;
+    const output = await run(input, { windowMs: 60_000, onStateSize: (size) => (largest = Math.max(largest, size)) });
+    expect(output).toHaveLength(3000);
+    // TTL 2 min: an account is held at most 2 min after its last transaction, 3 accounts a minute.
+    expect(largest).toBeLessThanOrEqual(8);
+  });
+
+  it('rejects bad options', () => {
+    expect(() => frequency({ max: 0 })).toThrow(/max must be an integer >= 1, got 0/);
+    expect(() => frequency({ windowMs: 60_000, ttlMs: 1000 })).toThrow(/ttlMs must be >= windowMs/);
+    expect(() => frequency({ allowedLatenessMs: -1 })).toThrow(/frequency: allowedLatenessMs/);
+  });
+});

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { seededRandom } from '../../../src/random.ts';
+import { defaultRules } from '../../../src/operators/rules/index.ts';
+import type { SuspiciousTransaction, TransactionRecord } from '../../../src/types.ts';
+import { marbles } from '../../helpers/marbles.ts';
+import { tx } from './records.ts';
+
+const run = async (input: TransactionRecord[], lateness = 5 * 60_000): Promise<SuspiciousTransaction[]> =>
+  lastValueFrom(from(input).pipe(defaultRules({ allowedLatenessMs: lateness }), toArray()));
+
+const verdicts = (output: SuspiciousTransaction[]): string[] =>
+  output.map((s) => `${s.ref.offset}:${s.reasons.join(',')}`).sort();
+
+const PLACES = [
+  { lat: 4.05, lon: 9.7, country: 'CM' },
+  { lat: 3.87, lon: 11.52, country: 'CM' },
+  { lat: 48.86, lon: 2.35, country: 'FR' },
+  { lat: 6.52, lon: 3.38, country: 'NG' },
+];
+
+/** Hundreds of transactions of a few accounts, one every 10 s or so, some of them suspicious. */
+function generate(count: number, seed: number): TransactionRecord[] {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, (_, i) =>
+    tx(i, i * 10 + random.int(0, 9), {
+      account: `A${random.int(0, 7)}`,
+      amount: random.next() < 0.05 ? random.int(5000, 20_000) : random.int(50, 500),
+      balanceBefore: random.int(100, 5000),
+      type: random.next() < 0.2 ? 'CASH_IN' : 'TRANSFER',
+      location: PLACES[random.next() < 0.9 ? 0 : random.int(0, 3)],
+    }),
+  );
+}
+
+describe('defaultRules', () => {
+  const a = tx(0, 0, { amount: 100 });
+  const b = tx(1, 10, { amount: 15_000 });
+  const c = tx(2, 20, { amount: 95, balanceBefore: 100 });
+
+  it('keeps the records that some rule flagged, with every reason', marbles((m) => {
+    m.expect(m.cold('-a-b-c-|', { a, b, c }).pipe(defaultRules())).toBeObservable('-------(BC|)', {
+      B: { ...b, reasons: ['amount>10000XAF'], score: 1.5 },
+      C: { ...c, reasons: ['drain>=90%'], score: 0.95 },
+    });
+  }));
+
+  it('passes an error on', marbles((m) => {
+    m.expect(m.cold('-a-b-#', { a, b }).pipe(defaultRules({ allowedLatenessMs: 0 }))).toBeObservable('-----#');
+  }));
+
+  it('stops the source when unsubscribed', marbles((m) => {
+    const source = m.hot('-a-b-c-|', { a, b, c });
+    const subs = /*    */ '^--!';
+    m.expect(source.pipe(defaultRules()), subs).toBeObservable('----');
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
+  it('finds the same (ref, reasons) whatever the order of arrival within the allowed lateness', async () => {
+    const lateness = 5 * 60_000;
+    const sorted = generate(400, 42);
+    const random = seededRandom(7);
+    // Each arrives up to the lateness after its event time: never late, often out of order.
+    const shuffled = sorted
+      .map((record, i) => ({ record, arrival: i * 10_000 + random.uniform(0, lateness - 10_000) }))
+      .sort((x, y) => x.arrival - y.arrival)
+      .map(({ record }) => record);
+    expect(shuffled).not.toEqual(sorted);
+    const inOrder = verdicts(await run(sorted, lateness));
+    expect(verdicts(await run(shuffled, lateness))).toEqual(inOrder);
+    // Every rule fires somewhere, or the comparison proves little.
+    for (const code of ['amount>', 'drain>=', 'frequency>', 'travel>', 'new-country:', 'zscore>']) {
+      expect(inOrder.some((v) => v.includes(code)), code).toBe(true);
+    }
+  });
+});

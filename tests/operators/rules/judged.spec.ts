@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { eventTime } from '../../../src/operators/rules/eventTime.ts';
+import { judge } from '../../../src/operators/rules/judged.ts';
+import { suspiciousOnly } from '../../../src/operators/rules/suspiciousOnly.ts';
+import { marbles } from '../../helpers/marbles.ts';
+import { judged, tx } from './records.ts';
+
+describe('eventTime', () => {
+  it('reads the timestamp as UTC', () => {
+    expect(eventTime(tx(0, 0).transaction)).toBe(Date.UTC(2026, 10, 22, 10, 0, 0));
+    expect(eventTime(tx(0, 61).transaction) - eventTime(tx(0, 0).transaction)).toBe(61_000);
+  });
+
+  it('rejects a timestamp of another shape, naming the transaction', () => {
+    expect(() => eventTime({ ...tx(0, 0).transaction, timestamp: '2026-11-22T10:00:00' })).toThrow(/10000.*YYYY-MM-DD HH:MM:SS/);
+  });
+});
+
+describe('judge and suspiciousOnly', () => {
+  const a = tx(0, 0);
+  const b = tx(1, 1);
+
+  it('starts each record with an empty judgement', marbles((m) => {
+    m.expect(m.cold('-a-b-|', { a, b }).pipe(judge())).toBeObservable('-A-B-|', { A: judged(a), B: judged(b) });
+  }));
+
+  it('keeps only the flagged records, as suspicious transactions', marbles((m) => {
+    const source = m.cold('-a-b-#', { a: judged(a), b: judged(b, ['x', 'y'], 2) });
+    m.expect(source.pipe(suspiciousOnly())).toBeObservable('---B-#', {
+      B: { transaction: b.transaction, ref: b.ref, reasons: ['x', 'y'], score: 2 },
+    });
+  }));
+});
