@@ -7,6 +7,7 @@ import { registerBridge } from './commands/bridge.ts';
 import { registerDetect } from './commands/detect.ts';
 import { registerKafka } from './commands/kafka.ts';
 import { registerProduce } from './commands/produce.ts';
+import { registerReplay } from './commands/replay.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 
@@ -14,6 +15,6 @@ const program = new Command('vigie')
   .description('Real-time fraud and anomaly detection on streams, built on RxJS')
   .showHelpAfterError();
 
-for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect]) register(program);
+for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay]) register(program);
 
 await program.parseAsync(process.argv);
