@@ -98,15 +98,30 @@ export function inEventTimeOrder(
         const ready = pending;
         pending = [];
         // The watermark catches up with the newest event: what comes older is late from now on.
-        watermark = Math.max(watermark, ...ready.map((p) => p.time));
+        watermark = Math.max(watermark, ready[ready.length - 1]!.time);
         try {
           release(ready);
         } catch (error) {
           subscriber.error(error);
         }
       };
+      // `pending` is kept sorted by event time (then ref); records mostly come in order, so an
+      // insertion is usually a push, and what the watermark releases is a prefix.
+      const insert = (p: Pending): void => {
+        let hi = pending.length;
+        if (hi === 0 || byEventTime(pending[hi - 1]!, p) <= 0) {
+          pending.push(p);
+          return;
+        }
+        let lo = 0;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (byEventTime(pending[mid]!, p) <= 0) lo = mid + 1;
+          else hi = mid;
+        }
+        pending.splice(lo, 0, p);
+      };
       const release = (ready: Pending[]): void => {
-        ready.sort(byEventTime);
         for (const { judged, time } of ready) {
           if (subscriber.closed) return;
           subscriber.next(judge.judge(judged, time));
@@ -121,14 +136,14 @@ export function inEventTimeOrder(
           watermark = time;
           return subscriber.next(judge.judge(judged, time));
         }
-        pending.push({ judged, time });
+        insert({ judged, time });
         if (time - allowedLatenessMs <= watermark) return;
         watermark = time - allowedLatenessMs;
+        let count = 0;
+        while (count < pending.length && pending[count]!.time < watermark) count++;
+        if (count === 0) return;
         // Taken out of `pending` before emitting: the subscriber may re-enter.
-        const ready = pending.filter((p) => p.time < watermark);
-        if (ready.length === 0) return;
-        pending = pending.filter((p) => p.time >= watermark);
-        release(ready);
+        release(pending.splice(0, count));
       };
       const inner = new Subscriber<Judged>({
         // Like RxJS's own operators, an error thrown while judging (a bad timestamp) ends the stream.
