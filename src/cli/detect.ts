@@ -55,7 +55,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
   const retry = retryPolicy({ onRetry: (error, attempt, ms) => log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`) });
   const stop$ = new Subject<void>();
-  const counts = { records: 0, flagged: 0, dead: 0, rows: 0, lastRecords: 0 };
+  const counts = { records: 0, flagged: 0, dead: 0, late: 0, rows: 0, lastRecords: 0 };
   const records$ = fromKafka({
     brokers: config.kafka,
     topics: [config.topic],
@@ -121,14 +121,20 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
         deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter)],
         logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [toJsonlLog(dead)] },
       },
-      { amount: { limits: { XAF: config.amountLimit } }, allowedLatenessMs: config.allowedLateness },
+      {
+        amount: { limits: { XAF: config.amountLimit } },
+        allowedLatenessMs: config.allowedLateness,
+        onJudged: (judged) => {
+          if (judged.late) counts.late++;
+        },
+      },
     );
   }
   log(`Logs: ${logDir}`);
 
   const flagged = config.kind === 'sensors' ? 'anomalies' : 'suspicious';
   const ticker = setInterval(() => {
-    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.rows} rows written`);
+    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.late} late | ${counts.rows} rows written`);
     counts.lastRecords = counts.records;
   }, 1000);
   const count = (w: Written<unknown>): void => {

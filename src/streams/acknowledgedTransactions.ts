@@ -8,7 +8,7 @@ import { fanOut } from '../operators/fanOut.ts';
 import { type RawMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
 import type { DeadLetter, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
 import { Acknowledgements } from './acknowledgements.ts';
-import { judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
+import { type Judged, judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
 import type { SuspiciousTransactionsOptions } from './suspiciousTransactions.ts';
 
 export interface AcknowledgeableMessage {
@@ -30,10 +30,15 @@ export interface AcknowledgedTransactionSinks {
   readonly logs?: { readonly suspicious?: readonly Sink<SuspiciousTransaction>[]; readonly deadLetters?: readonly Sink<DeadLetter>[] };
 }
 
+export interface AcknowledgedTransactionsOptions extends SuspiciousTransactionsOptions {
+  /** Told of each judged transaction, e.g. to count the late ones (`judged.late`). */
+  readonly onJudged?: (judged: Judged) => void;
+}
+
 export function acknowledgedTransactions(
   messages$: Observable<AcknowledgeableMessage>,
   sinks: AcknowledgedTransactionSinks,
-  options: SuspiciousTransactionsOptions = {},
+  options: AcknowledgedTransactionsOptions = {},
 ): Observable<Written<unknown>> {
   return defer(() => {
     const acks = new Acknowledgements();
@@ -54,7 +59,10 @@ export function acknowledgedTransactions(
             // every record comes out judged (held a while for event time): acknowledged at once
             // when no rule fired, once written everywhere when one did
             judgeRules(options),
-            tap(({ record, reasons }) => acks.expect(record.ref, reasons.length === 0 ? 0 : sinks.suspicious.length)),
+            tap((judged) => {
+              options.onJudged?.(judged);
+              acks.expect(judged.record.ref, judged.reasons.length === 0 ? 0 : sinks.suspicious.length);
+            }),
             suspiciousOnly(),
             fanOut(...sinks.suspicious.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.suspicious ?? [])),
           ),

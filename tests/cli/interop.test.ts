@@ -38,7 +38,9 @@ describe('records written by kcat', () => {
       JSON.stringify({ id: 1000 + i, transaction_id: 10_000 + i, amount, currency: 'XAF', timestamp: '2026-11-22 10:00:00' });
     const good = Array.from({ length: 50 }, (_, i) => tx(i, 100 + i * 400)); // 100 .. 19700
     const bad = ['{"id": 1, "amount": "lots"}', 'not json at all', '{"id":1,"transaction_id":2,"amount":-5,"currency":"XAF","timestamp":"2026-11-22 10:00:00"}'];
-    kcat(brokers, topic, [...good.slice(0, 25), ...bad, ...good.slice(25)]);
+    // an hour older than the rest: behind the watermark, judged by the stateless rules only, counted as late
+    const late = JSON.stringify({ id: 4242, transaction_id: 42_424, amount: 500, currency: 'XAF', timestamp: '2026-11-22 09:00:00' });
+    kcat(brokers, topic, [...good.slice(0, 25), ...bad, ...good.slice(25), late]);
 
     const alertsTopic = uniqueTopic('transaction.alerts');
     const dlqTopic = uniqueTopic('transaction.dlq');
@@ -52,6 +54,7 @@ describe('records written by kcat', () => {
         ? true
         : undefined,
     );
+    await until('the late transaction to be counted', async () => (/\b1 late\b/.test(detect.output()) ? true : undefined), 10_000);
     detect.proc.kill('SIGTERM');
     expect(await detect.exit, detect.output()).toBe(0);
 
