@@ -8,6 +8,7 @@
  * Run: `npm run bench` (node --expose-gc, so the heap figures are after a collection).
  */
 import { Observable, lastValueFrom, reduce } from 'rxjs';
+import { progress } from '../src/cli/progress.ts';
 import { judgeRules } from '../src/operators/rules/index.ts';
 import type { TransactionRecord } from '../src/types.ts';
 
@@ -26,6 +27,7 @@ export async function millionAccounts(): Promise<Record<string, number>> {
   };
   const base = Date.UTC(2026, 0, 1);
   let peak = 0;
+  const bar = progress('bench: a million accounts', { total: COUNT });
   const transactions = new Observable<TransactionRecord>((subscriber) => {
     for (let i = 0; i < COUNT && !subscriber.closed; i++) {
       const time = base + Math.floor((i * 1000) / PER_SECOND);
@@ -45,7 +47,7 @@ export async function millionAccounts(): Promise<Record<string, number>> {
       });
       if (i > 0 && i % 100_000 === 0) {
         peak = Math.max(peak, heapMb());
-        if (i % 200_000 === 0) process.stderr.write(`bench: ${i} transactions\n`);
+        bar.update(i);
       }
     }
     subscriber.complete();
@@ -63,6 +65,8 @@ export async function millionAccounts(): Promise<Record<string, number>> {
       reduce((n, j) => n + (j.reasons.length > 0 ? 1 : 0), 0),
     ),
   );
+  bar.update(COUNT);
+  bar.finish();
   const seconds = (performance.now() - started) / 1000;
   const after = heapMb();
   return {

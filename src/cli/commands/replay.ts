@@ -10,6 +10,7 @@ import { amountAbove } from '../../operators/rules/amountAbove.ts';
 import { judge } from '../../operators/rules/judged.ts';
 import { judgeRules } from '../../operators/rules/index.ts';
 import { fail } from '../fail.ts';
+import { progress } from '../progress.ts';
 
 export function registerReplay(program: Command): void {
   program
@@ -19,14 +20,19 @@ export function registerReplay(program: Command): void {
     .description("PaySim CSV (step,type,amount,nameOrig,...,isFraud): precision, recall and F1 of vigie's rules and of the prototype's threshold")
     .action(async (file: string) => {
       try {
-        const progress = (n: number): boolean => process.stderr.write(`replay: ${n} transactions judged\n`);
+        const evaluate = async (name: string, rules: Parameters<typeof evaluateRules>[1]): Promise<[string, Evaluation]> => {
+          const bar = progress(`replay ${name}`);
+          const result = await evaluateRules(fromPaysimCsv(file), rules, (n) => bar.update(n));
+          bar.update(result.tp + result.fp + result.fn + result.tn);
+          bar.finish();
+          return [name, result];
+        };
         const rows: [string, Evaluation][] = [
-          ['prototype: amount > 10000 XAF', await evaluateRules(fromPaysimCsv(file), pipe(judge(), amountAbove()), progress)],
-          ["vigie's default rules", await evaluateRules(fromPaysimCsv(file), judgeRules(), progress)],
+          await evaluate('prototype: amount > 10000 XAF', pipe(judge(), amountAbove())),
+          await evaluate("vigie's default rules", judgeRules()),
           // the fixed amount says little on data of another scale: the other rules alone
-          ["vigie's rules without the fixed amount", await evaluateRules(fromPaysimCsv(file), judgeRules({ amount: { limits: {} } }), progress)],
+          await evaluate("vigie's rules without the fixed amount", judgeRules({ amount: { limits: {} } })),
         ];
-        process.stderr.write('\n');
         console.log(formatTable(rows));
       } catch (error) {
         fail(error);
