@@ -64,6 +64,11 @@ export interface FromKafkaOptions {
   readonly drainTimeoutMs?: number;
   /** Receives kafkajs's warnings and errors, and failed commits. */
   readonly log?: (line: string) => void;
+  /**
+   * Told, for each record emitted, how many records of its partition were behind it when it was
+   * fetched (the partition's high watermark − 1 − its offset): the consumer lag, for metrics.
+   */
+  readonly onLag?: (topic: string, partition: number, lag: number) => void;
 }
 
 /** How often a handler waiting for acknowledgements wakes to heartbeat. */
@@ -183,6 +188,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
           const last = tracker.lastTracked(topic, partition);
           if (last === undefined || offset > last) {
             tracker.track(topic, partition, offset);
+            options.onLag?.(topic, partition, Math.max(0, Number(batch.highWatermark) - 1 - offset));
             subscriber.next(toRecord(topic, partition, offset, message));
           }
           resolveOffset(message.offset);

@@ -120,11 +120,17 @@ describe('fromKafka', () => {
     const groupId = unique('g');
     await produce(topic, 100, 2);
     const received: KafkaRecord[] = [];
-    const subscription = fromKafka({ brokers: broker.brokers, topics: [topic], groupId }).subscribe((record) => {
+    const lags = new Map<string, number>();
+    const onLag = (_t: string, p: number, lag: number) => lags.set(`${p}:${received.length}`, lag);
+    const subscription = fromKafka({ brokers: broker.brokers, topics: [topic], groupId, onLag }).subscribe((record) => {
       received.push(record);
       record.ack();
     });
     await waitFor(() => received.length >= 100, 30_000, '100 records');
+    // the lag counts down to 0 as each partition's backlog is read
+    expect(Math.max(...lags.values())).toBeGreaterThan(0);
+    expect(lags.size).toBe(100);
+    expect([...lags.values()].filter((lag) => lag === 0)).toHaveLength(2);
     subscription.unsubscribe();
     expect(received).toHaveLength(100);
     for (const p of [0, 1]) {
