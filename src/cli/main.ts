@@ -6,6 +6,7 @@ import { fail } from './fail.ts';
 import { registerBridge } from './commands/bridge.ts';
 import { registerDetect } from './commands/detect.ts';
 import { registerKafka } from './commands/kafka.ts';
+import { registerPlot } from './commands/plot.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerSimulate } from './commands/simulate.ts';
@@ -15,6 +16,6 @@ const program = new Command('vigie')
   .description('Real-time fraud and anomaly detection on streams, built on RxJS')
   .showHelpAfterError();
 
-for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay]) register(program);
+for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerPlot]) register(program);
 
 await program.parseAsync(process.argv);
