@@ -37,6 +37,14 @@ export const SETTINGS = {
   sampleSize: { flag: '--iforest-sample-size <n>', env: 'VIGIE_IFOREST_SAMPLE_SIZE', fallback: '256', schema: int.pipe(z.number().min(2)), description: 'IsolationForest sample size per tree' },
   threshold: { flag: '--iforest-threshold <x>', env: 'VIGIE_IFOREST_THRESHOLD', fallback: '0.7', schema: num.pipe(z.number().gt(0).lte(1)), description: 'IsolationForest score above which a value is an anomaly' },
   amountLimit: { flag: '--amount-limit <xaf>', env: 'VIGIE_AMOUNT_LIMIT', fallback: '10000', schema: num.pipe(z.number().positive()), description: 'XAF amount above which a transaction is suspicious' },
+  dashboardPort: {
+    flag: '--dashboard-port <port>',
+    env: 'VIGIE_DASHBOARD_PORT',
+    fallback: '0',
+    schema: int.pipe(z.number().min(0).max(65_535)),
+    description: "the dashboard's HTTP port, 0 for any free one",
+  },
+  dashboardHost: { flag: '--dashboard-host <host>', env: 'VIGIE_DASHBOARD_HOST', fallback: '127.0.0.1', schema: z.string().min(1), description: 'the address the dashboard listens on' },
   duration: { flag: '--duration <s>', env: 'VIGIE_DURATION', schema: num.pipe(z.number().positive()).optional(), description: 'stop by itself after this many seconds' },
 } satisfies Record<string, Setting>;
 
@@ -54,6 +62,8 @@ export interface Config {
   readonly sampleSize: number;
   readonly threshold: number;
   readonly amountLimit: number;
+  readonly dashboardPort: number;
+  readonly dashboardHost: string;
   readonly duration: number | undefined;
 }
 

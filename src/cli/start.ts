@@ -2,7 +2,8 @@
  * `vigie start`: both prototype flows on the simulated sources, with results in PostgreSQL
  * (embedded unless a URL is given), in the prototype's pickle logs and in JSON Lines logs.
  * Stopping completes the sources, so every sink flushes what it holds before the files and the
- * database are closed.
+ * database are closed. A dashboard (page, Prometheus metrics, live events) watches it all from
+ * taps on the streams; the flows themselves know nothing of it.
  */
 import { join, resolve } from 'node:path';
 import { Subject, filter, map, merge, pipe, takeUntil, tap } from 'rxjs';
@@ -15,6 +16,9 @@ import { simulatedTransactions } from '../adapters/simulatedTransactions.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { detectionTuple, readingTuple } from '../adapters/pickle/tuples.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
+import { sensorMessages, suspiciousMessage } from '../dashboard/messages.ts';
+import { createMetrics } from '../dashboard/metrics.ts';
+import { startDashboard } from '../dashboard/server.ts';
 import { fanOut } from '../operators/fanOut.ts';
 import { retryPolicy } from '../retry.ts';
 import { sensorAnomalies } from '../streams/sensorAnomalies.ts';
@@ -29,8 +33,16 @@ import { Status } from './status.ts';
 export async function start(config: Config, log: (line: string) => void): Promise<Running> {
   const dataDir = resolve(config.dataDir);
   const logDir = join(dataDir, 'logs');
+  const metrics = createMetrics();
+  const dashboard = await startDashboard({ host: config.dashboardHost, port: config.dashboardPort, registry: metrics.registry });
+  log(`Dashboard: ${dashboard.url}`);
   // The embedded server's own log is not for the console; vigie's notes about it are.
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, log: (m) => m.startsWith('postgres:') && log(m) });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, log: (m) => m.startsWith('postgres:') && log(m) }).catch(
+    async (error: unknown) => {
+      await dashboard.close();
+      throw error;
+    },
+  );
   log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
   const files = {
     readings: await openPickleLog(join(logDir, 'readings.pkl')),
@@ -42,10 +54,16 @@ export async function start(config: Config, log: (line: string) => void): Promis
   };
   log(`Logs: ${logDir} (readings.pkl, detections-*.pkl, *.jsonl)`);
 
-  const retry = retryPolicy({ onRetry: (error, attempt, ms) => log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`) });
+  const retry = retryPolicy({
+    onRetry: (error, attempt, ms) => {
+      metrics.sinkError('postgres');
+      log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`);
+    },
+  });
   const stop$ = new Subject<void>();
   const status = new Status();
   let shown = 0;
+  const toMessage = sensorMessages(20);
   const ofDetector = (name: string) => filter((d: Detection) => d.detector === name);
 
   const sensors$ = sensorAnomalies(
@@ -58,6 +76,9 @@ export async function start(config: Config, log: (line: string) => void): Promis
   ).pipe(
     tap((e) => {
       status.sensorEvent(e);
+      metrics.sensorEvent(e);
+      const message = toMessage(e);
+      if (message) dashboard.publish(message);
       // Show a few anomalies as they happen; the status line counts them all.
       if (e.kind === 'detection' && e.detection.state === -1 && shown++ < 3) {
         const d = e.detection;
@@ -78,25 +99,40 @@ export async function start(config: Config, log: (line: string) => void): Promis
   const fraud$ = suspiciousTransactions(
     simulatedTransactions({ rate: config.transactionRate, seed: config.seed + 1 }).pipe(
       takeUntil(stop$),
-      tap(() => status.transactions++),
+      tap(() => {
+        status.transactions++;
+        metrics.transaction();
+      }),
     ),
     // the simulator emits in event-time order: no lateness to wait for
     { amount: { limits: { XAF: config.amountLimit } }, allowedLatenessMs: 0 },
   ).pipe(
-    tap(() => status.suspicious++),
+    tap((s) => {
+      status.suspicious++;
+      metrics.suspicious();
+      dashboard.publish(suspiciousMessage(s));
+    }),
     fanOut(toPostgres(db.pool, suspiciousTable, { retry }), toJsonlLog(files.suspicious)),
   );
 
   const ticker = setInterval(() => {
     log(status.line());
     shown = 0;
+    const { readingsPerSecond, anomalies, suspicious, deadLetters, rowsWritten } = status;
+    dashboard.publish({ type: 'stats', readingsPerSecond, anomalies, suspicious, deadLetters, rowsWritten, latencyMs: metrics.takeMeanLatencyMs() });
   }, 1000);
   const run = running({
-    results$: merge(sensors$, fraud$).pipe(tap((w) => status.written(w))),
+    results$: merge(sensors$, fraud$).pipe(
+      tap((w) => {
+        status.written(w);
+        metrics.written(w);
+      }),
+    ),
     stop$,
     summary: () => log(status.line()),
     close: async () => {
       clearInterval(ticker);
+      await dashboard.close();
       await Promise.allSettled(Object.values(files).map((f) => f.close()));
       await db.close();
     },

@@ -12,6 +12,8 @@ export class Status {
   transactions = 0;
   suspicious = 0;
   rowsWritten = 0;
+  /** Over the interval that ended with the latest {@link line}. */
+  readingsPerSecond = 0;
   private readingsAtLastLine = 0;
   private lastLineAt: number;
 
@@ -33,6 +35,7 @@ export class Status {
   line(): string {
     const now = this.now();
     const rate = ((this.readings - this.readingsAtLastLine) * 1000) / Math.max(1, now - this.lastLineAt);
+    this.readingsPerSecond = rate;
     this.readingsAtLastLine = this.readings;
     this.lastLineAt = now;
     return (

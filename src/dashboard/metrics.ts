@@ -1,0 +1,87 @@
+/**
+ * What `vigie start` exposes to Prometheus. Its own Registry, not prom-client's global one, so two
+ * runs in one process (tests) never share counters. The flows know nothing of it: `start` taps
+ * their streams and calls the `observe*` functions, which do no I/O.
+ *
+ * End-to-end latency is a record's arrival (`time`, stamped by the source) to the PostgreSQL
+ * sink's write report: the moment the record is durable. Only records that carry `time` are
+ * measured (detections and dead letters, not suspicious transactions).
+ */
+import { Counter, Histogram, Registry } from 'prom-client';
+import type { SensorEvent } from '../streams/sensorAnomalies.ts';
+import type { Written } from '../types.ts';
+
+export interface Metrics {
+  readonly registry: Registry;
+  sensorEvent(event: SensorEvent): void;
+  transaction(): void;
+  suspicious(): void;
+  written(report: Written<unknown>, now?: number): void;
+  sinkError(sink: string): void;
+  /** Mean latency (ms) of the records written since the previous call, or null if none. */
+  takeMeanLatencyMs(): number | null;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  const recordsIn = new Counter({ name: 'vigie_records_in_total', help: 'Records that entered a flow', labelNames: ['stage'], registers: [registry] });
+  const recordsOut = new Counter({ name: 'vigie_records_out_total', help: 'Records a flow produced', labelNames: ['stage'], registers: [registry] });
+  const deadLetters = new Counter({ name: 'vigie_dead_letters_total', help: 'Records rejected, by stage', labelNames: ['stage'], registers: [registry] });
+  const anomalies = new Counter({ name: 'vigie_anomalies_total', help: 'Readings a detector called anomalous', labelNames: ['detector', 'topic'], registers: [registry] });
+  const sinkErrors = new Counter({ name: 'vigie_sink_errors_total', help: 'Failed sink writes (each retry counts)', labelNames: ['sink'], registers: [registry] });
+  const batchSize = new Histogram({
+    name: 'vigie_sink_batch_size',
+    help: 'Records per sink write',
+    labelNames: ['sink'],
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'vigie_end_to_end_latency_seconds',
+    help: "From a record's arrival to its write in PostgreSQL",
+    labelNames: ['flow'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  // Zero samples from the first scrape: a dashboard query should find the series, not nothing.
+  for (const stage of ['readings', 'transactions']) recordsIn.labels(stage).inc(0);
+  for (const stage of ['detections', 'suspicious']) recordsOut.labels(stage).inc(0);
+  deadLetters.labels('parse-arduino-line').inc(0);
+  sinkErrors.labels('postgres').inc(0);
+
+  let latencySum = 0;
+  let latencyCount = 0;
+  return {
+    registry,
+    sensorEvent(event) {
+      if (event.kind === 'reading') recordsIn.labels('readings').inc();
+      else if (event.kind === 'dead-letter') deadLetters.labels(event.dead.stage).inc();
+      else {
+        recordsOut.labels('detections').inc();
+        const d = event.detection;
+        if (d.state === -1) anomalies.labels(d.detector, d.topic).inc();
+      }
+    },
+    transaction: () => recordsIn.labels('transactions').inc(),
+    suspicious: () => recordsOut.labels('suspicious').inc(),
+    sinkError: (sink) => sinkErrors.labels(sink).inc(),
+    written(report, now = Date.now()) {
+      batchSize.labels(report.sink).observe(report.items.length);
+      if (!report.sink.startsWith('postgres:')) return;
+      const flow = report.sink === 'postgres:sensor_detections' ? 'sensor' : report.sink.slice('postgres:'.length);
+      for (const item of report.items) {
+        const time = (item as { time?: unknown }).time;
+        if (typeof time !== 'number') continue;
+        latency.labels(flow).observe(Math.max(0, now - time) / 1000);
+        latencySum += now - time;
+        latencyCount++;
+      }
+    },
+    takeMeanLatencyMs() {
+      const mean = latencyCount === 0 ? null : latencySum / latencyCount;
+      latencySum = 0;
+      latencyCount = 0;
+      return mean;
+    },
+  };
+}
