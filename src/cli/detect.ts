@@ -10,6 +10,9 @@ import { fromKafka } from '../adapters/kafka/fromKafka.ts';
 import { createProducer, toKafka } from '../adapters/kafka/toKafka.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
+import { sensorMessages, suspiciousMessage } from '../dashboard/messages.ts';
+import { createMetrics } from '../dashboard/metrics.ts';
+import { startDashboard } from '../dashboard/server.ts';
 import { detectionTuple } from '../adapters/pickle/tuples.ts';
 import { openDatabase } from '../adapters/postgres/connect.ts';
 import { deadLetters, sensorDetections, suspiciousTransactions } from '../adapters/postgres/tables.ts';
@@ -32,6 +35,8 @@ export interface DetectConfig {
   readonly sessionTimeout: number;
   readonly alertsTopic: string;
   readonly allowedLateness: number;
+  readonly dashboardPort: number;
+  readonly dashboardHost: string;
   readonly dlqTopic: string;
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
@@ -51,9 +56,22 @@ const text = (record: KafkaRecord): string => record.value?.toString('utf8') ?? 
 export async function detect(config: DetectConfig, log: (line: string) => void): Promise<Running> {
   const dataDir = resolve(config.dataDir);
   const logDir = join(dataDir, 'logs');
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, log: (m) => m.startsWith('postgres:') && log(m) });
+  const metrics = createMetrics();
+  const dashboard = await startDashboard({ host: config.dashboardHost, port: config.dashboardPort, registry: metrics.registry });
+  log(`Dashboard: ${dashboard.url}`);
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, log: (m) => m.startsWith('postgres:') && log(m) }).catch(
+    async (error: unknown) => {
+      await dashboard.close();
+      throw error;
+    },
+  );
   log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
-  const retry = retryPolicy({ onRetry: (error, attempt, ms) => log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`) });
+  const retry = retryPolicy({
+    onRetry: (error, attempt, ms) => {
+      metrics.sinkError('postgres');
+      log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`);
+    },
+  });
   const stop$ = new Subject<void>();
   const counts = { records: 0, flagged: 0, dead: 0, late: 0, rows: 0, lastRecords: 0 };
   const records$ = fromKafka({
@@ -65,6 +83,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     sessionTimeoutMs: config.sessionTimeout,
     stop$,
     log,
+    onLag: (topic, partition, lag) => metrics.consumerLag(topic, partition, lag),
   }).pipe(tap(() => counts.records++));
   log(`Kafka: ${config.kafka.join(',')} topic ${config.topic}, group ${config.group}, from ${config.from}`);
 
@@ -72,6 +91,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   let results$: Observable<Written<unknown>>;
   if (config.kind === 'sensors') {
     const base = `${config.topic}`;
+    const toMessage = sensorMessages();
     const dbscanLog = await openPickleLog(join(logDir, `${base}-detections-dbscan.pkl`));
     const iforestLog = await openPickleLog(join(logDir, `${base}-detections-isolation-forest.pkl`));
     const jsonl = await openJsonlLog(join(logDir, `${base}-detections.jsonl`));
@@ -94,6 +114,11 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       },
       {
         window: config.window,
+        onEvent: (event) => {
+          metrics.sensorEvent(event);
+          const message = toMessage(event);
+          if (message) dashboard.publish(message);
+        },
         dbscan: { eps: config.eps, minSamples: config.minSamples },
         isolationForest: { trees: config.trees, sampleSize: config.sampleSize, seed: config.seed, threshold: config.threshold },
       },
@@ -125,7 +150,12 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
         amount: { limits: { XAF: config.amountLimit } },
         allowedLatenessMs: config.allowedLateness,
         onJudged: (judged) => {
+          metrics.transaction();
           if (judged.late) counts.late++;
+          if (judged.reasons.length === 0) return;
+          metrics.suspicious();
+          const { record, reasons, score } = judged;
+          dashboard.publish(suspiciousMessage({ transaction: record.transaction, ref: record.ref, reasons, score }));
         },
       },
     );
@@ -135,6 +165,16 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const flagged = config.kind === 'sensors' ? 'anomalies' : 'suspicious';
   const ticker = setInterval(() => {
     log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.late} late | ${counts.rows} rows written`);
+    dashboard.publish({
+      type: 'stats',
+      readingsPerSecond: counts.records - counts.lastRecords,
+      anomalies: config.kind === 'sensors' ? counts.flagged : 0,
+      suspicious: config.kind === 'transactions' ? counts.flagged : 0,
+      deadLetters: counts.dead,
+      rowsWritten: counts.rows,
+      latencyMs: metrics.takeMeanLatencyMs(),
+      consumerLag: metrics.totalLag(),
+    });
     counts.lastRecords = counts.records;
   }, 1000);
   const count = (w: Written<unknown>): void => {
@@ -145,13 +185,19 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     else counts.flagged += (w.items as Detection[]).filter((d) => d.state === -1).length;
   };
   return running({
-    results$: results$.pipe(tap(count)),
+    results$: results$.pipe(
+      tap((w) => {
+        count(w);
+        metrics.written(w);
+      }),
+    ),
     stop$,
     summary: () => log(`${counts.records} records | ${counts.rows} rows written`),
     close: async () => {
       clearInterval(ticker);
       await Promise.allSettled(files.map((f) => f.close()));
       await db.close();
+      await dashboard.close();
     },
   });
 }

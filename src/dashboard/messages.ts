@@ -19,6 +19,8 @@ export type DashboardMessage =
       readonly deadLetters: number;
       readonly rowsWritten: number;
       readonly latencyMs: number | null;
+      /** Records behind, summed over the partitions read (Kafka flows only). */
+      readonly consumerLag?: number;
     };
 
 /** Turns sensor events into messages, keeping at most `maxPerSecond` readings per topic. */

@@ -7,7 +7,7 @@
  * sink's write report: the moment the record is durable. Only records that carry `time` are
  * measured (detections and dead letters, not suspicious transactions).
  */
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SensorEvent } from '../streams/sensorAnomalies.ts';
 import type { Written } from '../types.ts';
 
@@ -18,6 +18,10 @@ export interface Metrics {
   suspicious(): void;
   written(report: Written<unknown>, now?: number): void;
   sinkError(sink: string): void;
+  /** Records behind in a partition, as the Kafka source last saw it. */
+  consumerLag(topic: string, partition: number, lag: number): void;
+  /** The lag summed over every partition seen. */
+  totalLag(): number;
   /** Mean latency (ms) of the records written since the previous call, or null if none. */
   takeMeanLatencyMs(): number | null;
 }
@@ -43,6 +47,8 @@ export function createMetrics(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const lag = new Gauge({ name: 'vigie_consumer_lag', help: 'Records behind the end of a partition when last fetched', labelNames: ['topic', 'partition'], registers: [registry] });
+  const lags = new Map<string, number>();
   // Zero samples from the first scrape: a dashboard query should find the series, not nothing.
   for (const stage of ['readings', 'transactions']) recordsIn.labels(stage).inc(0);
   for (const stage of ['detections', 'suspicious']) recordsOut.labels(stage).inc(0);
@@ -65,6 +71,11 @@ export function createMetrics(): Metrics {
     transaction: () => recordsIn.labels('transactions').inc(),
     suspicious: () => recordsOut.labels('suspicious').inc(),
     sinkError: (sink) => sinkErrors.labels(sink).inc(),
+    consumerLag(topic, partition, behind) {
+      lag.labels(topic, String(partition)).set(behind);
+      lags.set(`${topic}/${partition}`, behind);
+    },
+    totalLag: () => [...lags.values()].reduce((a, b) => a + b, 0),
     written(report, now = Date.now()) {
       batchSize.labels(report.sink).observe(report.items.length);
       if (!report.sink.startsWith('postgres:')) return;

@@ -7,7 +7,7 @@
 import { type Observable, type OperatorFunction, defer, map, pipe, tap } from 'rxjs';
 import type { DeadLetter, Detection, TimedLine, Written } from '../types.ts';
 import { Acknowledgements } from './acknowledgements.ts';
-import { type SensorAnomaliesOptions, sensorAnomalies } from './sensorAnomalies.ts';
+import { type SensorAnomaliesOptions, type SensorEvent, sensorAnomalies } from './sensorAnomalies.ts';
 import { type SensorSinks, routeSensorEvents } from './sensorPipeline.ts';
 
 export interface AcknowledgeableLine {
@@ -23,10 +23,15 @@ export interface AcknowledgedSensorSinks {
   readonly logs?: SensorSinks;
 }
 
+export interface AcknowledgedSensorsOptions extends SensorAnomaliesOptions {
+  /** Told of each event of the flow (readings, detections, dead letters), e.g. for metrics. */
+  readonly onEvent?: (event: SensorEvent) => void;
+}
+
 export function acknowledgedSensors(
   records$: Observable<AcknowledgeableLine>,
   sinks: AcknowledgedSensorSinks,
-  options: SensorAnomaliesOptions = {},
+  options: AcknowledgedSensorsOptions = {},
 ): Observable<Written<unknown>> {
   const detectors = (options.dbscan === false ? 0 : 1) + (options.isolationForest === false ? 0 : 1);
   return defer(() => {
@@ -37,6 +42,7 @@ export function acknowledgedSensors(
     );
     return sensorAnomalies(lines$, options).pipe(
       tap((event) => {
+        options.onEvent?.(event);
         if (event.kind === 'reading') acks.expect(event.reading.ref, detectors);
         else if (event.kind === 'dead-letter') acks.expect(event.dead.ref, 1);
       }),

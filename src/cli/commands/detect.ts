@@ -43,6 +43,8 @@ const shared = {
   },
   dataDir: SETTINGS.dataDir,
   databaseUrl: SETTINGS.databaseUrl,
+  dashboardPort: SETTINGS.dashboardPort,
+  dashboardHost: SETTINGS.dashboardHost,
 } satisfies Record<string, Setting>;
 
 const sensorSettings = {

@@ -1,0 +1,50 @@
+/**
+ * `vigie detect` serves the dashboard and the metrics too, with the consumer lag of the
+ * partitions it reads.
+ */
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freshDatabase } from '../helpers/database.ts';
+import { uniqueTopic } from '../helpers/kafka.ts';
+import { killAll, until, vigie } from '../helpers/processes.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  killAll();
+  for (const clean of cleanups.reverse()) await clean().catch(() => {});
+});
+
+const sample = (text: string, name: string): number | undefined => {
+  const line = text.split('\n').find((l) => l.startsWith(name));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+};
+
+describe('detect sensors, watched', () => {
+  it('serves /metrics with records counted and the consumer lag', async () => {
+    const brokers = inject('kafkaBrokers');
+    const dir = await mkdtemp(join(tmpdir(), 'vigie-watch-'));
+    await chmod(dir, 0o755);
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const db = await freshDatabase();
+    cleanups.push(() => db.drop());
+    const topic = uniqueTopic('humidite');
+    const values = Array.from({ length: 300 }, (_, i) => (50 + (i % 7) / 10).toFixed(2));
+    execFileSync('kcat', ['-P', '-b', brokers.join(','), '-t', topic], { input: `${values.join('\n')}\n` });
+
+    const detect = vigie(['detect', 'sensors', '--topic', topic, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', dir]);
+    const url = await until('the dashboard address', async () => /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(detect.output())?.[1]);
+    const metrics = await until('every reading counted', async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return (sample(text, 'vigie_records_in_total{stage="readings"}') ?? 0) >= values.length ? text : undefined;
+    });
+    expect(metrics).toMatch(/# TYPE vigie_consumer_lag gauge/);
+    expect(sample(metrics, `vigie_consumer_lag{topic="${topic}",partition="0"}`)).toBe(0); // all read
+    expect(sample(metrics, 'vigie_records_out_total{stage="detections"}')).toBe(2 * values.length);
+    expect((await (await fetch(url)).text())).toMatch(/consumer lag/);
+    detect.proc.kill('SIGTERM');
+    expect(await detect.exit, detect.output()).toBe(0);
+  }, 90_000);
+});
