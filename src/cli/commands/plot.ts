@@ -15,6 +15,7 @@ import { type Mark, type MarkKind, type Point, renderChart } from '../../plot/ch
 import { PNG_UNAVAILABLE, svgToPng } from '../../plot/png.ts';
 import { VigieError } from '../../errors.ts';
 import { fail } from '../fail.ts';
+import { progress as progressBar } from '../progress.ts';
 
 const PROGRESS_EVERY = 100_000;
 
@@ -40,8 +41,14 @@ export function registerPlot(program: Command): void {
 
 async function plot(dataDir: string, outDir: string, width: number): Promise<void> {
   const logs = join(dataDir, 'logs');
-  const progress = (what: string) => (n: number): void => {
-    if (n % PROGRESS_EVERY === 0) process.stderr.write(`plot: ${n} ${what} read\n`);
+  // a bar on a terminal; otherwise a plain line every PROGRESS_EVERY records
+  const progress = (what: string) => {
+    const bar = process.stderr.isTTY ? progressBar(`plot: reading ${what}`) : null;
+    return (n: number): void => {
+      if (n % PROGRESS_EVERY !== 0) return;
+      if (bar) bar.update(n);
+      else process.stderr.write(`plot: ${n} ${what} read\n`);
+    };
   };
   const readings = await readReadings(join(logs, 'readings.pkl'), progress('readings'));
   const jsonl = join(logs, 'detections.jsonl');
