@@ -47,6 +47,13 @@ export function createMetrics(): Metrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const stageLatency = new Histogram({
+    name: 'vigie_stage_latency_seconds',
+    help: "From a record's time to the end of a stage: detect (its detection emitted), write (its row in PostgreSQL)",
+    labelNames: ['stage'],
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
   const lag = new Gauge({ name: 'vigie_consumer_lag', help: 'Records behind the end of a partition when last fetched', labelNames: ['topic', 'partition'], registers: [registry] });
   const lags = new Map<string, number>();
   // Zero samples from the first scrape: a dashboard query should find the series, not nothing.
@@ -66,6 +73,7 @@ export function createMetrics(): Metrics {
         recordsOut.labels('detections').inc();
         const d = event.detection;
         if (d.state === -1) anomalies.labels(d.detector, d.topic).inc();
+        stageLatency.labels('detect').observe(Math.max(0, Date.now() - d.time) / 1000);
       }
     },
     transaction: () => recordsIn.labels('transactions').inc(),
@@ -84,6 +92,7 @@ export function createMetrics(): Metrics {
         const time = (item as { time?: unknown }).time;
         if (typeof time !== 'number') continue;
         latency.labels(flow).observe(Math.max(0, now - time) / 1000);
+        stageLatency.labels('write').observe(Math.max(0, now - time) / 1000);
         latencySum += now - time;
         latencyCount++;
       }

@@ -36,11 +36,14 @@ describe('detect sensors, watched', () => {
 
     const detect = vigie(['detect', 'sensors', '--topic', topic, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', dir]);
     const url = await until('the dashboard address', async () => /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(detect.output())?.[1]);
-    const metrics = await until('every reading counted', async () => {
+    const metrics = await until('every reading counted and its detections written', async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
-      return (sample(text, 'vigie_records_in_total{stage="readings"}') ?? 0) >= values.length ? text : undefined;
+      const read = sample(text, 'vigie_records_in_total{stage="readings"}') ?? 0;
+      const written = sample(text, 'vigie_stage_latency_seconds_count{stage="write"}') ?? 0;
+      return read >= values.length && written >= 2 * values.length ? text : undefined;
     });
     expect(metrics).toMatch(/# TYPE vigie_consumer_lag gauge/);
+    for (const stage of ['detect', 'write']) expect(sample(metrics, `vigie_stage_latency_seconds_count{stage="${stage}"}`)).toBe(2 * values.length);
     expect(sample(metrics, `vigie_consumer_lag{topic="${topic}",partition="0"}`)).toBe(0); // all read
     expect(sample(metrics, 'vigie_records_out_total{stage="detections"}')).toBe(2 * values.length);
     expect((await (await fetch(url)).text())).toMatch(/consumer lag/);
