@@ -18,6 +18,10 @@ export interface Metrics {
   suspicious(): void;
   written(report: Written<unknown>, now?: number): void;
   sinkError(sink: string): void;
+  /** Records that entered a stage other than the flows' own (e.g. the bridge's serial lines). */
+  recordsIn(stage: string, count?: number): void;
+  /** Records a stage rejected. */
+  deadLetters(stage: string, count?: number): void;
   /** Records behind in a partition, as the Kafka source last saw it. */
   consumerLag(topic: string, partition: number, lag: number): void;
   /** The lag summed over every partition seen. */
@@ -79,6 +83,8 @@ export function createMetrics(): Metrics {
     transaction: () => recordsIn.labels('transactions').inc(),
     suspicious: () => recordsOut.labels('suspicious').inc(),
     sinkError: (sink) => sinkErrors.labels(sink).inc(),
+    recordsIn: (stage, count = 1) => recordsIn.labels(stage).inc(count),
+    deadLetters: (stage, count = 1) => deadLetters.labels(stage).inc(count),
     consumerLag(topic, partition, behind) {
       lag.labels(topic, String(partition)).set(behind);
       lags.set(`${topic}/${partition}`, behind);

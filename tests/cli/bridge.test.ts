@@ -74,6 +74,12 @@ describe('vigie simulate arduino | vigie bridge', () => {
       }
       closeSync(device);
       await waitFor('status lines', () => /bridge: \d+ lines\/s, \d+ sent, 3 dead letters, device open/.test(bridge.output()), 20_000, outputs);
+      // the bridge is watched like the flows: its page and its metrics
+      const url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(bridge.output())?.[1];
+      expect(url, outputs()).toBeDefined();
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(Number(/^vigie_records_in_total\{stage="serial-lines"\} (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(3);
+      expect(metrics).toMatch(/^vigie_dead_letters_total\{stage="bridge"\} 3$/m);
 
       bridge.child.kill('SIGTERM');
       expect(await bridge.exited).toBe(0);

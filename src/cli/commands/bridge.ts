@@ -20,6 +20,9 @@ import { toPickleLog } from '../../adapters/toPickleLog.ts';
 import { VigieError } from '../../errors.ts';
 import { type BridgedReading, type SerialDeadLetter, bridge, deadLetterRecord } from '../../streams/bridge.ts';
 import { fail } from '../fail.ts';
+import { sensorMessages } from '../../dashboard/messages.ts';
+import { createMetrics } from '../../dashboard/metrics.ts';
+import { startDashboard } from '../../dashboard/server.ts';
 
 /** The topic of dead letters, as JSON `{ reason, raw, rawHex, path, time }`. */
 export const SERIAL_DLQ = 'serial.dlq';
@@ -29,6 +32,8 @@ interface BridgeFlags {
   readonly baud: string;
   readonly kafka?: string;
   readonly dataDir: string;
+  readonly dashboardPort: string;
+  readonly dashboardHost: string;
 }
 
 export function registerBridge(program: Command): void {
@@ -39,6 +44,8 @@ export function registerBridge(program: Command): void {
     .option('--baud <n>', 'baud rate', '9600')
     .option('--kafka <brokers>', 'comma-separated brokers; env KAFKA_BROKERS (default: 127.0.0.1:9092)')
     .option('--data-dir <dir>', 'where logs/readings.pkl and logs/dead-letters.jsonl go', '.vigie')
+    .option('--dashboard-port <n>', 'port of the live page and /metrics (0: a free one)', '0')
+    .option('--dashboard-host <host>', 'the address the dashboard listens on', '127.0.0.1')
     .action(async (flags: BridgeFlags) => {
       try {
         await run(flags);
@@ -53,15 +60,22 @@ async function run(flags: BridgeFlags): Promise<void> {
   if (!(Number.isInteger(baudRate) && baudRate > 0)) {
     throw new VigieError('CONFIG_INVALID', `--baud: expected a positive integer, got ${JSON.stringify(flags.baud)}`);
   }
+  const dashboardPort = Number(flags.dashboardPort);
+  if (!(Number.isInteger(dashboardPort) && dashboardPort >= 0 && dashboardPort < 65_536)) {
+    throw new VigieError('CONFIG_INVALID', `--dashboard-port: expected a port number, got ${JSON.stringify(flags.dashboardPort)}`);
+  }
   const brokers = (flags.kafka ?? (process.env['KAFKA_BROKERS'] || '127.0.0.1:9092')).split(',').map((b) => b.trim()).filter(Boolean);
   const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   const logs = path.join(flags.dataDir, 'logs');
 
+  const metrics = createMetrics();
+  const dashboard = await startDashboard({ host: flags.dashboardHost, port: dashboardPort, registry: metrics.registry });
+  log(`Dashboard: ${dashboard.url}`);
   let producer: Producer | null = null;
   let readings: PickleLog | null = null;
   let deadLetters: JsonlLog | null = null;
   const close = async (): Promise<void> => {
-    await Promise.allSettled([producer?.disconnect(), readings?.close(), deadLetters?.close()]);
+    await Promise.allSettled([producer?.disconnect(), readings?.close(), deadLetters?.close(), dashboard.close()]);
   };
   try {
     producer = await createProducer(brokers, 'vigie-bridge');
@@ -75,6 +89,7 @@ async function run(flags: BridgeFlags): Promise<void> {
   log(`bridge: ${flags.serial} at ${baudRate} baud -> Kafka ${brokers.join(',')}; logs in ${logs}`);
 
   const stop$ = new Subject<void>();
+  const toMessage = sensorMessages();
   let device: SerialStatus | 'opening' = 'opening';
   let lines = 0;
   let linesThen = 0;
@@ -83,7 +98,10 @@ async function run(flags: BridgeFlags): Promise<void> {
   const serial$ = fromSerialPort({ path: flags.serial, baudRate }).pipe(
     takeUntil(stop$),
     tap((e) => {
-      if (e.kind === 'line') lines += 1;
+      if (e.kind === 'line') {
+        lines += 1;
+        metrics.recordsIn('serial-lines');
+      }
       else {
         // one line per change of state, not one per failed attempt
         if (e.status !== 'reconnecting' || device !== 'reconnecting') log(`serial: ${e.status} (${e.detail})`);
@@ -99,6 +117,7 @@ async function run(flags: BridgeFlags): Promise<void> {
   });
   const status = setInterval(() => {
     log(`bridge: ${lines - linesThen} lines/s, ${sent} sent, ${dead} dead letters, device ${device}`);
+    dashboard.publish({ type: 'stats', readingsPerSecond: lines - linesThen, anomalies: 0, suspicious: 0, deadLetters: dead, rowsWritten: sent, latencyMs: metrics.takeMeanLatencyMs() });
     linesThen = lines;
   }, 1_000);
 
@@ -114,8 +133,18 @@ async function run(flags: BridgeFlags): Promise<void> {
   const outcome = await new Promise<unknown>((resolve) => {
     flow$.subscribe({
       next: (e) => {
-        if (e.kind === 'sent') sent += e.written.items.length;
-        else if (e.kind === 'dead-sent') dead += e.written.items.length;
+        if (e.kind === 'sent') {
+          sent += e.written.items.length;
+          metrics.written(e.written);
+          // the page draws what reached Kafka, thinned as for the flows
+          for (const { reading } of e.written.items) {
+            const message = toMessage({ kind: 'reading', line: { line: '', time: reading.time, ref: reading.ref }, reading });
+            if (message) dashboard.publish(message);
+          }
+        } else if (e.kind === 'dead-sent') {
+          dead += e.written.items.length;
+          metrics.deadLetters('bridge', e.written.items.length);
+        }
       },
       error: (error: unknown) => resolve(error),
       complete: () => resolve(null),
