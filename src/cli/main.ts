@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { fail } from './fail.ts';
 import { registerBridge } from './commands/bridge.ts';
 import { registerDetect } from './commands/detect.ts';
+import { registerEvaluate } from './commands/evaluate.ts';
 import { registerKafka } from './commands/kafka.ts';
 import { registerPlot } from './commands/plot.ts';
 import { registerProduce } from './commands/produce.ts';
@@ -16,6 +17,6 @@ const program = new Command('vigie')
   .description('Real-time fraud and anomaly detection on streams, built on RxJS')
   .showHelpAfterError();
 
-for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerPlot]) register(program);
+for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerEvaluate, registerPlot]) register(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,29 @@
+/**
+ * `vigie evaluate nab` on the NAB corpus in ../shared: the numenta detector's stored outputs,
+ * scored at NAB's thresholds, give its published scoreboard row for all three profiles.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { killAll, vigie } from '../helpers/processes.ts';
+
+const data = new URL('../../../shared/data/', import.meta.url).pathname;
+afterAll(killAll);
+
+describe.skipIf(!existsSync(`${data}nab/results/numenta`))('vigie evaluate nab', () => {
+  it("prints numenta's NAB scores beside the published ones", async () => {
+    const run = vigie(['evaluate', 'nab', '--data', data, '--detector', 'numenta']);
+    expect(await run.exit, run.output()).toBe(0);
+    const published = (JSON.parse(readFileSync(`${data}nab/results/final_results.json`, 'utf8')) as Record<string, Record<string, number>>)['numenta']!;
+    const rows = run
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('| ') && l.includes('| NAB threshold |'))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    expect(rows.map((r) => r[1])).toEqual(['standard', 'reward_low_FP_rate', 'reward_low_FN_rate']);
+    for (const r of rows) {
+      expect(Math.abs(Number(r[5]) - published[r[1]!]!)).toBeLessThan(0.01);
+      expect(Number(r[6])).toBe(Number(published[r[1]!]!.toFixed(2)));
+    }
+    expect(run.output()).toMatch(/^read 58\/58 realTweets\/Twitter_volume_UPS\.csv/m);
+  }, 60_000);
+});
