@@ -4,28 +4,27 @@
  * written. Stopping drains: fetching stops, what is in flight is written and acknowledged, the
  * offsets are committed, then the consumer leaves its group.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type Observable, Subject, filter, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../adapters/kafka/fromKafka.ts';
 import { createProducer, toKafka } from '../adapters/kafka/toKafka.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
 import { sensorMessages, suspiciousMessage } from '../dashboard/messages.ts';
-import { createMetrics } from '../dashboard/metrics.ts';
-import { startDashboard } from '../dashboard/server.ts';
 import { detectionTuple } from '../adapters/pickle/tuples.ts';
-import { openDatabase } from '../adapters/postgres/connect.ts';
 import { deadLetters, sensorDetections, suspiciousTransactions } from '../adapters/postgres/tables.ts';
 import { toPostgres } from '../adapters/postgres/toPostgres.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
-import { retryPolicy } from '../retry.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
 import type { DeadLetter, Detection, SuspiciousTransaction, Written } from '../types.ts';
+import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
+import { openServices } from './services.ts';
 
-export interface DetectConfig {
+/** `vigie start`'s settings that the Kafka flows share (database, dashboard, detectors, amount), and their own. */
+export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRate' | 'anomalyRate' | 'duration'> {
   readonly kind: 'sensors' | 'transactions';
   readonly kafka: string[];
   readonly topic: string;
@@ -34,44 +33,16 @@ export interface DetectConfig {
   readonly maxInFlight: number;
   readonly sessionTimeout: number;
   readonly alertsTopic: string;
-  readonly allowedLateness: number;
-  readonly dashboardPort: number;
-  readonly dashboardHost: string;
   readonly dlqTopic: string;
-  readonly dataDir: string;
-  readonly databaseUrl: string | undefined;
-  readonly window: number;
-  readonly eps: number;
-  readonly minSamples: number;
-  readonly trees: number;
-  readonly sampleSize: number;
-  readonly threshold: number;
-  readonly seed: number;
-  readonly amountLimit: number;
+  readonly allowedLateness: number;
 }
 
 /** A record's value as text; a record without one is kept as an empty value (and dead-lettered). */
 const text = (record: KafkaRecord): string => record.value?.toString('utf8') ?? '';
 
 export async function detect(config: DetectConfig, log: (line: string) => void): Promise<Running> {
-  const dataDir = resolve(config.dataDir);
-  const logDir = join(dataDir, 'logs');
-  const metrics = createMetrics();
-  const dashboard = await startDashboard({ host: config.dashboardHost, port: config.dashboardPort, registry: metrics.registry });
-  log(`Dashboard: ${dashboard.url}`);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, log: (m) => m.startsWith('postgres:') && log(m) }).catch(
-    async (error: unknown) => {
-      await dashboard.close();
-      throw error;
-    },
-  );
-  log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
-  const retry = retryPolicy({
-    onRetry: (error, attempt, ms) => {
-      metrics.sinkError('postgres');
-      log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`);
-    },
-  });
+  const services = await openServices(config, log);
+  const { logDir, metrics, dashboard, db, retry } = services;
   const stop$ = new Subject<void>();
   const counts = { records: 0, flagged: 0, dead: 0, late: 0, rows: 0, lastRecords: 0 };
   const records$ = fromKafka({
@@ -196,8 +167,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     close: async () => {
       clearInterval(ticker);
       await Promise.allSettled(files.map((f) => f.close()));
-      await db.close();
-      await dashboard.close();
+      await services.close();
     },
   });
 }

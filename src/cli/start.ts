@@ -5,10 +5,9 @@
  * database are closed. A dashboard (page, Prometheus metrics, live events) watches it all from
  * taps on the streams; the flows themselves know nothing of it.
  */
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Subject, filter, map, merge, pipe, takeUntil, tap } from 'rxjs';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
-import { openDatabase } from '../adapters/postgres/connect.ts';
 import { deadLetters, sensorDetections, suspiciousTransactions as suspiciousTable } from '../adapters/postgres/tables.ts';
 import { toPostgres } from '../adapters/postgres/toPostgres.ts';
 import { simulatedArduino } from '../adapters/simulatedArduino.ts';
@@ -17,33 +16,19 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { detectionTuple, readingTuple } from '../adapters/pickle/tuples.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import { sensorMessages, suspiciousMessage } from '../dashboard/messages.ts';
-import { createMetrics } from '../dashboard/metrics.ts';
-import { startDashboard } from '../dashboard/server.ts';
 import { fanOut } from '../operators/fanOut.ts';
-import { retryPolicy } from '../retry.ts';
 import { sensorAnomalies } from '../streams/sensorAnomalies.ts';
 import { routeSensorEvents } from '../streams/sensorPipeline.ts';
 import { suspiciousTransactions } from '../streams/suspiciousTransactions.ts';
 import type { Detection } from '../types.ts';
 import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
+import { openServices } from './services.ts';
 import { Status } from './status.ts';
 
-
 export async function start(config: Config, log: (line: string) => void): Promise<Running> {
-  const dataDir = resolve(config.dataDir);
-  const logDir = join(dataDir, 'logs');
-  const metrics = createMetrics();
-  const dashboard = await startDashboard({ host: config.dashboardHost, port: config.dashboardPort, registry: metrics.registry });
-  log(`Dashboard: ${dashboard.url}`);
-  // The embedded server's own log is not for the console; vigie's notes about it are.
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, log: (m) => m.startsWith('postgres:') && log(m) }).catch(
-    async (error: unknown) => {
-      await dashboard.close();
-      throw error;
-    },
-  );
-  log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
+  const services = await openServices(config, log);
+  const { logDir, metrics, dashboard, db, retry } = services;
   const files = {
     readings: await openPickleLog(join(logDir, 'readings.pkl')),
     dbscan: await openPickleLog(join(logDir, 'detections-dbscan.pkl')),
@@ -54,12 +39,6 @@ export async function start(config: Config, log: (line: string) => void): Promis
   };
   log(`Logs: ${logDir} (readings.pkl, detections-*.pkl, *.jsonl)`);
 
-  const retry = retryPolicy({
-    onRetry: (error, attempt, ms) => {
-      metrics.sinkError('postgres');
-      log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`);
-    },
-  });
   const stop$ = new Subject<void>();
   const status = new Status();
   let shown = 0;
@@ -132,9 +111,8 @@ export async function start(config: Config, log: (line: string) => void): Promis
     summary: () => log(status.line()),
     close: async () => {
       clearInterval(ticker);
-      await dashboard.close();
       await Promise.allSettled(Object.values(files).map((f) => f.close()));
-      await db.close();
+      await services.close();
     },
   });
   if (config.duration !== undefined) setTimeout(() => void run.stop(), config.duration * 1000).unref();
