@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { readDetectorResults, readProfiles, readPublished, readStoredScores } from '../../evaluation/nab/corpus.ts';
 import { type SweepResult, scoreAt, sweep } from '../../evaluation/nab/scorer.ts';
 import { fail } from '../fail.ts';
+import { type Progress, progress } from '../progress.ts';
 
 export interface NabRow {
   readonly profile: string;
@@ -26,9 +27,14 @@ export function registerEvaluate(program: Command): void {
     .option('--detector <name>', 'detector whose results to score', 'numenta')
     .action((options: { data: string; detector: string }) => {
       try {
-        const files = readDetectorResults(options.data, options.detector, (f, i, total) =>
-          console.error(`read ${i + 1}/${total} ${f.name} (${f.scores.length} rows, ${f.windows.length} windows)`),
-        );
+        // a bar on a terminal, a line per file otherwise
+        let bar: Progress | null = null;
+        const files = readDetectorResults(options.data, options.detector, (f, i, total) => {
+          if (!process.stderr.isTTY) return console.error(`read ${i + 1}/${total} ${f.name} (${f.scores.length} rows, ${f.windows.length} windows)`);
+          bar ??= progress('evaluate nab: reading', { total });
+          bar.update(i + 1);
+        });
+        (bar as Progress | null)?.finish();
         const published = readPublished(options.data)[options.detector] ?? {};
         const rows: NabRow[] = [];
         for (const [profile, weights] of Object.entries(readProfiles(options.data))) {
