@@ -1,35 +1,43 @@
 /**
- * `npm run bench`: vigie's speed and memory figures, each beside its baseline, measured here
- * rather than in timed tests. Prints them, and writes `.vigie/bench/results.json` and
- * `.vigie/bench/results.md`.
+ * `npm run bench`: vigie's speed and memory figures, each beside its baseline measured in the same
+ * run, rather than in timed tests. Prints them, and writes `.vigie/bench/results.json` and
+ * `.vigie/bench/results.md`. `npm run bench -- NAME ...` runs only the named benchmarks.
+ * Exits 1 when a target is missed.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
-import { detectors } from './detectors.ts';
-import { millionAccounts } from './millionAccounts.ts';
+import { detectorsBench } from './detectors.ts';
+import { memoryBench } from './memory.ts';
+import { millionAccountsBench } from './millionAccounts.ts';
+import type { Bench, BenchSection } from './section.ts';
 
-const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-const sections: Record<string, Record<string, number>> = {
-  'the prototype\'s detectors, in-process': await detectors(),
-  'keyed state with TTL, one million distinct accounts': await millionAccounts(),
-};
+const benches: Bench[] = [detectorsBench, millionAccountsBench, memoryBench];
 
-const failures: string[] = [];
-const d = sections["the prototype's detectors, in-process"]!;
-if (d['DBSCAN speed-up']! < 100) failures.push('DBSCAN is less than 100 times faster than the prototype');
-if (d['IsolationForest speed-up']! < 100) failures.push('IsolationForest is less than 100 times faster than the prototype');
-const m = sections['keyed state with TTL, one million distinct accounts']!;
-if (m['largest location state (accounts)']! > m['accounts active within 1 h of event time']! * 1.01) failures.push('the rules\' state outgrew its TTL');
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));
+if (unknown.length > 0) {
+  console.error(`npm run bench: unknown benchmark ${unknown.join(', ')}; known: ${benches.map((b) => b.name).join(', ')}`);
+  process.exit(2);
+}
 
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
+const sections: BenchSection[] = [];
+for (const bench of benches) {
+  if (wanted.length > 0 && !wanted.includes(bench.name)) continue;
+  console.error(`bench: ${bench.name}`);
+  sections.push(await bench.run());
+}
+
+const failures = sections.flatMap((s) => s.failures);
 const markdown = [`Measured on ${machine}, ${new Date().toISOString()}, with \`npm run bench\`.`, ''];
-for (const [title, figures] of Object.entries(sections)) {
-  markdown.push(`### ${title}`, '', '| measure | value |', '| --- | --- |');
-  for (const [name, value] of Object.entries(figures)) markdown.push(`| ${name} | ${value.toLocaleString('en')} |`);
-  markdown.push('');
+for (const { title, method, figures, failures: missed } of sections) {
+  markdown.push(`### ${title}`, '', method, '', '| measure | value |', '| --- | --- |');
+  for (const [name, value] of Object.entries(figures)) markdown.push(`| ${name} | ${typeof value === 'number' ? value.toLocaleString('en') : value} |`);
+  markdown.push('', missed.length === 0 ? 'Targets met.' : `Targets missed: ${missed.join('; ')}.`, '');
 }
 markdown.push(failures.length === 0 ? 'Every target met.' : `Targets missed: ${failures.join('; ')}.`);
 await mkdir('.vigie/bench', { recursive: true });
-await writeFile('.vigie/bench/results.json', `${JSON.stringify({ machine, sections, failures }, null, 2)}\n`);
+await writeFile('.vigie/bench/results.json', `${JSON.stringify({ machine, date: new Date().toISOString(), sections, failures }, null, 2)}\n`);
 await writeFile('.vigie/bench/results.md', `${markdown.join('\n')}\n`);
 console.log(markdown.join('\n'));
 console.log('\nwritten: .vigie/bench/results.json, .vigie/bench/results.md');
