@@ -4,6 +4,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readProfiles } from '../../src/evaluation/nab/corpus.ts';
+import { nabDetectors } from '../../src/evaluation/nab/detectors.ts';
+import { sweep } from '../../src/evaluation/nab/scorer.ts';
+import { streamCorpus } from '../../src/evaluation/nab/stream.ts';
 import { killAll, vigie } from '../helpers/processes.ts';
 
 const data = new URL('../../../shared/data/', import.meta.url).pathname;
@@ -26,4 +30,16 @@ describe.skipIf(!existsSync(`${data}nab/results/numenta`))('vigie evaluate nab',
     }
     expect(run.output()).toMatch(/^read 58\/58 realTweets\/Twitter_volume_UPS\.csv/m);
   }, 60_000);
+
+  it("runs one of vigie's detectors over the whole corpus through its operators and scores it", async () => {
+    const run = vigie(['evaluate', 'nab', '--data', data, '--detector', 'dbscan']);
+    expect(await run.exit, run.output()).toBe(0);
+    expect(run.output()).toMatch(/^dbscan 58\/58 realTweets\/Twitter_volume_UPS\.csv \(15866 rows, 2 windows\)/m);
+    expect(run.output()).toMatch(/^dbscan: 365558 rows in [\d.]+ s/m);
+    const files = await streamCorpus(data, nabDetectors['dbscan']!.factory);
+    const profiles = readProfiles(data);
+    const rows = run.output().split('\n').filter((l) => l.startsWith('| ') && l.includes('| sweep |')).map((l) => l.split('|').map((c) => c.trim()));
+    expect(rows.map((r) => r[1])).toEqual(['standard', 'reward_low_FP_rate', 'reward_low_FN_rate']);
+    for (const r of rows) expect(r[5]).toBe(sweep(files, profiles[r[1]!]!).normalized.toFixed(2));
+  }, 120_000);
 });
