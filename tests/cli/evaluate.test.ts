@@ -34,7 +34,7 @@ describe.skipIf(!existsSync(`${data}nab/results/numenta`))('vigie evaluate nab',
   it("runs one of vigie's detectors over the whole corpus through its operators and scores it", async () => {
     const run = vigie(['evaluate', 'nab', '--data', data, '--detector', 'dbscan']);
     expect(await run.exit, run.output()).toBe(0);
-    expect(run.output()).toMatch(/^dbscan 58\/58 realTweets\/Twitter_volume_UPS\.csv \(15866 rows, 2 windows\)/m);
+    expect(run.output()).toMatch(/^dbscan 58\/58 realTweets\/Twitter_volume_UPS\.csv \(15866 rows, 5 windows\)/m);
     expect(run.output()).toMatch(/^dbscan: 365558 rows in [\d.]+ s/m);
     const files = await streamCorpus(data, nabDetectors['dbscan']!.factory);
     const profiles = readProfiles(data);
