@@ -3,6 +3,9 @@
  * one parameter set for the whole corpus (NAB forbids tuning per file).
  */
 import { pipe } from 'rxjs';
+import { anomalyLikelihood } from '../../operators/anomalyLikelihood.ts';
+import { halfSpaceTrees } from '../../operators/halfSpaceTrees.ts';
+import { robustZScore } from '../../operators/robustZScore.ts';
 import { dbscan } from '../../operators/dbscan.ts';
 import { isolationForest } from '../../operators/isolationForest.ts';
 import { warmUp } from '../../operators/warmUp.ts';
@@ -23,5 +26,15 @@ export const nabDetectors: Readonly<Record<string, NabDetector>> = {
   'isolation-forest': {
     description: "the prototype's IsolationForest (100 trees) refitted on the last 21 raw values",
     factory: () => pipe(warmUp<Reading>(21), isolationForest({ trees: 100 })),
+  },
+  'robust-z-score+likelihood': {
+    description:
+      'rolling median/MAD z-score (window 100) into the anomaly likelihood (averaging 15) with a causal range check (3%) and 20 rows of re-alarm suppression; tuned on the whole corpus',
+    factory: () => pipe(robustZScore({ window: 100 }), anomalyLikelihood({ averagingWindow: 15, spatialTolerance: 0.03, suppress: 20, threshold: 0.55 })),
+  },
+  'half-space-trees+likelihood': {
+    description:
+      'streaming Half-Space Trees (25 trees, depth 10, window 250) on a 4-value shingle into the anomaly likelihood with a causal range check (3%) and 20 rows of re-alarm suppression; tuned on the whole corpus',
+    factory: () => pipe(halfSpaceTrees({ shingle: 4 }), anomalyLikelihood({ spatialTolerance: 0.03, suppress: 20, threshold: 0.55 })),
   },
 };
