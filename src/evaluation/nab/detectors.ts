@@ -3,6 +3,7 @@
  * one parameter set for the whole corpus (NAB forbids tuning per file).
  */
 import { pipe } from 'rxjs';
+import { artAnomaly } from '../../operators/artAnomaly.ts';
 import { anomalyLikelihood } from '../../operators/anomalyLikelihood.ts';
 import { halfSpaceTrees } from '../../operators/halfSpaceTrees.ts';
 import { robustZScore } from '../../operators/robustZScore.ts';
@@ -36,5 +37,10 @@ export const nabDetectors: Readonly<Record<string, NabDetector>> = {
     description:
       'streaming Half-Space Trees (25 trees, depth 10, window 250) on a 4-value shingle into the anomaly likelihood with a causal range check (3%) and 20 rows of re-alarm suppression; tuned on the whole corpus',
     factory: () => pipe(halfSpaceTrees({ shingle: 4 }), anomalyLikelihood({ spatialTolerance: 0.03, suppress: 20, threshold: 0.55 })),
+  },
+  art: {
+    description:
+      'causal ARTime-style dual-vigilance fuzzy ART (blocks of 6 rows, windows of 8, range learned from the first 240 rows and widened by 30% as new extremes arrive); tuned on the whole corpus',
+    factory: () => artAnomaly(),
   },
 };

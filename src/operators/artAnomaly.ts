@@ -1,0 +1,65 @@
+import { Observable, type OperatorFunction, Subscriber } from 'rxjs';
+import { ART_DEFAULTS, ArtDetector, type ArtOptions, checkArtOptions } from '../detectors/art.ts';
+import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
+
+export interface ArtAnomalyOptions extends Partial<ArtOptions> {
+  /** A reading whose score reaches this is an anomaly; 0.29 is NAB's best threshold for the defaults. */
+  readonly threshold?: number;
+}
+
+/**
+ * Labels each reading by whether an Adaptive Resonance Theory network, learning the stream's
+ * recent shapes as it goes, recognises the shape the reading completes (see `ArtDetector`, after
+ * Mark Hampton's ARTime).
+ *
+ * The first `learn` readings only teach it (state -2, with how far along it is); after that a
+ * reading is an anomaly when its score reaches `threshold`. The score is 0 except when a block of
+ * `step` readings closes on a pattern no learned category resonates with, and it stays 0 for
+ * novelties that closely follow another, so an alarm marks the onset of a change. Each
+ * subscription has its own network, released on unsubscribe.
+ *
+ * ```
+ * source:  -a--b--c--d--e--f--|        a..e = 5 (learn 4, step 1, window 2), f = 50
+ *          artAnomaly({ step: 1, window: 2, learn: 4, trend: 2 })
+ * output:  -A--B--C--D--E--F--|
+ *
+ * A, B, C = initialising (fill 1/4, 2/4, 3/4), D, E = normal (score 0), F = anomaly (score 1)
+ * ```
+ *
+ * @example
+ * readings$.pipe(artAnomaly({ threshold: 0.5 }), filter((d) => d.state === ANOMALY))
+ *
+ * @param options the detector's `ArtOptions` (defaults `ART_DEFAULTS`) and `threshold`.
+ * @return An Observable of one `Detection` per reading, with detector `art`.
+ */
+export function artAnomaly({ threshold = 0.29, ...options }: ArtAnomalyOptions = {}): OperatorFunction<Reading, Detection> {
+  const settings: ArtOptions = { ...ART_DEFAULTS, ...options };
+  checkArtOptions(settings); // at assembly, not at the first reading
+  if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`art: threshold must be in [0, 1], got ${threshold}`);
+  return (source) =>
+    new Observable<Detection>((subscriber) => {
+      let detector: ArtDetector | null = new ArtDetector(settings);
+      const inner = new Subscriber<Reading>({
+        next: (r) => {
+          let score: number;
+          try {
+            score = detector!.update(r.value);
+          } catch (error) {
+            subscriber.error(error);
+            return;
+          }
+          const fill = detector!.fill;
+          const { topic, value, time, ref } = r;
+          if (fill < 1) subscriber.next({ topic, value, time, state: INITIALISING, detector: 'art', score: null, fill, ref });
+          else subscriber.next({ topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: 'art', score, fill: 1, ref });
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      subscriber.add(inner);
+      source.subscribe(inner);
+      return () => {
+        detector = null;
+      };
+    });
+}
