@@ -2,9 +2,14 @@
  * The PostgreSQL sink: batches records and writes each batch in one round trip, then reports it
  * written, so the source can commit exactly what is durable.
  *
+ * Batches form as a database's group commit does (`groupCommit`): an INSERT holds everything that
+ * arrived while the previous one ran, so under load batches grow to what the database can take
+ * and none queues behind another, and at low rates a row waits at most `lingerMs` before its
+ * INSERT starts.
+ *
  * While the database is away (restart, failover, a dropped connection) the batch is retried whole
- * with the {@link RetryPolicy}, and later batches wait behind it (`concatMap`): order is kept and
- * nothing piles up but the batch itself. A retry can repeat a write whose reply was lost; the
+ * with the {@link RetryPolicy}, and later rows wait behind it: order is kept, and what piles up is
+ * bounded by the source's own limit of records in flight. A retry can repeat a write whose reply was lost; the
  * table's `ON CONFLICT ... DO NOTHING` makes that harmless. Errors a retry cannot fix (a value
  * that does not fit its column) end the stream with the table named.
  *
@@ -19,15 +24,17 @@
  * detections$.pipe(toPostgres(pool, sensorDetections)).subscribe(({ items }) => ack(items));
  */
 import type pg from 'pg';
-import { type OperatorFunction, type SchedulerLike, asyncScheduler, concatMap, defer, map } from 'rxjs';
+import { type OperatorFunction, type SchedulerLike, asyncScheduler, defer, map } from 'rxjs';
 import { VigieError, isRetriable } from '../../errors.ts';
-import { batch } from '../../operators/batch.ts';
+import { groupCommit } from '../../operators/groupCommit.ts';
 import { type RetryPolicy, defaultRetryPolicy, retryWith } from '../../retry.ts';
 import type { Written } from '../../types.ts';
 import type { TableWriter } from './tables.ts';
 
+export const DEFAULT_BATCH = { size: 5000, lingerMs: 5 } as const;
+
 export interface ToPostgresOptions {
-  /** Default: 500 rows or 50 ms. */
+  /** Rows per INSERT at most, and how long a row arriving while idle waits for others. Default: 5000 rows, 5 ms. */
   readonly batch?: { readonly size: number; readonly lingerMs: number };
   /** Default: {@link defaultRetryPolicy}, which retries for ever while the database is away. */
   readonly retry?: RetryPolicy;
@@ -46,18 +53,14 @@ export function toPostgres<T>(
   options: ToPostgresOptions = {},
 ): OperatorFunction<T, Written<T>> {
   const { retry = defaultRetryPolicy, scheduler = asyncScheduler } = options;
-  const { size, lingerMs } = options.batch ?? { size: 500, lingerMs: 50 };
+  const { size, lingerMs } = options.batch ?? DEFAULT_BATCH;
   const sink = `postgres:${table.table}`;
-  return (source) =>
-    source.pipe(
-      batch<T>({ size, lingerMs, scheduler }),
-      concatMap((rows) =>
-        defer(() => insert(pool, table, rows)).pipe(
-          retryWith(retry, scheduler),
-          map((): Written<T> => ({ sink, items: rows })),
-        ),
-      ),
+  const write = (rows: T[]) =>
+    defer(() => insert(pool, table, rows)).pipe(
+      retryWith(retry, scheduler),
+      map((): Written<T> => ({ sink, items: rows })),
     );
+  return groupCommit(write, { size, lingerMs, scheduler });
 }
 
 /**
