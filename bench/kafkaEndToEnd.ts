@@ -1,0 +1,163 @@
+/**
+ * Kafka → vigie's acknowledged sensor flow → PostgreSQL, end to end on a real broker and a real
+ * database (started here unless `KAFKA_BROKERS` / `DATABASE_URL` name them), in one run:
+ *
+ * 1. a backlog of `BENCH_KAFKA_RECORDS` (200 000) records in the bridge's format, read by a bare
+ *    kafkajs consumer (the baseline: Kafka's cost alone on this machine), then by the flow of
+ *    `vigie detect sensors` in a fresh group: vigie's sustained rate must be ≥ 70% of kafkajs's;
+ * 2. live topics fed at 1 000, 5 000 and 20 000 records/s for `BENCH_KAFKA_SECONDS` (10) each:
+ *    every record's latency from its send to its row's INSERT committed, p99 ≤ 50 ms at 5 000/s.
+ *
+ * Every phase counts its rows in PostgreSQL and reads its group's committed offset back before
+ * any of its figures is reported.
+ */
+import { DEFAULT_BATCH } from '../src/adapters/postgres/toPostgres.ts';
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import type { FlowTuning } from './kafka/flow.ts';
+import { pair, round } from './kafka/latencies.ts';
+import { type LiveResult, type PhaseContext, live, maxThroughput } from './kafka/phases.ts';
+import { rawConsumeRate } from './kafka/rawConsume.ts';
+import { createTopic, deleteRows, deleteTopics, produceBacklog } from './kafka/records.ts';
+import { startServices } from './kafka/services.ts';
+import type { Bench } from './section.ts';
+
+const RECORDS = Number(process.env['BENCH_KAFKA_RECORDS'] ?? 200_000);
+const SECONDS = Number(process.env['BENCH_KAFKA_SECONDS'] ?? 10);
+const RATES = [1_000, 5_000, 20_000] as const;
+/** The fraction of kafkajs's bare consume rate the flow must sustain. */
+const MIN_SHARE = 0.7;
+/** The p99 latency the flow must keep at 5 000 records/s. */
+const MAX_P99_MS = 50;
+
+/**
+ * One setting for every phase, backlog and live alike: a deployment cannot retune between a
+ * catch-up and live traffic. toPostgres's defaults (group commit: up to 5 000 rows an INSERT,
+ * each holding what arrived during the previous one; 5 ms of linger when idle), and maxInFlight
+ * (`vigie detect --max-in-flight`) well above rate × latency, so that fetching never pauses for
+ * want of acknowledgements at the offered rates.
+ */
+const TUNING: FlowTuning = { maxInFlight: 10_000, pgBatch: DEFAULT_BATCH };
+/** How long the paced producer lets a batch wait for more records (Kafka's `linger.ms`). */
+const PRODUCER_LINGER_MS = 2;
+
+const VIGIE_MAX = 'vigie, Kafka → DBSCAN → PostgreSQL, committed (records/s)';
+const fmt = (n: number): string => n.toLocaleString('en');
+/** Others' work on the machine shows in the figures: the 1-minute load average says how much. */
+const load = (): string => loadavg()[0]!.toFixed(1);
+
+async function kafkaEndToEnd(): Promise<{ figures: Record<string, number | string>; failures: string[]; where: string }> {
+  const log = (line: string): void => console.error(line);
+  if (!(Number.isInteger(RECORDS) && RECORDS > 0)) throw new RangeError(`BENCH_KAFKA_RECORDS must be a positive integer, got ${RECORDS}`);
+  if (!(SECONDS > 0)) throw new RangeError(`BENCH_KAFKA_SECONDS must be a positive number, got ${SECONDS}`);
+  const services = await startServices(log);
+  const prefix = `humidite-bench-${randomBytes(3).toString('hex')}`;
+  const topics: string[] = [];
+  const figures: Record<string, number | string> = {};
+  const failures: string[] = [];
+  const context: PhaseContext = { brokers: services.brokers, pool: services.pool, tuning: TUNING, log };
+  const loadBefore = load();
+  try {
+    const backlog = `${prefix}-backlog`;
+    topics.push(backlog);
+    await createTopic(services.brokers, backlog);
+    await produceBacklog(services.brokers, backlog, RECORDS);
+    figures['backlog (records)'] = RECORDS;
+    try {
+      const raw = await rawConsumeRate(services.brokers, backlog, `${backlog}-raw`, RECORDS);
+      figures['raw kafkajs consume (records/s)'] = Math.round(raw.perSecond);
+      const vigie = await maxThroughput(context, backlog, RECORDS);
+      figures['rows checked, backlog'] = vigie.rows;
+      if (vigie.lost) {
+        failures.push(`records lost on the backlog (${vigie.lost}): no throughput reported`);
+        figures[VIGIE_MAX] = 'not reported: records lost';
+      } else {
+        const share = vigie.perSecond / raw.perSecond;
+        figures[VIGIE_MAX] = Math.round(vigie.perSecond);
+        figures['vigie / raw consume (%)'] = Math.round(share * 100);
+        figures['backlog: where the time goes'] =
+          `an INSERT was running ${Math.round(vigie.insertBusy * 100)}% of the time, ${fmt(Math.round(vigie.meanRowsPerInsert))} rows in ${round(vigie.meanInsertMs)} ms each ` +
+          `(${fmt(Math.round((vigie.meanRowsPerInsert * 1000) / vigie.meanInsertMs))} rows/s while inserting)`;
+        if (share < MIN_SHARE) {
+          failures.push(`vigie sustains ${fmt(Math.round(vigie.perSecond))} records/s, ${Math.round(share * 100)}% of kafkajs's raw ${fmt(Math.round(raw.perSecond))}, not ${MIN_SHARE * 100}%`);
+        }
+      }
+      // Diagnostic, no target: what the flow does when writing costs nothing.
+      const nowhere = await maxThroughput(context, backlog, RECORDS, false);
+      figures['diagnostic: the same flow, sinks writing nothing (records/s)'] = nowhere.lost ? `not reported: ${nowhere.lost}` : Math.round(nowhere.perSecond);
+      if (!nowhere.lost) figures['diagnostic / raw consume (%)'] = Math.round((nowhere.perSecond / raw.perSecond) * 100);
+    } catch (error) {
+      failures.push(`the backlog phase failed: ${(error as Error).message}`);
+    }
+    for (const rate of RATES) {
+      const topic = `${prefix}-live-${rate}`;
+      topics.push(topic);
+      const label = `${fmt(rate)}/s`;
+      try {
+        const result = await live(context, topic, rate, SECONDS, PRODUCER_LINGER_MS);
+        figures[`${label}: rows checked`] = result.rows;
+        if (result.lost) {
+          failures.push(`records lost at ${label} (${result.lost}): no figures reported`);
+          continue;
+        }
+        Object.assign(figures, liveFigures(label, result));
+        if (rate === 5_000 && result.latency.p99 > MAX_P99_MS) {
+          failures.push(`p99 latency at 5 000 records/s is ${round(result.latency.p99, 0)} ms, not ≤ ${MAX_P99_MS} ms`);
+        }
+      } catch (error) {
+        failures.push(`the ${label} phase failed: ${(error as Error).message}`);
+      }
+    }
+    figures['load average (1 min) at start → end, cores'] = `${loadBefore} → ${load()}, ${cpus().length} cores`;
+  } finally {
+    // On someone else's servers, leave nothing behind; our own go away whole.
+    if (!services.embedded.postgres) await deleteRows(services.pool, topics).catch((error: Error) => log(`bench: could not delete the rows: ${error.message}`));
+    if (!services.embedded.kafka) await deleteTopics(services.brokers, topics).catch((error: Error) => log(`bench: could not delete the topics: ${error.message}`));
+    await services.stop();
+  }
+  return { figures, failures, where: services.description };
+}
+
+function liveFigures(label: string, r: LiveResult): Record<string, number | string> {
+  return {
+    [`${label}: achieved (records/s)`]: Math.round(r.achieved),
+    [`${label}: latency p50 (ms)`]: round(r.latency.p50, 0),
+    [`${label}: latency p99 (ms)`]: round(r.latency.p99, 0),
+    [`${label}: latency max (ms)`]: round(r.latency.max, 0),
+    [`${label}: where the time goes, p50/p99 ms`]: breakdown(r),
+  };
+}
+
+function breakdown(r: LiveResult): string {
+  const { produce, fetch, detect, queue, insert } = r.stages;
+  return (
+    `produce ${pair(produce)}, fetch ${pair(fetch)}, detect ${pair(detect)}, wait for INSERT ${pair(queue)}, ` +
+    `INSERT ${pair(insert)} (${Math.round(r.meanRowsPerInsert)} rows each); flow's event-loop delay p99 ${round(r.eventLoopP99)}`
+  );
+}
+
+export const kafkaEndToEndBench: Bench = {
+  name: 'kafka',
+  async run() {
+    const { figures, failures, where } = await kafkaEndToEnd();
+    return {
+      title: 'Kafka → vigie → PostgreSQL, end to end',
+      method:
+        `On ${where} (on this machine, started by the benchmark unless given; other work on the machine shows in the load average). ` +
+        `Baseline: a bare kafkajs consumer (eachBatch, counting only, fromKafka's fetch settings) reads a backlog of ${fmt(RECORDS)} records ` +
+        "in the bridge's format (a value as UTF-8 text on a topic named like the sensor); its rate leaves out the first fetch, in hand when the clock starts. " +
+        'Then the same backlog, in a fresh group, through the flow of `vigie detect sensors` (fromKafka → acknowledgedSensors → toPostgres, offsets committed after the rows), ' +
+        'with DBSCAN only (no IsolationForest, so the pipeline is measured, not the forest), without the log files and dashboard; ' +
+        'rate = records / (first record emitted → last row committed). ' +
+        `Live: a producer in a child process offers ${RATES.map(fmt).join(', ')} records/s for ${SECONDS} s each to a fresh topic the flow already reads; ` +
+        "a record's latency = the moment toPostgres reports its row's INSERT committed − the moment the record was due at the producer (sent in a header; " +
+        "the record's timestamp is the broker's append time, which splits the latency into stages); exact percentiles over every record, 1 ms clock. " +
+        `Tuning, the same for every phase: fromKafka maxInFlight ${fmt(TUNING.maxInFlight)} (lowWater ${fmt(TUNING.maxInFlight / 2)}), maxWaitTimeInMs 1000 (fixed in fromKafka, ` +
+        `and no latency factor: a fetch returns as soon as a record is there); toPostgres's group commit (at most ${fmt(TUNING.pgBatch.size)} rows an INSERT, ${TUNING.pgBatch.lingerMs} ms of linger when idle); ` +
+        `producer: vigie's (idempotent, one request in flight, acks all), linger ${PRODUCER_LINGER_MS} ms. ` +
+        'Rows in sensor_detections and the committed offset are checked against the records produced before any figure of a phase is reported.',
+      figures,
+      failures,
+    };
+  },
+};
