@@ -4,6 +4,7 @@
  */
 import { pipe } from 'rxjs';
 import { artAnomaly } from '../../operators/artAnomaly.ts';
+import { contextualAnomaly } from '../../operators/contextualAnomaly.ts';
 import { anomalyLikelihood } from '../../operators/anomalyLikelihood.ts';
 import { halfSpaceTrees } from '../../operators/halfSpaceTrees.ts';
 import { robustZScore } from '../../operators/robustZScore.ts';
@@ -42,5 +43,10 @@ export const nabDetectors: Readonly<Record<string, NabDetector>> = {
     description:
       'causal ARTime-style dual-vigilance fuzzy ART (blocks of 6 rows, windows of 8, range learned from the first 240 rows and widened by 30% as new extremes arrive); tuned on the whole corpus',
     factory: () => artAnomaly(),
+  },
+  contextual: {
+    description:
+      'causal CAD OSE-style contextual sequence memory (3 bits, range from the first 30 rows, memory rebuilt from the last 2000 rows when a new extreme widens it by 50%, rest up to 150 rows); tuned on the whole corpus',
+    factory: () => contextualAnomaly(),
   },
 };

