@@ -6,6 +6,8 @@ export interface EnsembleMember {
   readonly detector: OperatorFunction<Reading, Detection>;
   /** The member's own alarm threshold: its scores are read relative to it. */
   readonly threshold: number;
+  /** Its say in the combined score, relative to the other members' (> 0). Default 1. */
+  readonly weight?: number;
 }
 
 export interface EnsembleOptions {
@@ -21,7 +23,7 @@ export interface EnsembleOptions {
  * alarms, while a change that several see stands out.
  *
  * Each member's score s is read as s / (2 × its threshold), so a member exactly at its threshold
- * contributes 0.5; the ensemble's score is the mean of those, capped at 1. A member still learning
+ * contributes 0.5; the ensemble's score is the weighted mean of those, capped at 1. A member still learning
  * contributes 0, and the ensemble is initialising only while every member is (its fill is theirs
  * on average). The source is subscribed once and shared by the members; every member must emit
  * exactly one Detection per reading, in order, as vigie's detectors do.
@@ -42,7 +44,7 @@ export interface EnsembleOptions {
  *   { detector: pipe(halfSpaceTrees(), anomalyLikelihood()), threshold: 0.6 },
  * ], { name: 'art+hst' }))
  *
- * @param members the detectors and their own thresholds (> 0), at least one.
+ * @param members the detectors, their own thresholds (> 0) and weights (1), at least one.
  * @param options the ensemble's name and threshold (0.5).
  * @return An Observable of one `Detection` per reading.
  */
@@ -50,7 +52,11 @@ export function ensemble(members: readonly EnsembleMember[], { name, threshold =
   if (members.length === 0) throw new RangeError('ensemble: needs at least one member');
   members.forEach((m, i) => {
     if (!(m.threshold > 0 && Number.isFinite(m.threshold))) throw new RangeError(`ensemble: member ${i}'s threshold must be a finite number > 0, got ${m.threshold}`);
+    if (m.weight !== undefined && !(m.weight > 0 && Number.isFinite(m.weight))) throw new RangeError(`ensemble: member ${i}'s weight must be a finite number > 0, got ${m.weight}`);
   });
+  // each score's factor: its weight share, over twice its threshold
+  const totalWeight = members.reduce((sum, m) => sum + (m.weight ?? 1), 0);
+  const factors = members.map((m) => (m.weight ?? 1) / totalWeight / (2 * m.threshold));
   if (!(threshold > 0 && threshold <= 1)) throw new RangeError(`ensemble: threshold must be in (0, 1], got ${threshold}`);
   const combine = (said: Detection[]): Detection => {
     const { topic, value, time, ref } = said[0]!;
@@ -58,8 +64,8 @@ export function ensemble(members: readonly EnsembleMember[], { name, threshold =
       return { topic, value, time, state: INITIALISING, detector: name, score: null, fill: said.reduce((f, d) => f + d.fill, 0) / said.length, ref };
     }
     let sum = 0;
-    said.forEach((d, i) => (sum += (d.score ?? 0) / (2 * members[i]!.threshold)));
-    const score = Math.min(1, sum / said.length);
+    said.forEach((d, i) => (sum += (d.score ?? 0) * factors[i]!));
+    const score = Math.min(1, sum);
     return { topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: name, score, fill: 1, ref };
   };
   return (source) =>

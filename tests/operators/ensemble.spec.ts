@@ -24,6 +24,12 @@ describe('ensemble', () => {
     m.expect(source.pipe(pair)).toBeObservable('-A--B--C--|', { A, B, C });
   }));
 
+  it('weighs the members as told', marbles((m) => {
+    const weighted = ensemble([{ ...x, weight: 3 }, y], { name: 'xy' });
+    // b: x at its threshold (0.5) with 3/4 of the say, y silent
+    m.expect(m.cold('b|', { b }).pipe(weighted)).toBeObservable('B|', { B: makeDetection(b, 'xy', 1, 0.75 * 0.5, 1) });
+  }));
+
   it('counts a member still learning as 0, and initialises only while every member does', marbles((m) => {
     const late = { detector: map((r: Reading) => makeDetection(r, 'late', -2, null, 0.25)), threshold: 0.5 };
     const withLate = ensemble([x, late], { name: 'xl', threshold: 0.2 });
@@ -77,5 +83,6 @@ describe('ensemble', () => {
     expect(() => ensemble([], { name: 'none' })).toThrow(/at least one member/);
     expect(() => ensemble([{ ...x, threshold: 0 }], { name: 'z' })).toThrow(/member 0's threshold must be a finite number > 0, got 0/);
     expect(() => ensemble([x], { name: 'z', threshold: 1.5 })).toThrow(/threshold must be in \(0, 1\], got 1.5/);
+    expect(() => ensemble([{ ...x, weight: -1 }], { name: 'z' })).toThrow(/member 0's weight must be a finite number > 0, got -1/);
   });
 });

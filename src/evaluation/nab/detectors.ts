@@ -4,6 +4,7 @@
  */
 import { pipe } from 'rxjs';
 import { artAnomaly } from '../../operators/artAnomaly.ts';
+import { ensemble } from '../../operators/ensemble.ts';
 import { contextualAnomaly } from '../../operators/contextualAnomaly.ts';
 import { anomalyLikelihood } from '../../operators/anomalyLikelihood.ts';
 import { halfSpaceTrees } from '../../operators/halfSpaceTrees.ts';
@@ -48,5 +49,17 @@ export const nabDetectors: Readonly<Record<string, NabDetector>> = {
     description:
       'causal CAD OSE-style contextual sequence memory (3 bits, range from the first 30 rows, memory rebuilt from the last 2000 rows when a new extreme widens it by 50%, rest up to 150 rows); tuned on the whole corpus',
     factory: () => contextualAnomaly(),
+  },
+  'contextual+art': {
+    description:
+      'the contextual and ART detectors on the same readings, each read relative to its own NAB threshold (0.70, 0.29) and weighed 4 to 1; weights tuned on the whole corpus (neighbouring weights, 3:1 and 6:1, score 70.9 and 69.7)',
+    factory: () =>
+      ensemble(
+        [
+          { detector: contextualAnomaly(), threshold: 0.7, weight: 4 },
+          { detector: artAnomaly(), threshold: 0.29, weight: 1 },
+        ],
+        { name: 'contextual+art', threshold: 0.4 },
+      ),
   },
 };
