@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ContextMemory, ContextualDetector } from '../../src/detectors/contextual.ts';
+import { ContextMemory } from '../../src/detectors/contextMemory.ts';
+import { ContextualDetector } from '../../src/detectors/contextual.ts';
 import { seededRandom } from '../../src/random.ts';
 
 const run = (detector: ContextualDetector, values: readonly number[]): number[] => values.map((v) => detector.update(v));
