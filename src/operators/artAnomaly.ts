@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction, Subscriber } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { ART_DEFAULTS, ArtDetector, type ArtOptions, checkArtOptions } from '../detectors/art.ts';
-import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
+import type { Detection, Reading } from '../types.ts';
+import { type OnlineDetector, detectOnline } from './detectOnline.ts';
 
 export interface ArtAnomalyOptions extends Partial<ArtOptions> {
   /** A reading whose score reaches this is an anomaly; 0.29 is NAB's best threshold for the defaults. */
@@ -36,30 +37,18 @@ export function artAnomaly({ threshold = 0.29, ...options }: ArtAnomalyOptions =
   const settings: ArtOptions = { ...ART_DEFAULTS, ...options };
   checkArtOptions(settings); // at assembly, not at the first reading
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`art: threshold must be in [0, 1], got ${threshold}`);
-  return (source) =>
-    new Observable<Detection>((subscriber) => {
-      let detector: ArtDetector | null = new ArtDetector(settings);
-      const inner = new Subscriber<Reading>({
-        next: (r) => {
-          let score: number;
-          try {
-            score = detector!.update(r.value);
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          const fill = detector!.fill;
-          const { topic, value, time, ref } = r;
-          if (fill < 1) subscriber.next({ topic, value, time, state: INITIALISING, detector: 'art', score: null, fill, ref });
-          else subscriber.next({ topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: 'art', score, fill: 1, ref });
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      subscriber.add(inner);
-      source.subscribe(inner);
-      return () => {
-        detector = null;
-      };
-    });
+  return detectOnline('art', () => learning(new ArtDetector(settings)), threshold);
+}
+
+/** The detector's score once it has learnt, null before. */
+function learning(art: ArtDetector): OnlineDetector {
+  return {
+    update: (value) => {
+      const score = art.update(value);
+      return art.fill < 1 ? null : score;
+    },
+    get fill() {
+      return art.fill;
+    },
+  };
 }

@@ -1,6 +1,7 @@
-import { Observable, type OperatorFunction, Subscriber } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { CONTEXTUAL_DEFAULTS, ContextualDetector, type ContextualOptions, checkContextualOptions } from '../detectors/contextual.ts';
-import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
+import type { Detection, Reading } from '../types.ts';
+import { type OnlineDetector, detectOnline } from './detectOnline.ts';
 
 export interface ContextualAnomalyOptions extends Partial<ContextualOptions> {
   /** A score at or above this is an anomaly; 0.75 by default. */
@@ -36,31 +37,18 @@ export interface ContextualAnomalyOptions extends Partial<ContextualOptions> {
 export function contextualAnomaly({ threshold = 0.75, ...options }: ContextualAnomalyOptions = {}): OperatorFunction<Reading, Detection> {
   checkContextualOptions({ ...CONTEXTUAL_DEFAULTS, ...options }); // at assembly, not at the first reading
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`contextualAnomaly: threshold must be in [0, 1], got ${threshold}`);
-  return (source) =>
-    new Observable<Detection>((subscriber) => {
-      let detector: ContextualDetector | null = new ContextualDetector(options);
-      // Added to the subscriber before subscribing, so that a synchronous source stops as soon as
-      // the consumer unsubscribes.
-      const inner = new Subscriber<Reading>({
-        next: ({ topic, value, time, ref }) => {
-          let score: number;
-          try {
-            score = detector!.update(value, time);
-          } catch (error) {
-            subscriber.error(error);
-            return;
-          }
-          const fill = detector!.fill;
-          if (fill < 1) subscriber.next({ topic, value, time, state: INITIALISING, detector: 'contextual', score: null, fill, ref });
-          else subscriber.next({ topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: 'contextual', score, fill: 1, ref });
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      subscriber.add(inner);
-      source.subscribe(inner);
-      return () => {
-        detector = null;
-      };
-    });
+  return detectOnline('contextual', () => learning(new ContextualDetector(options)), threshold);
+}
+
+/** The detector's score once it has learnt, null before. */
+function learning(contextual: ContextualDetector): OnlineDetector {
+  return {
+    update: (value, time) => {
+      const score = contextual.update(value, time);
+      return contextual.fill < 1 ? null : score;
+    },
+    get fill() {
+      return contextual.fill;
+    },
+  };
 }

@@ -1,6 +1,7 @@
-import { type OperatorFunction, defer, map } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { type HalfSpaceTreesOptions, checkHalfSpaceTreesOptions, createHalfSpaceTrees, defaultHalfSpaceTreesOptions } from '../detectors/halfSpaceTrees.ts';
-import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
+import type { Detection, Reading } from '../types.ts';
+import { detectOnline } from './detectOnline.ts';
 
 export interface HalfSpaceTreesOperatorOptions extends Partial<HalfSpaceTreesOptions> {
   /** A score at or above this is an anomaly. */
@@ -34,15 +35,5 @@ export function halfSpaceTrees({ threshold = 0.5, ...rest }: HalfSpaceTreesOpera
   const options = { ...defaultHalfSpaceTreesOptions, ...rest };
   checkHalfSpaceTreesOptions(options); // at assembly, not at the first reading
   if (!(threshold > 0 && threshold <= 1)) throw new RangeError(`halfSpaceTrees: threshold must be in (0, 1], got ${threshold}`);
-  return (source) =>
-    defer(() => {
-      const forest = createHalfSpaceTrees(options); // one per subscription, same seed each time
-      return source.pipe(
-        map(({ topic, value, time, ref }): Detection => {
-          const score = forest.update(value, time);
-          if (score === null) return { topic, value, time, state: INITIALISING, detector: 'half-space-trees', score, fill: forest.fill, ref };
-          return { topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: 'half-space-trees', score, fill: 1, ref };
-        }),
-      );
-    });
+  return detectOnline('half-space-trees', () => createHalfSpaceTrees(options), threshold); // one detector per subscription
 }

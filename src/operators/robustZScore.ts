@@ -1,6 +1,7 @@
-import { type OperatorFunction, defer, map } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { type RobustZScoreOptions, checkRobustZScoreOptions, createRobustZScore, defaultRobustZScoreOptions } from '../detectors/robustZScore.ts';
-import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
+import type { Detection, Reading } from '../types.ts';
+import { detectOnline } from './detectOnline.ts';
 
 export interface RobustZScoreOperatorOptions extends Partial<RobustZScoreOptions> {
   /** A score at or above this is an anomaly; 0.9 is a robust z of about 6.9 at scale 3. */
@@ -35,15 +36,5 @@ export function robustZScore({ threshold = 0.9, ...rest }: RobustZScoreOperatorO
   const options = { ...defaultRobustZScoreOptions, ...rest };
   checkRobustZScoreOptions(options); // at assembly, not at the first reading
   if (!(threshold > 0 && threshold <= 1)) throw new RangeError(`robustZScore: threshold must be in (0, 1], got ${threshold}`);
-  return (source) =>
-    defer(() => {
-      const detector = createRobustZScore(options); // one per subscription
-      return source.pipe(
-        map(({ topic, value, time, ref }): Detection => {
-          const score = detector.update(value, time);
-          if (score === null) return { topic, value, time, state: INITIALISING, detector: 'robust-z-score', score, fill: detector.fill, ref };
-          return { topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: 'robust-z-score', score, fill: 1, ref };
-        }),
-      );
-    });
+  return detectOnline('robust-z-score', () => createRobustZScore(options), threshold); // one detector per subscription
 }
