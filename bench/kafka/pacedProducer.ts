@@ -21,7 +21,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createProducer } from '../../src/adapters/kafka/toKafka.ts';
-import { SENT_AT, sensorValues } from './records.ts';
+import { PRODUCED_AT, SENT_AT, sensorValues } from './records.ts';
 
 export interface PacedOptions {
   readonly brokers: string[];
@@ -92,8 +92,9 @@ async function child(options: PacedOptions): Promise<Paced> {
       const now = performance.now();
       const due = Math.min(total, sent + MAX_PER_REQUEST, Math.floor((now - startPerf) / intervalMs) + 1);
       const messages = [];
+      const producedAt = String(Date.now());
       for (let i = sent; i < due; i++) {
-        messages.push({ value: next(), headers: { [SENT_AT]: String(startWall + i * intervalMs) } });
+        messages.push({ value: next(), headers: { [SENT_AT]: String(startWall + i * intervalMs), [PRODUCED_AT]: producedAt } });
       }
       await producer.send({ topic, acks: -1, messages });
       sent = due;

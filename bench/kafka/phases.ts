@@ -12,7 +12,7 @@ import { type FlowTuning, startFlow } from './flow.ts';
 import { Samples, type Summary } from './latencies.ts';
 import { producePaced } from './pacedProducer.ts';
 import { withTimeout } from './rawConsume.ts';
-import { SENT_AT, committedOffset, countRows, createTopic, waitForGroup } from './records.ts';
+import { PRODUCED_AT, SENT_AT, committedOffset, countRows, createTopic, waitForGroup } from './records.ts';
 
 export interface PhaseContext {
   readonly brokers: string[];
@@ -95,7 +95,10 @@ export interface LiveResult extends Checked {
   readonly produced: number;
   /** Records / (first record produced → last row committed). */
   readonly achieved: number;
+  /** Producer timestamp (the moment the producer sent it) → row committed. */
   readonly latency: Summary;
+  /** The moment the record was due at the producer → row committed: also counts a producer that fell behind. */
+  readonly latencyFromDue: Summary;
   /** Where the time goes: each stage of every record (see {@link live}). */
   readonly stages: { produce: Summary; fetch: Summary; detect: Summary; queue: Summary; insert: Summary };
   readonly meanRowsPerInsert: number;
@@ -115,10 +118,12 @@ export async function live(context: PhaseContext, topic: string, rate: number, s
   await createTopic(context.brokers, topic, true);
   const total = Math.round(rate * seconds);
   const sentAt = new Float64Array(total);
+  const producedAt = new Float64Array(total);
   const emittedAt = new Float64Array(total);
   const detectedAt = new Float64Array(total);
   const insertedAt = new Float64Array(total);
   const latency = new Samples();
+  const latencyFromDue = new Samples();
   const stages = { produce: new Samples(), fetch: new Samples(), detect: new Samples(), queue: new Samples(), insert: new Samples() };
   const inserts = { count: 0, rows: 0 };
   let lastCommitted = 0;
@@ -130,6 +135,7 @@ export async function live(context: PhaseContext, topic: string, rate: number, s
         const now = Date.now();
         const sent = Number(record.headers[SENT_AT]);
         sentAt[record.offset] = sent;
+        producedAt[record.offset] = Number(record.headers[PRODUCED_AT]);
         emittedAt[record.offset] = now;
         stages.produce.add(record.timestamp - sent);
         stages.fetch.add(now - record.timestamp);
@@ -143,7 +149,8 @@ export async function live(context: PhaseContext, topic: string, rate: number, s
         const now = Date.now();
         lastCommitted = now;
         for (const { ref } of items) {
-          latency.add(now - sentAt[ref.offset]!);
+          latency.add(now - producedAt[ref.offset]!);
+          latencyFromDue.add(now - sentAt[ref.offset]!);
           stages.insert.add(now - insertedAt[ref.offset]!);
         }
       },
@@ -182,6 +189,7 @@ export async function live(context: PhaseContext, topic: string, rate: number, s
     produced,
     achieved: produced / ((lastCommitted - firstSent) / 1000),
     latency: latency.summary(),
+    latencyFromDue: latencyFromDue.summary(),
     stages: summaries,
     meanRowsPerInsert: inserts.rows / Math.max(1, inserts.count),
     eventLoopP99: loop.percentile(99) / 1e6,

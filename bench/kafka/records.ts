@@ -10,6 +10,8 @@ import { seededRandom } from '../../src/random.ts';
 
 /** Header of a live record: when the producer sent it (epoch ms); the record's own timestamp is the broker's. */
 export const SENT_AT = 'vigie-bench-sent-at';
+/** Header: the wall-clock time the producer handed the record to its client (Kafka's CreateTime, were the topic not on append time). */
+export const PRODUCED_AT = 'vigie-bench-produced-at';
 
 export const kafkaClient = (brokers: readonly string[], clientId = 'vigie-bench'): Kafka =>
   new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
