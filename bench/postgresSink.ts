@@ -18,7 +18,7 @@ import { from, lastValueFrom, reduce } from 'rxjs';
 import { type Database, openDatabase } from '../src/adapters/postgres/connect.ts';
 import { type EmbeddedPostgresServer, redactUrl, startEmbeddedPostgres } from '../src/adapters/postgres/embeddedPostgres.ts';
 import { sensorDetections } from '../src/adapters/postgres/tables.ts';
-import { toPostgres } from '../src/adapters/postgres/toPostgres.ts';
+import { DEFAULT_BATCH, toPostgres } from '../src/adapters/postgres/toPostgres.ts';
 import { seededRandom } from '../src/random.ts';
 import type { Detection } from '../src/types.ts';
 import type { Bench, BenchSection } from './section.ts';
@@ -126,7 +126,7 @@ async function postgresSink(): Promise<BenchSection> {
       title: 'PostgreSQL sink: batched against one INSERT per row',
       method:
         `sensor_detections rows written to a real PostgreSQL (${started.embedded ? 'embedded, in a temporary directory' : 'DATABASE_URL'}, a fresh database migrated by openDatabase): ` +
-        `${BATCHED_ROWS.toLocaleString('en')} through toPostgres at its default batching (500 rows or 50 ms, one unnest INSERT per batch), ` +
+        `${BATCHED_ROWS.toLocaleString('en')} through toPostgres at its default batching (group commit: up to ${DEFAULT_BATCH.size.toLocaleString('en')} rows an INSERT, each holding what arrived during the previous one; one unnest INSERT per batch), ` +
         `${PER_ROW_ROWS.toLocaleString('en')} through toPostgres at batch size 1, and ${PER_ROW_ROWS.toLocaleString('en')} as one parameterised ` +
         'INSERT ... ON CONFLICT DO NOTHING per row, awaited one after another (the naive sink). One connection at a time in each case.',
       figures: {
