@@ -76,7 +76,7 @@ async function kafkaEndToEnd(): Promise<{ figures: Record<string, number | strin
         figures[VIGIE_MAX] = Math.round(vigie.perSecond);
         figures['vigie / raw consume (%)'] = Math.round(share * 100);
         figures['backlog: where the time goes'] =
-          `an INSERT was running ${Math.round(vigie.insertBusy * 100)}% of the time, ${fmt(Math.round(vigie.meanRowsPerInsert))} rows in ${round(vigie.meanInsertMs)} ms each ` +
+          `INSERTs running ${round(vigie.insertBusy, 2)} at a time on average, ${fmt(Math.round(vigie.meanRowsPerInsert))} rows in ${round(vigie.meanInsertMs)} ms each ` +
           `(${fmt(Math.round((vigie.meanRowsPerInsert * 1000) / vigie.meanInsertMs))} rows/s while inserting)`;
         if (share < MIN_SHARE) {
           failures.push(`vigie sustains ${fmt(Math.round(vigie.perSecond))} records/s, ${Math.round(share * 100)}% of kafkajs's raw ${fmt(Math.round(raw.perSecond))}, not ${MIN_SHARE * 100}%`);
@@ -155,7 +155,7 @@ export const kafkaEndToEndBench: Bench = {
         'also shown from the moment it was due at the producer (a stricter clock: it counts a producer that fell behind, waiting for the previous acknowledgement). ' +
         "The record's own timestamp is the broker's append time, which splits the latency into stages; exact percentiles over every record, 1 ms clock. " +
         `Tuning, the same for every phase: fromKafka maxInFlight ${fmt(TUNING.maxInFlight)} (lowWater ${fmt(TUNING.maxInFlight / 2)}), maxWaitTimeInMs 1000 (fixed in fromKafka, ` +
-        `and no latency factor: a fetch returns as soon as a record is there); toPostgres's group commit (at most ${fmt(TUNING.pgBatch.size)} rows an INSERT, ${TUNING.pgBatch.lingerMs} ms of linger when idle); ` +
+        `and no latency factor: a fetch returns as soon as a record is there); toPostgres's group commit (at most ${fmt(TUNING.pgBatch.size)} rows an INSERT, ${TUNING.pgBatch.lingerMs} ms of linger when idle, ${TUNING.pgBatch.concurrency} INSERTs at once); ` +
         `producer: vigie's (idempotent, one request in flight, acks all), linger ${PRODUCER_LINGER_MS} ms. ` +
         'Rows in sensor_detections and the committed offset are checked against the records produced before any figure of a phase is reported.',
       figures,

@@ -25,7 +25,7 @@ export interface FlowTuning {
   /** `fromKafka`'s bound on records read and not yet written (the CLI's `--max-in-flight`). */
   readonly maxInFlight: number;
   /** `toPostgres`'s batch: rows per INSERT at most, and how long a batch waits to fill. */
-  readonly pgBatch: { readonly size: number; readonly lingerMs: number };
+  readonly pgBatch: { readonly size: number; readonly lingerMs: number; readonly concurrency?: number };
 }
 
 export interface FlowHooks {

@@ -41,7 +41,7 @@ async function check(context: PhaseContext, topic: string, groupId: string, expe
 export interface MaxResult extends Checked {
   readonly perSecond: number;
   readonly seconds: number;
-  /** The share of the time an INSERT was running: near 1, PostgreSQL sets the pace. */
+  /** INSERT time over wall time: how many INSERTs ran at once on average; near the sink's concurrency, PostgreSQL sets the pace. */
   readonly insertBusy: number;
   readonly meanRowsPerInsert: number;
   readonly meanInsertMs: number;

@@ -5,20 +5,23 @@ export interface GroupCommitOptions {
   readonly size: number;
   /** How long the first item after an idle spell waits for company before it is written. */
   readonly lingerMs: number;
+  /** Writes in flight at once, at most; 1 by default. */
+  readonly concurrency?: number;
   /** Controls time: the virtual scheduler of a marble test, `asyncScheduler` otherwise. */
   readonly scheduler?: SchedulerLike;
 }
 
 /**
- * Writes items in batches, one write at a time, each batch holding everything that arrived while
- * the previous write ran: a database's group commit. At low rates an item waits at most `lingerMs`
+ * Writes items in batches, each holding everything that arrived while the writes before it ran: a
+ * database's group commit. At low rates an item waits at most `lingerMs`
  * (plus one write); under load batches grow by themselves to what the sink can take, so no batch
  * ever queues behind another, as it would with fixed batches (`batch` then `concatMap`), where
  * each small batch pays the full cost of a round trip and the queue grows for as long as the
  * load lasts.
  *
- * Writes run one after another and their outputs keep the order of the items. On completion what
- * is left is written, then the output completes. An error of the source or of a write ends the
+ * At most `concurrency` writes run at once (1 by default: one after another, outputs in the order
+ * of the items; with more, outputs come as writes finish). On completion what is left is written,
+ * then the output completes once every write has. An error of the source or of a write ends the
  * output (retry inside `write`, where it knows what can be retried).
  *
  * ```
@@ -34,34 +37,35 @@ export interface GroupCommitOptions {
  * rows$.pipe(groupCommit((rows) => pool.query(insertAll, [rows]), { size: 5000, lingerMs: 5 }))
  *
  * @param write starts writing a batch (non-empty, in source order); what it emits is passed on.
- * @param options size, linger and scheduler.
+ * @param options size, linger, concurrency (1) and scheduler.
  * @return An Observable of what the writes emit, in order.
  */
-export function groupCommit<T, R>(write: (items: T[]) => ObservableInput<R>, { size, lingerMs, scheduler = asyncScheduler }: GroupCommitOptions): OperatorFunction<T, R> {
+export function groupCommit<T, R>(write: (items: T[]) => ObservableInput<R>, { size, lingerMs, concurrency = 1, scheduler = asyncScheduler }: GroupCommitOptions): OperatorFunction<T, R> {
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`groupCommit: size must be an integer >= 1, got ${size}`);
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError(`groupCommit: concurrency must be an integer >= 1, got ${concurrency}`);
   if (!(lingerMs >= 0)) throw new RangeError(`groupCommit: lingerMs must be >= 0, got ${lingerMs}`);
   return (source) =>
     new Observable<R>((subscriber) => {
       let waiting: T[] = [];
-      let writing = false;
+      let writing = 0;
       let sourceDone = false;
       let timer: Subscription | null = null;
 
       const start = (): void => {
         timer?.unsubscribe();
         timer = null;
-        if (writing || waiting.length === 0 || subscriber.closed) return;
+        if (writing >= concurrency || waiting.length === 0 || subscriber.closed) return;
         const items = waiting.length <= size ? waiting : waiting.slice(0, size);
         waiting = waiting.length <= size ? [] : waiting.slice(size); // before writing: write may re-enter
-        writing = true;
+        writing++;
         subscriber.add(
           from(write(items)).subscribe({
             next: (result) => subscriber.next(result),
             error: (error: unknown) => subscriber.error(error),
             complete: () => {
-              writing = false;
+              writing--;
               if (waiting.length > 0) start(); // they waited a whole write already: no linger
-              else if (sourceDone) subscriber.complete();
+              else if (sourceDone && writing === 0) subscriber.complete();
             },
           }),
         );
@@ -71,14 +75,14 @@ export function groupCommit<T, R>(write: (items: T[]) => ObservableInput<R>, { s
       const inner = new Subscriber<T>({
         next: (item) => {
           waiting.push(item);
-          if (writing) return;
+          if (writing >= concurrency) return;
           if (waiting.length >= size) start();
           else if (timer === null) timer = scheduler.schedule(start, lingerMs);
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => {
           sourceDone = true;
-          if (!writing && waiting.length === 0) subscriber.complete();
+          if (writing === 0 && waiting.length === 0) subscriber.complete();
           else start();
         },
       });

@@ -23,6 +23,15 @@ describe('groupCommit', () => {
     m.expect(source.pipe(commit(2))).toBeObservable('----x---y---z---|', { x: 'ab', y: 'cd', z: 'e' });
   }));
 
+  it('runs up to `concurrency` writes at once, each with what waited, and completes after the last', marbles((m) => {
+    const two = groupCommit(slowWrite, { size: 10, lingerMs: 2, concurrency: 2 });
+    // a lingers, written 3..7; b lingers too, since a second write may start, and c joins it just
+    // before it starts: 6..10; d arrives while both run, written as soon as a's is done: 7..11;
+    // the source completes at 9, the output with the last write
+    const source = m.cold('-a--b-cd-|');
+    m.expect(source.pipe(two)).toBeObservable('-------x--y(z|)', { x: 'a', y: 'bc', z: 'd' });
+  }));
+
   it('writes what is left on completion, after the write in flight', marbles((m) => {
     const source = m.cold('-a-b|');
     // a lingers to 3; b arrives at 3 before the linger fires; completion at 4 waits for the write
@@ -69,5 +78,6 @@ describe('groupCommit', () => {
   it('refuses a size or linger it cannot use', () => {
     expect(() => groupCommit(slowWrite, { size: 0, lingerMs: 1 })).toThrow(/size must be an integer >= 1, got 0/);
     expect(() => groupCommit(slowWrite, { size: 1, lingerMs: -1 })).toThrow(/lingerMs must be >= 0, got -1/);
+    expect(() => groupCommit(slowWrite, { size: 1, lingerMs: 1, concurrency: 0 })).toThrow(/concurrency must be an integer >= 1, got 0/);
   });
 });
