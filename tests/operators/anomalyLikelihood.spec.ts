@@ -1,8 +1,8 @@
-import { Observable, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { logLikelihood, normalTail } from '../../src/detectors/anomalyLikelihood.ts';
 import { anomalyLikelihood } from '../../src/operators/anomalyLikelihood.ts';
 import type { Detection, State } from '../../src/types.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 import { makeDetection, makeReading } from '../helpers/records.ts';
 
@@ -55,16 +55,8 @@ describe('anomalyLikelihood', () => {
   }));
 
   it('stops a synchronous source as soon as the consumer has enough', () => {
-    let produced = 0;
-    const infinite = new Observable<Detection>((subscriber) => {
-      for (let i = 0; !subscriber.closed; i++) {
-        produced++;
-        subscriber.next(raw(0.1, i));
-      }
-    });
-    const states: number[] = [];
-    infinite.pipe(anomalyLikelihood(options), take(4)).subscribe((x) => states.push(x.state));
-    expect(states).toEqual([-2, -2, 1, 1]);
+    const { outputs, produced } = takeFromEndlessSource(anomalyLikelihood(options), (i) => raw(0.1, i), 4);
+    expect(outputs.map((x) => x.state)).toEqual([-2, -2, 1, 1]);
     expect(produced).toBe(4);
   });
 

@@ -1,7 +1,7 @@
-import { Observable, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type OnlineDetector, detectOnline } from '../../src/operators/detectOnline.ts';
 import type { Reading } from '../../src/types.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 import { makeDetection, makeReading } from '../helpers/records.ts';
 
@@ -55,16 +55,8 @@ describe('detectOnline', () => {
   }));
 
   it('stops a synchronous source as soon as the consumer has enough', () => {
-    let produced = 0;
-    const infinite = new Observable<Reading>((subscriber) => {
-      for (let i = 0; !subscriber.closed; i++) {
-        produced++;
-        subscriber.next(makeReading(i, i));
-      }
-    });
-    const seen: unknown[] = [];
-    infinite.pipe(detector(), take(3)).subscribe((d) => seen.push(d));
-    expect(seen).toHaveLength(3);
+    const { outputs, produced } = takeFromEndlessSource(detector(), (i) => makeReading(i, i), 3);
+    expect(outputs).toHaveLength(3);
     expect(produced).toBe(3);
   });
 });

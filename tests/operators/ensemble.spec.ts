@@ -1,7 +1,8 @@
-import { Observable, map, take } from 'rxjs';
+import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ensemble } from '../../src/operators/ensemble.ts';
 import type { Detection, Reading } from '../../src/types.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 import { makeDetection, makeReading } from '../helpers/records.ts';
 
@@ -66,16 +67,8 @@ describe('ensemble', () => {
   }));
 
   it('stops a synchronous source as soon as the consumer has enough', () => {
-    let produced = 0;
-    const infinite = new Observable<Reading>((subscriber) => {
-      for (let i = 0; !subscriber.closed; i++) {
-        produced++;
-        subscriber.next(makeReading(1 + (i % 9), i));
-      }
-    });
-    const seen: Detection[] = [];
-    infinite.pipe(pair, take(3)).subscribe((d) => seen.push(d));
-    expect(seen).toHaveLength(3);
+    const { outputs, produced } = takeFromEndlessSource(pair, (i) => makeReading(1 + (i % 9), i), 3);
+    expect(outputs).toHaveLength(3);
     expect(produced).toBe(3);
   });
 

@@ -1,6 +1,7 @@
-import { Observable, map, take, throwError, timer } from 'rxjs';
+import { map, throwError, timer } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { groupCommit } from '../../src/operators/groupCommit.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 // A write that takes 4 frames and then reports what it wrote, joined: 'bc'.
@@ -61,17 +62,9 @@ describe('groupCommit', () => {
   }));
 
   it('stops a synchronous source as soon as the consumer has enough', () => {
-    let produced = 0;
-    const infinite = new Observable<number>((subscriber) => {
-      for (let i = 0; !subscriber.closed; i++) {
-        produced++;
-        subscriber.next(i);
-      }
-    });
-    const written: number[][] = [];
+    const { outputs, produced } = takeFromEndlessSource(groupCommit((items: number[]) => [items], { size: 3, lingerMs: 5 }), (i) => i, 2);
     // a synchronous write: each full batch is written and reported at once
-    infinite.pipe(groupCommit((items: number[]) => [items], { size: 3, lingerMs: 5 }), take(2)).subscribe((w) => written.push(w));
-    expect(written).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(outputs).toEqual([[0, 1, 2], [3, 4, 5]]);
     expect(produced).toBe(6);
   });
 

@@ -1,8 +1,8 @@
-import { Observable, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions } from '../../src/detectors/halfSpaceTrees.ts';
 import { halfSpaceTrees } from '../../src/operators/halfSpaceTrees.ts';
 import type { Detection, Reading } from '../../src/types.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 import { makeDetection, makeReading } from '../helpers/records.ts';
 
@@ -43,16 +43,8 @@ describe('halfSpaceTrees', () => {
   }));
 
   it('stops a synchronous source as soon as the consumer has enough', () => {
-    let produced = 0;
-    const infinite = new Observable<Reading>((subscriber) => {
-      for (let i = 0; !subscriber.closed; i++) {
-        produced++;
-        subscriber.next(makeReading(i % 3, i));
-      }
-    });
-    const states: number[] = [];
-    infinite.pipe(halfSpaceTrees(options), take(3)).subscribe((x) => states.push(x.state));
-    expect(states).toEqual([-2, -2, 1]);
+    const { outputs, produced } = takeFromEndlessSource(halfSpaceTrees(options), (i) => makeReading(i % 3, i), 3);
+    expect(outputs.map((x) => x.state)).toEqual([-2, -2, 1]);
     expect(produced).toBe(3);
   });
 

@@ -1,7 +1,7 @@
-import { Observable, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { robustZScore } from '../../src/operators/robustZScore.ts';
 import type { Detection, Reading, State } from '../../src/types.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 import { makeDetection, makeReading } from '../helpers/records.ts';
 
@@ -50,16 +50,8 @@ describe('robustZScore', () => {
   }));
 
   it('stops a synchronous source as soon as the consumer has enough', () => {
-    let produced = 0;
-    const infinite = new Observable<Reading>((subscriber) => {
-      for (let i = 0; !subscriber.closed; i++) {
-        produced++;
-        subscriber.next(makeReading(i % 2, i));
-      }
-    });
-    const states: number[] = [];
-    infinite.pipe(robustZScore(options), take(4)).subscribe((x) => states.push(x.state));
-    expect(states).toEqual([-2, -2, 1, 1]);
+    const { outputs, produced } = takeFromEndlessSource(robustZScore(options), (i) => makeReading(i % 2, i), 4);
+    expect(outputs.map((x) => x.state)).toEqual([-2, -2, 1, 1]);
     expect(produced).toBe(4);
   });
 
