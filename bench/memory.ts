@@ -18,12 +18,10 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { type KafkaBroker, startKafkaBroker } from '../src/adapters/kafka/broker.ts';
 import { createProducer } from '../src/adapters/kafka/toKafka.ts';
+import { kafkaUnlessGiven } from '../src/adapters/temporaryServers.ts';
 import { progress } from '../src/cli/progress.ts';
 import { seededRandom } from '../src/random.ts';
 import type { ConsumerReport } from './memory/consumer.ts';
@@ -110,12 +108,9 @@ async function committedOffset(brokers: string[], topic: string, groupId: string
 }
 
 async function memory(): Promise<BenchSection> {
-  const given = process.env['KAFKA_BROKERS'];
-  const root = given ? undefined : await mkdtemp(path.join(tmpdir(), 'vigie-bench-kafka-'));
-  let broker: KafkaBroker | undefined;
+  const kafka = await kafkaUnlessGiven('vigie-bench');
   try {
-    if (root) broker = await startKafkaBroker({ dataDir: root, defaultPartitions: 1 });
-    const brokers = broker?.brokers ?? given!.split(',').map((b) => b.trim()).filter(Boolean);
+    const brokers = kafka.value;
     // A topic of its own, so a shared broker's old records are not counted; the prefix is the sensor's name.
     const topic = `humidite-bench-${Date.now()}`;
     const produceSeconds = await produce(brokers, topic);
@@ -159,8 +154,7 @@ async function memory(): Promise<BenchSection> {
       failures,
     };
   } finally {
-    await broker?.stop();
-    if (root) await rm(root, { recursive: true, force: true });
+    await kafka.stop();
   }
 }
 

@@ -10,15 +10,14 @@
  * Each variant writes its own rows (its own `source`), counted in the table afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { from, lastValueFrom, reduce } from 'rxjs';
 import { type Database, openDatabase } from '../src/adapters/postgres/connect.ts';
-import { type EmbeddedPostgresServer, redactUrl, startEmbeddedPostgres } from '../src/adapters/postgres/embeddedPostgres.ts';
+import { redactUrl } from '../src/adapters/postgres/embeddedPostgres.ts';
 import { sensorDetections } from '../src/adapters/postgres/tables.ts';
 import { DEFAULT_BATCH, toPostgres } from '../src/adapters/postgres/toPostgres.ts';
+import { postgresUnlessGiven } from '../src/adapters/temporaryServers.ts';
 import { seededRandom } from '../src/random.ts';
 import type { Detection } from '../src/types.ts';
 import type { Bench, BenchSection } from './section.ts';
@@ -70,15 +69,6 @@ async function countRows(pool: pg.Pool, source: string): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-/** A server: the user's (DATABASE_URL) or an embedded one in `root`. */
-async function server(root: string): Promise<{ url: string; embedded?: EmbeddedPostgresServer }> {
-  const given = process.env['DATABASE_URL'];
-  if (given) return { url: given };
-  await chmod(root, 0o755); // as root, the server runs as `postgres`, which must enter it
-  const embedded = await startEmbeddedPostgres({ dataDir: path.join(root, 'data') });
-  return { url: embedded.url, embedded };
-}
-
 async function admin(url: string, sql: (client: pg.Client) => string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -90,17 +80,16 @@ async function admin(url: string, sql: (client: pg.Client) => string): Promise<v
 }
 
 async function postgresSink(): Promise<BenchSection> {
-  const root = await mkdtemp(path.join(tmpdir(), 'vigie-bench-pg-'));
-  let started: { url: string; embedded?: EmbeddedPostgresServer } | undefined;
+  const server = await postgresUnlessGiven('vigie-bench');
   let db: Database | undefined;
   const name = `vigie_bench_${randomBytes(6).toString('hex')}`;
   try {
-    started = await server(root);
-    console.error(`bench: PostgreSQL at ${redactUrl(started.url)}, database ${name}`);
-    await admin(started.url, (c) => `CREATE DATABASE ${c.escapeIdentifier(name)}`);
-    const url = new URL(started.url);
+    console.error(`bench: PostgreSQL at ${redactUrl(server.value)}, database ${name}`);
+    await admin(server.value, (c) => `CREATE DATABASE ${c.escapeIdentifier(name)}`);
+    const url = new URL(server.value);
     url.pathname = `/${name}`;
-    db = await openDatabase({ databaseUrl: url.toString(), dataDir: root, log: (line) => console.error(line) });
+    // a URL is given, so openDatabase starts no server and its data directory goes unused
+    db = await openDatabase({ databaseUrl: url.toString(), dataDir: tmpdir(), log: (line) => console.error(line) });
     const { pool } = db;
 
     // Warm up the connection, the plan caches and the index pages on both paths.
@@ -125,7 +114,7 @@ async function postgresSink(): Promise<BenchSection> {
     return {
       title: 'PostgreSQL sink: batched against one INSERT per row',
       method:
-        `sensor_detections rows written to a real PostgreSQL (${started.embedded ? 'embedded, in a temporary directory' : 'DATABASE_URL'}, a fresh database migrated by openDatabase): ` +
+        `sensor_detections rows written to a real PostgreSQL (${server.started ? 'embedded, in a temporary directory' : 'DATABASE_URL'}, a fresh database migrated by openDatabase): ` +
         `${BATCHED_ROWS.toLocaleString('en')} through toPostgres at its default batching (group commit: up to ${DEFAULT_BATCH.size.toLocaleString('en')} rows an INSERT, each holding what arrived during the previous one; one unnest INSERT per batch), ` +
         `${PER_ROW_ROWS.toLocaleString('en')} through toPostgres at batch size 1, and ${PER_ROW_ROWS.toLocaleString('en')} as one parameterised ` +
         'INSERT ... ON CONFLICT DO NOTHING per row, awaited one after another (the naive sink). One connection at a time in each case.',
@@ -142,11 +131,8 @@ async function postgresSink(): Promise<BenchSection> {
     };
   } finally {
     await db?.close();
-    if (started && !started.embedded) {
-      await admin(started.url, (c) => `DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`).catch(() => {});
-    }
-    await started?.embedded?.stop();
-    await rm(root, { recursive: true, force: true });
+    if (!server.started) await admin(server.value, (c) => `DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`).catch(() => {});
+    await server.stop();
   }
 }
 
