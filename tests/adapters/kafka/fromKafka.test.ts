@@ -16,6 +16,7 @@ import { type KafkaBroker, startKafkaBroker } from '../../../src/adapters/kafka/
 import { fromKafka } from '../../../src/adapters/kafka/fromKafka.ts';
 import type { KafkaRecord } from '../../../src/adapters/kafka/types.ts';
 import { VigieError } from '../../../src/errors.ts';
+import { retryPolicy } from '../../../src/retry.ts';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 const fixture = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'consumeToFile.ts');
@@ -148,10 +149,13 @@ describe('fromKafka', () => {
     await waitFor(async () => (await committed(groupId, topic)).join() === '50,50', 15_000, 'the commit on unsubscribe');
   });
 
-  it('fails with SOURCE_FAILED, saying where, when the broker cannot be reached', async () => {
+  it('tells of the outage and waits; fails with SOURCE_FAILED, saying where, once its retry policy gives up', async () => {
+    const downs: unknown[] = [];
     const error = await new Promise<unknown>((resolve) => {
-      fromKafka({ brokers: ['127.0.0.1:1'], topics: ['nowhere'], groupId: 'g-nowhere' }).subscribe({ error: resolve });
+      const retry = retryPolicy({ retries: 1, initialDelayMs: 10 });
+      fromKafka({ brokers: ['127.0.0.1:1'], topics: ['nowhere'], groupId: 'g-nowhere', retry, onDown: (e) => downs.push(e) }).subscribe({ error: resolve });
     });
+    expect(downs).toHaveLength(1);
     expect(error).toBeInstanceOf(VigieError);
     expect((error as VigieError).code).toBe('SOURCE_FAILED');
     expect((error as VigieError).where).toEqual({ topics: 'nowhere', groupId: 'g-nowhere' });
