@@ -1,5 +1,5 @@
-import { type OperatorFunction, Subject, map, zip } from 'rxjs';
-import { operate, operatorSubscriber } from './operate.ts';
+import { type OperatorFunction, map, zip } from 'rxjs';
+import { broadcast } from './broadcast.ts';
 import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
 
 /** One detector of an {@link ensemble}, and the score at which it alone would alarm. */
@@ -69,15 +69,5 @@ export function ensemble(members: readonly EnsembleMember[], { name, threshold =
     const score = Math.min(1, sum);
     return { topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: name, score, fill: 1, ref };
   };
-  return operate<Reading, Detection>((subscriber, source) => {
-    // Not `connect`: it subscribes the source before it can be told to stop, so a synchronous
-    // source would never see the consumer leave. Here the source's subscriber is added first.
-    const shared = new Subject<Reading>();
-    subscriber.add(zip(members.map((m) => shared.pipe(m.detector))).pipe(map(combine)).subscribe(subscriber));
-    source.subscribe(operatorSubscriber<Reading>(subscriber, {
-      next: (reading) => shared.next(reading),
-      error: (error) => shared.error(error),
-      complete: () => shared.complete(),
-    }));
-  });
+  return broadcast((shared) => zip(members.map((m) => shared.pipe(m.detector))).pipe(map(combine)));
 }

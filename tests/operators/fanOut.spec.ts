@@ -1,6 +1,7 @@
 import { type Observable, concatMap as import_concatMap, map } from 'rxjs';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fanOut } from '../../src/operators/fanOut.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 const suffix = (s: string) => map((x: string) => x + s);
@@ -30,4 +31,12 @@ describe('fanOut', () => {
     m.expect(source.pipe(fanOut(suffix('1'))), subs).toBeObservable('-x--', { x: 'a1' });
     m.expect(source).toHaveSubscriptions(subs);
   }));
+});
+
+describe('fanOut, synchronously', () => {
+  it('stops a synchronous source as soon as the consumer has enough', () => {
+    const { outputs, produced } = takeFromEndlessSource(fanOut(map((i: number) => i * 10), map((i: number) => -i)), (i) => i, 4);
+    expect(outputs).toEqual([0, -0, 10, -1]);
+    expect(produced).toBe(2);
+  });
 });

@@ -3,11 +3,12 @@
  * written (here, sinks that take a few frames to write), and as soon as it is judged when it
  * yields nothing.
  */
-import { Subject, concatMap, map } from 'rxjs';
-import { describe, it } from 'vitest';
-import { acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
-import { acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
+import { type Observable, Subject, concatMap, map } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { type AcknowledgeableLine, acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
+import { type AcknowledgeableMessage, acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
 import type { SourceRef } from '../../src/types.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 const ref = (offset: number): SourceRef => ({ source: 'topic', partition: 0, offset });
@@ -45,4 +46,25 @@ describe('acknowledgedTransactions', () => {
     m.expect(written.pipe(map((w) => w.sink))).toBeObservable('------x-(x|)', { x: 'db' });
     m.expect(acked).toBeObservable('------abc', { a: 0, b: 1, c: 2 });
   }));
+});
+
+describe('the acknowledged flows, synchronously', () => {
+  const written = <T>(sink: string) => map((item: T) => ({ sink, items: [item] }));
+
+  it('acknowledgedTransactions stops a synchronous source as soon as the consumer has enough', () => {
+    const message = (i: number): AcknowledgeableMessage => ({ message: { raw: '{oops', ref: ref(i), time: 0 }, ack: () => {} });
+    const flow = (messages$: Observable<AcknowledgeableMessage>) =>
+      acknowledgedTransactions(messages$, { suspicious: [written('db')], deadLetters: [written('db')] });
+    const { outputs, produced } = takeFromEndlessSource(flow, message, 3);
+    expect(outputs).toHaveLength(3);
+    expect(produced).toBe(3);
+  });
+
+  it('acknowledgedSensors stops a synchronous source as soon as the consumer has enough', () => {
+    const record = (i: number): AcknowledgeableLine => ({ line: { line: 'oops', time: i, ref: ref(i) }, ack: () => {} });
+    const flow = (records$: Observable<AcknowledgeableLine>) => acknowledgedSensors(records$, { detections: written('db'), deadLetters: written('db') });
+    const { outputs, produced } = takeFromEndlessSource(flow, record, 3);
+    expect(outputs).toHaveLength(3);
+    expect(produced).toBe(3);
+  });
 });
