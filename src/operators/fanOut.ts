@@ -1,4 +1,4 @@
-import { type OperatorFunction, merge } from 'rxjs';
+import { type OperatorFunction, ignoreElements, merge } from 'rxjs';
 import { broadcast } from './broadcast.ts';
 
 /**
@@ -7,7 +7,10 @@ import { broadcast } from './broadcast.ts';
  *
  * All branches are subscribed before the source starts, so none misses the first items; the
  * output completes when every branch has completed (so a sink's last batch is flushed first).
- * A synchronous source stops as soon as the consumer leaves.
+ * A synchronous source stops as soon as the consumer leaves. With no branch at all, items are
+ * consumed and dropped and the output completes with the source, not at once: what happens
+ * upstream for each item (an acknowledgement, say) must still happen when a flow has no sink of
+ * a kind.
  *
  * ```
  * source:  -a---b---|
@@ -22,5 +25,6 @@ import { broadcast } from './broadcast.ts';
  * @return An Observable of everything the branches emit.
  */
 export function fanOut<T, R>(...branches: OperatorFunction<T, R>[]): OperatorFunction<T, R> {
+  if (branches.length === 0) return ignoreElements();
   return broadcast((shared) => merge(...branches.map((branch) => shared.pipe(branch))));
 }

@@ -25,6 +25,13 @@ describe('fanOut', () => {
     m.expect(m.cold('-a-----#').pipe(fanOut(suffix('1'), suffix('2')))).toBeObservable('-(xy)--#', { x: 'a1', y: 'a2' });
   }));
 
+  it('with no branch, consumes the source and completes with it', marbles((m) => {
+    const source = m.cold('-a-b-|');
+    const subs = /*     */ '^----!';
+    m.expect(source.pipe(fanOut())).toBeObservable('-----|');
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
   it('stops the source when unsubscribed', marbles((m) => {
     const source = m.hot('-a-a-a-|');
     const subs = /*    */ '^--!';

@@ -48,6 +48,24 @@ describe('acknowledgedTransactions', () => {
   }));
 });
 
+describe('acknowledgedTransactions with no durable sink of a kind', () => {
+  it('acknowledges every message, suspicious, not suspicious or dead-lettered', marbles((m) => {
+    const acked = new Subject<number>();
+    const message = (raw: unknown, offset: number) => ({
+      message: { raw: typeof raw === 'string' ? raw : JSON.stringify(raw), ref: ref(offset), time: 0 },
+      ack: () => acked.next(offset),
+    });
+    const tx = (amount: number, second: number) =>
+      ({ id: 1000, transaction_id: 10000, amount, currency: 'XAF', timestamp: `2026-11-22 10:00:0${second}` });
+    const messages = m.cold('-a-b-c-|', { a: message(tx(50_000, 0), 0), b: message(tx(500, 1), 1), c: message('{oops', 2) });
+    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
+    const written = acknowledgedTransactions(messages, { suspicious: [], deadLetters: [] }, options);
+    // a is judged when b arrives (3), c is dead-lettered at once (5), b is judged on completion (7)
+    m.expect(written).toBeObservable('-------|');
+    m.expect(acked).toBeObservable('---a-c-b', { a: 0, b: 1, c: 2 });
+  }));
+});
+
 describe('the acknowledged flows, synchronously', () => {
   const written = <T>(sink: string) => map((item: T) => ({ sink, items: [item] }));
 
