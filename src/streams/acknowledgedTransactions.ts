@@ -43,7 +43,8 @@ export function acknowledgedTransactions(
   return defer(() => {
     const acks = new Acknowledgements();
     return messages$.pipe(
-      tap(({ message, ack }) => acks.received(message.ref, ack)),
+      // called as a method: a class-based message's ack may use `this`
+      tap((record) => acks.received(record.message.ref, () => record.ack())),
       map(({ message }) => parseTransactionMessage(message)),
       // fanOut, not `connect`: `connect` never stops a synchronous source
       fanOut(
