@@ -127,7 +127,13 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     // One commit at a time: a commit on rebalance or at stop waits for a periodic one in flight
     // and the other way round, so an older set of offsets never lands after a newer one.
     let commits: Promise<void> = Promise.resolve();
-    const commit = (): Promise<void> => (commits = commits.then(commitNow));
+    let commitsQueued = 0;
+    const commit = (periodic = false): Promise<void> => {
+      commitsQueued++;
+      // A periodic commit queued before a rebalance began must not go out during it.
+      commits = commits.then(() => (periodic && rebalancing ? undefined : commitNow())).finally(() => commitsQueued--);
+      return commits;
+    };
     const commitNow = async (): Promise<void> => {
       const offsets = tracker.committable();
       if (offsets.length === 0) return;
@@ -139,7 +145,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       }
     };
     const timer = setInterval(() => {
-      if (!stopping && !rebalancing) void commit();
+      if (!stopping && !rebalancing && commitsQueued === 0) void commit(true);
     }, commitIntervalMs);
 
     /** `retriable`: whether resubscribing may help (kafkajs already gave up on its own retries). */
