@@ -106,6 +106,12 @@ describe('detect transactions started while a server is down', () => {
     const detect = vigie(args);
     await until('the line naming what is awaited', async () => (new RegExp(`kafka at 127\\.0\\.0\\.1:${port} is down`).test(detect.output()) ? true : undefined), 60_000);
     expect(detect.proc.exitCode, detect.output()).toBeNull();
+    // What is down and since when: on /metrics, and in the status line.
+    const dashboard = /Dashboard: (http:\/\/\S+)/.exec(detect.output())![1]!;
+    const metrics = await (await fetch(`${dashboard}/metrics`)).text();
+    expect(metrics).toMatch(/vigie_dependency_up\{dependency="kafka"\} 0/);
+    expect(metrics).toMatch(/vigie_dependency_up\{dependency="postgres"\} 1/);
+    expect(Number(/vigie_dependency_down_since_seconds\{dependency="kafka"\} ([\d.]+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
     const broker: KafkaBroker = await startKafkaBroker({ dataDir: join(dir, 'kafka'), port });
     cleanups.push(() => broker.stop('SIGKILL'));
     await createTopic(broker.brokers, topic, 1);
@@ -115,6 +121,9 @@ describe('detect transactions started while a server is down', () => {
         throw new Error(`${error.message}\n${detect.output()}`);
       },
     );
+    const back = await (await fetch(`${dashboard}/metrics`)).text();
+    expect(back).toMatch(/vigie_dependency_up\{dependency="kafka"\} 1/);
+    expect(back).toMatch(/vigie_dependency_down_since_seconds\{dependency="kafka"\} 0/);
     detect.proc.kill('SIGTERM');
     expect(await detect.exit, detect.output()).toBe(0);
     expect(await rows(db.url, topic)).toBe(suspicious);

@@ -103,12 +103,21 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
   const where = { topics: topics.join(','), groupId };
 
   return new Observable<KafkaRecord>((subscriber) => {
+    // While the brokers are away kafkajs says the same thing every second: once per 10 s is enough.
+    const said = new Map<string, number>();
+    const quiet = (line: string): void => {
+      const now = Date.now();
+      if (now - (said.get(line) ?? -Infinity) < 10_000) return;
+      if (said.size > 100) said.clear();
+      said.set(line, now);
+      log(line);
+    };
     const tracker = new OffsetTracker();
     const kafka = new Kafka({
       clientId: options.clientId ?? `vigie-${groupId}`,
       brokers,
       logLevel: logLevel.WARN,
-      logCreator: () => (entry) => log(`kafka ${entry.namespace}: ${entry.log.message}`),
+      logCreator: () => (entry) => quiet(`kafka ${entry.namespace}: ${entry.log.message}`),
     });
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
