@@ -1,7 +1,8 @@
 /**
  * Acknowledgements under marble time: an input is acknowledged only once its durable outputs are
  * written (here, sinks that take a few frames to write), and as soon as it is judged when it
- * yields nothing.
+ * yields nothing; whatever the sinks (none of a kind), whatever the message (a class whose ack uses
+ * `this`); a row a sink refuses becomes a dead letter that holds its input in turn.
  */
 import { type Observable, Subject, concatMap, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
