@@ -31,6 +31,8 @@ export interface KafkaBroker {
   readonly brokers: string[];
   readonly port: number;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash or an OOM killer would: no clean shutdown, the next start recovers its logs. */
+  kill(): Promise<void>;
 }
 
 /** Gathers the broker's jars with Maven when `.kafka/libs` has none yet. */
@@ -125,7 +127,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
     child.kill('SIGKILL');
     throw new VigieError('SERVICE_START_FAILED', `Kafka broker did not start: ${tail.slice(-3).join(' | ')}`, { where, cause });
   }
-  return { brokers: [`127.0.0.1:${port}`], port, stop: () => stopChild(child) };
+  return { brokers: [`127.0.0.1:${port}`], port, stop: () => stopChild(child), kill: () => killChild(child) };
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -148,6 +150,14 @@ function canConnect(port: number): Promise<boolean> {
       });
       socket.once('error', () => resolve(false));
     });
+  });
+}
+
+function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGKILL');
   });
 }
 
