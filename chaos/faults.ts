@@ -51,9 +51,9 @@ export interface Injected {
   readonly repaired?: Promise<void>;
 }
 
-/** Each kind `times` times, in an order drawn from `random`. */
-export function schedule(random: Random, times: number): FaultKind[] {
-  const kinds = FAULT_KINDS.flatMap((k) => Array.from({ length: times }, () => k));
+/** Each of `only` (default: every kind) `times` times, in an order drawn from `random`. */
+export function schedule(random: Random, times: number, only: readonly FaultKind[] = FAULT_KINDS): FaultKind[] {
+  const kinds = only.flatMap((k) => Array.from({ length: times }, () => k));
   for (let i = kinds.length - 1; i > 0; i--) {
     const j = random.int(0, i);
     [kinds[i], kinds[j]] = [kinds[j]!, kinds[i]!];
@@ -133,7 +133,10 @@ export async function inject(kind: FaultKind, ctx: FaultContext, n: number): Pro
       await flow.signal('SIGKILL', false);
       // the group rebalances onto the two others: that is the recovery measured
       const endedAt = Date.now();
-      const repaired = sleep(ctx.outageMs * 2).then(() => flow.start());
+      const repaired = sleep(ctx.outageMs * 2).then(() => {
+        flow.start();
+        return flow.ready();
+      });
       return { kind, target: flow.name, startedAt, endedAt, progress: { groups: [ctx.transactions] }, repaired };
     }
   }

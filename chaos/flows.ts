@@ -12,6 +12,8 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const MAX_CRASHES = 5;
+/** What `vigie detect` and `vigie bridge` print once running; a signal before that kills them outright. */
+const READY = /Logs:|serial: open/;
 
 export interface Crash {
   readonly flow: string;
@@ -28,6 +30,8 @@ export interface Flow {
   signal(signal: NodeJS.Signals, group: boolean): Promise<{ code: number | null; signal: string | null }>;
   start(): void;
   alive(): boolean;
+  /** Resolves once it says it runs (its flow wired, or the serial port open), or after `timeoutMs`. */
+  ready(timeoutMs?: number): Promise<void>;
   /** Everything printed since the last start. */
   output(): string;
 }
@@ -84,6 +88,10 @@ export function startFlows(specs: readonly { name: string; args: string[] }[], l
       name,
       start,
       alive: () => child !== null,
+      ready: async (timeoutMs = 60_000) => {
+        const deadline = Date.now() + timeoutMs;
+        while (child && !READY.test(out) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      },
       output: () => out,
       signal: async (signal, group) => {
         const proc = child;
