@@ -36,8 +36,8 @@ export async function runChaos({ seed, quick, only, log = (l) => console.error(`
   const random = seededRandom(seed);
   const data = seededRandom(seed ^ 0x5eed);
   const load = quick
-    ? { transactions: 50, lines: 20, times: 1, gap: [1_000, 3_000], outageMs: 4_000, patienceMs: 60_000, minMs: 20_000 }
-    : { transactions: 200, lines: 50, times: 2, gap: [3_000, 8_000], outageMs: 8_000, patienceMs: 120_000, minMs: 90_000 };
+    ? { transactions: 50, lines: 20, times: 1, gap: [1_000, 3_000], outageMs: 4_000, patienceMs: 60_000, minMs: 20_000, tailMs: 10_000 }
+    : { transactions: 200, lines: 50, times: 2, gap: [3_000, 8_000], outageMs: 8_000, patienceMs: 120_000, minMs: 90_000, tailMs: 20_000 };
   const started = Date.now();
   const workDir = await mkdtemp(path.join(tmpdir(), 'vigie-chaos-'));
   await chmod(workDir, 0o755); // the embedded server runs as `postgres` when we are root
@@ -82,7 +82,8 @@ export async function runChaos({ seed, quick, only, log = (l) => console.error(`
       bar.update(n + 1);
     }
     bar.finish();
-    await sleep(Math.max(load.gap[1]!, load.minMs - (Date.now() - producingSince)));
+    // load goes on after the last fault, so its recovery is seen under load too
+    await sleep(Math.max(load.tailMs, load.minMs - (Date.now() - producingSince)));
     const produced = await producer.stop();
     await serial.stop();
     log(`${produced} transactions produced; waiting for recoveries and for every group to catch up`);

@@ -48,10 +48,11 @@ export function report(result: ChaosResult): string {
   }
   const byKind = new Map<string, number>();
   for (const f of result.faults) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
-  lines.push('', `faults injected: ${result.faults.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`, 'recovery (fault end -> work produced before it committed):');
+  lines.push('', `faults injected: ${result.faults.length} (${[...byKind].map(([k, n]) => `${k} ${n}`).join(', ')})`, 'recovery (fault end -> work produced before it committed; for the bridge, readings flowing again):');
   for (const f of result.faults) {
     const t = Math.round((f.startedAt - result.faults[0]!.startedAt) / 1000);
-    lines.push(`  +${String(t).padStart(4)} s ${f.kind.padEnd(20)} ${f.target.padEnd(16)} ${f.recoveryMs === null ? 'NOT RECOVERED' : `${(f.recoveryMs / 1000).toFixed(1)} s`}`);
+    const down = `fault ${((f.endedAt - f.startedAt) / 1000).toFixed(1)} s`;
+    lines.push(`  +${String(t).padStart(4)} s ${f.kind.padEnd(20)} ${f.target.padEnd(16)} ${down.padEnd(13)} ${f.recoveryMs === null ? 'NOT RECOVERED' : `recovered in ${(f.recoveryMs / 1000).toFixed(1)} s`}`);
   }
   const a = audit.alerts;
   lines.push(
