@@ -43,7 +43,7 @@ export async function startServers(root: string, defaultPartitions: number): Pro
     hostPath,
     kafka: {
       down: async (how) => {
-        await (how === 'kill' ? broker?.kill() : broker?.stop());
+        await broker?.stop(how === 'kill' ? 'SIGKILL' : 'SIGTERM');
         broker = null;
       },
       up: async () => {

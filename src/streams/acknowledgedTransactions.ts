@@ -3,7 +3,7 @@
  * become dead letters), the rules run, and each message is acknowledged once its suspicious row
  * or its dead letter is durably written, or at once when it is neither.
  */
-import { type Observable, type OperatorFunction, connect, defer, filter, map, merge, pipe, tap } from 'rxjs';
+import { type Observable, type OperatorFunction, defer, filter, map, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { type RawMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
 import type { DeadLetter, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
@@ -43,29 +43,29 @@ export function acknowledgedTransactions(
   return defer(() => {
     const acks = new Acknowledgements();
     return messages$.pipe(
-      tap(({ message, ack }) => acks.received(message.ref, ack)),
+      // called as a method: a class-based message's ack may use `this`
+      tap((record) => acks.received(record.message.ref, () => record.ack())),
       map(({ message }) => parseTransactionMessage(message)),
-      connect((parsed$) =>
-        merge(
-          parsed$.pipe(
-            filter((p) => !p.ok),
-            map((p) => (p as { dead: DeadLetter }).dead),
-            tap((dead) => acks.expect(dead.ref, sinks.deadLetters.length)),
-            fanOut(...sinks.deadLetters.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.deadLetters ?? [])),
-          ),
-          parsed$.pipe(
-            filter((p) => p.ok),
-            map((p) => (p as { value: TransactionRecord }).value),
-            // every record comes out judged (held a while for event time): acknowledged at once
-            // when no rule fired, once written everywhere when one did
-            judgeRules(options),
-            tap((judged) => {
-              options.onJudged?.(judged);
-              acks.expect(judged.record.ref, judged.reasons.length === 0 ? 0 : sinks.suspicious.length);
-            }),
-            suspiciousOnly(),
-            fanOut(...sinks.suspicious.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.suspicious ?? [])),
-          ),
+      // fanOut, not `connect`: `connect` never stops a synchronous source
+      fanOut(
+        pipe(
+          filter((p) => !p.ok),
+          map((p) => (p as { dead: DeadLetter }).dead),
+          tap((dead) => acks.expect(dead.ref, sinks.deadLetters.length)),
+          fanOut(...sinks.deadLetters.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.deadLetters ?? [])),
+        ),
+        pipe(
+          filter((p) => p.ok),
+          map((p) => (p as { value: TransactionRecord }).value),
+          // every record comes out judged (held a while for event time): acknowledged at once
+          // when no rule fired, once written everywhere when one did
+          judgeRules(options),
+          tap((judged) => {
+            options.onJudged?.(judged);
+            acks.expect(judged.record.ref, judged.reasons.length === 0 ? 0 : sinks.suspicious.length);
+          }),
+          suspiciousOnly(),
+          fanOut(...sinks.suspicious.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.suspicious ?? [])),
         ),
       ),
     );
