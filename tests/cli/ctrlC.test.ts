@@ -84,8 +84,10 @@ describe('Ctrl-C in a terminal (SIGINT to the process group)', () => {
       await until('rows written', async () => (vigie.rowsWritten() > 500 ? true : undefined), 60_000).catch((e: Error) => {
         throw new Error(`${e.message}\n${vigie.output()}`);
       });
+      const pressed = Date.now();
       vigie.ctrlC();
       expect(await exitWithin(vigie.exited, 5_000), `run ${run}:\n${vigie.output()}`).toBe(0);
+      const exitMs = Date.now() - pressed;
       // nothing left holding the cluster: the server was stopped, after the flush
       expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid')), `run ${run}`).toBe(false);
       const logs = join(dataDir, 'logs');
@@ -96,6 +98,7 @@ describe('Ctrl-C in a terminal (SIGINT to the process group)', () => {
       };
       expect(expected.detections).toBeGreaterThan(0);
       expect(await rowCounts(dataDir), `run ${run}:\n${vigie.output()}`).toEqual(expected);
+      console.log(`run ${run}: exit 0 ${exitMs} ms after Ctrl-C; rows = log lines: ${JSON.stringify(expected)}`);
     }
   }, 240_000);
 
