@@ -119,6 +119,20 @@ describe('Ctrl-C in a terminal (SIGINT to the process group)', () => {
   }, 120_000);
 });
 
+describe('Ctrl-C while vigie starts', () => {
+  // The first start creates the cluster (initdb, seconds): a Ctrl-C then killed initdb with the
+  // rest of the group, and vigie exited 1 ('embedded PostgreSQL did not start').
+  it('stops once started, and exits 0', async () => {
+    const dataDir = join(dir, 'starting');
+    const vigie = startInTerminal(dataDir);
+    await until('initdb', async () => (existsSync(join(dataDir, 'postgres')) ? true : undefined), 30_000);
+    vigie.ctrlC();
+    expect(await exitWithin(vigie.exited, 60_000), vigie.output()).toBe(0);
+    expect(vigie.output()).toContain('vigie: SIGINT, stopping once started');
+    expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+  }, 120_000);
+});
+
 describe('a vigie killed with SIGKILL', () => {
   // Its server, in a session of its own, outlives it (as it did a kill of the node pid before):
   // the next start must not refuse the directory for ever because an orphan still holds it.
