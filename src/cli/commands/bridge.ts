@@ -20,6 +20,7 @@ import { toPickleLog } from '../../adapters/toPickleLog.ts';
 import { VigieError } from '../../errors.ts';
 import { type BridgedReading, type SerialDeadLetter, bridge, deadLetterRecord } from '../../streams/bridge.ts';
 import { fail } from '../fail.ts';
+import { onStopSignals } from '../signals.ts';
 import { sensorMessages } from '../../dashboard/messages.ts';
 import { createMetrics } from '../../dashboard/metrics.ts';
 import { startDashboard } from '../../dashboard/server.ts';
@@ -34,6 +35,7 @@ interface BridgeFlags {
   readonly dataDir: string;
   readonly dashboardPort: string;
   readonly dashboardHost: string;
+  readonly maxLineBytes: string;
 }
 
 export function registerBridge(program: Command): void {
@@ -42,6 +44,7 @@ export function registerBridge(program: Command): void {
     .description('read topic!value lines from a serial port and send them to Kafka, until Ctrl-C or SIGTERM')
     .requiredOption('--serial <path>', 'the serial device, e.g. /dev/ttyACM0 (see `vigie simulate arduino`)')
     .option('--baud <n>', 'baud rate', '9600')
+    .option('--max-line-bytes <n>', 'longest serial line read; a longer one becomes a dead letter with its first bytes', '4096')
     .option('--kafka <brokers>', 'comma-separated brokers; env KAFKA_BROKERS (default: 127.0.0.1:9092)')
     .option('--data-dir <dir>', 'where logs/readings.pkl and logs/dead-letters.jsonl go', '.vigie')
     .option('--dashboard-port <n>', 'port of the live page and /metrics (0: a free one)', '0')
@@ -59,6 +62,10 @@ async function run(flags: BridgeFlags): Promise<void> {
   const baudRate = Number(flags.baud);
   if (!(Number.isInteger(baudRate) && baudRate > 0)) {
     throw new VigieError('CONFIG_INVALID', `--baud: expected a positive integer, got ${JSON.stringify(flags.baud)}`);
+  }
+  const maxLineBytes = Number(flags.maxLineBytes);
+  if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0)) {
+    throw new VigieError('CONFIG_INVALID', `--max-line-bytes: expected a positive integer, got ${JSON.stringify(flags.maxLineBytes)}`);
   }
   const dashboardPort = Number(flags.dashboardPort);
   if (!(Number.isInteger(dashboardPort) && dashboardPort >= 0 && dashboardPort < 65_536)) {
@@ -95,7 +102,7 @@ async function run(flags: BridgeFlags): Promise<void> {
   let linesThen = 0;
   let sent = 0;
   let dead = 0;
-  const serial$ = fromSerialPort({ path: flags.serial, baudRate }).pipe(
+  const serial$ = fromSerialPort({ path: flags.serial, baudRate, maxLineBytes }).pipe(
     takeUntil(stop$),
     tap((e) => {
       if (e.kind === 'line') {
@@ -121,14 +128,10 @@ async function run(flags: BridgeFlags): Promise<void> {
     linesThen = lines;
   }, 1_000);
 
-  let signals = 0;
-  const onSignal = (signal: string): void => {
-    if (++signals > 1) process.exit(130);
+  onStopSignals((signal) => {
     log(`bridge: ${signal}, flushing and stopping`);
     stop$.next();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
 
   const outcome = await new Promise<unknown>((resolve) => {
     flow$.subscribe({
