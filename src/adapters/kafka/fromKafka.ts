@@ -207,7 +207,9 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     const listen = (c: Consumer): void => {
       // kafkajs does not await its listeners, so a commit started here would race the rejoin:
       // the commit before rejoining is made in `eachBatch`, where kafkajs waits for it.
-      c.on(c.events.REBALANCING, () => (rebalancing = true));
+      c.on(c.events.REBALANCING, () => {
+        if (c === consumer) rebalancing = true;
+      });
       c.on(c.events.GROUP_JOIN, ({ payload }) => {
         if (c !== consumer) return;
         rebalancing = false;
