@@ -56,6 +56,7 @@ describe('detect transactions while the Kafka broker restarts', () => {
       await until(`more than ${than} rows`, async () => ((await count()) > than ? true : undefined), 60_000);
     };
 
+    const recoveries: string[] = [];
     const dashboard = await until('the dashboard URL', async () => /Dashboard: (http:\/\/\S+)/.exec(detect.output())?.[1]);
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       await more((await count()) + 20);
@@ -68,10 +69,12 @@ describe('detect transactions while the Kafka broker restarts', () => {
       // The status line says what is down, where and since when.
       expect(detect.output().split('\n').filter((line) => line.includes('records/s')).at(-1)).toMatch(new RegExp(`kafka 127\\.0\\.0\\.1:${port} down since \\d\\d:\\d\\d:\\d\\d \\(\\d+ s\\)`));
       broker = await startKafkaBroker({ dataDir: kafkaDir, port });
+      const back = Date.now();
       producing.resume();
       await more((await count()) + 20).catch((error: Error) => {
         throw new Error(`${error.message}: no progress after the broker came back (${signal})\n${detect.output()}`);
       });
+      recoveries.push(`${signal} ${OUTAGE_MS / 1000} s outage: 20 new rows ${((Date.now() - back) / 1000).toFixed(1)} s after the broker was back`);
     }
     const suspicious = await producing.stop();
     await until('every suspicious transaction', async () => ((await count()) >= suspicious ? true : undefined), 60_000).catch(
@@ -89,6 +92,7 @@ describe('detect transactions while the Kafka broker restarts', () => {
     );
     expect(Number(rows[0].n)).toBe(suspicious);
     expect(Number(rows[0].distinct_n)).toBe(suspicious);
+    console.log(`broker outages: ${recoveries.join('; ')}; ${producing.produced()} transactions produced, ${suspicious} suspicious, each once in PostgreSQL`);
   }, 170_000);
 });
 
@@ -134,6 +138,7 @@ function produce(brokers: readonly string[], topic: string, next: (time: number)
       await writing;
     },
     resume: (): void => void (paused = false),
+    produced: (): number => i,
     stop: async (): Promise<number> => {
       stopped = true;
       await loop;
