@@ -32,10 +32,12 @@ afterAll(async () => {
 });
 
 /** `vigie start` as a terminal's foreground job: its own process group, which Ctrl-C signals whole. */
-function startInTerminal(dataDir: string) {
+function startInTerminal(dataDir: string, via: 'node' | 'npm start' = 'node') {
   const env: NodeJS.ProcessEnv = { ...process.env, VIGIE_SENSOR_RATE: '300', VIGIE_TRANSACTION_RATE: '20' };
   delete env.DATABASE_URL;
-  const child = spawn(process.execPath, ['bin/vigie.js', 'start', '--data-dir', dataDir], { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, args] =
+    via === 'node' ? [process.execPath, ['bin/vigie.js', 'start', '--data-dir', dataDir]] : ['npm', ['start', '--silent', '--', '--data-dir', dataDir]];
+  const child = spawn(command, args, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -116,6 +118,20 @@ describe('Ctrl-C in a terminal (SIGINT to the process group)', () => {
       suspicious: await lines(join(logs, 'suspicious-transactions.jsonl')),
       dead: await lines(join(logs, 'dead-letters.jsonl')),
     });
+  }, 120_000);
+});
+
+describe('npm start, then Ctrl-C', () => {
+  // npm ran the script through `sh -c`: the shell died of the group's SIGINT and npm reported 130
+  // while vigie went on to flush and exit 0. The script now execs the launcher.
+  it("reports vigie's own exit code, 0", async () => {
+    const dataDir = join(dir, 'npm');
+    const npm = startInTerminal(dataDir, 'npm start');
+    await until('rows written', async () => (npm.rowsWritten() > 100 ? true : undefined), 60_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${npm.output()}`);
+    });
+    npm.ctrlC();
+    expect(await exitWithin(npm.exited, 10_000), npm.output()).toBe(0);
   }, 120_000);
 });
 
