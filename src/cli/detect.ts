@@ -158,6 +158,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   log(`Logs: ${logDir}`);
 
   const flagged = config.kind === 'sensors' ? 'anomalies' : 'suspicious';
+  services.running();
   const ticker = setInterval(() => {
     const down = outages.describe();
     log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.late} late | ${counts.rows} rows written${down ? ` | ${down}` : ''}`);

@@ -32,6 +32,8 @@ export interface Services {
   readonly retry: RetryPolicy;
   /** For whatever talks to `dependency` at `address`: each failure opens (or extends) its outage, logged as `what` failed. */
   retryFor(dependency: Dependency, address: string, what?: string): RetryPolicy;
+  /** The flow runs and publishes its own stats: the dashboard's waiting notice stops. */
+  running(): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,11 @@ export async function openServices(config: ServicesConfig, log: (line: string) =
     });
   const dashboard = await startDashboard({ host: config.dashboardHost, port: config.dashboardPort, registry: metrics.registry });
   log(`Dashboard: ${dashboard.url}`);
+  // Until the flow runs and publishes its own stats, the page still says what is awaited.
+  const waiting = setInterval(() => {
+    const down = outages.describe();
+    if (down) dashboard.publish({ type: 'stats', readingsPerSecond: 0, anomalies: 0, suspicious: 0, deadLetters: 0, rowsWritten: 0, latencyMs: null, down });
+  }, 1000);
   // The embedded server's own log is not for the console; vigie's notes about it are.
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -62,6 +69,7 @@ export async function openServices(config: ServicesConfig, log: (line: string) =
     log: (m) => m.startsWith('postgres:') && log(m),
     ...(config.databaseUrl ? { retry: retryFor('postgres', addressOf(config.databaseUrl), `connecting to ${addressOf(config.databaseUrl)}`) } : {}),
   }).catch(async (error: unknown) => {
+    clearInterval(waiting);
     await dashboard.close();
     throw error;
   });
@@ -77,7 +85,9 @@ export async function openServices(config: ServicesConfig, log: (line: string) =
     outages,
     retry: retryFor('postgres', addressOf(db.url)),
     retryFor,
+    running: () => clearInterval(waiting),
     close: async () => {
+      clearInterval(waiting);
       await db.close();
       await dashboard.close();
     },

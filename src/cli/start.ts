@@ -94,6 +94,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
     fanOut(toPostgres(db.pool, suspiciousTable, { retry }), toJsonlLog(files.suspicious)),
   );
 
+  services.running();
   const ticker = setInterval(() => {
     const down = outages.describe();
     log(status.line(down));

@@ -49,6 +49,24 @@ function produceTransactions(brokers: readonly string[], topic: string): number 
   return transactions.filter((t) => t.amount > 10_000).length;
 }
 
+/** The first Server-Sent Event of the dashboard that holds `text`. */
+async function firstEvent(url: string, text: string): Promise<string> {
+  const response = await fetch(url);
+  const reader = response.body!.getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the event stream ended without ${text}`);
+      buffer += Buffer.from(value).toString();
+      const event = buffer.split('\n\n').find((e) => e.includes(text));
+      if (event) return event;
+    }
+  } finally {
+    await reader.cancel();
+  }
+}
+
 const rows = async (url: string, topic: string): Promise<number> => {
   const client = new pg.Client({ connectionString: url });
   try {
@@ -112,6 +130,7 @@ describe('detect transactions started while a server is down', () => {
     expect(metrics).toMatch(/vigie_dependency_up\{dependency="kafka"\} 0/);
     expect(metrics).toMatch(/vigie_dependency_up\{dependency="postgres"\} 1/);
     expect(Number(/vigie_dependency_down_since_seconds\{dependency="kafka"\} ([\d.]+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
+    expect(await firstEvent(`${dashboard}/events`, `"down":"kafka 127.0.0.1:${port} down since`)).toMatch(/"type":"stats"/);
     const broker: KafkaBroker = await startKafkaBroker({ dataDir: join(dir, 'kafka'), port });
     cleanups.push(() => broker.stop('SIGKILL'));
     await createTopic(broker.brokers, topic, 1);
