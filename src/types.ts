@@ -93,8 +93,10 @@ export interface DeadLetter {
   /** The stage that rejected it, e.g. `parse-arduino-line`. */
   readonly stage: string;
   readonly reason: string;
-  /** The raw input, as received. */
+  /** The raw input as text, as received (or decoded from `bytes`, invalid UTF-8 shown as U+FFFD). */
   readonly raw: string;
+  /** The exact bytes received, when the input came as bytes (Kafka); otherwise the UTF-8 of `raw`. */
+  readonly bytes?: Uint8Array;
   readonly ref: SourceRef;
   /** When it was received (epoch ms). */
   readonly time: number;
