@@ -107,6 +107,15 @@ export interface Written<T> {
   /** The sink's name, e.g. `postgres:sensor_detections` or `pickle:detections-dbscan.pkl`. */
   readonly sink: string;
   readonly items: readonly T[];
+  /** Items the sink will never take (bad data, not an outage), each with the sink's reason. */
+  readonly refused?: readonly Refused<T>[];
+}
+
+/** An item a sink refused for its data, e.g. a number out of a column's range. */
+export interface Refused<T> {
+  readonly item: T;
+  /** The sink's own words, e.g. `value "1099511627776" is out of range for type integer (SQLSTATE 22003)`. */
+  readonly reason: string;
 }
 
 /** Either a value or a dead letter: what operators that can reject input emit. */
