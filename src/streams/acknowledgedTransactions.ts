@@ -1,12 +1,14 @@
 /**
  * The transaction flow fed by acknowledgeable messages (Kafka): JSON is checked (bad messages
  * become dead letters), the rules run, and each message is acknowledged once its suspicious row
- * or its dead letter is durably written, or at once when it is neither.
+ * or its dead letter is durably written, or at once when it is neither. A suspicious transaction
+ * a durable sink refuses (a value its column cannot hold) becomes a dead letter too, with the
+ * sink's reason and the message's exact raw input, and its message waits for that dead letter.
  */
-import { type Observable, type OperatorFunction, connect, defer, filter, map, merge, pipe, tap } from 'rxjs';
+import { type Observable, type OperatorFunction, Subject, connect, defer, filter, map, merge, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { type RawMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
-import type { DeadLetter, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
+import type { DeadLetter, SourceRef, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
 import { Acknowledgements } from './acknowledgements.ts';
 import { type Judged, judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
 import type { SuspiciousTransactionsOptions } from './suspiciousTransactions.ts';
@@ -42,15 +44,42 @@ export function acknowledgedTransactions(
 ): Observable<Written<unknown>> {
   return defer(() => {
     const acks = new Acknowledgements();
+    // The raw input of each message in flight, found again if a sink refuses what it became. Keyed
+    // by the ref object, which every stage passes on as it is: no key to build, nothing to delete.
+    const inputs = new WeakMap<SourceRef, RawMessage>();
+    const refused$ = new Subject<DeadLetter>();
+    const refusedToDeadLetters = (report: Written<SuspiciousTransaction>): void => {
+      for (const { item, reason } of report.refused ?? []) {
+        // this sink's share now rests on the dead letter's sinks
+        acks.expect(item.ref, sinks.deadLetters.length - 1);
+        const input = inputs.get(item.ref);
+        const raw = input?.raw ?? JSON.stringify(item.transaction);
+        refused$.next({
+          stage: report.sink,
+          reason,
+          raw: typeof raw === 'string' ? raw : new TextDecoder().decode(raw),
+          ...(typeof raw !== 'string' && { bytes: raw }),
+          ref: item.ref,
+          time: input?.time ?? Date.now(),
+        });
+      }
+    };
     return messages$.pipe(
-      tap(({ message, ack }) => acks.received(message.ref, ack)),
+      tap(({ message, ack }) => {
+        acks.received(message.ref, ack);
+        inputs.set(message.ref, message);
+      }),
       map(({ message }) => parseTransactionMessage(message)),
       connect((parsed$) =>
         merge(
-          parsed$.pipe(
-            filter((p) => !p.ok),
-            map((p) => (p as { dead: DeadLetter }).dead),
-            tap((dead) => acks.expect(dead.ref, sinks.deadLetters.length)),
+          merge(
+            parsed$.pipe(
+              filter((p) => !p.ok),
+              map((p) => (p as { dead: DeadLetter }).dead),
+              tap((dead) => acks.expect(dead.ref, sinks.deadLetters.length)),
+            ),
+            refused$,
+          ).pipe(
             fanOut(...sinks.deadLetters.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.deadLetters ?? [])),
           ),
           parsed$.pipe(
@@ -64,7 +93,12 @@ export function acknowledgedTransactions(
               acks.expect(judged.record.ref, judged.reasons.length === 0 ? 0 : sinks.suspicious.length);
             }),
             suspiciousOnly(),
-            fanOut(...sinks.suspicious.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.suspicious ?? [])),
+            fanOut(
+              ...sinks.suspicious.map((sink) => pipe(sink, tap((w) => (acks.written(w), refusedToDeadLetters(w))))),
+              ...(sinks.logs?.suspicious ?? []),
+            ),
+            // no refusal can come after the last suspicious transaction is written
+            tap({ complete: () => refused$.complete() }),
           ),
         ),
       ),

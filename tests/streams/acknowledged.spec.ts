@@ -4,10 +4,10 @@
  * yields nothing.
  */
 import { Subject, concatMap, map } from 'rxjs';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
 import { acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
-import type { SourceRef } from '../../src/types.ts';
+import type { DeadLetter, SourceRef, SuspiciousTransaction } from '../../src/types.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 const ref = (offset: number): SourceRef => ({ source: 'topic', partition: 0, offset });
@@ -44,5 +44,27 @@ describe('acknowledgedTransactions', () => {
     // a (suspicious) written at 6; b (not suspicious) acknowledged as soon as judged, at 7; c (bad JSON) dead-lettered at 8
     m.expect(written.pipe(map((w) => w.sink))).toBeObservable('------x-(x|)', { x: 'db' });
     m.expect(acked).toBeObservable('------abc', { a: 0, b: 1, c: 2 });
+  }));
+
+  it('turns a row a durable sink refuses into a dead letter, and acknowledges its message once that is written', marbles((m) => {
+    const acked = new Subject<number>();
+    const raw = (amount: number, second: number) =>
+      JSON.stringify({ id: 1000, transaction_id: 10000, amount, currency: 'XAF', timestamp: `2026-11-22 10:00:0${second}` });
+    const messages = m.cold('-a-b-|', {
+      a: { message: { raw: raw(50_000, 0), ref: ref(0), time: 7 }, ack: () => acked.next(0) },
+      b: { message: { raw: raw(60_000, 1), ref: ref(1), time: 8 }, ack: () => acked.next(1) },
+    });
+    // the database takes b but refuses a, 2 frames after each arrives
+    const table = concatMap((s: SuspiciousTransaction) =>
+      m.cold('--(w|)', { w: s.ref.offset === 0 ? { sink: 'postgres:t', items: [], refused: [{ item: s, reason: 'out of range (SQLSTATE 22003)' }] } : { sink: 'postgres:t', items: [s] } }));
+    const deadLetters: DeadLetter[] = [];
+    const deadSink = concatMap((d: DeadLetter) => (deadLetters.push(d), m.cold('---(w|)', { w: { sink: 'postgres:dead_letters', items: [d] } })));
+    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
+    const written = acknowledgedTransactions(messages, { suspicious: [table], deadLetters: [deadSink] }, options);
+    // a judged at 3 (when b arrives), refused at 5, its dead letter written at 8; b judged at 5, written at 7
+    m.expect(written.pipe(map((w) => `${w.sink}:${w.items.length}`))).toBeObservable('-----x-y(z|)', { x: 'postgres:t:0', y: 'postgres:t:1', z: 'postgres:dead_letters:1' });
+    m.expect(acked).toBeObservable('-------ba', { a: 0, b: 1 });
+    m.flush();
+    expect(deadLetters).toEqual([{ stage: 'postgres:t', reason: 'out of range (SQLSTATE 22003)', raw: raw(50_000, 0), ref: ref(0), time: 7 }]);
   }));
 });
