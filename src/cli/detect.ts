@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { type Observable, Subject, filter, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../adapters/kafka/fromKafka.ts';
+import { deadLetterMessage } from '../adapters/kafka/deadLetterMessage.ts';
 import { createProducer, toKafka } from '../adapters/kafka/toKafka.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
@@ -39,6 +40,8 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
 
 /** A record's value as text; a record without one is kept as an empty value (and dead-lettered). */
 const text = (record: KafkaRecord): string => record.value?.toString('utf8') ?? '';
+/** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
+const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
 
 export async function detect(config: DetectConfig, log: (line: string) => void): Promise<Running> {
   const services = await openServices(config, log);
@@ -105,13 +108,10 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       key: s.transaction.account ?? String(s.transaction.id),
       value: JSON.stringify({ ...s.transaction, reasons: s.reasons, score: s.score, source: s.ref }),
     });
-    const deadLetter = (d: DeadLetter) => ({
-      topic: config.dlqTopic,
-      value: JSON.stringify({ stage: d.stage, reason: d.reason, raw: d.raw, source: d.ref, time: d.time }),
-    });
+    const deadLetter = (d: DeadLetter) => deadLetterMessage(config.dlqTopic, d);
     log(`Alerts to ${config.alertsTopic}, dead letters to ${config.dlqTopic}`);
     results$ = acknowledgedTransactions(
-      records$.pipe(map((record) => ({ message: { raw: text(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
+      records$.pipe(map((record) => ({ message: { raw: bytes(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
       {
         suspicious: [toPostgres(db.pool, suspiciousTransactions, { retry }), toKafka(producer, alert)],
         deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter)],
