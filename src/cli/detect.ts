@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { type Observable, Subject, filter, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../adapters/kafka/fromKafka.ts';
-import { deadLetterMessage } from '../adapters/kafka/deadLetterMessage.ts';
+import { deadLetterJson, deadLetterMessage } from '../adapters/kafka/deadLetterMessage.ts';
 import { createProducer, toKafka } from '../adapters/kafka/toKafka.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
@@ -115,7 +115,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       {
         suspicious: [toPostgres(db.pool, suspiciousTransactions, { retry }), toKafka(producer, alert)],
         deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter)],
-        logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [toJsonlLog(dead)] },
+        logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterJson), toJsonlLog(dead))] },
       },
       {
         amount: { limits: { XAF: config.amountLimit } },

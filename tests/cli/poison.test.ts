@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -102,6 +102,10 @@ describe('poison messages produced by kcat', () => {
       expect(Buffer.from(d['rawBase64'] as string, 'base64').equals(whole.subarray(0, 64 * 1024))).toBe(true);
       expect(d['truncated']).toBe(whole.length > 64 * 1024);
     });
+
+    // the dead-letter log holds the same records, not a Buffer spelled as an array of numbers
+    const logged = (await readFile(join(dir, 'vigie', 'logs', 'dead-letters.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toEqual(dlq);
 
     // no restart loop: the same group finds nothing left to read
     const again = vigie(args);

@@ -24,21 +24,23 @@ const REASON_CHARS = 1024;
 const lossy = new TextDecoder('utf-8');
 
 export function deadLetterMessage(topic: string, dead: DeadLetter): KafkaMessage {
+  return { topic, value: JSON.stringify(deadLetterJson(dead)) };
+}
+
+/** The same, as a JSON-ready object (for a dead-letter log too: a Buffer would become an array of numbers). */
+export function deadLetterJson(dead: DeadLetter) {
   const bytes = rawBytes(dead);
   const cut = bytes.subarray(0, DEAD_LETTER_RAW_BYTES);
   const truncated = cut.length < bytes.length;
   return {
-    topic,
-    value: JSON.stringify({
-      stage: dead.stage,
-      reason: dead.reason.length > REASON_CHARS ? `${dead.reason.slice(0, REASON_CHARS)}...` : dead.reason,
-      raw: truncated || dead.bytes !== undefined ? lossy.decode(cut) : dead.raw,
-      rawBase64: cut.toString('base64'),
-      length: bytes.length,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-      truncated,
-      source: dead.ref,
-      time: dead.time,
-    }),
+    stage: dead.stage,
+    reason: dead.reason.length > REASON_CHARS ? `${dead.reason.slice(0, REASON_CHARS)}...` : dead.reason,
+    raw: truncated || dead.bytes !== undefined ? lossy.decode(cut) : dead.raw,
+    rawBase64: cut.toString('base64'),
+    length: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+    truncated,
+    source: dead.ref,
+    time: dead.time,
   };
 }
