@@ -1,11 +1,13 @@
 /**
  * The sensor flow fed by acknowledgeable records (Kafka): each record is acknowledged once its
  * detections (or its dead letter) are in the durable sinks, so a restart resumes exactly after
- * what is stored. Logs are written too, but do not hold acknowledgements back: they are for
+ * what is stored; a detection the database refuses becomes a dead letter, and its record waits
+ * for that instead. Logs are written too, but do not hold acknowledgements back: they are for
  * people, and may repeat a few records after a crash, where the database never does.
  */
 import { type Observable, type OperatorFunction, defer, map, pipe, tap } from 'rxjs';
-import type { DeadLetter, Detection, TimedLine, Written } from '../types.ts';
+import type { DeadLetter, Detection, Refused, SourceRef, TimedLine, Written } from '../types.ts';
+import { deadLetterRefused } from './deadLetterRefused.ts';
 import { Acknowledgements } from './acknowledgements.ts';
 import { type SensorAnomaliesOptions, type SensorEvent, sensorAnomalies } from './sensorAnomalies.ts';
 import { type SensorSinks, routeSensorEvents } from './sensorPipeline.ts';
@@ -36,10 +38,20 @@ export function acknowledgedSensors(
   const detectors = (options.dbscan === false ? 0 : 1) + (options.isolationForest === false ? 0 : 1);
   return defer(() => {
     const acks = new Acknowledgements();
+    // each line in flight, found again by its ref object (passed on as it is) if a detection is refused
+    const lines = new WeakMap<SourceRef, TimedLine>();
     const lines$ = records$.pipe(
-      tap((record) => acks.received(record.line.ref, () => record.ack())),
+      tap((record) => {
+        acks.received(record.line.ref, () => record.ack());
+        lines.set(record.line.ref, record.line);
+      }),
       map((record) => record.line),
     );
+    const refusedDetection = ({ item, reason }: Refused<Detection>, sink: string): DeadLetter => {
+      const line = lines.get(item.ref);
+      // one stage per detector, so that both detectors' refusals of a line are kept
+      return { stage: `${sink}/${item.detector}`, reason, raw: line?.line ?? JSON.stringify(item), ref: item.ref, time: line?.time ?? item.time };
+    };
     return sensorAnomalies(lines$, options).pipe(
       tap((event) => {
         options.onEvent?.(event);
@@ -48,7 +60,10 @@ export function acknowledgedSensors(
       }),
       routeSensorEvents({
         readings: sinks.logs?.readings ?? [],
-        detections: [pipe(sinks.detections, tap((w) => acks.written(w))), ...(sinks.logs?.detections ?? [])],
+        detections: [
+          pipe(sinks.detections, deadLetterRefused(sinks.deadLetters, refusedDetection), tap((w) => acks.written(w))),
+          ...(sinks.logs?.detections ?? []),
+        ],
         deadLetters: [pipe(sinks.deadLetters, tap((w) => acks.written(w))), ...(sinks.logs?.deadLetters ?? [])],
       }),
     );

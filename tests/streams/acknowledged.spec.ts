@@ -7,7 +7,7 @@ import { Subject, concatMap, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
 import { acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
-import type { DeadLetter, SourceRef, SuspiciousTransaction } from '../../src/types.ts';
+import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction } from '../../src/types.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 const ref = (offset: number): SourceRef => ({ source: 'topic', partition: 0, offset });
@@ -24,6 +24,22 @@ describe('acknowledgedSensors', () => {
     // a: 2 detections (dbscan, isolation forest) written at 3 and 5; b: its dead letter at 6; c: 7 and 9
     m.expect(written.pipe(map((w) => w.sink))).toBeObservable('---x-xxx-(x|)', { x: 'db' });
     m.expect(acked).toBeObservable('-----ab--c', { a: 0, b: 1, c: 2 });
+  }));
+
+  it('turns a detection the database refuses into a dead letter, and acknowledges its record once that is written', marbles((m) => {
+    const acked = new Subject<number>();
+    const line = { line: 'h!1', time: 4, ref: ref(0) };
+    const records = m.cold('-a-|', { a: { line, ack: () => acked.next(0) } });
+    // the table refuses dbscan's detection, takes the other; each write takes 1 frame
+    const table = concatMap((d: Detection) =>
+      m.cold('-(w|)', { w: d.detector === 'dbscan' ? { sink: 'postgres:d', items: [], refused: [{ item: d, reason: 'no (SQLSTATE 22003)' }] } : { sink: 'postgres:d', items: [d] } }));
+    const deadLetters: DeadLetter[] = [];
+    const deadSink = concatMap((d: DeadLetter) => (deadLetters.push(d), m.cold('--(w|)', { w: { sink: 'postgres:dead_letters', items: [d] } })));
+    const written = acknowledgedSensors(records, { detections: table, deadLetters: deadSink }, { window: 2, dbscan: { eps: 1, minSamples: 1 } });
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('--xy(z|)', { x: 'postgres:d', y: 'postgres:d', z: 'postgres:dead_letters' });
+    m.expect(acked).toBeObservable('----a', { a: 0 });
+    m.flush();
+    expect(deadLetters).toEqual([{ stage: 'postgres:d/dbscan', reason: 'no (SQLSTATE 22003)', raw: 'h!1', ref: ref(0), time: 4 }]);
   }));
 });
 
