@@ -51,3 +51,20 @@ export function retryWith<T>(policy: RetryPolicy, scheduler: SchedulerLike = asy
     },
   });
 }
+
+/**
+ * The same policy for one asynchronous attempt (connecting at start, reconnecting a client):
+ * `attempt` is called again after each retriable failure until it succeeds.
+ */
+export async function retryAsync<T>(policy: RetryPolicy, attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (n > policy.retries || !policy.retriable(error)) throw error;
+      const ms = backoffDelay(policy, n);
+      policy.onRetry?.(error, n, ms);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    }
+  }
+}

@@ -45,6 +45,12 @@ export const SETTINGS = {
     description: "the dashboard's HTTP port, 0 for any free one",
   },
   dashboardHost: { flag: '--dashboard-host <host>', env: 'VIGIE_DASHBOARD_HOST', fallback: '127.0.0.1', schema: z.string().min(1), description: 'the address the dashboard listens on' },
+  maxOutage: {
+    flag: '--max-outage <seconds>',
+    env: 'VIGIE_MAX_OUTAGE',
+    schema: num.pipe(z.number().positive()).optional(),
+    description: 'exit (code 1, naming what was down and since when) once the database or Kafka has been unreachable this long; by default wait for ever',
+  },
   duration: { flag: '--duration <s>', env: 'VIGIE_DURATION', schema: num.pipe(z.number().positive()).optional(), description: 'stop by itself after this many seconds' },
 } satisfies Record<string, Setting>;
 
@@ -64,6 +70,7 @@ export interface Config {
   readonly amountLimit: number;
   readonly dashboardPort: number;
   readonly dashboardHost: string;
+  readonly maxOutage: number | undefined;
   readonly duration: number | undefined;
 }
 

@@ -45,7 +45,9 @@ const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
 
 export async function detect(config: DetectConfig, log: (line: string) => void): Promise<Running> {
   const services = await openServices(config, log);
-  const { logDir, metrics, dashboard, db, retry } = services;
+  const { logDir, metrics, dashboard, db, retry, outages } = services;
+  const brokers = config.kafka.join(',');
+  metrics.dependency('kafka', null);
   const stop$ = new Subject<void>();
   const counts = { records: 0, flagged: 0, dead: 0, late: 0, rows: 0, lastRecords: 0 };
   const records$ = fromKafka({
@@ -58,6 +60,8 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     stop$,
     log,
     onLag: (topic, partition, lag) => metrics.consumerLag(topic, partition, lag),
+    onDown: (error) => outages.down('kafka', brokers, error),
+    onUp: () => outages.up('kafka'),
   }).pipe(tap(() => counts.records++));
   log(`Kafka: ${config.kafka.join(',')} topic ${config.topic}, group ${config.group}, from ${config.from}`);
 
@@ -100,8 +104,18 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   } else {
     const suspicious = await openJsonlLog(join(logDir, 'suspicious-transactions.jsonl'));
     const dead = await openJsonlLog(join(logDir, 'dead-letters.jsonl'));
-    const producer = await createProducer(config.kafka);
-    files.push(suspicious, dead, { close: () => producer.disconnect() });
+    files.push(suspicious, dead);
+    const kafkaRetry = services.retryFor('kafka', brokers, 'Kafka write');
+    // Brokers away at start are waited for, as in an outage later (until --max-outage, if set).
+    const producer = await createProducer(config.kafka, 'vigie', { retry: services.retryFor('kafka', brokers, `connecting to ${brokers}`) }).catch(
+      async (error: unknown) => {
+        await Promise.allSettled(files.map((f) => f.close()));
+        await services.close();
+        throw error;
+      },
+    );
+    outages.up('kafka');
+    files.push({ close: () => producer.disconnect() });
     // Alerts and dead letters for other systems, keyed by account so one account's stay in order.
     const alert = (s: SuspiciousTransaction) => ({
       topic: config.alertsTopic,
@@ -113,8 +127,8 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     results$ = acknowledgedTransactions(
       records$.pipe(map((record) => ({ message: { raw: bytes(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
       {
-        suspicious: [toPostgres(db.pool, suspiciousTransactions, { retry }), toKafka(producer, alert)],
-        deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter)],
+        suspicious: [toPostgres(db.pool, suspiciousTransactions, { retry }), toKafka(producer, alert, { retry: kafkaRetry })],
+        deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter, { retry: kafkaRetry })],
         logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterJson), toJsonlLog(dead))] },
       },
       {
@@ -135,7 +149,8 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
 
   const flagged = config.kind === 'sensors' ? 'anomalies' : 'suspicious';
   const ticker = setInterval(() => {
-    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.late} late | ${counts.rows} rows written`);
+    const down = outages.describe();
+    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.late} late | ${counts.rows} rows written${down ? ` | ${down}` : ''}`);
     dashboard.publish({
       type: 'stats',
       readingsPerSecond: counts.records - counts.lastRecords,
@@ -145,6 +160,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       rowsWritten: counts.rows,
       latencyMs: metrics.takeMeanLatencyMs(),
       consumerLag: metrics.totalLag(),
+      down,
     });
     counts.lastRecords = counts.records;
   }, 1000);
@@ -160,7 +176,9 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       tap((w) => {
         count(w);
         metrics.written(w);
+        outages.written(w);
       }),
+      outages.guard(),
     ),
     stop$,
     summary: () => log(`${counts.records} records | ${counts.rows} rows written`),

@@ -1,19 +1,24 @@
 /**
  * What every long-running flow command opens before its flow: the dashboard with its metrics,
- * the database (embedded unless a URL is given), and the retry policy of its PostgreSQL sinks,
- * which counts and reports each retry. One place, so `start` and `detect` cannot drift apart.
+ * the database (embedded unless a URL is given), what is down and since when ({@link Outages}),
+ * and the retry policies of the sinks, which report each failure there. One place, so `start`
+ * and `detect` cannot drift apart.
  */
 import { join, resolve } from 'node:path';
-import { type Database, openDatabase } from '../adapters/postgres/connect.ts';
+import { type Database, addressOf, openDatabase } from '../adapters/postgres/connect.ts';
 import { type Metrics, createMetrics } from '../dashboard/metrics.ts';
 import { type Dashboard, startDashboard } from '../dashboard/server.ts';
+import { isRetriable } from '../errors.ts';
 import { type RetryPolicy, retryPolicy } from '../retry.ts';
+import { type Dependency, type Outages, createOutages } from './outages.ts';
 
 export interface ServicesConfig {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
   readonly dashboardHost: string;
   readonly dashboardPort: number;
+  /** Seconds an outage may last before the process exits; undefined: wait for ever. */
+  readonly maxOutage?: number | undefined;
 }
 
 export interface Services {
@@ -22,37 +27,56 @@ export interface Services {
   readonly metrics: Metrics;
   readonly dashboard: Dashboard;
   readonly db: Database;
+  readonly outages: Outages;
   /** For the PostgreSQL sinks. */
   readonly retry: RetryPolicy;
+  /** For whatever talks to `dependency` at `address`: each failure opens (or extends) its outage, logged as `what` failed. */
+  retryFor(dependency: Dependency, address: string, what?: string): RetryPolicy;
   close(): Promise<void>;
 }
 
 export async function openServices(config: ServicesConfig, log: (line: string) => void): Promise<Services> {
   const dataDir = resolve(config.dataDir);
   const metrics = createMetrics();
+  const outages = createOutages({ maxOutageS: config.maxOutage, log, onChange: (dependency, since) => metrics.dependency(dependency, since) });
+  const retryFor = (dependency: Dependency, address: string, what = 'write'): RetryPolicy =>
+    retryPolicy({
+      // Past --max-outage the wait ends with the outage's own error, whoever is waiting.
+      retriable: (error) => {
+        const over = outages.tooLong();
+        if (over) throw over;
+        return isRetriable(error);
+      },
+      onRetry: (error, attempt, ms) => {
+        outages.down(dependency, address, error);
+        if (dependency === 'postgres') metrics.sinkError('postgres');
+        log(`${dependency}: ${what} failed (${String(error)}), retry ${attempt} in ${ms} ms`);
+      },
+    });
   const dashboard = await startDashboard({ host: config.dashboardHost, port: config.dashboardPort, registry: metrics.registry });
   log(`Dashboard: ${dashboard.url}`);
   // The embedded server's own log is not for the console; vigie's notes about it are.
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir, log: (m) => m.startsWith('postgres:') && log(m) }).catch(
-    async (error: unknown) => {
-      await dashboard.close();
-      throw error;
-    },
-  );
-  log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
-  const retry = retryPolicy({
-    onRetry: (error, attempt, ms) => {
-      metrics.sinkError('postgres');
-      log(`postgres: write failed (${String(error)}), retry ${attempt} in ${ms} ms`);
-    },
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir,
+    log: (m) => m.startsWith('postgres:') && log(m),
+    ...(config.databaseUrl ? { retry: retryFor('postgres', addressOf(config.databaseUrl), `connecting to ${addressOf(config.databaseUrl)}`) } : {}),
+  }).catch(async (error: unknown) => {
+    await dashboard.close();
+    throw error;
   });
+  outages.up('postgres');
+  metrics.dependency('postgres', null);
+  log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
   return {
     dataDir,
     logDir: join(dataDir, 'logs'),
     metrics,
     dashboard,
     db,
-    retry,
+    outages,
+    retry: retryFor('postgres', addressOf(db.url)),
+    retryFor,
     close: async () => {
       await db.close();
       await dashboard.close();

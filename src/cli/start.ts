@@ -38,7 +38,7 @@ const refusedRow = ({ item, reason }: Refused<Detection | SuspiciousTransaction>
 
 export async function start(config: Config, log: (line: string) => void): Promise<Running> {
   const services = await openServices(config, log);
-  const { logDir, metrics, dashboard, db, retry } = services;
+  const { logDir, metrics, dashboard, db, retry, outages } = services;
   const files = {
     readings: await openPickleLog(join(logDir, 'readings.pkl')),
     dbscan: await openPickleLog(join(logDir, 'detections-dbscan.pkl')),
@@ -108,17 +108,20 @@ export async function start(config: Config, log: (line: string) => void): Promis
   );
 
   const ticker = setInterval(() => {
-    log(status.line());
+    const down = outages.describe();
+    log(status.line(down));
     shown = 0;
     const { readingsPerSecond, anomalies, suspicious, deadLetters, rowsWritten } = status;
-    dashboard.publish({ type: 'stats', readingsPerSecond, anomalies, suspicious, deadLetters, rowsWritten, latencyMs: metrics.takeMeanLatencyMs() });
+    dashboard.publish({ type: 'stats', readingsPerSecond, anomalies, suspicious, deadLetters, rowsWritten, latencyMs: metrics.takeMeanLatencyMs(), down });
   }, 1000);
   const run = running({
     results$: merge(sensors$, fraud$).pipe(
       tap((w) => {
         status.written(w);
         metrics.written(w);
+        outages.written(w);
       }),
+      outages.guard(),
     ),
     stop$,
     summary: () => log(status.line()),

@@ -31,8 +31,8 @@ export class Status {
     if (report.sink.startsWith('postgres:')) this.rowsWritten += report.items.length;
   }
 
-  /** One line; the rate is over the time since the previous line. */
-  line(): string {
+  /** One line; the rate is over the time since the previous line. `down`: what is down and since when, if anything. */
+  line(down = ''): string {
     const now = this.now();
     const rate = ((this.readings - this.readingsAtLastLine) * 1000) / Math.max(1, now - this.lastLineAt);
     this.readingsPerSecond = rate;
@@ -40,7 +40,7 @@ export class Status {
     this.lastLineAt = now;
     return (
       `${rate.toFixed(1)} readings/s | ${this.anomalies} anomalies | ${this.suspicious} suspicious of ${this.transactions} transactions` +
-      ` | ${this.rowsWritten} rows written | ${this.deadLetters} dead letters`
+      ` | ${this.rowsWritten} rows written | ${this.deadLetters} dead letters${down ? ` | ${down}` : ''}`
     );
   }
 }

@@ -21,6 +21,8 @@ export type DashboardMessage =
       readonly latencyMs: number | null;
       /** Records behind, summed over the partitions read (Kafka flows only). */
       readonly consumerLag?: number;
+      /** What is down, where and since when (e.g. `kafka 127.0.0.1:9092 down since 16:24:31 (28 s)`); empty when all is up. */
+      readonly down?: string;
     };
 
 /** Turns sensor events into messages, keeping at most `maxPerSecond` readings per topic. */

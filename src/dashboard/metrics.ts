@@ -28,6 +28,8 @@ export interface Metrics {
   totalLag(): number;
   /** Mean latency (ms) of the records written since the previous call, or null if none. */
   takeMeanLatencyMs(): number | null;
+  /** A dependency (kafka, postgres) went down at `since` (epoch ms), or is up (`null`). */
+  dependency(name: string, since: number | null): void;
 }
 
 export function createMetrics(): Metrics {
@@ -60,6 +62,17 @@ export function createMetrics(): Metrics {
   });
   const lag = new Gauge({ name: 'vigie_consumer_lag', help: 'Records behind the end of a partition when last fetched', labelNames: ['topic', 'partition'], registers: [registry] });
   const lags = new Map<string, number>();
+  const downSince = new Map<string, number | null>();
+  const dependencyUp = new Gauge({ name: 'vigie_dependency_up', help: '1 when a dependency (kafka, postgres) answers, 0 while it is down', labelNames: ['dependency'], registers: [registry] });
+  new Gauge({
+    name: 'vigie_dependency_down_since_seconds',
+    help: 'How long a dependency has been down, 0 while it is up',
+    labelNames: ['dependency'],
+    registers: [registry],
+    collect() {
+      for (const [name, since] of downSince) this.labels(name).set(since === null ? 0 : Math.max(0, Date.now() - since) / 1000);
+    },
+  });
   // Zero samples from the first scrape: a dashboard query should find the series, not nothing.
   for (const stage of ['readings', 'transactions']) recordsIn.labels(stage).inc(0);
   for (const stage of ['detections', 'suspicious']) recordsOut.labels(stage).inc(0);
@@ -102,6 +115,10 @@ export function createMetrics(): Metrics {
         latencySum += now - time;
         latencyCount++;
       }
+    },
+    dependency(name, since) {
+      downSince.set(name, since);
+      dependencyUp.labels(name).set(since === null ? 1 : 0);
     },
     takeMeanLatencyMs() {
       const mean = latencyCount === 0 ? null : latencySum / latencyCount;

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction, type SchedulerLike, Subscriber, type Subscription, asyncScheduler } from 'rxjs';
+import { type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { operate, operatorSubscriber } from './operate.ts';
 
 export interface BatchOptions {
   /** Emit as soon as a batch holds this many items. */
@@ -34,35 +35,32 @@ export interface BatchOptions {
 export function batch<T>({ size, lingerMs, scheduler = asyncScheduler }: BatchOptions): OperatorFunction<T, T[]> {
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`batch: size must be an integer >= 1, got ${size}`);
   if (!(lingerMs >= 0)) throw new RangeError(`batch: lingerMs must be >= 0, got ${lingerMs}`);
-  return (source) =>
-    new Observable<T[]>((subscriber) => {
-      let items: T[] = [];
-      let timer: Subscription | null = null;
-      const flush = (): void => {
-        timer?.unsubscribe();
-        timer = null;
-        const full = items;
-        items = []; // before emitting: the subscriber may re-enter
-        subscriber.next(full);
-      };
-      // Chained to the consumer before subscribing, so a synchronous source sees `closed` at once.
-      const inner = new Subscriber<T>({
+  return operate<T, T[]>((subscriber, source) => {
+    let items: T[] = [];
+    let timer: Subscription | null = null;
+    const flush = (): void => {
+      timer?.unsubscribe();
+      timer = null;
+      const full = items;
+      items = []; // before emitting: the subscriber may re-enter
+      subscriber.next(full);
+    };
+    source.subscribe(
+      operatorSubscriber<T>(subscriber, {
         next: (item) => {
           items.push(item);
           if (items.length >= size) flush();
           else if (timer === null) timer = scheduler.schedule(flush, lingerMs);
         },
-        error: (error: unknown) => subscriber.error(error),
         complete: () => {
           if (items.length > 0) flush();
           subscriber.complete();
         },
-      });
-      subscriber.add(inner);
-      source.subscribe(inner);
-      return () => {
-        timer?.unsubscribe();
-        items = [];
-      };
-    });
+      }),
+    );
+    return () => {
+      timer?.unsubscribe();
+      items = [];
+    };
+  });
 }

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction, Subject, Subscriber, map, zip } from 'rxjs';
+import { type OperatorFunction, map, zip } from 'rxjs';
+import { broadcast } from './broadcast.ts';
 import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
 
 /** One detector of an {@link ensemble}, and the score at which it alone would alarm. */
@@ -68,14 +69,5 @@ export function ensemble(members: readonly EnsembleMember[], { name, threshold =
     const score = Math.min(1, sum);
     return { topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: name, score, fill: 1, ref };
   };
-  return (source) =>
-    new Observable<Detection>((subscriber) => {
-      // Not `connect`: it subscribes the source before it can be told to stop, so a synchronous
-      // source would never see the consumer leave. Here the source's subscriber is added first.
-      const shared = new Subject<Reading>();
-      subscriber.add(zip(members.map((m) => shared.pipe(m.detector))).pipe(map(combine)).subscribe(subscriber));
-      const inner = new Subscriber<Reading>(shared);
-      subscriber.add(inner);
-      source.subscribe(inner);
-    });
+  return broadcast((shared) => zip(members.map((m) => shared.pipe(m.detector))).pipe(map(combine)));
 }

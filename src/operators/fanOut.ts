@@ -1,4 +1,5 @@
-import { type OperatorFunction, connect, merge } from 'rxjs';
+import { type OperatorFunction, ignoreElements, merge } from 'rxjs';
+import { broadcast } from './broadcast.ts';
 
 /**
  * Sends every item to each of several branches (sinks, typically) through one subscription to
@@ -6,6 +7,10 @@ import { type OperatorFunction, connect, merge } from 'rxjs';
  *
  * All branches are subscribed before the source starts, so none misses the first items; the
  * output completes when every branch has completed (so a sink's last batch is flushed first).
+ * A synchronous source stops as soon as the consumer leaves. With no branch at all, items are
+ * consumed and dropped and the output completes with the source, not at once: what happens
+ * upstream for each item (an acknowledgement, say) must still happen when a flow has no sink of
+ * a kind.
  *
  * ```
  * source:  -a---b---|
@@ -20,5 +25,6 @@ import { type OperatorFunction, connect, merge } from 'rxjs';
  * @return An Observable of everything the branches emit.
  */
 export function fanOut<T, R>(...branches: OperatorFunction<T, R>[]): OperatorFunction<T, R> {
-  return connect((shared) => merge(...branches.map((branch) => shared.pipe(branch))));
+  if (branches.length === 0) return ignoreElements();
+  return broadcast((shared) => merge(...branches.map((branch) => shared.pipe(branch))));
 }

@@ -1,4 +1,5 @@
-import { Observable, type ObservableInput, type OperatorFunction, type SchedulerLike, Subscriber, type Subscription, asyncScheduler, from } from 'rxjs';
+import { type ObservableInput, type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler, from } from 'rxjs';
+import { guarded, operate, operatorSubscriber } from './operate.ts';
 
 export interface GroupCommitOptions {
   /** Items per write, at most. */
@@ -22,7 +23,8 @@ export interface GroupCommitOptions {
  * At most `concurrency` writes run at once (1 by default: one after another, outputs in the order
  * of the items; with more, outputs come as writes finish). On completion what is left is written,
  * then the output completes once every write has. An error of the source or of a write ends the
- * output (retry inside `write`, where it knows what can be retried).
+ * output (retry inside `write`, where it knows what can be retried), and so does a throw from
+ * `write` itself, whichever path called it: an item, the linger's timer, a write's end.
  *
  * ```
  * source:  -a--b-c-d-e---------f---|
@@ -44,53 +46,49 @@ export function groupCommit<T, R>(write: (items: T[]) => ObservableInput<R>, { s
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`groupCommit: size must be an integer >= 1, got ${size}`);
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw new RangeError(`groupCommit: concurrency must be an integer >= 1, got ${concurrency}`);
   if (!(lingerMs >= 0)) throw new RangeError(`groupCommit: lingerMs must be >= 0, got ${lingerMs}`);
-  return (source) =>
-    new Observable<R>((subscriber) => {
-      let waiting: T[] = [];
-      let writing = 0;
-      let sourceDone = false;
-      let timer: Subscription | null = null;
+  return operate<T, R>((subscriber, source) => {
+    let waiting: T[] = [];
+    let writing = 0;
+    let sourceDone = false;
+    let timer: Subscription | null = null;
 
-      const start = (): void => {
-        timer?.unsubscribe();
-        timer = null;
-        if (writing >= concurrency || waiting.length === 0 || subscriber.closed) return;
-        const items = waiting.length <= size ? waiting : waiting.slice(0, size);
-        waiting = waiting.length <= size ? [] : waiting.slice(size); // before writing: write may re-enter
-        writing++;
-        subscriber.add(
-          from(write(items)).subscribe({
-            next: (result) => subscriber.next(result),
-            error: (error: unknown) => subscriber.error(error),
-            complete: () => {
-              writing--;
-              if (waiting.length > 0) start(); // they waited a whole write already: no linger
-              else if (sourceDone && writing === 0) subscriber.complete();
-            },
-          }),
-        );
-      };
-
-      // Chained to the consumer before subscribing, so a synchronous source sees `closed` at once.
-      const inner = new Subscriber<T>({
-        next: (item) => {
-          waiting.push(item);
-          if (writing >= concurrency) return;
-          if (waiting.length >= size) start();
-          else if (timer === null) timer = scheduler.schedule(start, lingerMs);
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          sourceDone = true;
-          if (writing === 0 && waiting.length === 0) subscriber.complete();
-          else start();
-        },
-      });
-      subscriber.add(inner);
-      source.subscribe(inner);
-      return () => {
-        timer?.unsubscribe();
-        waiting = [];
-      };
+    // Called from an item, the linger's timer and a write's end: `write` may throw in any of them.
+    const start = guarded(subscriber, (): void => {
+      timer?.unsubscribe();
+      timer = null;
+      if (writing >= concurrency || waiting.length === 0 || subscriber.closed) return;
+      const items = waiting.length <= size ? waiting : waiting.slice(0, size);
+      waiting = waiting.length <= size ? [] : waiting.slice(size); // before writing: write may re-enter
+      writing++;
+      subscriber.add(
+        from(write(items)).subscribe({
+          next: (result) => subscriber.next(result),
+          error: (error: unknown) => subscriber.error(error),
+          complete: () => {
+            writing--;
+            if (waiting.length > 0) start(); // they waited a whole write already: no linger
+            else if (sourceDone && writing === 0) subscriber.complete();
+          },
+        }),
+      );
     });
+
+    source.subscribe(operatorSubscriber<T>(subscriber, {
+      next: (item) => {
+        waiting.push(item);
+        if (writing >= concurrency) return;
+        if (waiting.length >= size) start();
+        else if (timer === null) timer = scheduler.schedule(start, lingerMs);
+      },
+      complete: () => {
+        sourceDone = true;
+        if (writing === 0 && waiting.length === 0) subscriber.complete();
+        else start();
+      },
+    }));
+    return () => {
+      timer?.unsubscribe();
+      waiting = [];
+    };
+  });
 }

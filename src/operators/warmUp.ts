@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction, Subscriber } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { operate, operatorSubscriber } from './operate.ts';
 
 /** What {@link warmUp} emits for each item: either the window is still filling, or it is full. */
 export type WarmUpEvent<T> =
@@ -29,32 +30,27 @@ export type WarmUpEvent<T> =
  */
 export function warmUp<T>(size = 21): OperatorFunction<T, WarmUpEvent<T>> {
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`warmUp: size must be an integer >= 1, got ${size}`);
-  return (source) =>
-    new Observable<WarmUpEvent<T>>((subscriber) => {
-      // A ring buffer: no per-item allocation but the emitted window itself, which the
-      // consumer may keep, so it is a fresh array each time.
-      let ring: (T | undefined)[] = new Array<T | undefined>(size);
-      let count = 0;
-      const inner = new Subscriber<T>({
-        next: (item) => {
-          ring[count % size] = item;
-          count++;
-          if (count < size) {
-            subscriber.next({ kind: 'filling', item, fill: count / size });
-            return;
-          }
-          const window = new Array<T>(size);
-          const start = count % size;
-          for (let i = 0; i < size; i++) window[i] = ring[(start + i) % size] as T;
-          subscriber.next({ kind: 'window', item, window });
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      subscriber.add(inner);
-      source.subscribe(inner);
-      return () => {
-        ring = [];
-      };
-    });
+  return operate<T, WarmUpEvent<T>>((subscriber, source) => {
+    // A ring buffer: no per-item allocation but the emitted window itself, which the
+    // consumer may keep, so it is a fresh array each time.
+    let ring: (T | undefined)[] = new Array<T | undefined>(size);
+    let count = 0;
+    source.subscribe(operatorSubscriber<T>(subscriber, {
+      next: (item) => {
+        ring[count % size] = item;
+        count++;
+        if (count < size) {
+          subscriber.next({ kind: 'filling', item, fill: count / size });
+          return;
+        }
+        const window = new Array<T>(size);
+        const start = count % size;
+        for (let i = 0; i < size; i++) window[i] = ring[(start + i) % size] as T;
+        subscriber.next({ kind: 'window', item, window });
+      },
+    }));
+    return () => {
+      ring = [];
+    };
+  });
 }

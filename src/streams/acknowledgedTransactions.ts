@@ -5,7 +5,7 @@
  * a durable sink refuses (a value its column cannot hold) becomes a dead letter too, with the
  * sink's reason and the message's exact raw input, and its message waits for that dead letter.
  */
-import { type Observable, type OperatorFunction, Subject, connect, defer, filter, map, merge, pipe, tap } from 'rxjs';
+import { type Observable, type OperatorFunction, Subject, defer, filter, map, merge, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { type RawMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
 import type { DeadLetter, SourceRef, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
@@ -65,41 +65,38 @@ export function acknowledgedTransactions(
       }
     };
     return messages$.pipe(
-      tap(({ message, ack }) => {
-        acks.received(message.ref, ack);
-        inputs.set(message.ref, message);
+      // called as a method: a class-based message's ack may use `this`
+      tap((record) => {
+        acks.received(record.message.ref, () => record.ack());
+        inputs.set(record.message.ref, record.message);
       }),
       map(({ message }) => parseTransactionMessage(message)),
-      connect((parsed$) =>
-        merge(
-          merge(
-            parsed$.pipe(
-              filter((p) => !p.ok),
-              map((p) => (p as { dead: DeadLetter }).dead),
-              tap((dead) => acks.expect(dead.ref, sinks.deadLetters.length)),
-            ),
-            refused$,
-          ).pipe(
-            fanOut(...sinks.deadLetters.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.deadLetters ?? [])),
+      // fanOut, not `connect`: `connect` never stops a synchronous source
+      fanOut(
+        pipe(
+          filter((p) => !p.ok),
+          map((p) => (p as { dead: DeadLetter }).dead),
+          tap((dead) => acks.expect(dead.ref, sinks.deadLetters.length)),
+          (dead$) => merge(dead$, refused$),
+          fanOut(...sinks.deadLetters.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.deadLetters ?? [])),
+        ),
+        pipe(
+          filter((p) => p.ok),
+          map((p) => (p as { value: TransactionRecord }).value),
+          // every record comes out judged (held a while for event time): acknowledged at once
+          // when no rule fired, once written everywhere when one did
+          judgeRules(options),
+          tap((judged) => {
+            options.onJudged?.(judged);
+            acks.expect(judged.record.ref, judged.reasons.length === 0 ? 0 : sinks.suspicious.length);
+          }),
+          suspiciousOnly(),
+          fanOut(
+            ...sinks.suspicious.map((sink) => pipe(sink, tap((w) => (acks.written(w), refusedToDeadLetters(w))))),
+            ...(sinks.logs?.suspicious ?? []),
           ),
-          parsed$.pipe(
-            filter((p) => p.ok),
-            map((p) => (p as { value: TransactionRecord }).value),
-            // every record comes out judged (held a while for event time): acknowledged at once
-            // when no rule fired, once written everywhere when one did
-            judgeRules(options),
-            tap((judged) => {
-              options.onJudged?.(judged);
-              acks.expect(judged.record.ref, judged.reasons.length === 0 ? 0 : sinks.suspicious.length);
-            }),
-            suspiciousOnly(),
-            fanOut(
-              ...sinks.suspicious.map((sink) => pipe(sink, tap((w) => (acks.written(w), refusedToDeadLetters(w))))),
-              ...(sinks.logs?.suspicious ?? []),
-            ),
-            // no refusal can come after the last suspicious transaction is written
-            tap({ complete: () => refused$.complete() }),
-          ),
+          // no refusal can come after the last suspicious transaction is written
+          tap({ complete: () => refused$.complete() }),
         ),
       ),
     );

@@ -13,7 +13,7 @@
  * output:  -o-(SL)(SL)(DE)-|     S = sent, L = logged, D = dead letter sent, E = dead letter logged
  * ```
  */
-import { type Observable, type OperatorFunction, connect, filter, map, merge } from 'rxjs';
+import { type Observable, type OperatorFunction, filter, map, pipe } from 'rxjs';
 import type { SerialEvent, SerialLineEvent, SerialStatusEvent } from '../adapters/serial/fromSerialPort.ts';
 import { fanOut } from '../operators/fanOut.ts';
 import { parseLine } from '../operators/parseArduinoLine.ts';
@@ -73,31 +73,33 @@ export function judgeLine({ line, utf8, rawHex }: SerialLineEvent): Judged {
  * Completes when the source has completed and every sink has flushed.
  */
 export function bridge(serial$: Observable<SerialEvent>, sinks: BridgeSinks): Observable<BridgeEvent> {
+  // fanOut, not `connect`: `connect` never stops a synchronous source
   return serial$.pipe(
-    connect((events$) => {
-      const judged$ = events$.pipe(
+    fanOut<SerialEvent, BridgeEvent>(
+      filter((e): e is SerialStatusEvent => e.kind === 'status'),
+      pipe(
         filter((e): e is SerialLineEvent => e.kind === 'line'),
         map(judgeLine),
-      );
-      const good$ = judged$.pipe(
-        filter((j) => j.ok),
-        map((j) => j.value),
-        fanOut<BridgedReading, BridgeEvent>(
-          (s) => s.pipe(sinks.send, map((written) => ({ kind: 'sent' as const, written }))),
-          (s) => s.pipe(sinks.log, map((written) => ({ kind: 'logged' as const, written }))),
+        fanOut<Judged, BridgeEvent>(
+          pipe(
+            filter((j) => j.ok),
+            map((j) => j.value),
+            fanOut<BridgedReading, BridgeEvent>(
+              (s) => s.pipe(sinks.send, map((written) => ({ kind: 'sent' as const, written }))),
+              (s) => s.pipe(sinks.log, map((written) => ({ kind: 'logged' as const, written }))),
+            ),
+          ),
+          pipe(
+            filter((j) => !j.ok),
+            map((j) => j.dead),
+            fanOut<SerialDeadLetter, BridgeEvent>(
+              (s) => s.pipe(sinks.sendDead, map((written) => ({ kind: 'dead-sent' as const, written }))),
+              (s) => s.pipe(sinks.logDead, map((written) => ({ kind: 'dead-logged' as const, written }))),
+            ),
+          ),
         ),
-      );
-      const dead$ = judged$.pipe(
-        filter((j) => !j.ok),
-        map((j) => j.dead),
-        fanOut<SerialDeadLetter, BridgeEvent>(
-          (s) => s.pipe(sinks.sendDead, map((written) => ({ kind: 'dead-sent' as const, written }))),
-          (s) => s.pipe(sinks.logDead, map((written) => ({ kind: 'dead-logged' as const, written }))),
-        ),
-      );
-      const status$ = events$.pipe(filter((e): e is SerialStatusEvent => e.kind === 'status'));
-      return merge(status$, good$, dead$);
-    }),
+      ),
+    ),
   );
 }
 

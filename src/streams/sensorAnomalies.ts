@@ -4,7 +4,7 @@
  * an Observable of lines and returns an Observable of events, so a test hands it `m.cold(...)`
  * and a program hands it a serial port, a Kafka topic or the simulator.
  */
-import { type Observable, type OperatorFunction, filter, map, merge, pipe, connect } from 'rxjs';
+import { type Observable, type OperatorFunction, filter, map, pipe } from 'rxjs';
 import { type DbscanOperatorOptions, dbscan } from '../operators/dbscan.ts';
 import { type IsolationForestOperatorOptions, isolationForest } from '../operators/isolationForest.ts';
 import { fanOut } from '../operators/fanOut.ts';
@@ -45,19 +45,16 @@ export function sensorAnomalies(lines$: Observable<TimedLine>, options: SensorAn
 
   return lines$.pipe(
     map((line) => ({ line, parsed: parseLine(line) })),
-    connect((input$) =>
-      merge(
-        input$.pipe(
-          map(({ line, parsed }): SensorEvent =>
-            parsed.ok ? { kind: 'reading', line, reading: parsed.value } : { kind: 'dead-letter', dead: parsed.dead },
-          ),
-        ),
-        input$.pipe(
-          filter(({ parsed }) => parsed.ok),
-          map(({ parsed }) => (parsed as { value: Reading }).value),
-          perKey((reading) => reading.topic, perTopic),
-          map((detection): SensorEvent => ({ kind: 'detection', detection })),
-        ),
+    // fanOut, not `connect`: `connect` never stops a synchronous source
+    fanOut(
+      map(({ line, parsed }): SensorEvent =>
+        parsed.ok ? { kind: 'reading', line, reading: parsed.value } : { kind: 'dead-letter', dead: parsed.dead },
+      ),
+      pipe(
+        filter(({ parsed }) => parsed.ok),
+        map(({ parsed }) => (parsed as { value: Reading }).value),
+        perKey((reading) => reading.topic, perTopic),
+        map((detection): SensorEvent => ({ kind: 'detection', detection })),
       ),
     ),
   );

@@ -59,6 +59,14 @@ describe('ensemble', () => {
     m.expect(source.pipe(pair)).toBeObservable('-A--B--#', { A, B }, new Error('sensor gone'));
   }));
 
+  it("ends with the error a member's detector throws", marbles((m) => {
+    const broken = { detector: map((r: Reading): Detection => { if (r.value === 5) throw new Error('model corrupt'); return makeDetection(r, 'z', -2, null, 0.5); }), threshold: 1 };
+    const source = m.cold('-a--b--c--|', { a, b, c });
+    const subs = /*     */ '^---!';
+    m.expect(source.pipe(ensemble([x, broken], { name: 'xz' }))).toBeObservable('-A--#', { A: { ...A, detector: 'xz' } }, new Error('model corrupt'));
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
   it('stops the source when unsubscribed', marbles((m) => {
     const source = m.hot('-a--b--c--|', { a, b, c });
     const subs = /*    */ '^-----!';

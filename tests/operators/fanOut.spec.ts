@@ -1,6 +1,7 @@
 import { type Observable, concatMap as import_concatMap, map } from 'rxjs';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fanOut } from '../../src/operators/fanOut.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 const suffix = (s: string) => map((x: string) => x + s);
@@ -24,10 +25,25 @@ describe('fanOut', () => {
     m.expect(m.cold('-a-----#').pipe(fanOut(suffix('1'), suffix('2')))).toBeObservable('-(xy)--#', { x: 'a1', y: 'a2' });
   }));
 
+  it('with no branch, consumes the source and completes with it', marbles((m) => {
+    const source = m.cold('-a-b-|');
+    const subs = /*     */ '^----!';
+    m.expect(source.pipe(fanOut())).toBeObservable('-----|');
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
   it('stops the source when unsubscribed', marbles((m) => {
     const source = m.hot('-a-a-a-|');
     const subs = /*    */ '^--!';
     m.expect(source.pipe(fanOut(suffix('1'))), subs).toBeObservable('-x--', { x: 'a1' });
     m.expect(source).toHaveSubscriptions(subs);
   }));
+});
+
+describe('fanOut, synchronously', () => {
+  it('stops a synchronous source as soon as the consumer has enough', () => {
+    const { outputs, produced } = takeFromEndlessSource(fanOut(map((i: number) => i * 10), map((i: number) => -i)), (i) => i, 4);
+    expect(outputs).toEqual([0, -0, 10, -1]);
+    expect(produced).toBe(2);
+  });
 });

@@ -54,6 +54,25 @@ describe('groupCommit', () => {
     m.expect(m.cold('-a--b---|').pipe(failing)).toBeObservable('-------(x#)', { x: 'a' }, new Error('disk full'));
   }));
 
+  it("ends with the error write throws synchronously when an item fills a batch, and stops the source", marbles((m) => {
+    const throwing = groupCommit((items: string[]) => {
+      if (items.includes('c')) throw new Error('bad row');
+      return [items.join('')];
+    }, { size: 1, lingerMs: 2 });
+    const source = m.cold('-a-b-c-d-|');
+    const subs = /*     */ '^----!';
+    m.expect(source.pipe(throwing)).toBeObservable('-a-b-#', { a: 'a', b: 'b' }, new Error('bad row'));
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
+  it('ends with the error write throws synchronously after the linger, or on completion', marbles((m) => {
+    const throwing = groupCommit((): string[] => {
+      throw new Error('bad row');
+    }, { size: 10, lingerMs: 2, scheduler: m.scheduler });
+    m.expect(m.cold('-a-------|').pipe(throwing)).toBeObservable('---#', undefined, new Error('bad row'));
+    m.expect(m.cold('-(a|)').pipe(throwing)).toBeObservable('-#', undefined, new Error('bad row'));
+  }));
+
   it('stops the source and the write in flight when unsubscribed', marbles((m) => {
     const source = m.hot('-a--b-c-d--|');
     const subs = /*    */ '^--------!';

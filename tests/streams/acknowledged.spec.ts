@@ -3,29 +3,94 @@
  * written (here, sinks that take a few frames to write), and as soon as it is judged when it
  * yields nothing.
  */
-import { Subject, concatMap, map } from 'rxjs';
+import { type Observable, Subject, concatMap, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
-import { acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
-import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction } from '../../src/types.ts';
+import { type AcknowledgeableLine, acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
+import { type AcknowledgeableMessage, acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
+import type { RawMessage } from '../../src/operators/parseTransaction.ts';
+import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, TimedLine } from '../../src/types.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 const ref = (offset: number): SourceRef => ({ source: 'topic', partition: 0, offset });
 
-describe('acknowledgedSensors', () => {
-  it('acknowledges a record when its detections or its dead letter are written', marbles((m) => {
-    const acked = new Subject<number>();
-    const record = (text: string, offset: number) => ({ line: { line: text, time: offset, ref: ref(offset) }, ack: () => acked.next(offset) });
-    // a durable sink that takes 2 frames per item
-    const slowSink = <T>(frames: string) => concatMap((item: T) => m.cold(`${frames}(w|)`, { w: { sink: 'db', items: [item] } }));
-    const records = m.cold('-a-b-c-|', { a: record('h!1', 0), b: record('bad', 1), c: record('h!2', 2) });
-    const options = { window: 2, dbscan: { eps: 1, minSamples: 1 } } as const;
-    const written = acknowledgedSensors(records, { detections: slowSink('--'), deadLetters: slowSink('---') }, options);
-    // a: 2 detections (dbscan, isolation forest) written at 3 and 5; b: its dead letter at 6; c: 7 and 9
-    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('---x-xxx-(x|)', { x: 'db' });
-    m.expect(acked).toBeObservable('-----ab--c', { a: 0, b: 1, c: 2 });
-  }));
+/** A record whose `ack` is a method using `this`, as a class-based source hands them over. */
+class ClassLine implements AcknowledgeableLine {
+  readonly line: TimedLine;
+  constructor(text: string, offset: number, private readonly acked: Subject<number>) {
+    this.line = { line: text, time: offset, ref: ref(offset) };
+  }
+  ack(): void {
+    this.acked.next(this.line.ref.offset);
+  }
+}
 
+describe('acknowledgedSensors', () => {
+  for (const asClass of [false, true]) {
+    it(`acknowledges a record when its detections or its dead letter are written (records as ${asClass ? 'class instances' : 'plain objects'})`, marbles((m) => {
+      const acked = new Subject<number>();
+      const record = (text: string, offset: number): AcknowledgeableLine =>
+        asClass ? new ClassLine(text, offset, acked) : { line: { line: text, time: offset, ref: ref(offset) }, ack: () => acked.next(offset) };
+      // a durable sink that takes 2 frames per item
+      const slowSink = <T>(frames: string) => concatMap((item: T) => m.cold(`${frames}(w|)`, { w: { sink: 'db', items: [item] } }));
+      const records = m.cold('-a-b-c-|', { a: record('h!1', 0), b: record('bad', 1), c: record('h!2', 2) });
+      const options = { window: 2, dbscan: { eps: 1, minSamples: 1 } } as const;
+      const written = acknowledgedSensors(records, { detections: slowSink('--'), deadLetters: slowSink('---') }, options);
+      // a: 2 detections (dbscan, isolation forest) written at 3 and 5; b: its dead letter at 6; c: 7 and 9
+      m.expect(written.pipe(map((w) => w.sink))).toBeObservable('---x-xxx-(x|)', { x: 'db' });
+      m.expect(acked).toBeObservable('-----ab--c', { a: 0, b: 1, c: 2 });
+    }));
+  }
+});
+
+const tx = (amount: number, second: number) =>
+  JSON.stringify({ id: 1000, transaction_id: 10000, amount, currency: 'XAF', timestamp: `2026-11-22 10:00:0${second}` });
+
+/** A message whose `ack` is a method using `this`, as a class-based source hands them over. */
+class ClassMessage implements AcknowledgeableMessage {
+  readonly message: RawMessage;
+  constructor(raw: string, offset: number, private readonly acked: Subject<number>) {
+    this.message = { raw, ref: ref(offset), time: 0 };
+  }
+  ack(): void {
+    this.acked.next(this.message.ref.offset);
+  }
+}
+
+/** a: suspicious (the amount), b: not suspicious, a second later, c: not JSON; each acknowledged to `acked`. */
+const threeMessages = (acked: Subject<number>, asClass = false): Record<'a' | 'b' | 'c', AcknowledgeableMessage> => {
+  const make = (raw: string, offset: number) => (asClass ? new ClassMessage(raw, offset, acked) : { message: { raw, ref: ref(offset), time: 0 }, ack: () => acked.next(offset) });
+  return { a: make(tx(50_000, 0), 0), b: make(tx(500, 1), 1), c: make('{oops', 2) };
+};
+
+describe('acknowledgedTransactions', () => {
+  const slowSink = (m: Parameters<Parameters<typeof marbles>[0]>[0]) => <T>() => concatMap((item: T) => m.cold('---(w|)', { w: { sink: 'db', items: [item] } }));
+
+  for (const asClass of [false, true]) {
+    it(`acknowledges at once what is not suspicious, the rest once written (messages as ${asClass ? 'class instances' : 'plain objects'})`, marbles((m) => {
+      const acked = new Subject<number>();
+      const messages = m.cold('-a-b-c-|', threeMessages(acked, asClass));
+      // event time with no lateness: a is judged when b, a second later, arrives; b on completion
+      const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
+      const written = acknowledgedTransactions(messages, { suspicious: [slowSink(m)()], deadLetters: [slowSink(m)()] }, options);
+      // a (suspicious) written at 6; b (not suspicious) acknowledged as soon as judged, at 7; c (bad JSON) dead-lettered at 8
+      m.expect(written.pipe(map((w) => w.sink))).toBeObservable('------x-(x|)', { x: 'db' });
+      m.expect(acked).toBeObservable('------abc', { a: 0, b: 1, c: 2 });
+    }));
+  }
+
+  it('acknowledges every message when it has no durable sink of a kind', marbles((m) => {
+    const acked = new Subject<number>();
+    const messages = m.cold('-a-b-c-|', threeMessages(acked));
+    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
+    const written = acknowledgedTransactions(messages, { suspicious: [], deadLetters: [] }, options);
+    // a is judged when b arrives (3), c is dead-lettered at once (5), b is judged on completion (7)
+    m.expect(written).toBeObservable('-------|');
+    m.expect(acked).toBeObservable('---a-c-b', { a: 0, b: 1, c: 2 });
+  }));
+});
+
+describe('acknowledgedSensors on refusals', () => {
   it('turns a detection the database refuses into a dead letter, and acknowledges its record once that is written', marbles((m) => {
     const acked = new Subject<number>();
     const line = { line: 'h!1', time: 4, ref: ref(0) };
@@ -43,25 +108,7 @@ describe('acknowledgedSensors', () => {
   }));
 });
 
-describe('acknowledgedTransactions', () => {
-  it('acknowledges at once what is not suspicious, the rest once written', marbles((m) => {
-    const acked = new Subject<number>();
-    const message = (raw: unknown, offset: number) => ({
-      message: { raw: typeof raw === 'string' ? raw : JSON.stringify(raw), ref: ref(offset), time: 0 },
-      ack: () => acked.next(offset),
-    });
-    const tx = (amount: number, second: number) =>
-      ({ id: 1000, transaction_id: 10000, amount, currency: 'XAF', timestamp: `2026-11-22 10:00:0${second}` });
-    const slowSink = <T>() => concatMap((item: T) => m.cold('---(w|)', { w: { sink: 'db', items: [item] } }));
-    const messages = m.cold('-a-b-c-|', { a: message(tx(50_000, 0), 0), b: message(tx(500, 1), 1), c: message('{oops', 2) });
-    // event time with no lateness: a is judged when b, a second later, arrives; b on completion
-    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
-    const written = acknowledgedTransactions(messages, { suspicious: [slowSink()], deadLetters: [slowSink()] }, options);
-    // a (suspicious) written at 6; b (not suspicious) acknowledged as soon as judged, at 7; c (bad JSON) dead-lettered at 8
-    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('------x-(x|)', { x: 'db' });
-    m.expect(acked).toBeObservable('------abc', { a: 0, b: 1, c: 2 });
-  }));
-
+describe('acknowledgedTransactions on refusals', () => {
   it('turns a row a durable sink refuses into a dead letter, and acknowledges its message once that is written', marbles((m) => {
     const acked = new Subject<number>();
     const raw = (amount: number, second: number) =>
@@ -83,4 +130,25 @@ describe('acknowledgedTransactions', () => {
     m.flush();
     expect(deadLetters).toEqual([{ stage: 'postgres:t', reason: 'out of range (SQLSTATE 22003)', raw: raw(50_000, 0), ref: ref(0), time: 7 }]);
   }));
+});
+
+describe('the acknowledged flows, synchronously', () => {
+  const written = <T>(sink: string) => map((item: T) => ({ sink, items: [item] }));
+
+  it('acknowledgedTransactions stops a synchronous source as soon as the consumer has enough', () => {
+    const message = (i: number): AcknowledgeableMessage => ({ message: { raw: '{oops', ref: ref(i), time: 0 }, ack: () => {} });
+    const flow = (messages$: Observable<AcknowledgeableMessage>) =>
+      acknowledgedTransactions(messages$, { suspicious: [written('db')], deadLetters: [written('db')] });
+    const { outputs, produced } = takeFromEndlessSource(flow, message, 3);
+    expect(outputs).toHaveLength(3);
+    expect(produced).toBe(3);
+  });
+
+  it('acknowledgedSensors stops a synchronous source as soon as the consumer has enough', () => {
+    const record = (i: number): AcknowledgeableLine => ({ line: { line: 'oops', time: i, ref: ref(i) }, ack: () => {} });
+    const flow = (records$: Observable<AcknowledgeableLine>) => acknowledgedSensors(records$, { detections: written('db'), deadLetters: written('db') });
+    const { outputs, produced } = takeFromEndlessSource(flow, record, 3);
+    expect(outputs).toHaveLength(3);
+    expect(produced).toBe(3);
+  });
 });

@@ -2,11 +2,12 @@
  * The bridge flow under marble time, with fake sinks: which line goes where, that bad lines are
  * dead letters and never stop the stream, that sink errors and unsubscription are honoured.
  */
-import { delay, map, of, pipe } from 'rxjs';
+import { type Observable, delay, map, of, pipe } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { SerialEvent } from '../../src/adapters/serial/fromSerialPort.ts';
 import { type BridgeEvent, type BridgeSinks, DECODE_SERIAL_LINE, bridge, judgeLine } from '../../src/streams/bridge.ts';
 import { PARSE_ARDUINO_LINE } from '../../src/operators/parseArduinoLine.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 const PATH = '/dev/ttyACM0';
@@ -101,5 +102,14 @@ describe('judgeLine', () => {
     expect(good.ok && [good.value.reading.topic, good.value.valueText]).toEqual(['humidité', '45.10']);
     const bad = judgeLine(line('!3', 1) as Extract<SerialEvent, { kind: 'line' }>);
     expect(!bad.ok && [bad.dead.stage, bad.dead.reason]).toEqual([PARSE_ARDUINO_LINE, 'empty topic before "!"']);
+  });
+});
+
+describe('bridge, synchronously', () => {
+  it('stops a synchronous source of lines as soon as the consumer has enough', () => {
+    const flow = (serial$: Observable<SerialEvent>) => bridge(serial$, sinks);
+    const { outputs, produced } = takeFromEndlessSource(flow, (i) => line(i % 2 === 0 ? 'humidite!45' : 'oops', i), 4);
+    expect(outputs.map(short)).toEqual(['sent:humidite=45', 'logged:humidite=45', 'dead-sent:no "!" separating topic and value', 'dead-logged:no "!" separating topic and value']);
+    expect(produced).toBe(2);
   });
 });

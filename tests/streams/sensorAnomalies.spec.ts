@@ -2,11 +2,12 @@
  * A whole flow under marble time: the example to copy when testing a flow of your own.
  * The source is injected (`m.cold`), the flow is the real one, and the expectation is a marble.
  */
-import { map } from 'rxjs';
+import { type Observable, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { sensorAnomalies } from '../../src/streams/sensorAnomalies.ts';
 import { sensorPipeline } from '../../src/streams/sensorPipeline.ts';
 import type { Detection, TimedLine } from '../../src/types.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 // Lines as the device prints them; offsets number them like a partition.
@@ -67,4 +68,14 @@ describe('sensorAnomalies (a whole flow, in virtual time)', () => {
     const written = sensorPipeline(lines, { readings: [report('ref')], detections: [report('db')], deadLetters: [report('dlq')] }, options);
     m.expect(written.pipe(map((w) => w.sink))).toBeObservable('-(rd)--q-----|', { r: 'ref', d: 'db', q: 'dlq' });
   }));
+});
+
+describe('sensorAnomalies, synchronously', () => {
+  it('stops a synchronous source of lines as soon as the consumer has enough', () => {
+    const flow = (lines$: Observable<TimedLine>) => sensorAnomalies(lines$, { window: 3, dbscan: { eps: 1, minSamples: 2 }, isolationForest: false });
+    const { outputs, produced } = takeFromEndlessSource(flow, (i) => ({ line: 'h!10', time: i, ref: { source: 'endless', partition: 0, offset: i } }), 4);
+    // each line: its reading, then DBSCAN's detection
+    expect(outputs.map((e) => e.kind)).toEqual(['reading', 'detection', 'reading', 'detection']);
+    expect(produced).toBe(2);
+  });
 });

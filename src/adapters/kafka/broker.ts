@@ -30,7 +30,8 @@ export interface KafkaBroker {
   /** `127.0.0.1:<port>`, for kafkajs's `brokers`. */
   readonly brokers: string[];
   readonly port: number;
-  stop(): Promise<void>;
+  /** SIGTERM (a clean shutdown, SIGKILL after 15 s) by default; SIGKILL to crash it, as tests of outages do. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 /** Gathers the broker's jars with Maven when `.kafka/libs` has none yet. */
@@ -125,7 +126,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
     child.kill('SIGKILL');
     throw new VigieError('SERVICE_START_FAILED', `Kafka broker did not start: ${tail.slice(-3).join(' | ')}`, { where, cause });
   }
-  return { brokers: [`127.0.0.1:${port}`], port, stop: () => stopChild(child) };
+  return { brokers: [`127.0.0.1:${port}`], port, stop: (signal = 'SIGTERM') => stopChild(child, signal) };
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -151,7 +152,7 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+function stopChild(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -159,7 +160,7 @@ function stopChild(child: ChildProcess): Promise<void> {
       clearTimeout(killer);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 

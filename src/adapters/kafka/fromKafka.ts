@@ -12,6 +12,14 @@
  *   `eachBatch` handler emits records one at a time and, once `maxInFlight` are unacknowledged,
  *   awaits until `lowWater` or fewer remain, heartbeating meanwhile. Records emitted are thus
  *   bounded by `maxInFlight`; raw bytes held by kafkajs by one fetch response.
+ * - Commits go one at a time. kafkajs emits REBALANCING and rejoins without awaiting listeners,
+ *   so no commit starts from there: the revoke-time commit is made in `eachBatch` when its
+ *   heartbeat reports the rebalance, before the handler returns and kafkajs rejoins; periodic
+ *   commits pause until the new assignment arrives. Acknowledgements not committed in time are
+ *   read again by the partition's next owner.
+ * - Outages: once kafkajs gives up on the brokers (a crash it does not restart, a failed connect)
+ *   the consumer is made anew after a backoff from `retry`, for as long as they are away; records
+ *   in flight are forgotten and re-read from the committed offsets (idempotent sinks).
  * - Rebalances under kafkajs's eager protocol re-read every kept partition from the broker's
  *   committed offset; kept partitions are sought past what was already emitted, and any record
  *   at or below the last emitted offset is skipped, so a record is emitted once per assignment.
@@ -38,6 +46,8 @@
 import { type Consumer, type EachBatchPayload, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { Observable, take } from 'rxjs';
 import { VigieError } from '../../errors.ts';
+import { type RetryPolicy, backoffDelay, defaultRetryPolicy } from '../../retry.ts';
+import { isKafkaOutage } from './outage.ts';
 import { OffsetTracker, type TopicPartition } from './offsetTracker.ts';
 import type { KafkaRecord } from './types.ts';
 
@@ -69,13 +79,22 @@ export interface FromKafkaOptions {
    * fetched (the partition's high watermark − 1 − its offset): the consumer lag, for metrics.
    */
   readonly onLag?: (topic: string, partition: number, lag: number) => void;
+  /**
+   * How the consumer is made anew after kafkajs gave up on the brokers; default
+   * {@link defaultRetryPolicy} (for ever). Its `retriable` is not used: {@link isKafkaOutage} decides.
+   */
+  readonly retry?: RetryPolicy;
+  /** Told when the brokers are found away (kafkajs crashed or could not connect). */
+  readonly onDown?: (error: unknown) => void;
+  /** Told when the consumer is in its group and fetching again (and at every fetch after). */
+  readonly onUp?: () => void;
 }
 
 /** How often a handler waiting for acknowledgements wakes to heartbeat. */
 const WAIT_SLICE_MS = 500;
 
 export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
-  const { brokers, topics, groupId, start = 'committed', maxInFlight = 1000, commitIntervalMs = 1000, log = () => {} } = options;
+  const { brokers, topics, groupId, start = 'committed', maxInFlight = 1000, commitIntervalMs = 1000, log = () => {}, retry = defaultRetryPolicy } = options;
   const lowWater = options.lowWater ?? Math.floor(maxInFlight / 2);
   if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) {
     throw new RangeError(`fromKafka: maxInFlight must be an integer >= 1, got ${maxInFlight}`);
@@ -93,17 +112,23 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     });
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
-    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000, sessionTimeout, heartbeatInterval });
+    let consumer: Consumer;
     let stopping = false;
     let memberId: string | undefined;
     let assigned: TopicPartition[] = [];
+    /** Between kafkajs's REBALANCING and the next GROUP_JOIN: no periodic commit starts. */
+    let rebalancing = false;
     const started = new Set<string>();
     let wake: (() => void) | undefined;
     let batches = 0;
     let batchesDone: (() => void) | undefined;
     let idle: (() => void) | undefined;
 
-    const commit = async (): Promise<void> => {
+    // One commit at a time: a commit on rebalance or at stop waits for a periodic one in flight
+    // and the other way round, so an older set of offsets never lands after a newer one.
+    let commits: Promise<void> = Promise.resolve();
+    const commit = (): Promise<void> => (commits = commits.then(commitNow));
+    const commitNow = async (): Promise<void> => {
       const offsets = tracker.committable();
       if (offsets.length === 0) return;
       try {
@@ -113,47 +138,87 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
         log(`fromKafka: commit failed, retried at the next one: ${(error as Error).message}`);
       }
     };
-    let committing = false;
     const timer = setInterval(() => {
-      if (committing || stopping) return;
-      committing = true;
-      void commit().finally(() => (committing = false));
+      if (!stopping && !rebalancing) void commit();
     }, commitIntervalMs);
 
     /** `retriable`: whether resubscribing may help (kafkajs already gave up on its own retries). */
     const fail = (cause: unknown): void => {
       if (stopping) return;
       const message = cause instanceof Error ? cause.message : String(cause);
-      const retriable =
-        (cause as { retriable?: unknown } | null)?.retriable === true || (cause instanceof Error && cause.name === 'KafkaJSNumberOfRetriesExceeded');
-      subscriber.error(new VigieError('SOURCE_FAILED', `Kafka consumer failed: ${message}`, { where, cause, retriable }));
+      subscriber.error(new VigieError('SOURCE_FAILED', `Kafka consumer failed: ${message}`, { where, cause, retriable: isKafkaOutage(cause) }));
     };
 
-    // A rebalance is starting: commit for the partitions we still own, before we rejoin.
-    consumer.on(consumer.events.REBALANCING, () => commit());
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-      const now = Object.entries(payload.memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
-      const owned = new Set(now.map(key));
-      // Another member id means we were out of the group: anything may have moved meanwhile.
-      const revoked = payload.memberId === memberId ? assigned.filter((tp) => !owned.has(key(tp))) : tracker.partitions();
-      tracker.revoke(revoked);
-      if (tracker.inFlight === 0) idle?.();
-      memberId = payload.memberId;
-      assigned = now;
-      for (const tp of now) {
-        const last = tracker.lastTracked(tp.topic, tp.partition);
-        if (last !== undefined) consumer.seek({ ...tp, offset: String(last + 1) });
-        else if (start === 'earliest' && !started.has(key(tp))) consumer.seek({ ...tp, offset: '-2' });
-        started.add(key(tp));
+    // kafkajs gives up on the brokers after its own retries (about 20 s): the consumer is then
+    // made anew and rejoins, as the policy says, for as long as they are away. Records in flight
+    // are forgotten (their partitions revoked) and read again from the committed offsets.
+    let restarts = 0;
+    let restartTimer: ReturnType<typeof setTimeout> | undefined;
+    const restart = (cause: unknown): void => {
+      if (stopping) return;
+      if (!isKafkaOutage(cause) || restarts >= retry.retries) return fail(cause);
+      options.onDown?.(cause);
+      const ms = backoffDelay(retry, ++restarts);
+      log(`fromKafka: Kafka at ${brokers.join(',')} unreachable (${(cause as Error)?.message ?? cause}), consumer restarts in ${ms} ms`);
+      const old = consumer;
+      restartTimer = setTimeout(() => {
+        launching = old.disconnect().catch(() => {}).then(launch);
+      }, ms);
+    };
+
+    const launch = async (): Promise<void> => {
+      if (stopping) return;
+      consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000, sessionTimeout, heartbeatInterval });
+      listen(consumer);
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics, fromBeginning: start !== 'latest' });
+        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+      } catch (error) {
+        restart(error);
       }
-    });
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      tracker.revoke(tracker.partitions());
-      idle?.();
-      memberId = undefined;
-      if (!payload.restart) fail(payload.error);
-      else log(`fromKafka: consumer crashed, kafkajs restarts it: ${payload.error.message}`);
-    });
+    };
+
+    const listen = (c: Consumer): void => {
+      // kafkajs does not await its listeners, so a commit started here would race the rejoin:
+      // the commit before rejoining is made in `eachBatch`, where kafkajs waits for it.
+      c.on(c.events.REBALANCING, () => (rebalancing = true));
+      c.on(c.events.GROUP_JOIN, ({ payload }) => {
+        if (c !== consumer) return;
+        rebalancing = false;
+        restarts = 0;
+        options.onUp?.();
+        const now = Object.entries(payload.memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
+        const owned = new Set(now.map(key));
+        // Another member id means we were out of the group: anything may have moved meanwhile.
+        const revoked = payload.memberId === memberId ? assigned.filter((tp) => !owned.has(key(tp))) : tracker.partitions();
+        tracker.revoke(revoked);
+        if (tracker.inFlight === 0) idle?.();
+        memberId = payload.memberId;
+        assigned = now;
+        for (const tp of now) {
+          const last = tracker.lastTracked(tp.topic, tp.partition);
+          if (last !== undefined) c.seek({ ...tp, offset: String(last + 1) });
+          else if (start === 'earliest' && !started.has(key(tp))) c.seek({ ...tp, offset: '-2' });
+          started.add(key(tp));
+        }
+      });
+      c.on(c.events.FETCH, () => {
+        if (c === consumer && !rebalancing) options.onUp?.();
+      });
+      c.on(c.events.CRASH, ({ payload }) => {
+        if (c !== consumer) return;
+        tracker.revoke(tracker.partitions());
+        idle?.();
+        memberId = undefined;
+        rebalancing = false;
+        if (!payload.restart) restart(payload.error);
+        else {
+          options.onDown?.(payload.error);
+          log(`fromKafka: consumer crashed, kafkajs restarts it: ${payload.error.message}`);
+        }
+      });
+    };
 
     /** Resolves once `lowWater` or fewer are in flight, or after a slice, or when stopping. */
     const drained = (): Promise<void> =>
@@ -220,19 +285,16 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       };
     }
 
-    const running = (async () => {
-      await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning: start !== 'latest' });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
-    })().catch(fail);
+    let launching: Promise<void> = launch();
 
     let stopped: Promise<void> | undefined;
     const stop = (drainMs: number): Promise<void> =>
       (stopped ??= (async () => {
         stopping = true;
         clearInterval(timer);
+        clearTimeout(restartTimer);
         wake?.();
-        await running;
+        await launching;
         // Let the handler return, so nothing is emitted after the last commit.
         if (batches > 0) await new Promise<void>((resolve) => (batchesDone = resolve));
         if (tracker.inFlight > 0 && drainMs > 0) {

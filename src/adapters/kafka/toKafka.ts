@@ -5,8 +5,9 @@
  *
  * The producer is idempotent with one request in flight ({@link createProducer}): when a batch is
  * sent again after a lost reply, the broker drops the duplicate, and batches land in order. While
- * the brokers are away the batch is retried whole with the {@link RetryPolicy} and later batches
- * wait behind it (`concatMap`); errors a retry cannot fix (a record too large, an unknown topic
+ * the brokers are away the batch is retried whole with the {@link RetryPolicy} (the producer
+ * reconnected first once kafkajs gave up, so an outage of any length is waited out) and later
+ * batches wait behind it (`concatMap`); errors a retry cannot fix (a record too large, an unknown topic
  * with auto-creation off, a denied write) end the stream with the topic named.
  *
  * ```
@@ -24,8 +25,9 @@
 import { Kafka, type Message, type Producer, type RecordMetadata, logLevel, Partitioners } from 'kafkajs';
 import { type OperatorFunction, type SchedulerLike, asyncScheduler, concatMap, defer, map } from 'rxjs';
 import { VigieError } from '../../errors.ts';
+import { isKafkaOutage } from './outage.ts';
 import { batch } from '../../operators/batch.ts';
-import { type RetryPolicy, defaultRetryPolicy, retryWith } from '../../retry.ts';
+import { type RetryPolicy, defaultRetryPolicy, retryAsync, retryWith } from '../../retry.ts';
 import type { Written } from '../../types.ts';
 
 /** What one item becomes in Kafka. Without `partition`, the key decides it (murmur2, as the Java client). */
@@ -55,15 +57,21 @@ export interface ToKafkaOptions {
 export const PRODUCER_CONFIG = { idempotent: true, maxInFlightRequests: 1 } as const;
 
 /**
- * A connected producer fit for {@link toKafka}. kafkajs's own logs are silenced: it logs as
+ * A connected producer fit for {@link toKafka}; with `retry`, brokers away at start are waited
+ * for as that policy says (its `onRetry` can say which are awaited). kafkajs's own logs are silenced: it logs as
  * errors what it then retries (a fresh broker's "coordinator is loading"), and what it cannot cure
  * reaches the stream as a rejected send anyway. Its internal retries (within 30 s per request)
  * come first, the sink's policy after them. Disconnect it when done.
  */
-export async function createProducer(brokers: readonly string[], clientId = 'vigie'): Promise<Producer> {
+export async function createProducer(brokers: readonly string[], clientId = 'vigie', options: { retry?: RetryPolicy } = {}): Promise<Producer> {
   const kafka = new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ ...PRODUCER_CONFIG, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  const connect = (): Promise<void> =>
+    producer.connect().catch((cause: unknown) => {
+      const message = `cannot reach Kafka at ${brokers.join(',')}: ${(cause as Error)?.message ?? cause}`;
+      throw new VigieError('KAFKA_UNAVAILABLE', message, { cause, retriable: isKafkaOutage(cause) });
+    });
+  await (options.retry ? retryAsync(options.retry, connect) : connect());
   return producer;
 }
 
@@ -79,17 +87,36 @@ export function toKafka<T>(
 ): OperatorFunction<T, KafkaWritten<T>> {
   const { retry = defaultRetryPolicy, scheduler = asyncScheduler } = options;
   const { size, lingerMs } = options.batch ?? { size: 500, lingerMs: 5 };
-  return (source) =>
-    source.pipe(
+  return (source) => {
+    // Once kafkajs gave up (its retries last about 20 s) its connections stay broken: the next
+    // attempt reconnects the producer first, as often as the policy says, until the brokers are back.
+    let lost = false;
+    const attempt = async (topicMessages: { topic: string; messages: Message[] }[], count: number): Promise<RecordMetadata[]> => {
+      if (lost) {
+        await producer.disconnect().catch(() => {});
+        await producer.connect().catch((cause: unknown) => {
+          throw new VigieError('SINK_WRITE_FAILED', `Kafka unreachable: ${(cause as Error)?.message ?? cause}`, { cause, retriable: true });
+        });
+        lost = false;
+      }
+      try {
+        return await send(producer, topicMessages, count);
+      } catch (error) {
+        lost = isKafkaOutage((error as VigieError).cause) && (error as VigieError).retriable;
+        throw error;
+      }
+    };
+    return source.pipe(
       batch<T>({ size, lingerMs, scheduler }),
       concatMap((items) => {
         const topicMessages = groupByTopic(items.map(toMessage));
-        return defer(() => send(producer, topicMessages, items.length)).pipe(
+        return defer(() => attempt(topicMessages, items.length)).pipe(
           retryWith(retry, scheduler),
           map((offsets): KafkaWritten<T> => ({ sink: 'kafka', items, offsets })),
         );
       }),
     );
+  };
 }
 
 /** One `messages` list per topic, in first-seen order; within a topic, items keep their order. */
@@ -122,12 +149,10 @@ async function send(
 
 /**
  * kafkajs marks transient errors `retriable`; once its own retries run out it wraps the last one
- * in a non-retriable `KafkaJSNumberOfRetriesExceeded`, which the sink's policy may still retry.
- * A producer someone disconnected says `retriable` too, but never reconnects by itself.
+ * in a non-retriable error, which the sink's policy still retries ({@link isKafkaOutage}).
+ * A producer someone disconnected says `retriable` too, but it was closed on purpose.
  */
 export function isRetriableKafkaError(error: unknown): boolean {
-  const e = error as { retriable?: unknown; name?: unknown; cause?: unknown; message?: unknown } | null;
-  if (e?.message === 'The producer is disconnected') return false;
-  if (e?.retriable === true) return true;
-  return e?.name === 'KafkaJSNumberOfRetriesExceeded' && (e.cause as { retriable?: unknown } | null)?.retriable === true;
+  if ((error as { message?: unknown } | null)?.message === 'The producer is disconnected') return false;
+  return isKafkaOutage(error);
 }

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import { redactUrl, startEmbeddedPostgres } from './embeddedPostgres.ts';
+import { type RetryPolicy, retryAsync } from '../../retry.ts';
 import { migrate } from './migrations.ts';
 
 export interface DatabaseOptions {
@@ -15,6 +16,11 @@ export interface DatabaseOptions {
   readonly dataDir: string;
   /** Told of idle connections that broke and of the embedded server's log. */
   readonly log?: (message: string) => void;
+  /**
+   * How a database that does not answer at start (a user's server still booting, or down) is
+   * waited for; its `onRetry` can say which {@link addressOf} is awaited. Default: no wait.
+   */
+  readonly retry?: RetryPolicy;
 }
 
 export interface Database {
@@ -25,7 +31,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-export async function openDatabase({ databaseUrl, dataDir, log = () => {} }: DatabaseOptions): Promise<Database> {
+export async function openDatabase({ databaseUrl, dataDir, log = () => {}, retry }: DatabaseOptions): Promise<Database> {
   const server = databaseUrl
     ? null
     : await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), log });
@@ -38,10 +44,22 @@ export async function openDatabase({ databaseUrl, dataDir, log = () => {} }: Dat
     await server?.stop();
   };
   try {
-    await migrate(pool);
+    await (retry ? retryAsync(retry, () => migrate(pool)) : migrate(pool));
   } catch (error) {
     await close().catch(() => {});
     throw error;
   }
   return { pool, url: redactUrl(url), embedded: server !== null, close };
+}
+
+/** `host:port` of a PostgreSQL URL (or key=value string), to say what is awaited: never its credentials. */
+export function addressOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || 'localhost'}:${parsed.port || '5432'}`;
+  } catch {
+    const host = /\bhost=(\S+)/.exec(url)?.[1] ?? 'localhost';
+    const port = /\bport=(\d+)/.exec(url)?.[1] ?? '5432';
+    return `${host}:${port}`;
+  }
 }

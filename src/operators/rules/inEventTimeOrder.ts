@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction, type SchedulerLike, Subscriber, type Subscription, asyncScheduler } from 'rxjs';
+import { type OperatorFunction, type SchedulerLike, type Subscription, asyncScheduler } from 'rxjs';
+import { guarded, operate, operatorSubscriber } from '../operate.ts';
 import type { SourceRef } from '../../types.ts';
 import { eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
@@ -74,109 +75,94 @@ export function inEventTimeOrder(
   if (!(allowedLatenessMs >= 0 && allowedLatenessMs < Number.POSITIVE_INFINITY)) {
     throw new RangeError(`${rule}: allowedLatenessMs must be a finite number >= 0, got ${allowedLatenessMs}`);
   }
-  return (source) =>
-    new Observable<Judged>((subscriber) => {
-      const judge = create();
-      let watermark = Number.NEGATIVE_INFINITY;
-      let pending: Pending[] = [];
-      const ordered = idle?.ordered ?? false;
-      let lastArrival = 0;
-      let idleTimer: Subscription | null = null;
-      // One timer at a time, re-armed for the remainder when records kept arriving meanwhile.
-      const armIdleTimer = (delay: number): void => {
-        if (!idle || idleTimer !== null) return;
-        const scheduler = idle.scheduler ?? asyncScheduler;
-        idleTimer = scheduler.schedule(() => {
-          idleTimer = null;
-          const quiet = scheduler.now() - lastArrival;
-          if (quiet < idle.ms) return armIdleTimer(idle.ms - quiet);
-          flushIdle();
-        }, delay);
-      };
-      const flushIdle = (): void => {
-        if (pending.length === 0) return;
+  return operate<Judged, Judged>((subscriber, source) => {
+    const judge = create();
+    let watermark = Number.NEGATIVE_INFINITY;
+    let pending: Pending[] = [];
+    const ordered = idle?.ordered ?? false;
+    let lastArrival = 0;
+    let idleTimer: Subscription | null = null;
+    // One timer at a time, re-armed for the remainder when records kept arriving meanwhile.
+    const armIdleTimer = (delay: number): void => {
+      if (!idle || idleTimer !== null) return;
+      const scheduler = idle.scheduler ?? asyncScheduler;
+      idleTimer = scheduler.schedule(() => {
+        idleTimer = null;
+        const quiet = scheduler.now() - lastArrival;
+        if (quiet < idle.ms) return armIdleTimer(idle.ms - quiet);
+        flushIdle();
+      }, delay);
+    };
+    // Run by a timer: a throw while judging must end the output, not reach the scheduler.
+    const flushIdle = guarded(subscriber, (): void => {
+      if (pending.length === 0) return;
+      const ready = pending;
+      pending = [];
+      // The watermark catches up with the newest event: what comes older is late from now on.
+      watermark = Math.max(watermark, ready[ready.length - 1]!.time);
+      release(ready);
+    });
+    // `pending` is kept sorted by event time (then ref); records mostly come in order, so an
+    // insertion is usually a push, and what the watermark releases is a prefix.
+    const insert = (p: Pending): void => {
+      let hi = pending.length;
+      if (hi === 0 || byEventTime(pending[hi - 1]!, p) <= 0) {
+        pending.push(p);
+        return;
+      }
+      let lo = 0;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (byEventTime(pending[mid]!, p) <= 0) lo = mid + 1;
+        else hi = mid;
+      }
+      pending.splice(lo, 0, p);
+    };
+    const release = (ready: Pending[]): void => {
+      for (const { judged, time } of ready) {
+        if (subscriber.closed) return;
+        subscriber.next(judge.judge(judged, time));
+      }
+    };
+    const accept = (judged: Judged): void => {
+      if (judged.late) return subscriber.next(judged);
+      const time = eventTime(judged.record.transaction);
+      if (time < watermark) return subscriber.next({ ...judged, late: true });
+      if (ordered) {
+        // The input is already in event-time order (ties broken): judge at once.
+        watermark = time;
+        return subscriber.next(judge.judge(judged, time));
+      }
+      insert({ judged, time });
+      if (time - allowedLatenessMs <= watermark) return;
+      watermark = time - allowedLatenessMs;
+      let count = 0;
+      while (count < pending.length && pending[count]!.time < watermark) count++;
+      if (count === 0) return;
+      // Taken out of `pending` before emitting: the subscriber may re-enter.
+      release(pending.splice(0, count));
+    };
+    // Like RxJS's own operators, an error thrown while judging (a bad timestamp) ends the stream.
+    source.subscribe(operatorSubscriber<Judged>(subscriber, {
+      next: (judged) => {
+        accept(judged);
+        if (idle && pending.length > 0) {
+          lastArrival = (idle.scheduler ?? asyncScheduler).now();
+          armIdleTimer(idle.ms);
+        }
+      },
+      complete: () => {
+        idleTimer?.unsubscribe();
         const ready = pending;
         pending = [];
-        // The watermark catches up with the newest event: what comes older is late from now on.
-        watermark = Math.max(watermark, ready[ready.length - 1]!.time);
-        try {
-          release(ready);
-        } catch (error) {
-          subscriber.error(error);
-        }
-      };
-      // `pending` is kept sorted by event time (then ref); records mostly come in order, so an
-      // insertion is usually a push, and what the watermark releases is a prefix.
-      const insert = (p: Pending): void => {
-        let hi = pending.length;
-        if (hi === 0 || byEventTime(pending[hi - 1]!, p) <= 0) {
-          pending.push(p);
-          return;
-        }
-        let lo = 0;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (byEventTime(pending[mid]!, p) <= 0) lo = mid + 1;
-          else hi = mid;
-        }
-        pending.splice(lo, 0, p);
-      };
-      const release = (ready: Pending[]): void => {
-        for (const { judged, time } of ready) {
-          if (subscriber.closed) return;
-          subscriber.next(judge.judge(judged, time));
-        }
-      };
-      const accept = (judged: Judged): void => {
-        if (judged.late) return subscriber.next(judged);
-        const time = eventTime(judged.record.transaction);
-        if (time < watermark) return subscriber.next({ ...judged, late: true });
-        if (ordered) {
-          // The input is already in event-time order (ties broken): judge at once.
-          watermark = time;
-          return subscriber.next(judge.judge(judged, time));
-        }
-        insert({ judged, time });
-        if (time - allowedLatenessMs <= watermark) return;
-        watermark = time - allowedLatenessMs;
-        let count = 0;
-        while (count < pending.length && pending[count]!.time < watermark) count++;
-        if (count === 0) return;
-        // Taken out of `pending` before emitting: the subscriber may re-enter.
-        release(pending.splice(0, count));
-      };
-      const inner = new Subscriber<Judged>({
-        // Like RxJS's own operators, an error thrown while judging (a bad timestamp) ends the stream.
-        next: (judged) => {
-          try {
-            accept(judged);
-          } catch (error) {
-            return subscriber.error(error);
-          }
-          if (idle && pending.length > 0) {
-            lastArrival = (idle.scheduler ?? asyncScheduler).now();
-            armIdleTimer(idle.ms);
-          }
-        },
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => {
-          idleTimer?.unsubscribe();
-          const ready = pending;
-          pending = [];
-          try {
-            release(ready);
-          } catch (error) {
-            return subscriber.error(error);
-          }
-          subscriber.complete();
-        },
-      });
-      subscriber.add(inner);
-      source.subscribe(inner);
-      return () => {
-        idleTimer?.unsubscribe();
-        pending = [];
-        judge.clear();
-      };
-    });
+        release(ready);
+        subscriber.complete();
+      },
+    }));
+    return () => {
+      idleTimer?.unsubscribe();
+      pending = [];
+      judge.clear();
+    };
+  });
 }

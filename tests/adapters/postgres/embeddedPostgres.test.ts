@@ -3,7 +3,8 @@
  * password kept across restarts, a lock file left by a killed run no obstacle, and no password in
  * what gets printed.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { type FSWatcher, readFileSync, statSync, watch } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -86,6 +87,64 @@ describe('startEmbeddedPostgres', () => {
     }
   });
 });
+
+describe('startEmbeddedPostgres, as a terminal and a shared machine see it', () => {
+  it('runs the server in a session of its own, so a Ctrl-C in the terminal does not reach it', async () => {
+    const server = await startEmbeddedPostgres({ dataDir: path.join(root, 'session') });
+    try {
+      const pid = Number((await readFile(path.join(root, 'session', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      expect(sessionOf(pid)).toBe(pid); // its own session leader, hence its own process group
+      expect(sessionOf(pid)).not.toBe(sessionOf(process.pid));
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('never lets others read a file holding the password, even while the cluster is created', async () => {
+    const dataDir = path.join(root, 'secret');
+    const watched = [tmpdir(), root];
+    const exposed: string[] = [];
+    const seen = new Set<string>();
+    const check = (dir: string, name: string | null): void => {
+      if (!name) return;
+      const file = path.join(dir, name);
+      try {
+        if ((statSync(file).mode & 0o004) !== 0) seen.add(`${file}\0${readFileSync(file, 'utf8')}`);
+      } catch {
+        // gone already, or a directory
+      }
+    };
+    const watchers: FSWatcher[] = watched.map((dir) => watch(dir, (_, name) => check(dir, name)));
+    let password = '';
+    try {
+      const server = await startEmbeddedPostgres({ dataDir });
+      password = new URL(server.url).password;
+      await server.stop();
+    } finally {
+      for (const w of watchers) w.close();
+    }
+    for (const entry of seen) if (entry.includes(password)) exposed.push(entry.split('\0')[0]!);
+    expect(exposed).toEqual([]);
+  });
+
+  it('does nothing when imported: no process listeners added or removed', () => {
+    const script = `
+      const events = ['SIGINT', 'SIGTERM', 'exit', 'beforeExit', 'uncaughtException', 'unhandledRejection'];
+      const count = () => events.map((e) => process.listenerCount(e)).join(',');
+      const before = count();
+      await import(${JSON.stringify(new URL('../../../src/adapters/postgres/embeddedPostgres.ts', import.meta.url).pathname)});
+      console.log(before === count() ? 'unchanged' : before + ' -> ' + count());
+    `;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out.trim()).toBe('unchanged');
+  });
+});
+
+/** The session id of a process, from /proc. */
+function sessionOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return Number(fields[3]); // state ppid pgrp session
+}
 
 describe('openDatabase', () => {
   it('starts an embedded server under <dataDir>/postgres, migrates it, and prints no password', async () => {

