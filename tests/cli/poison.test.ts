@@ -37,8 +37,10 @@ const messages: [Buffer, RegExp | null][] = [
   [Buffer.from(tx({ account: 'CM\u0000001' })), /^account: contains a NUL character/],
   [Buffer.from('not json \u0000 at all'), /^invalid JSON: /],
   [Buffer.concat([Buffer.from(tx({ account: 'A' })).subarray(0, -3), Buffer.from([0xff, 0x22, 0x7d])]), /^invalid UTF-8 at byte \d+$/],
-  // 300 KB: past the dead-letter topic's 200 000 bytes, within the input topic's default 1 MB
+  // 300 KB each: past the dead-letter topic's 200 000 bytes, within the input topic's default 1 MB;
+  // two, so that their dead letters may travel in one produce request
   [Buffer.alloc(300_000, 'x'), /^invalid JSON: /],
+  [Buffer.alloc(300_000, 'y'), /^invalid JSON: /],
   [Buffer.from(tx({ transaction_id: 56790, amount: 12_345.67 })), null],
   [Buffer.from(tx({ transaction_id: 56791, amount: 10 })), null],
 ];
@@ -81,7 +83,7 @@ describe('poison messages produced by kcat', () => {
     expect(await detect.exit, detect.output()).toBe(0);
 
     const stored = await db.pool.query('SELECT source_offset::int AS offset, amount::text FROM suspicious_transactions WHERE source = $1 ORDER BY 1', [topic]);
-    expect(stored.rows).toEqual([{ offset: 0, amount: '50000.00' }, { offset: 8, amount: '12345.67' }]);
+    expect(stored.rows).toEqual([{ offset: 0, amount: '50000.00' }, { offset: 9, amount: '12345.67' }]);
     const dead = await db.pool.query('SELECT source_offset::int AS offset, stage, reason, raw, raw_bytes FROM dead_letters WHERE source = $1 ORDER BY 1', [topic]);
     const expected = messages.flatMap(([bytes, reason], offset) => (reason === null ? [] : [{ offset, bytes, reason }]));
     expect(dead.rows.map((r) => r.offset)).toEqual(expected.map((e) => e.offset));
@@ -92,7 +94,7 @@ describe('poison messages produced by kcat', () => {
     });
     expect(dead.rows.find((r) => r.offset === 5)!.raw).toBe('not json \u2400 at all');
 
-    // on the dead-letter topic: every one, the 300 KB one cut to 64 KiB with the whole's length and SHA-256
+    // on the dead-letter topic: every one, the 300 KB ones cut to 64 KiB with the whole's length and SHA-256
     const dlq = (await consumeAll(brokers, dlqTopic, poison)).map((r) => JSON.parse(r.value!) as Record<string, unknown>);
     expect(dlq.map((d) => (d['source'] as { offset: number }).offset)).toEqual(expected.map((e) => e.offset));
     dlq.forEach((d, i) => {
