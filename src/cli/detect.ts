@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { type Observable, Subject, filter, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../adapters/kafka/fromKafka.ts';
-import { deadLetterJson, deadLetterMessage } from '../adapters/kafka/deadLetterMessage.ts';
+import { deadLetterJson } from '../adapters/kafka/deadLetterJson.ts';
 import { createProducer, toKafka } from '../adapters/kafka/toKafka.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
@@ -19,7 +19,7 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, Detection, SuspiciousTransaction, Written } from '../types.ts';
+import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
 import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
 import { openServices } from './services.ts';
@@ -37,6 +37,12 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
   readonly dlqTopic: string;
   readonly allowedLateness: number;
 }
+
+/** The Kafka header holding an alert's (or a dead letter's) stable id. */
+export const ALERT_ID_HEADER = 'vigie-alert-id';
+
+/** `<topic>/<partition>/<offset>` of the record an alert comes from: the same on every replay. */
+export const alertId = (ref: SourceRef): string => `${ref.source}/${ref.partition}/${ref.offset}`;
 
 /** A record's value as text; a record without one is kept as an empty value (and dead-lettered). */
 const text = (record: KafkaRecord): string => record.value?.toString('utf8') ?? '';
@@ -117,19 +123,28 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     outages.up('kafka');
     files.push({ close: () => producer.disconnect() });
     // Alerts and dead letters for other systems, keyed by account so one account's stay in order.
+    // At least once: a record replayed after a crash is alerted again with the same alert_id
+    // (its source coordinates), in the value and in a header, so consumers drop the repeats.
     const alert = (s: SuspiciousTransaction) => ({
       topic: config.alertsTopic,
       key: s.transaction.account ?? String(s.transaction.id),
-      value: JSON.stringify({ ...s.transaction, reasons: s.reasons, score: s.score, source: s.ref }),
+      value: JSON.stringify({ alert_id: alertId(s.ref), ...s.transaction, reasons: s.reasons, score: s.score, source: s.ref }),
+      headers: { [ALERT_ID_HEADER]: alertId(s.ref) },
     });
-    const deadLetter = (d: DeadLetter) => deadLetterMessage(config.dlqTopic, d);
+    // the same JSON on the dead-letter topic and in the dead-letter log
+    const deadLetterValue = (d: DeadLetter) => ({ alert_id: alertId(d.ref), ...deadLetterJson(d) });
+    const deadLetter = (d: DeadLetter) => ({
+      topic: config.dlqTopic,
+      value: JSON.stringify(deadLetterValue(d)),
+      headers: { [ALERT_ID_HEADER]: alertId(d.ref) },
+    });
     log(`Alerts to ${config.alertsTopic}, dead letters to ${config.dlqTopic}`);
     results$ = acknowledgedTransactions(
       records$.pipe(map((record) => ({ message: { raw: bytes(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
       {
         suspicious: [toPostgres(db.pool, suspiciousTransactions, { retry }), toKafka(producer, alert, { retry: kafkaRetry })],
         deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter, { retry: kafkaRetry })],
-        logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterJson), toJsonlLog(dead))] },
+        logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterValue), toJsonlLog(dead))] },
       },
       {
         amount: { limits: { XAF: config.amountLimit } },

@@ -20,6 +20,7 @@ import { fanOut } from '../operators/fanOut.ts';
 import { sensorAnomalies } from '../streams/sensorAnomalies.ts';
 import { routeSensorEvents } from '../streams/sensorPipeline.ts';
 import { suspiciousTransactions } from '../streams/suspiciousTransactions.ts';
+import { refusedDeadLetter } from '../streams/acknowledgements.ts';
 import { deadLetterRefused } from '../streams/deadLetterRefused.ts';
 import type { DeadLetter, Detection, Refused, SuspiciousTransaction } from '../types.ts';
 import type { Config } from './config.ts';
@@ -28,13 +29,7 @@ import { openServices } from './services.ts';
 import { Status } from './status.ts';
 
 /** A row the database refused, as a dead letter: the simulators keep no raw input, so the row itself. */
-const refusedRow = ({ item, reason }: Refused<Detection | SuspiciousTransaction>, sink: string): DeadLetter => ({
-  stage: 'detector' in item ? `${sink}/${item.detector}` : sink,
-  reason,
-  raw: JSON.stringify(item),
-  ref: item.ref,
-  time: Date.now(),
-});
+const refusedRow = (refusal: Refused<Detection | SuspiciousTransaction>, sink: string): DeadLetter => refusedDeadLetter(refusal, sink, Date.now());
 
 export async function start(config: Config, log: (line: string) => void): Promise<Running> {
   const services = await openServices(config, log);

@@ -94,3 +94,16 @@ export async function committedOffsets(brokers: readonly string[], groupId: stri
     await admin.disconnect();
   }
 }
+
+/** Every record the topic holds now (up to its end offsets), read back as {@link consumeAll} does. */
+export async function consumeToEnd(brokers: readonly string[], topic: string, timeoutMs = 20_000): Promise<ConsumedRecord[]> {
+  const admin = client(brokers).admin();
+  await admin.connect();
+  let total = 0;
+  try {
+    for (const p of await admin.fetchTopicOffsets(topic)) total += Number(p.high) - Number(p.low);
+  } finally {
+    await admin.disconnect();
+  }
+  return consumeAll(brokers, topic, total, timeoutMs);
+}

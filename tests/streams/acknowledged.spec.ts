@@ -1,14 +1,17 @@
 /**
  * Acknowledgements under marble time: an input is acknowledged only once its durable outputs are
  * written (here, sinks that take a few frames to write), and as soon as it is judged when it
- * yields nothing.
+ * yields nothing; whatever the sinks (none of a kind), whatever the message (a class whose ack uses
+ * `this`); a row a sink refuses becomes a dead letter that holds its input in turn.
  */
 import { type Observable, Subject, concatMap, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type AcknowledgeableLine, acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
 import { type AcknowledgeableMessage, acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
 import type { RawMessage } from '../../src/operators/parseTransaction.ts';
-import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, TimedLine } from '../../src/types.ts';
+import { VigieError } from '../../src/errors.ts';
+import { REFUSED_BY_SINK } from '../../src/streams/acknowledgements.ts';
+import type { DeadLetter, SourceRef, SuspiciousTransaction, TimedLine } from '../../src/types.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
@@ -41,6 +44,32 @@ describe('acknowledgedSensors', () => {
       m.expect(acked).toBeObservable('-----ab--c', { a: 0, b: 1, c: 2 });
     }));
   }
+});
+
+describe('acknowledgedSensors and refusals', () => {
+  const refuse = <T>(sink: string, reason: string) => map((item: T) => ({ sink, items: [], refused: [{ item, reason }] }));
+  const writeAll = <T>(sink: string) => map((item: T) => ({ sink, items: [item] }));
+
+  it('turns a detection the database refuses into a dead letter, and acknowledges its record once that is written', marbles((m) => {
+    const acked = new Subject<number>();
+    const records = m.cold('-a-|', { a: { line: { line: 'h!1', time: 0, ref: ref(0) }, ack: () => acked.next(0) } });
+    const deadLetters: DeadLetter[] = [];
+    const deadSink = concatMap((item: DeadLetter) => (deadLetters.push(item), m.cold('--(w|)', { w: { sink: 'dead', items: [item] } })));
+    const options = { window: 1, dbscan: { eps: 1, minSamples: 1 }, isolationForest: false } as const;
+    const written = acknowledgedSensors(records, { detections: refuse('db', 'value out of range'), deadLetters: deadSink }, options);
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('-x-(y|)', { x: 'db', y: 'dead' });
+    m.expect(acked).toBeObservable('---a', { a: 0 });
+    m.flush();
+    expect(deadLetters).toEqual([expect.objectContaining({ stage: REFUSED_BY_SINK, reason: 'db: value out of range', ref: ref(0) })]);
+  }));
+
+  it('ends with an error saying where when a dead letter itself is refused, rather than acknowledge it unwritten', marbles((m) => {
+    const acked = new Subject<number>();
+    const records = m.cold('-a-|', { a: { line: { line: 'oops', time: 0, ref: ref(7) }, ack: () => acked.next(7) } });
+    const written = acknowledgedSensors(records, { detections: writeAll('db'), deadLetters: refuse('dead', 'NUL byte') });
+    m.expect(written).toBeObservable('-#', undefined, new VigieError('SINK_WRITE_FAILED', 'dead refused a row and the flow has nowhere to put it: NUL byte (source=topic partition=0 offset=7)'));
+    m.expect(acked).toBeObservable('');
+  }));
 });
 
 const tx = (amount: number, second: number) =>
@@ -79,6 +108,22 @@ describe('acknowledgedTransactions', () => {
     }));
   }
 
+  it('turns a row a durable sink refuses into a dead letter, and acknowledges its message once that is written', marbles((m) => {
+    const acked = new Subject<number>();
+    const messages = m.cold('-a-b-|', threeMessages(acked));
+    // refuses every row, as PostgreSQL refuses an integer out of range, after 1 frame
+    const refusing = concatMap((item: SuspiciousTransaction) => m.cold('-(w|)', { w: { sink: 'db', items: [], refused: [{ item, reason: 'integer out of range' }] } }));
+    const deadLetters: DeadLetter[] = [];
+    const deadSink = concatMap((item: DeadLetter) => (deadLetters.push(item), m.cold('---(w|)', { w: { sink: 'dlq', items: [item] } })));
+    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
+    const written = acknowledgedTransactions(messages, { suspicious: [refusing], deadLetters: [deadSink] }, options);
+    // a judged at 3, refused at 4, its dead letter written at 7; b judged (not suspicious) on completion at 5
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('----x--(y|)', { x: 'db', y: 'dlq' });
+    m.expect(acked).toBeObservable('-----b-a', { a: 0, b: 1 });
+    m.flush();
+    expect(deadLetters).toEqual([expect.objectContaining({ stage: REFUSED_BY_SINK, reason: 'db: integer out of range', ref: ref(0) })]);
+  }));
+
   it('acknowledges every message when it has no durable sink of a kind', marbles((m) => {
     const acked = new Subject<number>();
     const messages = m.cold('-a-b-c-|', threeMessages(acked));
@@ -87,48 +132,6 @@ describe('acknowledgedTransactions', () => {
     // a is judged when b arrives (3), c is dead-lettered at once (5), b is judged on completion (7)
     m.expect(written).toBeObservable('-------|');
     m.expect(acked).toBeObservable('---a-c-b', { a: 0, b: 1, c: 2 });
-  }));
-});
-
-describe('acknowledgedSensors on refusals', () => {
-  it('turns a detection the database refuses into a dead letter, and acknowledges its record once that is written', marbles((m) => {
-    const acked = new Subject<number>();
-    const line = { line: 'h!1', time: 4, ref: ref(0) };
-    const records = m.cold('-a-|', { a: { line, ack: () => acked.next(0) } });
-    // the table refuses dbscan's detection, takes the other; each write takes 1 frame
-    const table = concatMap((d: Detection) =>
-      m.cold('-(w|)', { w: d.detector === 'dbscan' ? { sink: 'postgres:d', items: [], refused: [{ item: d, reason: 'no (SQLSTATE 22003)' }] } : { sink: 'postgres:d', items: [d] } }));
-    const deadLetters: DeadLetter[] = [];
-    const deadSink = concatMap((d: DeadLetter) => (deadLetters.push(d), m.cold('--(w|)', { w: { sink: 'postgres:dead_letters', items: [d] } })));
-    const written = acknowledgedSensors(records, { detections: table, deadLetters: deadSink }, { window: 2, dbscan: { eps: 1, minSamples: 1 } });
-    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('--xy(z|)', { x: 'postgres:d', y: 'postgres:d', z: 'postgres:dead_letters' });
-    m.expect(acked).toBeObservable('----a', { a: 0 });
-    m.flush();
-    expect(deadLetters).toEqual([{ stage: 'postgres:d/dbscan', reason: 'no (SQLSTATE 22003)', raw: 'h!1', ref: ref(0), time: 4 }]);
-  }));
-});
-
-describe('acknowledgedTransactions on refusals', () => {
-  it('turns a row a durable sink refuses into a dead letter, and acknowledges its message once that is written', marbles((m) => {
-    const acked = new Subject<number>();
-    const raw = (amount: number, second: number) =>
-      JSON.stringify({ id: 1000, transaction_id: 10000, amount, currency: 'XAF', timestamp: `2026-11-22 10:00:0${second}` });
-    const messages = m.cold('-a-b-|', {
-      a: { message: { raw: raw(50_000, 0), ref: ref(0), time: 7 }, ack: () => acked.next(0) },
-      b: { message: { raw: raw(60_000, 1), ref: ref(1), time: 8 }, ack: () => acked.next(1) },
-    });
-    // the database takes b but refuses a, 2 frames after each arrives
-    const table = concatMap((s: SuspiciousTransaction) =>
-      m.cold('--(w|)', { w: s.ref.offset === 0 ? { sink: 'postgres:t', items: [], refused: [{ item: s, reason: 'out of range (SQLSTATE 22003)' }] } : { sink: 'postgres:t', items: [s] } }));
-    const deadLetters: DeadLetter[] = [];
-    const deadSink = concatMap((d: DeadLetter) => (deadLetters.push(d), m.cold('---(w|)', { w: { sink: 'postgres:dead_letters', items: [d] } })));
-    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
-    const written = acknowledgedTransactions(messages, { suspicious: [table], deadLetters: [deadSink] }, options);
-    // a judged at 3 (when b arrives), refused at 5, its dead letter written at 8; b judged at 5, written at 7
-    m.expect(written.pipe(map((w) => `${w.sink}:${w.items.length}`))).toBeObservable('-----x-y(z|)', { x: 'postgres:t:0', y: 'postgres:t:1', z: 'postgres:dead_letters:1' });
-    m.expect(acked).toBeObservable('-------ba', { a: 0, b: 1 });
-    m.flush();
-    expect(deadLetters).toEqual([{ stage: 'postgres:t', reason: 'out of range (SQLSTATE 22003)', raw: raw(50_000, 0), ref: ref(0), time: 7 }]);
   }));
 });
 

@@ -1,5 +1,5 @@
 /**
- * A dead letter as a Kafka record, small enough for any dead-letter topic whose
+ * A dead letter as the JSON of a Kafka record, small enough for any dead-letter topic whose
  * `max.message.bytes` allows {@link DEAD_LETTER_MAX_BYTES}: a poison message near the input
  * topic's own limit must not become a dead letter its topic refuses, which would stop the flow.
  *
@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { rawBytes } from '../postgres/tables.ts';
 import type { DeadLetter } from '../../types.ts';
-import type { KafkaMessage } from './toKafka.ts';
 
 /** 64 KiB of input at most in a dead-letter record. */
 export const DEAD_LETTER_RAW_BYTES = 64 * 1024;
@@ -23,11 +22,7 @@ const REASON_CHARS = 1024;
 
 const lossy = new TextDecoder('utf-8');
 
-export function deadLetterMessage(topic: string, dead: DeadLetter): KafkaMessage {
-  return { topic, value: JSON.stringify(deadLetterJson(dead)) };
-}
-
-/** The same, as a JSON-ready object (for a dead-letter log too: a Buffer would become an array of numbers). */
+/** JSON-ready (for a dead-letter log too, where a Buffer would become an array of numbers). */
 export function deadLetterJson(dead: DeadLetter) {
   const bytes = rawBytes(dead);
   const cut = bytes.subarray(0, DEAD_LETTER_RAW_BYTES);
