@@ -37,7 +37,7 @@ const messages: [Buffer, RegExp | null][] = [
   [Buffer.from(tx({ account: 'CM\u0000001' })), /^account: contains a NUL character/],
   [Buffer.from('not json \u0000 at all'), /^invalid JSON: /],
   [Buffer.concat([Buffer.from(tx({ account: 'A' })).subarray(0, -3), Buffer.from([0xff, 0x22, 0x7d])]), /^invalid UTF-8 at byte \d+$/],
-  // 300 KB each: past the dead-letter topic's 200 000 bytes, within the input topic's default 1 MB;
+  // 300 KB each: past the dead-letter topic's 64 KiB, within the input topic's default 1 MB;
   // two, so that their dead letters may travel in one produce request
   [Buffer.alloc(300_000, 'x'), /^invalid JSON: /],
   [Buffer.alloc(300_000, 'y'), /^invalid JSON: /],
@@ -58,7 +58,7 @@ describe('poison messages produced by kcat', () => {
     const alertsTopic = uniqueTopic('transaction.alerts');
     const group = uniqueTopic('vigie-poison');
     await createTopic(brokers, topic, 1);
-    await createTopic(brokers, dlqTopic, 1, { 'max.message.bytes': '200000' });
+    await createTopic(brokers, dlqTopic, 1, { 'max.message.bytes': '65536' });
     // one file per message: kcat sends each file whole as one record, whatever bytes it holds
     const files = await Promise.all(messages.map(async ([bytes], i) => {
       const file = join(dir, `message-${i}`);
@@ -94,15 +94,17 @@ describe('poison messages produced by kcat', () => {
     });
     expect(dead.rows.find((r) => r.offset === 5)!.raw).toBe('not json \u2400 at all');
 
-    // on the dead-letter topic: every one, the 300 KB ones cut to 64 KiB with the whole's length and SHA-256
+    // on the dead-letter topic: every one, the 300 KB ones cut to 32 KiB with the whole's length and SHA-256
     const dlq = (await consumeAll(brokers, dlqTopic, poison)).map((r) => JSON.parse(r.value!) as Record<string, unknown>);
     expect(dlq.map((d) => (d['source'] as { offset: number }).offset)).toEqual(expected.map((e) => e.offset));
     dlq.forEach((d, i) => {
       const whole = expected[i]!.bytes;
       expect(d['length']).toBe(whole.length);
       expect(d['sha256']).toBe(createHash('sha256').update(whole).digest('hex'));
-      expect(Buffer.from(d['rawBase64'] as string, 'base64').equals(whole.subarray(0, 64 * 1024))).toBe(true);
-      expect(d['truncated']).toBe(whole.length > 64 * 1024);
+      expect(Buffer.from(d['rawBase64'] as string, 'base64').equals(whole.subarray(0, 32 * 1024))).toBe(true);
+      expect(d['truncated']).toBe(whole.length > 32 * 1024);
+      // readable text too when whole and small: the one with a NUL as JSON spells it
+      if (!d['truncated']) expect(d['raw']).toBe(new TextDecoder().decode(whole));
     });
 
     // the dead-letter log holds the same records, not a Buffer spelled as an array of numbers
