@@ -18,6 +18,8 @@ export interface TimedLine {
   readonly line: string;
   readonly time: number;
   readonly ref: SourceRef;
+  /** The line's exact bytes, when they are not UTF-8 (`line` then shows U+FFFD): it is a dead letter keeping them. */
+  readonly bytes?: Uint8Array;
 }
 
 /** A sensor reading: the value of one topic (`humidite`, `temperature`, ...) at a time (epoch ms). */

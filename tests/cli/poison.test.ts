@@ -25,6 +25,26 @@ afterAll(async () => {
   for (const clean of cleanups.reverse()) await clean().catch(() => {});
 });
 
+/** The shared broker, a folder and a database of the test's own. */
+async function setUp() {
+  const dir = await mkdtemp(join(tmpdir(), 'vigie-poison-'));
+  await chmod(dir, 0o755);
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const db = await freshDatabase();
+  cleanups.push(() => db.drop());
+  return { brokers: inject('kafkaBrokers'), dir, db };
+}
+
+/** One file per record: kcat sends each file whole as one record, whatever bytes it holds. */
+async function produce(brokers: string[], topic: string, dir: string, records: Buffer[]): Promise<void> {
+  const files = await Promise.all(records.map(async (bytes, i) => {
+    const file = join(dir, `${topic}-${i}`);
+    await writeFile(file, bytes);
+    return file;
+  }));
+  execFileSync('kcat', ['-P', '-b', brokers.join(','), '-t', topic, '-p', '0', ...files]);
+}
+
 const tx = (fields: Record<string, unknown> = {}): string =>
   JSON.stringify({ id: 1234, transaction_id: 56789, amount: 50_000, currency: 'XAF', timestamp: '2026-11-22 10:00:00', ...fields });
 
@@ -47,25 +67,14 @@ const messages: [Buffer, RegExp | null][] = [
 
 describe('poison messages produced by kcat', () => {
   it('are dead-lettered with their reasons and exact bytes; the rest is stored and the partition committed past them', async () => {
-    const brokers = inject('kafkaBrokers');
-    const dir = await mkdtemp(join(tmpdir(), 'vigie-poison-'));
-    await chmod(dir, 0o755);
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const db = await freshDatabase();
-    cleanups.push(() => db.drop());
+    const { brokers, dir, db } = await setUp();
     const topic = uniqueTopic('transaction');
     const dlqTopic = uniqueTopic('transaction.dlq');
     const alertsTopic = uniqueTopic('transaction.alerts');
     const group = uniqueTopic('vigie-poison');
     await createTopic(brokers, topic, 1);
     await createTopic(brokers, dlqTopic, 1, { 'max.message.bytes': '65536' });
-    // one file per message: kcat sends each file whole as one record, whatever bytes it holds
-    const files = await Promise.all(messages.map(async ([bytes], i) => {
-      const file = join(dir, `message-${i}`);
-      await writeFile(file, bytes);
-      return file;
-    }));
-    execFileSync('kcat', ['-P', '-b', brokers.join(','), '-t', topic, '-p', '0', ...files]);
+    await produce(brokers, topic, dir, messages.map(([bytes]) => bytes));
 
     const args = ['detect', 'transactions', '--topic', topic, '--group', group, '--kafka', brokers.join(','), '--database-url', db.url,
       '--data-dir', join(dir, 'vigie'), '--alerts-topic', alertsTopic, '--dlq-topic', dlqTopic];
@@ -118,4 +127,26 @@ describe('poison messages produced by kcat', () => {
     expect(await again.exit, again.output()).toBe(0);
     expect(again.output()).toMatch(/\b0 records \| 0 rows written/);
   }, 150_000);
+});
+
+describe('a sensor record that is not UTF-8, produced by kcat', () => {
+  it('is a dead letter keeping its exact bytes, and the readings around it are judged', async () => {
+    const { brokers, dir, db } = await setUp();
+    const topic = uniqueTopic('humidite');
+    await createTopic(brokers, topic, 1);
+    const values = [Buffer.from('50.1'), Buffer.from([0x35, 0x30, 0xff]), Buffer.from('50.2')];
+    await produce(brokers, topic, dir, values);
+    const detect = vigie(['detect', 'sensors', '--topic', topic, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', join(dir, 'vigie')]);
+    const dead = await until('the dead letter', async () => {
+      const { rows } = await db.pool.query('SELECT source_offset::int AS offset, reason, raw_bytes FROM dead_letters WHERE source = $1', [topic]);
+      return rows.length > 0 ? rows : undefined;
+    }, 60_000);
+    await until('both readings judged', async () => {
+      const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM sensor_detections WHERE source = $1 AND detector = 'dbscan'", [topic]);
+      return rows[0].n >= 2 ? true : undefined;
+    });
+    detect.proc.kill('SIGTERM');
+    expect(await detect.exit, detect.output()).toBe(0);
+    expect(dead).toEqual([{ offset: 1, reason: 'not valid UTF-8', raw_bytes: Buffer.concat([Buffer.from(`${topic}!`), values[1]!]) }]);
+  }, 120_000);
 });
