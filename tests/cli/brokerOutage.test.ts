@@ -2,7 +2,8 @@
  * The Kafka broker stopped for longer than kafkajs's own retries (about 20 s), once cleanly
  * (SIGTERM) and once crashed (SIGKILL), then started again on the same port and data, while
  * transactions keep coming and `vigie detect transactions` runs: the process never exits, resumes
- * by itself each time, and PostgreSQL ends with every suspicious transaction exactly once.
+ * by itself each time, says what is down and since when (status line, dashboard), and PostgreSQL
+ * ends with every suspicious transaction exactly once.
  * Before the fix, the alerts sink or the consumer gave up after kafkajs's retries and the process
  * exited 1, losing everything produced after (issue 10, finding 3).
  */
@@ -10,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type KafkaBroker, startKafkaBroker } from '../../src/adapters/kafka/broker.ts';
 import { transactionGenerator } from '../../src/adapters/simulatedTransactions.ts';
@@ -54,19 +56,25 @@ describe('detect transactions while the Kafka broker restarts', () => {
       await until(`more than ${than} rows`, async () => ((await count()) > than ? true : undefined), 60_000);
     };
 
+    const recoveries: string[] = [];
+    const dashboard = await until('the dashboard URL', async () => /Dashboard: (http:\/\/\S+)/.exec(detect.output())?.[1]);
     for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
       await more((await count()) + 20);
       await producing.pause();
       await broker.stop(signal);
-      await sleep(OUTAGE_MS);
+      const outage = sleep(OUTAGE_MS);
+      if (signal === 'SIGTERM') expect(await banner(dashboard, OUTAGE_MS - 2000)).toMatch(new RegExp(`kafka 127\\.0\\.0\\.1:${port} down since`));
+      await outage;
       expect(detect.proc.exitCode, detect.output()).toBeNull();
       // The status line says what is down, where and since when.
       expect(detect.output().split('\n').filter((line) => line.includes('records/s')).at(-1)).toMatch(new RegExp(`kafka 127\\.0\\.0\\.1:${port} down since \\d\\d:\\d\\d:\\d\\d \\(\\d+ s\\)`));
       broker = await startKafkaBroker({ dataDir: kafkaDir, port });
+      const back = Date.now();
       producing.resume();
       await more((await count()) + 20).catch((error: Error) => {
         throw new Error(`${error.message}: no progress after the broker came back (${signal})\n${detect.output()}`);
       });
+      recoveries.push(`${signal} ${OUTAGE_MS / 1000} s outage: 20 new rows ${((Date.now() - back) / 1000).toFixed(1)} s after the broker was back`);
     }
     const suspicious = await producing.stop();
     await until('every suspicious transaction', async () => ((await count()) >= suspicious ? true : undefined), 60_000).catch(
@@ -84,8 +92,23 @@ describe('detect transactions while the Kafka broker restarts', () => {
     );
     expect(Number(rows[0].n)).toBe(suspicious);
     expect(Number(rows[0].distinct_n)).toBe(suspicious);
+    console.log(`broker outages: ${recoveries.join('; ')}; ${producing.produced()} transactions produced, ${suspicious} suspicious, each once in PostgreSQL`);
   }, 170_000);
 });
+
+/** The dashboard's outage banner in a real browser, once it shows. */
+async function banner(url: string, timeoutMs: number): Promise<string> {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url);
+    const down = page.locator('#down');
+    await down.waitFor({ state: 'visible', timeout: timeoutMs });
+    return await down.innerText();
+  } finally {
+    await browser.close();
+  }
+}
 
 /** Writes about `perSecond` transactions a second with kcat, while not paused; `stop` says how many were suspicious. */
 function produce(brokers: readonly string[], topic: string, next: (time: number) => { amount: number }, perSecond: number) {
@@ -115,6 +138,7 @@ function produce(brokers: readonly string[], topic: string, next: (time: number)
       await writing;
     },
     resume: (): void => void (paused = false),
+    produced: (): number => i,
     stop: async (): Promise<number> => {
       stopped = true;
       await loop;

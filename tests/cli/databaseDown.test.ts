@@ -53,6 +53,10 @@ describe('detect transactions while PostgreSQL restarts', () => {
     await until('some rows', async () => ((await count()) > 50 ? true : undefined));
     await server.stop();
     await until('the flow to notice', async () => (/postgres: write failed/.test(detect.output()) ? true : undefined), 30_000);
+    // The status line says what is down, where and since when.
+    await until('the outage in the status line', async () =>
+      detect.output().split('\n').some((line) => line.includes('records/s') && line.includes(`postgres 127.0.0.1:${port} down since`)) ? true : undefined,
+    10_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(detect.proc.exitCode).toBeNull(); // still running, waiting for the database
     server = await startEmbeddedPostgres({ dataDir, port });

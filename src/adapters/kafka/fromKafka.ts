@@ -90,6 +90,9 @@ export interface FromKafkaOptions {
   readonly onUp?: () => void;
 }
 
+/** How long a commit may take before the next one may start. */
+const COMMIT_TIMEOUT_MS = 10_000;
+
 /** How often a handler waiting for acknowledgements wakes to heartbeat. */
 const WAIT_SLICE_MS = 500;
 
@@ -146,11 +149,18 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     const commitNow = async (): Promise<void> => {
       const offsets = tracker.committable();
       if (offsets.length === 0) return;
+      let timeout: ReturnType<typeof setTimeout> | undefined;
       try {
-        await consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) })));
+        // Bounded, so that one commit kafkajs never answers cannot hold the others (and a handler) for ever.
+        await Promise.race([
+          consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }))),
+          new Promise((_, reject) => (timeout = setTimeout(() => reject(new Error(`no answer within ${COMMIT_TIMEOUT_MS} ms`)), COMMIT_TIMEOUT_MS))),
+        ]);
         tracker.markCommitted(offsets);
       } catch (error) {
         log(`fromKafka: commit failed, retried at the next one: ${(error as Error).message}`);
+      } finally {
+        clearTimeout(timeout);
       }
     };
     const timer = setInterval(() => {
@@ -197,7 +207,9 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     const listen = (c: Consumer): void => {
       // kafkajs does not await its listeners, so a commit started here would race the rejoin:
       // the commit before rejoining is made in `eachBatch`, where kafkajs waits for it.
-      c.on(c.events.REBALANCING, () => (rebalancing = true));
+      c.on(c.events.REBALANCING, () => {
+        if (c === consumer) rebalancing = true;
+      });
       c.on(c.events.GROUP_JOIN, ({ payload }) => {
         if (c !== consumer) return;
         rebalancing = false;
