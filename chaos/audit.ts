@@ -1,7 +1,7 @@
 /**
  * The end of a chaos run: every record produced is looked up where it must have gone. A
- * transaction is `lost` without its row or dead letter, `doubled` with more than one, `wrong` with
- * the other kind; a good serial line must be in the readings topic once, with one detection row
+ * transaction is `lost` without its row or dead letter (a normal one, which has none, when its
+ * group never committed past it), `doubled` with more than one, `wrong` with the other kind; a good serial line must be in the readings topic once, with one detection row
  * per detector, a bad one in serial.dlq; every group must have committed up to each partition's
  * end; every suspicious transaction's alert id must be on the alerts topic (at least once, repeats
  * identical) and every dead letter's id on the dead-letter topic.
@@ -64,7 +64,14 @@ export async function audit(
   await db.connect();
   try {
     const tx = topics.transactions.topic;
-    const [records, suspicious, dead] = await Promise.all([readTopic(brokers, tx), countsBy(db, 'suspicious_transactions', tx), countsBy(db, 'dead_letters', tx)]);
+    const [records, suspicious, dead, positions] = await Promise.all([
+      readTopic(brokers, tx),
+      countsBy(db, 'suspicious_transactions', tx),
+      countsBy(db, 'dead_letters', tx),
+      reader.positions(topics.transactions),
+    ]);
+    // a normal transaction leaves no row: only the group's commit says it was judged at all
+    const judged = (partition: number, offset: number): boolean => offset < (positions?.get(partition)?.committed ?? 0);
     const expectedAlerts = new Set<string>();
     const expectedDead = new Set<string>();
     for (const r of records) {
@@ -75,7 +82,8 @@ export async function audit(
       const s = suspicious.get(at) ?? 0;
       const d = dead.get(at) ?? 0;
       const want = kind === 'suspicious' ? [1, 0] : kind === 'normal' ? [0, 0] : [0, 1];
-      if (s === want[0] && d === want[1]) t.ok++;
+      if (kind === 'normal' && s + d === 0 && !judged(r.partition, r.offset)) t.lost++;
+      else if (s === want[0] && d === want[1]) t.ok++;
       else if (s + d > 1) t.doubled++;
       else if (s + d === 0) t.lost++;
       else t.wrong++;
