@@ -3,8 +3,9 @@
  * read by the status line, the dashboard and `/metrics`. Nothing here stops a flow: an outage
  * is waited out unless `--max-outage` asks for an exit, which {@link Outages.limit$} gives.
  */
-import { type MonoTypeOperatorFunction, Observable, interval } from 'rxjs';
+import { type MonoTypeOperatorFunction, interval } from 'rxjs';
 import { VigieError } from '../errors.ts';
+import { guarded, operate, operatorSubscriber } from '../operators/operate.ts';
 import type { Written } from '../types.ts';
 
 export type Dependency = 'kafka' | 'postgres';
@@ -74,15 +75,14 @@ export function createOutages(options: {
       });
     },
     guard: <T>(checkMs = 1000) =>
-      (source: Observable<T>) =>
-        new Observable<T>((subscriber) => {
-          const check = interval(checkMs).subscribe(() => {
-            const error = outages.tooLong();
-            if (error) subscriber.error(error);
-          });
-          subscriber.add(check);
-          subscriber.add(source.subscribe(subscriber));
-        }),
+      operate<T, T>((subscriber, source) => {
+        // guarded: a throw while checking ends the stream instead of reaching the timer
+        subscriber.add(interval(checkMs).subscribe(guarded(subscriber, () => {
+          const error = outages.tooLong();
+          if (error) subscriber.error(error);
+        })));
+        source.subscribe(operatorSubscriber(subscriber, {}));
+      }),
   };
   return outages;
 }

@@ -1,14 +1,17 @@
 /**
  * The life of a running flow, shared by the commands: `stop` signals the sources to complete,
  * waits for the sinks to flush (at most `drainMs`: a database that never comes back must not hang
- * the exit), then closes files and connections; an error closes them too and is passed on.
+ * the exit), then closes files and connections. However it ends (stopped, sources done, a fatal
+ * error, a failing close), `close` runs exactly once and `done` alone tells the outcome, so one
+ * place decides the exit code.
  */
 import { type Observable, type Subject, endWith, firstValueFrom, ignoreElements } from 'rxjs';
+import { VigieError } from '../errors.ts';
 
 export interface Running {
-  /** Resolves when everything has stopped; rejects on a fatal error. */
+  /** Resolves when everything has stopped and closed; rejects with the first error (the flow's, then the close's). */
   readonly done: Promise<void>;
-  /** Completes the sources, waits for the sinks to flush, closes files and the database. */
+  /** Completes the sources; resolves once the flow has ended, never rejects (see `done`). */
   stop(): Promise<void>;
 }
 
@@ -26,22 +29,43 @@ export interface RunningOptions {
 
 export function running({ results$, stop$, close, summary, drainMs = 30_000 }: RunningOptions): Running {
   const finished = firstValueFrom(results$.pipe(ignoreElements(), endWith(undefined)));
-  let closing: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
-    closing ??= (async () => {
-      stop$.next();
-      await Promise.race([finished.catch(() => {}), new Promise((r) => setTimeout(r, drainMs).unref())]);
-      summary?.();
-      await close();
-    })();
-    return closing;
-  };
-  const done = finished.then(
-    () => stop(),
-    async (error: unknown) => {
-      await close().catch(() => {});
-      throw error;
-    },
+  let stopRequested!: () => void;
+  const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+  const drained = stopped.then(
+    () =>
+      new Promise<never>((_, reject) => {
+        setTimeout(() => reject(new VigieError('SINK_WRITE_FAILED', `the sinks did not flush within ${drainMs} ms of the stop`)), drainMs).unref();
+      }),
   );
-  return { done, stop };
+  const done = (async () => {
+    let failure: { error: unknown } | null = null;
+    try {
+      await Promise.race([finished, drained]);
+      summary?.();
+    } catch (error) {
+      failure = { error };
+    }
+    try {
+      await close();
+    } catch (error) {
+      failure ??= { error };
+    }
+    if (failure) throw failure.error;
+  })();
+  const settled = done.then(
+    () => {},
+    () => {},
+  );
+  let stopping = false;
+  return {
+    done,
+    stop: () => {
+      if (!stopping) {
+        stopping = true;
+        stop$.next();
+        stopRequested();
+      }
+      return settled;
+    },
+  };
 }

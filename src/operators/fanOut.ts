@@ -26,5 +26,7 @@ import { broadcast } from './broadcast.ts';
  */
 export function fanOut<T, R>(...branches: OperatorFunction<T, R>[]): OperatorFunction<T, R> {
   if (branches.length === 0) return ignoreElements();
+  // one branch needs no Subject: a cost per item on the flows' hot path
+  if (branches.length === 1) return branches[0]!;
   return broadcast((shared) => merge(...branches.map((branch) => shared.pipe(branch))));
 }

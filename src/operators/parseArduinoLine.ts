@@ -8,13 +8,19 @@ export const PARSE_ARDUINO_LINE = 'parse-arduino-line';
 // (which `Number('')` would happily turn into 0).
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+// Kafka's rule for topic names (`Topic.validate`): a name it refuses would fail the whole batch
+// the reading is sent in, and a serial line cannot be read again.
+const TOPIC = /^[a-zA-Z0-9._-]+$/;
+const MAX_TOPIC = 249;
+
 /**
  * Parses the Arduino's `topic!value` lines into readings; a line that is not one becomes a dead
  * letter with the reason and the raw line, never a wrong reading.
  *
- * The topic is everything before the **last** `!` (so a topic may itself contain `!`), the value
- * everything after it. A trailing `\r` is ignored. Rejected: no `!`, an empty topic, a value that
- * is not a finite decimal number.
+ * The topic is everything before the **last** `!`, the value everything after it. A trailing `\r`
+ * is ignored. Rejected: no `!`, an empty topic, a topic Kafka would refuse (a character outside
+ * `a-z A-Z 0-9 . _ -`, more than 249 characters, `.` or `..`), a value that is not a finite
+ * decimal number.
  *
  * ```
  * source:  -a-----b-----c--|
@@ -22,7 +28,7 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * output:  -A-----B-----C--|
  *
  * a = 'humidite!45.2'     A = { ok: true, value: { topic: 'humidite', value: 45.2, ... } }
- * b = 'a!b!7'             B = { ok: true, value: { topic: 'a!b', value: 7, ... } }
+ * b = 'a.b_c-d!7'         B = { ok: true, value: { topic: 'a.b_c-d', value: 7, ... } }
  * c = 'humidite 45.2'     C = { ok: false, dead: { reason: 'no "!" separating topic and value', ... } }
  * ```
  *
@@ -46,9 +52,19 @@ export function parseLine({ line, time, ref }: TimedLine): Parsed<Reading> {
   if (bang < 0) return reject('no "!" separating topic and value');
   const topic = text.slice(0, bang).trim();
   if (topic === '') return reject('empty topic before "!"');
+  const bad = topicProblem(topic);
+  if (bad) return reject(bad);
   const raw = text.slice(bang + 1).trim();
   if (!DECIMAL.test(raw)) return reject(`value ${JSON.stringify(raw)} is not a decimal number`);
   const value = Number(raw);
   if (!Number.isFinite(value)) return reject(`value ${JSON.stringify(raw)} is not finite`);
   return { ok: true, value: { topic, value, time, ref } };
+}
+
+/** Why Kafka would refuse `topic` as a topic name, or null. */
+function topicProblem(topic: string): string | null {
+  if (topic.length > MAX_TOPIC) return `topic of ${topic.length} characters is longer than Kafka allows (${MAX_TOPIC})`;
+  if (!TOPIC.test(topic)) return `topic ${JSON.stringify(topic)} has a character Kafka does not allow (only a-z A-Z 0-9 . _ -)`;
+  if (topic === '.' || topic === '..') return `topic ${JSON.stringify(topic)} is not allowed by Kafka`;
+  return null;
 }

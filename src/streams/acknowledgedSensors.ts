@@ -3,10 +3,15 @@
  * detections (or its dead letter) are in the durable sinks, so a restart resumes exactly after
  * what is stored. Logs are written too, but do not hold acknowledgements back: they are for
  * people, and may repeat a few records after a crash, where the database never does.
+ *
+ * Nothing here counts rows: the flow is synchronous from a record to its outputs, so
+ * `acks.inputs` holds each record while they are derived, and `acks.durable` while they are
+ * written (see acknowledgements.ts). A detection the database refuses becomes a dead letter.
  */
-import { type Observable, type OperatorFunction, defer, map, pipe, tap } from 'rxjs';
+import { type Observable, Subject, defer, finalize, map, mergeWith, pipe, tap } from 'rxjs';
+import { fanOut } from '../operators/fanOut.ts';
 import type { DeadLetter, Detection, TimedLine, Written } from '../types.ts';
-import { Acknowledgements } from './acknowledgements.ts';
+import { Acknowledgements, type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
 import { type SensorAnomaliesOptions, type SensorEvent, sensorAnomalies } from './sensorAnomalies.ts';
 import { type SensorSinks, routeSensorEvents } from './sensorPipeline.ts';
 
@@ -17,8 +22,8 @@ export interface AcknowledgeableLine {
 
 export interface AcknowledgedSensorSinks {
   /** Durable and idempotent on the detection's source and detector, e.g. `toPostgres(pool, sensorDetections)`. */
-  readonly detections: OperatorFunction<Detection, Written<Detection>>;
-  readonly deadLetters: OperatorFunction<DeadLetter, Written<DeadLetter>>;
+  readonly detections: DurableSink<Detection>;
+  readonly deadLetters: DurableSink<DeadLetter>;
   /** Further sinks, not waited for. */
   readonly logs?: SensorSinks;
 }
@@ -33,23 +38,30 @@ export function acknowledgedSensors(
   sinks: AcknowledgedSensorSinks,
   options: AcknowledgedSensorsOptions = {},
 ): Observable<Written<unknown>> {
-  const detectors = (options.dbscan === false ? 0 : 1) + (options.isolationForest === false ? 0 : 1);
   return defer(() => {
     const acks = new Acknowledgements();
+    // Open until the detections' sink is done: what it refuses comes back as dead letters.
+    const refused = new Subject<DeadLetter>();
     const lines$ = records$.pipe(
-      tap((record) => acks.received(record.line.ref, () => record.ack())),
+      acks.inputs((record) => record.line.ref, (record) => record.ack()),
       map((record) => record.line),
     );
     return sensorAnomalies(lines$, options).pipe(
-      tap((event) => {
-        options.onEvent?.(event);
-        if (event.kind === 'reading') acks.expect(event.reading.ref, detectors);
-        else if (event.kind === 'dead-letter') acks.expect(event.dead.ref, 1);
-      }),
+      tap((event) => options.onEvent?.(event)),
       routeSensorEvents({
         readings: sinks.logs?.readings ?? [],
-        detections: [pipe(sinks.detections, tap((w) => acks.written(w))), ...(sinks.logs?.detections ?? [])],
-        deadLetters: [pipe(sinks.deadLetters, tap((w) => acks.written(w))), ...(sinks.logs?.deadLetters ?? [])],
+        detections: [
+          pipe(
+            acks.durable([sinks.detections], (refusal, sink) => {
+              const dead = refusedDeadLetter(refusal, sink, refusal.item.time);
+              options.onEvent?.({ kind: 'dead-letter', dead });
+              refused.next(dead);
+            }),
+            finalize(() => refused.complete()),
+          ),
+          ...(sinks.logs?.detections ?? []),
+        ],
+        deadLetters: [pipe(mergeWith(refused), fanOut(acks.durable([sinks.deadLetters]), ...(sinks.logs?.deadLetters ?? [])))],
       }),
     );
   });

@@ -2,12 +2,17 @@
  * The transaction flow fed by acknowledgeable messages (Kafka): JSON is checked (bad messages
  * become dead letters), the rules run, and each message is acknowledged once its suspicious row
  * or its dead letter is durably written, or at once when it is neither.
+ *
+ * Nothing here counts rows (see acknowledgements.ts): a message is held from its arrival until it
+ * is settled, where every message passes once (its dead letter made, or its judgement out of the
+ * rules, which hold records a while for event time), and while what it yielded is written. A
+ * suspicious row a durable sink refuses becomes a dead letter.
  */
-import { type Observable, type OperatorFunction, defer, filter, map, pipe, tap } from 'rxjs';
+import { type Observable, type OperatorFunction, Subject, defer, filter, finalize, map, mergeWith, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { type RawMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
 import type { DeadLetter, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
-import { Acknowledgements } from './acknowledgements.ts';
+import { Acknowledgements, type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
 import { type Judged, judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
 import type { SuspiciousTransactionsOptions } from './suspiciousTransactions.ts';
 
@@ -23,9 +28,9 @@ export interface AcknowledgedTransactionSinks {
    * Where a suspicious transaction must be before its message is acknowledged: PostgreSQL
    * (idempotent on the source coordinates) and the alerts topic, say. Each reports what it wrote.
    */
-  readonly suspicious: readonly OperatorFunction<SuspiciousTransaction, Written<SuspiciousTransaction>>[];
+  readonly suspicious: readonly DurableSink<SuspiciousTransaction>[];
   /** The same for dead letters: a table, a dead-letter topic. */
-  readonly deadLetters: readonly OperatorFunction<DeadLetter, Written<DeadLetter>>[];
+  readonly deadLetters: readonly DurableSink<DeadLetter>[];
   /** Further sinks (logs), not waited for. */
   readonly logs?: { readonly suspicious?: readonly Sink<SuspiciousTransaction>[]; readonly deadLetters?: readonly Sink<DeadLetter>[] };
 }
@@ -42,30 +47,34 @@ export function acknowledgedTransactions(
 ): Observable<Written<unknown>> {
   return defer(() => {
     const acks = new Acknowledgements();
+    // Open until the suspicious rows' sinks are done: what they refuse comes back as dead letters.
+    const refused = new Subject<DeadLetter>();
     return messages$.pipe(
       // called as a method: a class-based message's ack may use `this`
-      tap((record) => acks.received(record.message.ref, () => record.ack())),
+      acks.received((m) => m.message.ref, (m) => m.ack()),
       map(({ message }) => parseTransactionMessage(message)),
-      // fanOut, not `connect`: `connect` never stops a synchronous source
       fanOut(
         pipe(
           filter((p) => !p.ok),
           map((p) => (p as { dead: DeadLetter }).dead),
-          tap((dead) => acks.expect(dead.ref, sinks.deadLetters.length)),
-          fanOut(...sinks.deadLetters.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.deadLetters ?? [])),
+          acks.settle((dead) => dead.ref),
+          mergeWith(refused),
+          fanOut(acks.durable(sinks.deadLetters), ...(sinks.logs?.deadLetters ?? [])),
         ),
         pipe(
           filter((p) => p.ok),
           map((p) => (p as { value: TransactionRecord }).value),
-          // every record comes out judged (held a while for event time): acknowledged at once
-          // when no rule fired, once written everywhere when one did
           judgeRules(options),
-          tap((judged) => {
-            options.onJudged?.(judged);
-            acks.expect(judged.record.ref, judged.reasons.length === 0 ? 0 : sinks.suspicious.length);
-          }),
+          acks.settle((judged) => judged.record.ref),
+          tap((judged) => options.onJudged?.(judged)),
           suspiciousOnly(),
-          fanOut(...sinks.suspicious.map((sink) => pipe(sink, tap((w) => acks.written(w)))), ...(sinks.logs?.suspicious ?? [])),
+          fanOut(
+            pipe(
+              acks.durable(sinks.suspicious, (refusal, sink) => refused.next(refusedDeadLetter(refusal, sink, Date.now()))),
+              finalize(() => refused.complete()),
+            ),
+            ...(sinks.logs?.suspicious ?? []),
+          ),
         ),
       ),
     );

@@ -1,43 +1,130 @@
 /**
- * Acknowledges each input once every durable row derived from it is written: the rule that turns
- * Kafka's at-least-once delivery into exactly-once results (with sinks idempotent on the input's
- * source coordinates). An input that yields nothing is acknowledged at once, or its partition's
- * commits would stall behind it.
+ * Acknowledges each input once everything derived from it has left the last durable sink: the
+ * rule that turns Kafka's at-least-once delivery into exactly-once results (with sinks idempotent
+ * on the input's source coordinates). Nobody counts: an input is held while the flow derives its
+ * outputs (from `received` to `settled`), and each durable write of an item derived from it (an
+ * item carries its input's `ref`) holds it from the moment the item enters the sink until the sink
+ * reports it written. An input that yields nothing is acknowledged as soon as it is settled.
  *
  * Inputs are found by source, then partition, then offset, in nested maps: on the hot path of
- * every record, a key string built per lookup cost more than the rest of the bookkeeping.
+ * every record, a key string built per lookup cost more than the rest of the bookkeeping. The
+ * last entry found is kept, since the outputs of one input come together.
  */
-import type { SourceRef, Written } from '../types.ts';
+import { type MonoTypeOperatorFunction, type OperatorFunction, pipe, tap } from 'rxjs';
+import { VigieError } from '../errors.ts';
+import { fanOut } from '../operators/fanOut.ts';
+import { operate, operatorSubscriber } from '../operators/operate.ts';
+import type { DeadLetter, SourceRef, Written } from '../types.ts';
 
 interface Pending {
-  ack: (() => void) | undefined;
-  /** Durable outputs still to be written; 0 until they are announced. */
-  remaining: number;
+  /** Not a closure per input: `ack(input)` is called when done. */
+  ack: ((input: never) => void) | undefined;
+  input: unknown;
+  /** The input's own hold until settled, plus one per durable write in flight. */
+  holds: number;
+}
+
+/** A row a durable sink would not take for its data (a number out of a column's range), and why. */
+export interface Refusal<T> {
+  readonly item: T;
+  readonly reason: string;
+}
+
+/** What a durable sink reports: what it wrote, and what it refused, if it can refuse. */
+export interface DurableReport<T> extends Written<T> {
+  readonly refused?: readonly Refusal<T>[];
+}
+
+export type DurableSink<T> = OperatorFunction<T, DurableReport<T>>;
+
+type Derived = { readonly ref: SourceRef };
+
+/** The stage of the dead letters made of rows a durable sink refused. */
+export const REFUSED_BY_SINK = 'refused-by-sink';
+
+/** The dead letter of a row `sink` refused: the row as JSON, the sink's reason, the input's ref. */
+export function refusedDeadLetter<T extends Derived>({ item, reason }: Refusal<T>, sink: string, time: number): DeadLetter {
+  return { stage: REFUSED_BY_SINK, reason: `${sink}: ${reason}`, raw: JSON.stringify(item), ref: item.ref, time };
 }
 
 export class Acknowledgements {
   private readonly sources = new Map<string, Map<number, Map<number, Pending>>>();
   private count = 0;
+  private lastRef: SourceRef | undefined;
+  private lastEntry: Pending | undefined;
 
-  /** An input has arrived; `ack` is called once everything derived from it is written. */
-  received(ref: SourceRef, ack: () => void): void {
-    this.entry(ref).ack = ack;
+  /**
+   * Holds each input from its arrival until the rest of the flow, which must be synchronous, has
+   * derived its outputs: by the time `next` returns, each of them has entered its durable sinks.
+   * Calls `ack(input)` once all of them are written.
+   */
+  inputs<T>(refOf: (input: T) => SourceRef, ack: (input: T) => void): MonoTypeOperatorFunction<T> {
+    // `received` and `settle` in one subscriber, and one lookup: this is every record's path
+    return operate<T, T>((subscriber, source) => {
+      source.subscribe(
+        operatorSubscriber<T>(subscriber, {
+          next: (input) => {
+            const ref = refOf(input);
+            const pending = this.hold(ref, input, ack);
+            subscriber.next(input);
+            this.release(ref, pending);
+          },
+        }),
+      );
+    });
   }
 
-  /** `count` durable outputs derived from this input are on their way (0: none, ack now). */
-  expect(ref: SourceRef, count: number): void {
-    const pending = this.entry(ref);
-    pending.remaining += count;
-    if (pending.remaining <= 0) this.done(ref, pending);
+  /**
+   * Holds each input on arrival, for a flow that keeps some inputs a while (event time) and says
+   * where each is done with {@link settle}.
+   */
+  received<T>(refOf: (input: T) => SourceRef, ack: (input: T) => void): MonoTypeOperatorFunction<T> {
+    return tap((input) => void this.hold(refOf(input), input, ack));
   }
 
-  /** A durable sink reports these items written. */
-  written(report: Written<{ readonly ref: SourceRef }>): void {
-    for (const { ref } of report.items) {
-      const pending = this.entry(ref);
-      pending.remaining = (pending.remaining > 0 ? pending.remaining : 1) - 1;
-      if (pending.remaining <= 0) this.done(ref, pending);
-    }
+  /**
+   * Lets go of each input's own hold once the rest of the flow, which must be synchronous, has
+   * derived its outputs from it: place it where every input passes exactly once.
+   */
+  settle<T>(refOf: (item: T) => SourceRef): MonoTypeOperatorFunction<T> {
+    return operate<T, T>((subscriber, source) => {
+      source.subscribe(
+        operatorSubscriber<T>(subscriber, {
+          next: (item) => {
+            subscriber.next(item);
+            const ref = refOf(item);
+            this.release(ref, this.entry(ref));
+          },
+        }),
+      );
+    });
+  }
+
+  /**
+   * Sends each item to every durable sink, holding its input until each has written it, and
+   * passes the sinks' reports on. A row a sink refuses goes to `refused` (which turns it into a
+   * dead letter, held in its turn by the dead-letter sinks) before its hold is let go; with no
+   * `refused`, a refusal ends the flow, since the row can be neither written nor dropped.
+   */
+  durable<T extends Derived>(sinks: readonly DurableSink<T>[], refused?: (refusal: Refusal<T>, sink: string) => void): OperatorFunction<T, DurableReport<T>> {
+    const report = tap((r: DurableReport<T>) => {
+      for (const item of r.items) this.release(item.ref, this.entry(item.ref));
+      for (const refusal of r.refused ?? []) {
+        if (refused === undefined) {
+          const { source, partition, offset } = refusal.item.ref;
+          throw new VigieError('SINK_WRITE_FAILED', `${r.sink} refused a row and the flow has nowhere to put it: ${refusal.reason}`, { where: { source, partition, offset } });
+        }
+        refused(refusal, r.sink);
+        this.release(refusal.item.ref, this.entry(refusal.item.ref));
+      }
+    });
+    const holds = sinks.length;
+    return pipe(
+      tap((item: T) => {
+        if (holds > 0) this.entry(item.ref).holds += holds;
+      }),
+      fanOut(...sinks.map((sink) => pipe(sink, report))),
+    );
   }
 
   /** Inputs received and not yet acknowledged. */
@@ -46,21 +133,34 @@ export class Acknowledgements {
   }
 
   private entry(ref: SourceRef): Pending {
+    if (ref === this.lastRef) return this.lastEntry!;
     let partitions = this.sources.get(ref.source);
     if (partitions === undefined) this.sources.set(ref.source, (partitions = new Map()));
     let offsets = partitions.get(ref.partition);
     if (offsets === undefined) partitions.set(ref.partition, (offsets = new Map()));
     let pending = offsets.get(ref.offset);
     if (pending === undefined) {
-      offsets.set(ref.offset, (pending = { ack: undefined, remaining: 0 }));
+      offsets.set(ref.offset, (pending = { ack: undefined, input: undefined, holds: 0 }));
       this.count++;
     }
+    this.lastRef = ref;
+    this.lastEntry = pending;
     return pending;
   }
 
-  private done(ref: SourceRef, pending: Pending): void {
+  private hold<T>(ref: SourceRef, input: T, ack: (input: T) => void): Pending {
+    const pending = this.entry(ref);
+    pending.ack = ack;
+    pending.input = input;
+    pending.holds++;
+    return pending;
+  }
+
+  private release(ref: SourceRef, pending: Pending): void {
+    if (--pending.holds > 0) return;
     this.sources.get(ref.source)?.get(ref.partition)?.delete(ref.offset);
+    if (this.lastEntry === pending) this.lastRef = this.lastEntry = undefined;
     this.count--;
-    pending.ack?.();
+    pending.ack?.(pending.input as never);
   }
 }

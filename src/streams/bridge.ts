@@ -1,8 +1,9 @@
 /**
  * The Arduino-to-Kafka bridge as a flow: what the prototype's producer did, minus its defects.
  * Each serial line is parsed; a reading goes to the Kafka topic named by its prefix and to the
- * reference log; a line that is not a reading (no `!`, not a number, not UTF-8) becomes a dead
- * letter with its reason and exact bytes, instead of a wrong topic or a crash, and the stream goes on.
+ * reference log; a line that is not a reading (no `!`, a topic Kafka refuses, not a number, not
+ * UTF-8, longer than the reader keeps) becomes a dead letter with its reason and exact bytes,
+ * instead of a wrong topic or a crash, and the stream goes on.
  *
  * It knows no Kafka, file or port: the sinks are operators passed in (each emits a report after
  * its durable write), so a marble test can hand it fake ones.
@@ -21,6 +22,9 @@ import type { DeadLetter, Reading, TimedLine, Written } from '../types.ts';
 
 /** The stage of dead letters for lines that are not valid UTF-8. */
 export const DECODE_SERIAL_LINE = 'decode-serial-line';
+
+/** The stage of dead letters for lines longer than the reader's limit. */
+export const READ_SERIAL_LINE = 'read-serial-line';
 
 /** A good line: the reading, the line it came from, and the value exactly as the device printed it. */
 export interface BridgedReading {
@@ -55,12 +59,16 @@ export type BridgeEvent =
 type Judged = { readonly ok: true; readonly value: BridgedReading } | { readonly ok: false; readonly dead: SerialDeadLetter };
 
 /** One line, judged: a reading to bridge or a dead letter. */
-export function judgeLine({ line, utf8, rawHex }: SerialLineEvent): Judged {
+export function judgeLine({ line, utf8, rawHex, tooLong }: SerialLineEvent): Judged {
   const path = line.ref.source.replace(/^serial:/, '');
   const dead = (stage: string, reason: string): Judged => ({
     ok: false,
     dead: { stage, reason, raw: line.line, ref: line.ref, time: line.time, rawHex, path },
   });
+  if (tooLong) {
+    const { length, limit } = tooLong;
+    return dead(READ_SERIAL_LINE, `line of ${length} bytes is longer than the limit of ${limit} bytes (--max-line-bytes); its first ${limit} kept`);
+  }
   if (!utf8) return dead(DECODE_SERIAL_LINE, 'not valid UTF-8');
   const parsed = parseLine(line);
   if (!parsed.ok) return dead(parsed.dead.stage, parsed.dead.reason);

@@ -5,7 +5,7 @@
  * dead letters with their reasons, while the good ones keep flowing.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KafkaBroker, startKafkaBroker } from '../../src/adapters/kafka/broker.ts';
+import { createVirtualSerialPair } from '../../src/adapters/serial/virtualSerial.ts';
 
 const run = promisify(execFile);
 let root: string;
@@ -34,8 +35,8 @@ interface Running {
   readonly exited: Promise<number | null>;
 }
 
-function vigie(args: string[]): Running {
-  const child = spawn(process.execPath, ['bin/vigie.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function vigie(args: string[], env: NodeJS.ProcessEnv = process.env): Running {
+  const child = spawn(process.execPath, ['bin/vigie.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -135,5 +136,80 @@ describe('vigie simulate arduino | vigie bridge', () => {
     for (const d of dead) expect(d).toMatchObject({ path: path.join(link, 'vigie'), time: expect.any(Number) });
     const jsonl = (await readFile(path.join(dataDir, 'logs', 'dead-letters.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(jsonl).toEqual(dead);
+  }, 120_000);
+});
+
+/** Peak resident memory of a process so far, in bytes. */
+function peakRss(pid: number): number {
+  return Number(/^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+}
+
+/** Every message of `topics` so far, as text, until `enough` says so. */
+async function consume(topics: string[], enough: (got: Record<string, string[]>) => boolean): Promise<Record<string, string[]>> {
+  const got: Record<string, string[]> = Object.fromEntries(topics.map((t) => [t, []]));
+  const kafka = new Kafka({ clientId: 'bridge-test', brokers: broker.brokers, logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `bridge-test-${Date.now()}-${Math.random()}` });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ topic, message }) => void got[topic]!.push(message.value!.toString('utf8')) });
+    await waitFor('the messages', () => enough(got), 30_000, () => JSON.stringify(got).slice(0, 2_000));
+  } finally {
+    await consumer.disconnect();
+  }
+  return got;
+}
+
+describe('vigie bridge and bad serial lines', () => {
+  // A serial line cannot be read again: a line Kafka refuses (a bad topic name) or a line without
+  // end must become a dead letter, never stop the bridge and take the good readings with it.
+  it('keeps running: bad topics and a 10 MiB line are dead letters, the good lines reach Kafka', async () => {
+    const pair = await createVirtualSerialPair(path.join(root, 'bad-lines'));
+    const dataDir = path.join(root, 'bad-lines-data');
+    // A small young generation: the device's chunks are collected as they die, so the peak
+    // resident size measures what the bridge holds rather than how late the collector runs.
+    const env = { ...process.env, NODE_OPTIONS: `${process.env['NODE_OPTIONS'] ?? ''} --max-semi-space-size=1` };
+    const bridge = vigie(['bridge', '--serial', pair.hostPath, '--kafka', broker.brokers.join(','), '--data-dir', dataDir], env);
+    const device = openSync(pair.devicePath, constants.O_WRONLY | constants.O_NOCTTY);
+    const send = (bytes: string | Buffer): void => {
+      const buffer = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+      for (let at = 0; at < buffer.length; ) at += writeSync(device, buffer, at);
+    };
+    try {
+      await waitFor('the bridge to open the port', () => /serial: open/.test(bridge.output()), 20_000, bridge.output);
+      const longTopic = 't'.repeat(300);
+      send(`good!1.0\r\nbad topic!1.0\r\ngood!2.0\r\n${longTopic}!1.0\r\ngood!3.0\r\n`);
+      await waitFor('2 dead letters', () => /, 2 dead letters/.test(bridge.output()), 20_000, bridge.output);
+
+      const before = peakRss(bridge.child.pid!);
+      const junk = Buffer.alloc(64 * 1024, 'x');
+      for (let i = 0; i < 160; i++) send(junk); // 10 MiB without a newline
+      send('\ngood!4.0\r\n');
+      await waitFor('3 dead letters', () => /, 3 dead letters/.test(bridge.output()), 60_000, bridge.output);
+      const grown = peakRss(bridge.child.pid!) - before;
+      console.log(`bridge: peak RSS ${before} -> ${before + grown} bytes over a 10 MiB line`);
+      expect(bridge.child.exitCode, bridge.output()).toBeNull();
+
+      const got = await consume(['good', 'serial.dlq'], (g) => g['good']!.length >= 4 && g['serial.dlq']!.filter((d) => d.includes(pair.hostPath)).length >= 3);
+      expect(got['good']).toEqual(['1.0', '2.0', '3.0', '4.0']);
+      const dead = got['serial.dlq']!.map((d) => JSON.parse(d) as { reason: string; raw: string; rawHex: string; path: string }).filter((d) => d.path === pair.hostPath);
+      expect(dead.map((d) => d.reason)).toEqual([
+        'topic "bad topic" has a character Kafka does not allow (only a-z A-Z 0-9 . _ -)',
+        'topic of 300 characters is longer than Kafka allows (249)',
+        expect.stringMatching(/^line of 10485760 bytes is longer than the limit of 4096 bytes/),
+      ]);
+      expect(dead[1]!.raw).toBe(`${longTopic}!1.0`);
+      expect(dead[2]!.raw).toMatch(/^x+$/); // its first bytes, not all ten megabytes
+      expect(dead[2]!.raw.length).toBeLessThanOrEqual(4096);
+      // The line was dropped as it came, not buffered (which needed the line and a copy of it).
+      expect(grown, `peak RSS grew by ${grown} bytes`).toBeLessThan(5 * 1024 * 1024);
+
+      bridge.child.kill('SIGTERM');
+      expect(await bridge.exited, bridge.output()).toBe(0);
+    } finally {
+      closeSync(device);
+      bridge.child.kill('SIGKILL');
+      await pair.stop();
+    }
   }, 120_000);
 });

@@ -60,6 +60,8 @@ describe('detect transactions while the Kafka broker restarts', () => {
       await broker.stop(signal);
       await sleep(OUTAGE_MS);
       expect(detect.proc.exitCode, detect.output()).toBeNull();
+      // The status line says what is down, where and since when.
+      expect(detect.output().split('\n').filter((line) => line.includes('records/s')).at(-1)).toMatch(new RegExp(`kafka 127\\.0\\.0\\.1:${port} down since \\d\\d:\\d\\d:\\d\\d \\(\\d+ s\\)`));
       broker = await startKafkaBroker({ dataDir: kafkaDir, port });
       producing.resume();
       await more((await count()) + 20).catch((error: Error) => {

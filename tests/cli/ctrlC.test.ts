@@ -111,6 +111,23 @@ describe('Ctrl-C in a terminal (SIGINT to the process group)', () => {
   }, 120_000);
 });
 
+describe('a vigie killed with SIGKILL', () => {
+  // Its server, in a session of its own, outlives it (as it did a kill of the node pid before):
+  // the next start must not refuse the directory for ever because an orphan still holds it.
+  it('leaves a server that the next start stops before starting its own', async () => {
+    const dataDir = join(dir, 'killed');
+    const vigie = startInTerminal(dataDir);
+    await until('rows written', async () => (vigie.rowsWritten() > 0 ? true : undefined), 60_000);
+    const orphan = Number((await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    vigie.child.kill('SIGKILL');
+    await vigie.exited;
+    expect(alive(orphan)).toBe(true);
+    const counts = await rowCounts(dataDir); // starts the cluster again on the same directory
+    expect(counts.detections).toBeGreaterThan(0);
+    expect(alive(orphan)).toBe(false);
+  }, 120_000);
+});
+
 /** Running, not a zombie waiting for a parent that is gone to reap it. */
 function alive(pid: number): boolean {
   try {

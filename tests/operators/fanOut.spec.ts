@@ -25,6 +25,17 @@ describe('fanOut', () => {
     m.expect(m.cold('-a-----#').pipe(fanOut(suffix('1'), suffix('2')))).toBeObservable('-(xy)--#', { x: 'a1', y: 'a2' });
   }));
 
+  it('ends with the error a branch throws, and leaves the source', marbles((m) => {
+    const source = m.cold('-a---b---|');
+    const subs = /*     */ '^----!';
+    const failing = map((x: string) => {
+      if (x === 'b') throw new Error('sink refused');
+      return x + '2';
+    });
+    m.expect(source.pipe(fanOut(suffix('1'), failing))).toBeObservable('-(xy)(z#)', { x: 'a1', y: 'a2', z: 'b1' }, new Error('sink refused'));
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
   it('with no branch, consumes the source and completes with it', marbles((m) => {
     const source = m.cold('-a-b-|');
     const subs = /*     */ '^----!';

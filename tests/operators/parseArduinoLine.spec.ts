@@ -14,7 +14,7 @@ const dead = (l: TimedLine, reason: string) => ({
 
 describe('parseArduinoLine', () => {
   const a = at('humidite!45.2', 0);
-  const b = at('a!b!7', 1);
+  const b = at('a.b_c-d!7', 1);
   const c = at('humidite 45.2', 2);
 
   it('parses good lines and turns bad ones into dead letters, in order', marbles((m) => {
@@ -22,7 +22,7 @@ describe('parseArduinoLine', () => {
     const expected = /*  */ '-A-----B-----C--|';
     m.expect(source.pipe(parseArduinoLine())).toBeObservable(expected, {
       A: ok(a, 'humidite', 45.2),
-      B: ok(b, 'a!b', 7),
+      B: ok(b, 'a.b_c-d', 7),
       C: dead(c, 'no "!" separating topic and value'),
     });
   }));
@@ -55,7 +55,8 @@ describe('parseArduinoLine', () => {
     ['x!1e3', 'x', 1000],
     ['x! 12.5 ', 'x', 12.5],
     ['x!.5', 'x', 0.5],
-    ['un!deux!trois!4', 'un!deux!trois', 4],
+    ['Room-2.temp_C!4', 'Room-2.temp_C', 4],
+    [`${'t'.repeat(249)}!1`, 't'.repeat(249), 1],
   ])('reads %j as topic %j, value %j', (line, topic, value) => {
     const l = at(line);
     expect(parseLine(l)).toStrictEqual(ok(l, topic, value));
@@ -71,6 +72,13 @@ describe('parseArduinoLine', () => {
     ['humidite!NaN', 'value "NaN" is not a decimal number'],
     ['humidite!1e999', 'value "1e999" is not finite'],
     ['humidite!4 5', 'value "4 5" is not a decimal number'],
+    // topics Kafka refuses, which made the whole batch's send fail and the bridge exit
+    ['bad topic!1.0', 'topic "bad topic" has a character Kafka does not allow (only a-z A-Z 0-9 . _ -)'],
+    ['un!deux!4', 'topic "un!deux" has a character Kafka does not allow (only a-z A-Z 0-9 . _ -)'],
+    ['humidité!50', 'topic "humidité" has a character Kafka does not allow (only a-z A-Z 0-9 . _ -)'],
+    [`${'t'.repeat(250)}!1`, 'topic of 250 characters is longer than Kafka allows (249)'],
+    ['.!1', 'topic "." is not allowed by Kafka'],
+    ['..!1', 'topic ".." is not allowed by Kafka'],
   ])('rejects %j: %s', (line, reason) => {
     const l = at(line);
     expect(parseLine(l)).toStrictEqual(dead(l, reason));

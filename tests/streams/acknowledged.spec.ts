@@ -1,14 +1,17 @@
 /**
  * Acknowledgements under marble time: an input is acknowledged only once its durable outputs are
  * written (here, sinks that take a few frames to write), and as soon as it is judged when it
- * yields nothing.
+ * yields nothing; whatever the sinks (none of a kind), whatever the message (a class whose ack uses
+ * `this`); a row a sink refuses becomes a dead letter that holds its input in turn.
  */
 import { type Observable, Subject, concatMap, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type AcknowledgeableLine, acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
 import { type AcknowledgeableMessage, acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
 import type { RawMessage } from '../../src/operators/parseTransaction.ts';
-import type { SourceRef, TimedLine } from '../../src/types.ts';
+import { VigieError } from '../../src/errors.ts';
+import { REFUSED_BY_SINK } from '../../src/streams/acknowledgements.ts';
+import type { DeadLetter, SourceRef, SuspiciousTransaction, TimedLine } from '../../src/types.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
@@ -41,6 +44,32 @@ describe('acknowledgedSensors', () => {
       m.expect(acked).toBeObservable('-----ab--c', { a: 0, b: 1, c: 2 });
     }));
   }
+});
+
+describe('acknowledgedSensors and refusals', () => {
+  const refuse = <T>(sink: string, reason: string) => map((item: T) => ({ sink, items: [], refused: [{ item, reason }] }));
+  const writeAll = <T>(sink: string) => map((item: T) => ({ sink, items: [item] }));
+
+  it('turns a detection the database refuses into a dead letter, and acknowledges its record once that is written', marbles((m) => {
+    const acked = new Subject<number>();
+    const records = m.cold('-a-|', { a: { line: { line: 'h!1', time: 0, ref: ref(0) }, ack: () => acked.next(0) } });
+    const deadLetters: DeadLetter[] = [];
+    const deadSink = concatMap((item: DeadLetter) => (deadLetters.push(item), m.cold('--(w|)', { w: { sink: 'dead', items: [item] } })));
+    const options = { window: 1, dbscan: { eps: 1, minSamples: 1 }, isolationForest: false } as const;
+    const written = acknowledgedSensors(records, { detections: refuse('db', 'value out of range'), deadLetters: deadSink }, options);
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('-x-(y|)', { x: 'db', y: 'dead' });
+    m.expect(acked).toBeObservable('---a', { a: 0 });
+    m.flush();
+    expect(deadLetters).toEqual([expect.objectContaining({ stage: REFUSED_BY_SINK, reason: 'db: value out of range', ref: ref(0) })]);
+  }));
+
+  it('ends with an error saying where when a dead letter itself is refused, rather than acknowledge it unwritten', marbles((m) => {
+    const acked = new Subject<number>();
+    const records = m.cold('-a-|', { a: { line: { line: 'oops', time: 0, ref: ref(7) }, ack: () => acked.next(7) } });
+    const written = acknowledgedSensors(records, { detections: writeAll('db'), deadLetters: refuse('dead', 'NUL byte') });
+    m.expect(written).toBeObservable('-#', undefined, new VigieError('SINK_WRITE_FAILED', 'dead refused a row and the flow has nowhere to put it: NUL byte (source=topic partition=0 offset=7)'));
+    m.expect(acked).toBeObservable('');
+  }));
 });
 
 const tx = (amount: number, second: number) =>
@@ -78,6 +107,22 @@ describe('acknowledgedTransactions', () => {
       m.expect(acked).toBeObservable('------abc', { a: 0, b: 1, c: 2 });
     }));
   }
+
+  it('turns a row a durable sink refuses into a dead letter, and acknowledges its message once that is written', marbles((m) => {
+    const acked = new Subject<number>();
+    const messages = m.cold('-a-b-|', threeMessages(acked));
+    // refuses every row, as PostgreSQL refuses an integer out of range, after 1 frame
+    const refusing = concatMap((item: SuspiciousTransaction) => m.cold('-(w|)', { w: { sink: 'db', items: [], refused: [{ item, reason: 'integer out of range' }] } }));
+    const deadLetters: DeadLetter[] = [];
+    const deadSink = concatMap((item: DeadLetter) => (deadLetters.push(item), m.cold('---(w|)', { w: { sink: 'dlq', items: [item] } })));
+    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
+    const written = acknowledgedTransactions(messages, { suspicious: [refusing], deadLetters: [deadSink] }, options);
+    // a judged at 3, refused at 4, its dead letter written at 7; b judged (not suspicious) on completion at 5
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('----x--(y|)', { x: 'db', y: 'dlq' });
+    m.expect(acked).toBeObservable('-----b-a', { a: 0, b: 1 });
+    m.flush();
+    expect(deadLetters).toEqual([expect.objectContaining({ stage: REFUSED_BY_SINK, reason: 'db: integer out of range', ref: ref(0) })]);
+  }));
 
   it('acknowledges every message when it has no durable sink of a kind', marbles((m) => {
     const acked = new Subject<number>();

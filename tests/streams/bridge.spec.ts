@@ -5,7 +5,7 @@
 import { type Observable, delay, map, of, pipe } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { SerialEvent } from '../../src/adapters/serial/fromSerialPort.ts';
-import { type BridgeEvent, type BridgeSinks, DECODE_SERIAL_LINE, bridge, judgeLine } from '../../src/streams/bridge.ts';
+import { type BridgeEvent, type BridgeSinks, DECODE_SERIAL_LINE, READ_SERIAL_LINE, bridge, judgeLine } from '../../src/streams/bridge.ts';
 import { PARSE_ARDUINO_LINE } from '../../src/operators/parseArduinoLine.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
@@ -36,7 +36,7 @@ describe('bridge', () => {
       o: open,
       a: line('humidite!45.20', 0),
       b: line('humidite 45', 1),
-      c: line('a!b!7\r', 2),
+      c: line('a.b!7\r', 2),
       d: line('temperature!hot', 3),
     });
     const expected = m.cold('o-(ab)--(cd)--(ef)--(gh)--|', {
@@ -45,8 +45,8 @@ describe('bridge', () => {
       b: 'logged:humidite=45.20',
       c: 'dead-sent:no "!" separating topic and value',
       d: 'dead-logged:no "!" separating topic and value',
-      e: 'sent:a!b=7',
-      f: 'logged:a!b=7',
+      e: 'sent:a.b=7',
+      f: 'logged:a.b=7',
       g: 'dead-sent:value "hot" is not a decimal number',
       h: 'dead-logged:value "hot" is not a decimal number',
     });
@@ -98,10 +98,21 @@ describe('judgeLine', () => {
   });
 
   it('keeps the value text as printed, and the parse stage for unparsable lines', () => {
-    const good = judgeLine(line('humidité!45.10\r', 0) as Extract<SerialEvent, { kind: 'line' }>);
-    expect(good.ok && [good.value.reading.topic, good.value.valueText]).toEqual(['humidité', '45.10']);
+    const good = judgeLine(line('humidite!45.10\r', 0) as Extract<SerialEvent, { kind: 'line' }>);
+    expect(good.ok && [good.value.reading.topic, good.value.valueText]).toEqual(['humidite', '45.10']);
     const bad = judgeLine(line('!3', 1) as Extract<SerialEvent, { kind: 'line' }>);
     expect(!bad.ok && [bad.dead.stage, bad.dead.reason]).toEqual([PARSE_ARDUINO_LINE, 'empty topic before "!"']);
+  });
+
+  it('dead-letters a line cut at the limit, saying how long it was', () => {
+    const event = { ...line('xxxx', 9), tooLong: { length: 10_485_760, limit: 4 } } as Extract<SerialEvent, { kind: 'line' }>;
+    const judged = judgeLine(event);
+    expect(!judged.ok && [judged.dead.stage, judged.dead.reason, judged.dead.raw, judged.dead.rawHex]).toEqual([
+      READ_SERIAL_LINE,
+      'line of 10485760 bytes is longer than the limit of 4 bytes (--max-line-bytes); its first 4 kept',
+      'xxxx',
+      '78787878',
+    ]);
   });
 });
 

@@ -103,12 +103,21 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
   const where = { topics: topics.join(','), groupId };
 
   return new Observable<KafkaRecord>((subscriber) => {
+    // While the brokers are away kafkajs says the same thing every second: once per 10 s is enough.
+    const said = new Map<string, number>();
+    const quiet = (line: string): void => {
+      const now = Date.now();
+      if (now - (said.get(line) ?? -Infinity) < 10_000) return;
+      if (said.size > 100) said.clear();
+      said.set(line, now);
+      log(line);
+    };
     const tracker = new OffsetTracker();
     const kafka = new Kafka({
       clientId: options.clientId ?? `vigie-${groupId}`,
       brokers,
       logLevel: logLevel.WARN,
-      logCreator: () => (entry) => log(`kafka ${entry.namespace}: ${entry.log.message}`),
+      logCreator: () => (entry) => quiet(`kafka ${entry.namespace}: ${entry.log.message}`),
     });
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
     const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
@@ -127,7 +136,13 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     // One commit at a time: a commit on rebalance or at stop waits for a periodic one in flight
     // and the other way round, so an older set of offsets never lands after a newer one.
     let commits: Promise<void> = Promise.resolve();
-    const commit = (): Promise<void> => (commits = commits.then(commitNow));
+    let commitsQueued = 0;
+    const commit = (periodic = false): Promise<void> => {
+      commitsQueued++;
+      // A periodic commit queued before a rebalance began must not go out during it.
+      commits = commits.then(() => (periodic && rebalancing ? undefined : commitNow())).finally(() => commitsQueued--);
+      return commits;
+    };
     const commitNow = async (): Promise<void> => {
       const offsets = tracker.committable();
       if (offsets.length === 0) return;
@@ -139,7 +154,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       }
     };
     const timer = setInterval(() => {
-      if (!stopping && !rebalancing) void commit();
+      if (!stopping && !rebalancing && commitsQueued === 0) void commit(true);
     }, commitIntervalMs);
 
     /** `retriable`: whether resubscribing may help (kafkajs already gave up on its own retries). */

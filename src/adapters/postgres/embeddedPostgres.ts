@@ -52,7 +52,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   let server: PostgresProcess | null = null;
   try {
     if (!initialised) await initCluster(dataDir, USER, password, log);
-    await removeStalePid(dataDir);
+    await removeStalePid(dataDir, log);
     server = await startServer(dataDir, port, log);
     await createDatabase(port, password, database);
   } catch (cause) {
@@ -102,8 +102,13 @@ async function readPassword(dataDir: string): Promise<string> {
  * A server killed without shutdown leaves `postmaster.pid`. PostgreSQL ignores it when that pid
  * is dead, but refuses to start when the pid now belongs to another process (common in
  * containers, where pids are reused at once): remove it unless a postgres really owns it.
+ *
+ * A postgres that does own it may be the orphan of a vigie killed with SIGKILL (the server runs in
+ * a session of its own, so it outlives vigie): no parent process left to stop it, it would hold
+ * the directory for ever. It is stopped (fast shutdown, its data kept); a server whose parent
+ * still runs (another vigie, a test) is refused.
  */
-async function removeStalePid(dataDir: string): Promise<void> {
+async function removeStalePid(dataDir: string, log: (line: string) => void): Promise<void> {
   const file = path.join(dataDir, 'postmaster.pid');
   let pid: number;
   try {
@@ -112,11 +117,35 @@ async function removeStalePid(dataDir: string): Promise<void> {
     return;
   }
   if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
-    throw new VigieError('SERVICE_START_FAILED', `a PostgreSQL server (pid ${pid}) already runs on this directory`, {
-      where: { dataDir },
-    });
+    if (!isOrphan(pid)) {
+      throw new VigieError('SERVICE_START_FAILED', `a PostgreSQL server (pid ${pid}) already runs on this directory`, {
+        where: { dataDir },
+      });
+    }
+    log(`postgres: stopping the server (pid ${pid}) that a killed run left on ${dataDir}`);
+    await stopOrphan(pid, dataDir);
   }
   await unlink(file).catch(() => {});
+}
+
+/** Whether a server's parent is gone (it was re-parented to init or a reaper, not a Node process). */
+function isOrphan(pid: number): boolean {
+  try {
+    const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+    return ppid === 1 || !/(^|\/)node[^/]*$/.test(readFileSync(`/proc/${ppid}/cmdline`, 'utf8').split('\0')[0] ?? '');
+  } catch {
+    return false; // no /proc to tell: do not stop what may be another's
+  }
+}
+
+async function stopOrphan(pid: number, dataDir: string): Promise<void> {
+  process.kill(pid, 'SIGINT');
+  for (const deadline = Date.now() + 30_000; isPostgres(pid); ) {
+    if (Date.now() > deadline) {
+      throw new VigieError('SERVICE_START_FAILED', `the server (pid ${pid}) a killed run left did not stop within 30 s`, { where: { dataDir } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function isPostgres(pid: number): boolean {

@@ -3,8 +3,8 @@
  * device being unplugged: a board that resets or a cable that is pulled must not stop the bridge,
  * so the port is reopened with backoff, for ever, until unsubscribed, and the subscriber is told.
  *
- * Lines are split on `\n` by `@serialport/parser-readline` (a trailing `\r` is dropped) and kept
- * as bytes until decoded: UTF-8 decoding with `'utf8'` silently turns bad bytes into U+FFFD, so a
+ * Lines are split on `\n` (a trailing `\r` is dropped), each at most `maxLineBytes` long (see
+ * ./lineSplitter.ts: a longer line comes out cut, flagged `tooLong`), and kept as bytes until decoded: UTF-8 decoding with `'utf8'` silently turns bad bytes into U+FFFD, so a
  * line that is not valid UTF-8 is flagged (`utf8: false`) and its exact bytes kept in `rawHex`,
  * for a dead letter to show what the device really sent.
  *
@@ -20,11 +20,12 @@
  * line when the device goes: it would otherwise be glued to the first line after the reconnect.
  * Offsets number the lines of a path for the whole process, across reconnects.
  */
-import { ReadlineParser } from '@serialport/parser-readline';
 import { Observable, type SchedulerLike, asyncScheduler } from 'rxjs';
 import { SerialPort } from 'serialport';
+import { VigieError } from '../../errors.ts';
 import { type RetryPolicy, backoffDelay, retryPolicy } from '../../retry.ts';
 import type { TimedLine } from '../../types.ts';
+import { LineSplitter, type SplitLine } from './lineSplitter.ts';
 
 export type SerialStatus = 'open' | 'closed' | 'reconnecting';
 
@@ -36,6 +37,8 @@ export interface SerialLineEvent {
   readonly utf8: boolean;
   /** The line's exact bytes, in hex (without `\r\n`). */
   readonly rawHex: string;
+  /** Only for a line longer than the limit: `line` and `rawHex` then hold its first `limit` bytes. */
+  readonly tooLong?: { readonly length: number; readonly limit: number };
 }
 
 export interface SerialStatusEvent {
@@ -56,12 +59,17 @@ export interface FromSerialPortOptions {
   readonly scheduler?: SchedulerLike;
   /** Told of every status change. */
   readonly log?: (line: string) => void;
+  /** The longest line kept, in bytes (4 KiB by default); a longer one comes out cut and flagged. */
+  readonly maxLineBytes?: number;
 }
 
 // Per path, for the whole process: a reconnect or a second subscription must not reuse an offset.
 const lineCounts = new Map<string, number>();
 
-export function fromSerialPort({ path, baudRate = 9600, retry, scheduler = asyncScheduler, log }: FromSerialPortOptions): Observable<SerialEvent> {
+export function fromSerialPort({ path, baudRate = 9600, retry, scheduler = asyncScheduler, log, maxLineBytes = 4096 }: FromSerialPortOptions): Observable<SerialEvent> {
+  if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0)) {
+    throw new VigieError('CONFIG_INVALID', `maxLineBytes: expected a positive integer, got ${maxLineBytes}`, { where: { port: path } });
+  }
   const policy = retryPolicy({ initialDelayMs: 100, maxDelayMs: 2_000, factor: 2, jitter: 0.2, ...retry });
   const source = `serial:${path}`;
   return new Observable<SerialEvent>((subscriber) => {
@@ -81,8 +89,9 @@ export function fromSerialPort({ path, baudRate = 9600, retry, scheduler = async
       status('reconnecting', `${why}; attempt ${attempt} in ${delay} ms`);
       timer = scheduler.schedule(open, delay);
     };
-    const emitLine = (bytes: Buffer): void => {
-      const body = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, -1) : bytes;
+    const emitLine = ({ bytes, length }: SplitLine): void => {
+      const cut = length > bytes.length;
+      const body = !cut && bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, -1) : bytes;
       let text: string;
       let utf8 = true;
       try {
@@ -94,18 +103,16 @@ export function fromSerialPort({ path, baudRate = 9600, retry, scheduler = async
       const offset = lineCounts.get(path) ?? 0;
       lineCounts.set(path, offset + 1);
       const line: TimedLine = { line: text, time: scheduler.now(), ref: { source, partition: 0, offset } };
-      subscriber.next({ kind: 'line', line, utf8, rawHex: body.toString('hex') });
+      const rawHex = body.toString('hex');
+      subscriber.next(cut ? { kind: 'line', line, utf8, rawHex, tooLong: { length, limit: maxLineBytes } } : { kind: 'line', line, utf8, rawHex });
     };
 
     function open(): void {
       timer = null;
       if (closed) return;
       const current = new SerialPort({ path, baudRate, autoOpen: false });
-      // Not piped: on a loss the parser is dropped with its incomplete line instead of flushing it.
-      const parser = new ReadlineParser({ delimiter: '\n', encoding: undefined as unknown as BufferEncoding });
-      parser.on('data', (bytes: Buffer) => {
-        if (!closed && port === current) emitLine(bytes);
-      });
+      // One per opening: on a loss it is dropped with its incomplete line instead of flushing it.
+      const splitter = new LineSplitter(maxLineBytes);
       let lost = false;
       const lose = (why: string): void => {
         if (lost) return;
@@ -116,7 +123,9 @@ export function fromSerialPort({ path, baudRate = 9600, retry, scheduler = async
         status('closed', why);
         retryLater(why);
       };
-      current.on('data', (chunk: Buffer) => parser.write(chunk));
+      current.on('data', (chunk: Buffer) => {
+        for (const line of splitter.push(chunk)) if (!closed && port === current) emitLine(line);
+      });
       current.on('close', (error?: Error | null) => lose(error ? `closed: ${error.message}` : 'closed'));
       current.on('error', (error: Error) => lose(`error: ${error.message}`));
       port = current;

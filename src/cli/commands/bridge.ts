@@ -34,6 +34,7 @@ interface BridgeFlags {
   readonly dataDir: string;
   readonly dashboardPort: string;
   readonly dashboardHost: string;
+  readonly maxLineBytes: string;
 }
 
 export function registerBridge(program: Command): void {
@@ -42,6 +43,7 @@ export function registerBridge(program: Command): void {
     .description('read topic!value lines from a serial port and send them to Kafka, until Ctrl-C or SIGTERM')
     .requiredOption('--serial <path>', 'the serial device, e.g. /dev/ttyACM0 (see `vigie simulate arduino`)')
     .option('--baud <n>', 'baud rate', '9600')
+    .option('--max-line-bytes <n>', 'longest serial line read; a longer one becomes a dead letter with its first bytes', '4096')
     .option('--kafka <brokers>', 'comma-separated brokers; env KAFKA_BROKERS (default: 127.0.0.1:9092)')
     .option('--data-dir <dir>', 'where logs/readings.pkl and logs/dead-letters.jsonl go', '.vigie')
     .option('--dashboard-port <n>', 'port of the live page and /metrics (0: a free one)', '0')
@@ -59,6 +61,10 @@ async function run(flags: BridgeFlags): Promise<void> {
   const baudRate = Number(flags.baud);
   if (!(Number.isInteger(baudRate) && baudRate > 0)) {
     throw new VigieError('CONFIG_INVALID', `--baud: expected a positive integer, got ${JSON.stringify(flags.baud)}`);
+  }
+  const maxLineBytes = Number(flags.maxLineBytes);
+  if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0)) {
+    throw new VigieError('CONFIG_INVALID', `--max-line-bytes: expected a positive integer, got ${JSON.stringify(flags.maxLineBytes)}`);
   }
   const dashboardPort = Number(flags.dashboardPort);
   if (!(Number.isInteger(dashboardPort) && dashboardPort >= 0 && dashboardPort < 65_536)) {
@@ -95,7 +101,7 @@ async function run(flags: BridgeFlags): Promise<void> {
   let linesThen = 0;
   let sent = 0;
   let dead = 0;
-  const serial$ = fromSerialPort({ path: flags.serial, baudRate }).pipe(
+  const serial$ = fromSerialPort({ path: flags.serial, baudRate, maxLineBytes }).pipe(
     takeUntil(stop$),
     tap((e) => {
       if (e.kind === 'line') {

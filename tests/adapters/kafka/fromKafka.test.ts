@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Admin, Kafka, type Producer, logLevel } from 'kafkajs';
 import { Subject, type Subscription } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type KafkaBroker, startKafkaBroker } from '../../../src/adapters/kafka/broker.ts';
 import { fromKafka } from '../../../src/adapters/kafka/fromKafka.ts';
 import type { KafkaRecord } from '../../../src/adapters/kafka/types.ts';
 import { VigieError } from '../../../src/errors.ts';
+import { retryPolicy } from '../../../src/retry.ts';
 
 process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
 const fixture = path.join(path.dirname(new URL(import.meta.url).pathname), 'fixtures', 'consumeToFile.ts');
@@ -41,6 +42,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+const original = Kafka.prototype.consumer;
 const unique = (prefix: string): string => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 async function createTopic(partitions: number): Promise<string> {
@@ -148,10 +150,13 @@ describe('fromKafka', () => {
     await waitFor(async () => (await committed(groupId, topic)).join() === '50,50', 15_000, 'the commit on unsubscribe');
   });
 
-  it('fails with SOURCE_FAILED, saying where, when the broker cannot be reached', async () => {
+  it('tells of the outage and waits; fails with SOURCE_FAILED, saying where, once its retry policy gives up', async () => {
+    const downs: unknown[] = [];
     const error = await new Promise<unknown>((resolve) => {
-      fromKafka({ brokers: ['127.0.0.1:1'], topics: ['nowhere'], groupId: 'g-nowhere' }).subscribe({ error: resolve });
+      const retry = retryPolicy({ retries: 1, initialDelayMs: 10 });
+      fromKafka({ brokers: ['127.0.0.1:1'], topics: ['nowhere'], groupId: 'g-nowhere', retry, onDown: (e) => downs.push(e) }).subscribe({ error: resolve });
     });
+    expect(downs).toHaveLength(1);
     expect(error).toBeInstanceOf(VigieError);
     expect((error as VigieError).code).toBe('SOURCE_FAILED');
     expect((error as VigieError).where).toEqual({ topics: 'nowhere', groupId: 'g-nowhere' });
@@ -296,5 +301,63 @@ describe('fromKafka', () => {
     expectAllOnce(tally([fileA, fileB]), n, 4, false);
     expect(byA).toBeLessThan(n / 2);
     console.log(`group: A ${byA} before leaving, B ${refsIn(fileB).length}`);
+  }, 60_000);
+
+  /*
+   * kafkajs emits REBALANCING and rejoins at once without awaiting listeners, so a commit started
+   * from the listener raced the rejoin, and overlapped a periodic commit still in flight. Commits
+   * are slowed here (the real commit, 300 ms later) so that a periodic one is nearly always in
+   * flight when a second member joins; while records keep being acknowledged, no two commits
+   * may overlap and none may start between REBALANCING and the new assignment.
+   */
+  it('commits one at a time, and starts none while the group rebalances', async () => {
+    const topic = await createTopic(2);
+    const groupId = unique('g');
+    const seen = { overlaps: 0, duringRebalance: 0, commits: 0 };
+    const made = vi.spyOn(Kafka.prototype, 'consumer');
+    made.mockImplementation(function (this: Kafka, config) {
+      const consumer = original.call(this, config);
+      let inFlight = 0;
+      let rebalancing = false;
+      consumer.on(consumer.events.REBALANCING, () => (rebalancing = true));
+      consumer.on(consumer.events.GROUP_JOIN, () => (rebalancing = false));
+      const commitOffsets = consumer.commitOffsets.bind(consumer);
+      consumer.commitOffsets = async (offsets) => {
+        seen.commits++;
+        if (rebalancing) seen.duringRebalance++;
+        if (++inFlight > 1) seen.overlaps++;
+        try {
+          await new Promise((r) => setTimeout(r, 300));
+          return await commitOffsets(offsets);
+        } finally {
+          inFlight--;
+        }
+      };
+      return consumer;
+    });
+    const subscriptions: Subscription[] = [];
+    const producing = setInterval(() => void produce(topic, 20, 2).catch(() => {}), 50);
+    try {
+      const member = (): Subscription =>
+        fromKafka({ brokers: broker.brokers, topics: [topic], groupId, commitIntervalMs: 50, sessionTimeoutMs: 6000 }).subscribe((r) => r.ack());
+      subscriptions.push(member());
+      await waitFor(() => seen.commits >= 3, 30_000, 'periodic commits');
+      subscriptions.push(member());
+      await waitFor(
+        async () => {
+          const { groups } = await admin.describeGroups([groupId]);
+          return groups[0]!.state === 'Stable' && groups[0]!.members.length === 2;
+        },
+        30_000,
+        'the second member in the group',
+      );
+      const after = seen.commits;
+      await waitFor(() => seen.commits >= after + 3, 30_000, 'commits after the rebalance');
+    } finally {
+      clearInterval(producing);
+      for (const s of subscriptions) s.unsubscribe();
+      made.mockRestore();
+    }
+    expect(seen).toEqual(expect.objectContaining({ overlaps: 0, duringRebalance: 0 }));
   }, 60_000);
 });
