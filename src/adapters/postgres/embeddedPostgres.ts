@@ -57,6 +57,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     await createDatabase(port, password, database);
   } catch (cause) {
     await server?.stop().catch(() => {});
+    if (cause instanceof VigieError) throw cause; // already says what and where
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new VigieError('SERVICE_START_FAILED', `embedded PostgreSQL did not start: ${why}`, { where, cause });
   }

