@@ -1,7 +1,7 @@
 /**
  * The end of a chaos run: every record produced is looked up where it must have gone. A
- * transaction is `lost` without its row or dead letter, `doubled` with more than one, `wrong` with
- * the other kind; a good serial line must be in the readings topic once, with one detection row
+ * transaction is `lost` without its row or dead letter (a normal one, which has none, when its
+ * group never committed past it), `doubled` with more than one, `wrong` with the other kind; a good serial line must be in the readings topic once, with one detection row
  * per detector, a bad one in serial.dlq; every group must have committed up to each partition's
  * end; every suspicious transaction's alert id must be on the alerts topic (at least once, repeats
  * identical) and every dead letter's id on the dead-letter topic.
@@ -17,6 +17,8 @@ export interface Tally {
   lost: number;
   doubled: number;
   wrong: number;
+  /** A few of the records at fault, `partition/offset` or `c<tag>`, to look for in the flows' logs. */
+  examples: string[];
 }
 
 export interface AuditTopics {
@@ -38,7 +40,7 @@ export interface Audit {
 
 const tally = (byKind: Map<string, Tally>, kind: string): Tally => {
   let t = byKind.get(kind);
-  if (!t) byKind.set(kind, (t = { produced: 0, ok: 0, lost: 0, doubled: 0, wrong: 0 }));
+  if (!t) byKind.set(kind, (t = { produced: 0, ok: 0, lost: 0, doubled: 0, wrong: 0, examples: [] }));
   return t;
 };
 
@@ -64,7 +66,14 @@ export async function audit(
   await db.connect();
   try {
     const tx = topics.transactions.topic;
-    const [records, suspicious, dead] = await Promise.all([readTopic(brokers, tx), countsBy(db, 'suspicious_transactions', tx), countsBy(db, 'dead_letters', tx)]);
+    const [records, suspicious, dead, positions] = await Promise.all([
+      readTopic(brokers, tx),
+      countsBy(db, 'suspicious_transactions', tx),
+      countsBy(db, 'dead_letters', tx),
+      reader.positions(topics.transactions),
+    ]);
+    // a normal transaction leaves no row: only the group's commit says it was judged at all
+    const judged = (partition: number, offset: number): boolean => offset < (positions?.get(partition)?.committed ?? 0);
     const expectedAlerts = new Set<string>();
     const expectedDead = new Set<string>();
     for (const r of records) {
@@ -75,10 +84,11 @@ export async function audit(
       const s = suspicious.get(at) ?? 0;
       const d = dead.get(at) ?? 0;
       const want = kind === 'suspicious' ? [1, 0] : kind === 'normal' ? [0, 0] : [0, 1];
-      if (s === want[0] && d === want[1]) t.ok++;
-      else if (s + d > 1) t.doubled++;
-      else if (s + d === 0) t.lost++;
-      else t.wrong++;
+      if (kind === 'normal' && s + d === 0 && !judged(r.partition, r.offset)) fault(t, 'lost', at);
+      else if (s === want[0] && d === want[1]) t.ok++;
+      else if (s + d > 1) fault(t, 'doubled', at);
+      else if (s + d === 0) fault(t, 'lost', at);
+      else fault(t, 'wrong', at);
       if (kind === 'suspicious') expectedAlerts.add(`${tx}/${at}`);
       else if (kind !== 'normal') expectedDead.add(`${tx}/${at}`);
     }
@@ -138,14 +148,18 @@ async function auditSerial(brokers: string[], db: pg.Client, topics: AuditTopics
     t.produced++;
     if (kind !== 'good') {
       if (new RegExp(`c${tag}(?!\\d)`).test(dlqText)) t.ok++;
-      else t.lost++;
+      else fault(t, 'lost', `c${tag}`);
       continue;
     }
     const n = inTopic.get(tag) ?? 0;
     if (n === 1) t.ok++;
-    else if (n > 1) t.doubled++;
-    else t.lost++;
+    else fault(t, n > 1 ? 'doubled' : 'lost', `c${tag}`);
   }
+}
+
+function fault(t: Tally, what: 'lost' | 'doubled' | 'wrong', at: string): void {
+  t[what]++;
+  if (t.examples.length < 3) t.examples.push(`${what} ${at}`);
 }
 
 function safeId(value: Buffer): string | undefined {

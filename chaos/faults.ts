@@ -110,7 +110,9 @@ export async function inject(kind: FaultKind, ctx: FaultContext, n: number): Pro
       await servers.postgres.up();
       return done('postgres', all);
     case 'serial-unplugged':
+      // bytes in the cable when it is pulled are lost by any reader: let them arrive first
       serial.pause();
+      await sleep(1_000);
       await servers.serial.down('stop');
       await sleep(ctx.outageMs / 2);
       await servers.serial.up();

@@ -103,12 +103,12 @@ export async function producePoison(brokers: string[], topic: string, partitions
   return kinds;
 }
 
-/** The serial lines a broken device or a typo prints, each tagged `c<n>`. */
+/** The serial lines a broken device or a typo prints, each tagged `c<n>` followed by a non-digit (the audit finds the tag so). */
 export function serialPoison(n: number): Record<string, string> {
   return {
     'serial-bad-topic': `bad topic c${n}!1.0`,
     'serial-long-topic': `c${n}${'t'.repeat(300)}!1.0`,
-    'serial-long-line': `c${n}${'9'.repeat(20_000)}`,
+    'serial-long-line': `c${n} ${'9'.repeat(20_000)}`,
   };
 }
 

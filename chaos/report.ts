@@ -27,7 +27,7 @@ export function verdict({ audit, faults, crashes, looping }: ChaosResult): Verdi
   const wrong = sum((t) => t.wrong);
   const problems: string[] = [];
   for (const [kind, t] of audit.byKind) {
-    if (t.lost + t.doubled + t.wrong > 0) problems.push(`${kind}: ${t.lost} lost, ${t.doubled} doubled, ${t.wrong} wrong outcome of ${t.produced}`);
+    if (t.lost + t.doubled + t.wrong > 0) problems.push(`${kind}: ${t.lost} lost, ${t.doubled} doubled, ${t.wrong} wrong outcome of ${t.produced} (e.g. ${t.examples.join(', ')})`);
   }
   if (audit.alerts.missing > 0) problems.push(`${audit.alerts.missing} suspicious transactions without their alert id on the alerts topic`);
   if (audit.alerts.differing > 0) problems.push(`${audit.alerts.differing} repeated alerts whose payload differs from the first`);

@@ -18,6 +18,8 @@ export interface TimedLine {
   readonly line: string;
   readonly time: number;
   readonly ref: SourceRef;
+  /** The line's exact bytes, when they are not UTF-8 (`line` then shows U+FFFD): it is a dead letter keeping them. */
+  readonly bytes?: Uint8Array;
 }
 
 /** A sensor reading: the value of one topic (`humidite`, `temperature`, ...) at a time (epoch ms). */
@@ -93,8 +95,10 @@ export interface DeadLetter {
   /** The stage that rejected it, e.g. `parse-arduino-line`. */
   readonly stage: string;
   readonly reason: string;
-  /** The raw input, as received. */
+  /** The raw input as text, as received (or decoded from `bytes`, invalid UTF-8 shown as U+FFFD). */
   readonly raw: string;
+  /** The exact bytes received, when the input came as bytes (Kafka); otherwise the UTF-8 of `raw`. */
+  readonly bytes?: Uint8Array;
   readonly ref: SourceRef;
   /** When it was received (epoch ms). */
   readonly time: number;
@@ -105,6 +109,15 @@ export interface Written<T> {
   /** The sink's name, e.g. `postgres:sensor_detections` or `pickle:detections-dbscan.pkl`. */
   readonly sink: string;
   readonly items: readonly T[];
+  /** Items the sink will never take (bad data, not an outage), each with the sink's reason. */
+  readonly refused?: readonly Refused<T>[];
+}
+
+/** An item a sink refused for its data, e.g. a number out of a column's range. */
+export interface Refused<T> {
+  readonly item: T;
+  /** The sink's own words, e.g. `value "1099511627776" is out of range for type integer (SQLSTATE 22003)`. */
+  readonly reason: string;
 }
 
 /** Either a value or a dead letter: what operators that can reject input emit. */

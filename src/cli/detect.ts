@@ -4,9 +4,11 @@
  * written. Stopping drains: fetching stops, what is in flight is written and acknowledged, the
  * offsets are committed, then the consumer leaves its group.
  */
+import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { type Observable, Subject, filter, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../adapters/kafka/fromKafka.ts';
+import { deadLetterJson } from '../adapters/kafka/deadLetterJson.ts';
 import { createProducer, toKafka } from '../adapters/kafka/toKafka.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
@@ -18,7 +20,7 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
+import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, TimedLine, Written } from '../types.ts';
 import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
 import { openServices } from './services.ts';
@@ -43,8 +45,14 @@ export const ALERT_ID_HEADER = 'vigie-alert-id';
 /** `<topic>/<partition>/<offset>` of the record an alert comes from: the same on every replay. */
 export const alertId = (ref: SourceRef): string => `${ref.source}/${ref.partition}/${ref.offset}`;
 
-/** A record's value as text; a record without one is kept as an empty value (and dead-lettered). */
-const text = (record: KafkaRecord): string => record.value?.toString('utf8') ?? '';
+/** `<topic>!<value>`, the serial line the bridge read; with its exact bytes when the value is not UTF-8. */
+function sensorLine(record: KafkaRecord): TimedLine {
+  const value = record.value ?? Buffer.alloc(0);
+  const line = { line: `${record.topic}!${value.toString('utf8')}`, time: record.timestamp, ref: record.ref };
+  return isUtf8(value) ? line : { ...line, bytes: Buffer.concat([Buffer.from(`${record.topic}!`), value]) };
+}
+/** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
+const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
 
 export async function detect(config: DetectConfig, log: (line: string) => void): Promise<Running> {
   const services = await openServices(config, log);
@@ -80,7 +88,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     files.push(dbscanLog, iforestLog, jsonl, dead);
     const ofDetector = (name: string) => filter((d: Detection) => d.detector === name);
     results$ = acknowledgedSensors(
-      records$.pipe(map((record) => ({ line: { line: `${record.topic}!${text(record)}`, time: record.timestamp, ref: record.ref }, ack: record.ack }))),
+      records$.pipe(map((record) => ({ line: sensorLine(record), ack: record.ack }))),
       {
         detections: toPostgres(db.pool, sensorDetections, { retry }),
         deadLetters: toPostgres(db.pool, deadLetters, { retry }),
@@ -128,18 +136,20 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       value: JSON.stringify({ alert_id: alertId(s.ref), ...s.transaction, reasons: s.reasons, score: s.score, source: s.ref }),
       headers: { [ALERT_ID_HEADER]: alertId(s.ref) },
     });
+    // the same JSON on the dead-letter topic and in the dead-letter log
+    const deadLetterValue = (d: DeadLetter) => ({ alert_id: alertId(d.ref), ...deadLetterJson(d) });
     const deadLetter = (d: DeadLetter) => ({
       topic: config.dlqTopic,
-      value: JSON.stringify({ alert_id: alertId(d.ref), stage: d.stage, reason: d.reason, raw: d.raw, source: d.ref, time: d.time }),
+      value: JSON.stringify(deadLetterValue(d)),
       headers: { [ALERT_ID_HEADER]: alertId(d.ref) },
     });
     log(`Alerts to ${config.alertsTopic}, dead letters to ${config.dlqTopic}`);
     results$ = acknowledgedTransactions(
-      records$.pipe(map((record) => ({ message: { raw: text(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
+      records$.pipe(map((record) => ({ message: { raw: bytes(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
       {
         suspicious: [toPostgres(db.pool, suspiciousTransactions, { retry }), toKafka(producer, alert, { retry: kafkaRetry })],
         deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter, { retry: kafkaRetry })],
-        logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [toJsonlLog(dead)] },
+        logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterValue), toJsonlLog(dead))] },
       },
       {
         amount: { limits: { XAF: config.amountLimit } },

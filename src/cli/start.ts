@@ -20,11 +20,16 @@ import { fanOut } from '../operators/fanOut.ts';
 import { sensorAnomalies } from '../streams/sensorAnomalies.ts';
 import { routeSensorEvents } from '../streams/sensorPipeline.ts';
 import { suspiciousTransactions } from '../streams/suspiciousTransactions.ts';
-import type { Detection } from '../types.ts';
+import { refusedDeadLetter } from '../streams/acknowledgements.ts';
+import { deadLetterRefused } from '../streams/deadLetterRefused.ts';
+import type { DeadLetter, Detection, Refused, SuspiciousTransaction } from '../types.ts';
 import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
 import { openServices } from './services.ts';
 import { Status } from './status.ts';
+
+/** A row the database refused, as a dead letter: the simulators keep no raw input, so the row itself. */
+const refusedRow = (refusal: Refused<Detection | SuspiciousTransaction>, sink: string): DeadLetter => refusedDeadLetter(refusal, sink, Date.now());
 
 export async function start(config: Config, log: (line: string) => void): Promise<Running> {
   const services = await openServices(config, log);
@@ -67,7 +72,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
     routeSensorEvents({
       readings: [pipe(map((e) => e.line), toPickleLog(files.readings, readingTuple))],
       detections: [
-        toPostgres(db.pool, sensorDetections, { retry }),
+        pipe(toPostgres(db.pool, sensorDetections, { retry }), deadLetterRefused(toPostgres(db.pool, deadLetters, { retry }), refusedRow)),
         pipe(ofDetector('dbscan'), toPickleLog(files.dbscan, detectionTuple)),
         pipe(ofDetector('isolation-forest'), toPickleLog(files.iforest, detectionTuple)),
         toJsonlLog(files.detections),
@@ -91,7 +96,10 @@ export async function start(config: Config, log: (line: string) => void): Promis
       metrics.suspicious();
       dashboard.publish(suspiciousMessage(s));
     }),
-    fanOut(toPostgres(db.pool, suspiciousTable, { retry }), toJsonlLog(files.suspicious)),
+    fanOut(
+      pipe(toPostgres(db.pool, suspiciousTable, { retry }), deadLetterRefused(toPostgres(db.pool, deadLetters, { retry }), refusedRow)),
+      toJsonlLog(files.suspicious),
+    ),
   );
 
   services.running();

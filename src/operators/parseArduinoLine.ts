@@ -42,13 +42,14 @@ export function parseArduinoLine(): OperatorFunction<TimedLine, Parsed<Reading>>
 }
 
 /** The same parse, for one line. */
-export function parseLine({ line, time, ref }: TimedLine): Parsed<Reading> {
+export function parseLine({ line, time, ref, bytes }: TimedLine): Parsed<Reading> {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   const bang = text.lastIndexOf('!');
   const reject = (reason: string): Parsed<Reading> => ({
     ok: false,
-    dead: { stage: PARSE_ARDUINO_LINE, reason, raw: line, ref, time },
+    dead: { stage: PARSE_ARDUINO_LINE, reason, raw: line, ...(bytes && { bytes }), ref, time },
   });
+  if (bytes) return reject('not valid UTF-8');
   if (bang < 0) return reject('no "!" separating topic and value');
   const topic = text.slice(0, bang).trim();
   if (topic === '') return reject('empty topic before "!"');

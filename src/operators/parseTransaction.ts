@@ -2,18 +2,49 @@ import { type OperatorFunction, map } from 'rxjs';
 import { z } from 'zod';
 import type { Parsed, SourceRef, Transaction, TransactionRecord } from '../types.ts';
 
+/** Bytes that are not UTF-8 are refused, never turned into U+FFFD; a BOM is kept, so JSON.parse refuses it too. */
+const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+/** For the readable form of a dead letter only: its exact bytes travel beside it. */
+const lossy = new TextDecoder('utf-8', { ignoreBOM: true });
+
 /** The stage name dead letters of this operator carry. */
 export const PARSE_TRANSACTION = 'parse-transaction';
 
-/** A raw message: its text, where it came from, when it was received. */
+/** A raw message: its text or its exact bytes (UTF-8 expected), where it came from, when it was received. */
 export interface RawMessage {
-  readonly raw: string;
+  readonly raw: string | Uint8Array;
   readonly ref: SourceRef;
   readonly time: number;
 }
 
 /** ISO 4217 codes this runtime knows (162 on Node 20): an unknown currency is a bad record. */
 const CURRENCIES = new Set(Intl.supportedValuesOf('currency'));
+
+/*
+ * Each bound below is the bound of the column the value is written to (migrations.ts): a value
+ * the schema accepts must never be one PostgreSQL refuses, or it would fail the whole batch.
+ */
+const INT4_MIN = -2_147_483_648;
+const INT4_MAX = 2_147_483_647;
+/** numeric(18, 2): 16 digits before the point. */
+const NUMERIC_18_2_LIMIT = 1e16;
+
+const int4 = () => z.number().int().min(INT4_MIN, `expected an integer of at least ${INT4_MIN} (PostgreSQL int)`).max(INT4_MAX, `expected an integer of at most ${INT4_MAX} (PostgreSQL int)`);
+
+/** A decimal stored exactly in numeric(18, 2): at most 2 decimals, under 10^16 in magnitude. */
+const money = () =>
+  z
+    .number()
+    .finite()
+    .refine((n) => Math.abs(n) < NUMERIC_18_2_LIMIT, 'expected less than 10^16 in magnitude (numeric(18, 2))')
+    .refine((n) => Number(n.toFixed(2)) === n, 'expected at most 2 decimals (numeric(18, 2)): more would be rounded');
+
+/** Text PostgreSQL stores as given: no NUL character, no lone UTF-16 surrogate. */
+const text = () =>
+  z
+    .string()
+    .refine((s) => !s.includes('\u0000'), 'contains a NUL character (\\u0000), which PostgreSQL text cannot hold')
+    .refine((s) => !/\p{Cs}/u.test(s), 'contains a lone UTF-16 surrogate, which is not Unicode text');
 
 const location = z
   .object({
@@ -25,20 +56,19 @@ const location = z
   .refine((l) => l.lat !== undefined || l.country !== undefined, 'expected lat/lon or a country');
 
 const transactionSchema = z.object({
-  id: z.number().int(),
-  transaction_id: z.number().int(),
-  amount: z.number().finite().nonnegative(),
+  id: int4(),
+  transaction_id: int4(),
+  amount: money().refine((n) => n >= 0, 'expected a number >= 0'),
   currency: z.string().refine((c) => CURRENCIES.has(c), 'expected a known ISO 4217 currency code such as XAF'),
-  timestamp: z
-    .string()
+  timestamp: text()
     .regex(/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/, 'expected YYYY-MM-DD HH:MM:SS')
     .refine((t) => Number.isFinite(Date.parse(`${t.slice(0, 10)}T${t.slice(11, 19)}Z`)), 'not a real date and time'),
-  account: z.string().min(1).max(128).optional(),
+  account: text().min(1).max(128).optional(),
   location: location.optional(),
-  channel: z.string().min(1).max(64).optional(),
-  type: z.string().min(1).max(32).optional(),
+  channel: text().min(1).max(64).optional(),
+  type: text().min(1).max(32).optional(),
   /** The available balance before the transaction. */
-  balance: z.number().finite().optional(),
+  balance: money().optional(),
 });
 
 /**
@@ -66,10 +96,20 @@ export function parseTransaction(): OperatorFunction<RawMessage, Parsed<Transact
 
 /** The same parse, for one message. */
 export function parseTransactionMessage({ raw, ref, time }: RawMessage): Parsed<TransactionRecord> {
-  const reject = (reason: string): Parsed<TransactionRecord> => ({ ok: false, dead: { stage: PARSE_TRANSACTION, reason, raw, ref, time } });
+  const bytes = typeof raw === 'string' ? undefined : raw;
+  const reject = (reason: string, text = typeof raw === 'string' ? raw : lossy.decode(raw)): Parsed<TransactionRecord> => ({
+    ok: false,
+    dead: { stage: PARSE_TRANSACTION, reason, raw: text, ...(bytes && { bytes }), ref, time },
+  });
+  let text: string;
+  try {
+    text = typeof raw === 'string' ? raw : strict.decode(raw);
+  } catch {
+    return reject(invalidUtf8(raw as Uint8Array));
+  }
   let json: unknown;
   try {
-    json = JSON.parse(raw);
+    json = JSON.parse(text);
   } catch (error) {
     return reject(`invalid JSON: ${(error as Error).message}`);
   }
@@ -80,4 +120,27 @@ export function parseTransactionMessage({ raw, ref, time }: RawMessage): Parsed<
   const { balance, ...fields } = parsed.data;
   const transaction: Transaction = balance === undefined ? fields : { ...fields, balanceBefore: balance };
   return { ok: true, value: { transaction, ref } };
+}
+
+/** Says where UTF-8 decoding fails: the first byte a streaming decoder refuses, or a cut last character. */
+function invalidUtf8(bytes: Uint8Array): string {
+  // a streaming decoder holds back an unfinished last character instead of refusing it, so
+  // "this prefix decodes" is monotonic and bisection finds the first bad byte
+  const prefixDecodes = (end: number): boolean => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (prefixDecodes(bytes.length)) return 'invalid UTF-8: the last character is cut short';
+  let good = 0;
+  let bad = bytes.length;
+  while (bad - good > 1) {
+    const mid = (good + bad) >> 1;
+    if (prefixDecodes(mid)) good = mid;
+    else bad = mid;
+  }
+  return `invalid UTF-8 at byte ${bad - 1}`;
 }

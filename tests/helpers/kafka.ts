@@ -14,12 +14,13 @@ export function uniqueTopic(prefix: string): string {
   return `${prefix}-${randomBytes(5).toString('hex')}`;
 }
 
-/** Creates the topic and waits until every partition has a leader, so a produce at once succeeds. */
-export async function createTopic(brokers: readonly string[], topic: string, partitions = 1): Promise<void> {
+/** Creates the topic (with topic configs such as `max.message.bytes`) and waits until every partition has a leader, so a produce at once succeeds. */
+export async function createTopic(brokers: readonly string[], topic: string, partitions = 1, configs: Readonly<Record<string, string>> = {}): Promise<void> {
   const admin = client(brokers).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
+    const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }));
+    await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }
@@ -80,6 +81,18 @@ function toRecord(partition: number, message: KafkaMessage): ConsumedRecord {
     value: message.value?.toString() ?? null,
     headers,
   };
+}
+
+/** The offsets a consumer group committed on a topic, by partition (-1: none). */
+export async function committedOffsets(brokers: readonly string[], groupId: string, topic: string): Promise<number[]> {
+  const admin = client(brokers).admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (committed?.partitions ?? []).sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** Every record the topic holds now (up to its end offsets), read back as {@link consumeAll} does. */

@@ -84,3 +84,11 @@ describe('parseArduinoLine', () => {
     expect(parseLine(l)).toStrictEqual(dead(l, reason));
   });
 });
+
+describe('parseLine on bytes that are not UTF-8', () => {
+  it('dead-letters the line, keeping its exact bytes, even when its text would parse', () => {
+    const bytes = Buffer.from([0x68, 0x21, 0x34, 0xff]); // h!4 then a byte no UTF-8 text holds
+    const line: TimedLine = { line: 'h!4\ufffd', time: 1, ref: ref(9), bytes };
+    expect(parseLine(line)).toStrictEqual({ ok: false, dead: { stage: PARSE_ARDUINO_LINE, reason: 'not valid UTF-8', raw: 'h!4\ufffd', bytes, ref: ref(9), time: 1 } });
+  });
+});

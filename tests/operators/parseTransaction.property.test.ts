@@ -9,7 +9,8 @@ import { parseTransactionMessage } from '../../src/operators/parseTransaction.ts
 const valid = fc.record({
   id: fc.integer({ min: 1000, max: 9999 }),
   transaction_id: fc.integer({ min: 10_000, max: 99_999 }),
-  amount: fc.double({ min: 0, max: 1e9, noNaN: true }),
+  // in cents, as numeric(18, 2) stores them
+  amount: fc.integer({ min: 0, max: 100_000_000_000 }).map((cents) => cents / 100),
   currency: fc.constantFrom('XAF', 'EUR', 'USD', 'XOF'),
   timestamp: fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 19).replace('T', ' ')),
 });

@@ -41,6 +41,15 @@ describe('parseTransaction', () => {
     [{ ...good, timestamp: 'yesterday' }, /^timestamp: expected YYYY-MM-DD HH:MM:SS/],
     [{ id: 1 }, /transaction_id: .*; amount: .*; currency: .*; timestamp: /],
     [[1, 2], /^message: /],
+    // accepted before, then refused by PostgreSQL, failing the whole batch (issue 10)
+    [{ ...good, id: 1099511627776 }, /^id: expected an integer of at most 2147483647 \(PostgreSQL int\)$/],
+    [{ ...good, transaction_id: -8589934592 }, /^transaction_id: expected an integer of at least -2147483648/],
+    [{ ...good, amount: 1e17 }, /^amount: expected less than 10\^16 in magnitude/],
+    [{ ...good, amount: 10.005 }, /^amount: expected at most 2 decimals \(numeric\(18, 2\)\)/],
+    [{ ...good, balance: -1e16 }, /^balance: expected less than 10\^16/],
+    [{ ...good, account: 'CM\u0000001' }, /^account: contains a NUL character/],
+    [{ ...good, channel: 'mob\ud800ile' }, /^channel: contains a lone UTF-16 surrogate/],
+    [{ ...good, timestamp: '2026-11-22 10:00:00\u0000' }, /^timestamp: contains a NUL character/],
   ])('says which field is wrong: %j', (value, pattern) => {
     expect(reason(msg(JSON.stringify(value)))).toMatch(pattern);
   });
@@ -54,5 +63,39 @@ describe('parseTransaction on the optional fields', () => {
       ok: true,
       value: { transaction: { ...good, account: 'CM-001', location: { lat: 4.05, lon: 9.7, country: 'CM' }, channel: 'mobile', type: 'TRANSFER', balanceBefore: 20000 }, ref: a.ref },
     });
+  });
+});
+
+describe('parseTransaction on bytes', () => {
+  const bytes = (raw: Uint8Array): RawMessage => ({ raw, ref: { source: 'transaction', partition: 0, offset: 3 }, time: 5000 });
+
+  it('decodes UTF-8 and parses', () => {
+    const withAccent = { ...good, account: 'Océane' };
+    expect(parseTransactionMessage(bytes(Buffer.from(JSON.stringify(withAccent))))).toStrictEqual({
+      ok: true,
+      value: { transaction: withAccent, ref: { source: 'transaction', partition: 0, offset: 3 } },
+    });
+  });
+
+  it('dead-letters invalid UTF-8 with its exact bytes instead of storing U+FFFD', () => {
+    const raw = Buffer.concat([Buffer.from('{"id":1234,"transaction_id":56789,"amount":1,"currency":"XAF","timestamp":"2026-11-22 10:00:00","account":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const parsed = parseTransactionMessage(bytes(raw));
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.dead.reason).toBe(`invalid UTF-8 at byte ${raw.indexOf(0xff)}`);
+    expect(Buffer.from(parsed.dead.bytes!).equals(raw)).toBe(true);
+    expect(parsed.dead.raw).toContain('\ufffd');
+  });
+
+  it('says when the last character is cut short', () => {
+    const parsed = parseTransactionMessage(bytes(Buffer.from([0x7b, 0xc3])));
+    expect(parsed.ok ? 'ok' : parsed.dead.reason).toBe('invalid UTF-8: the last character is cut short');
+  });
+
+  it('keeps the bytes of a message that is not JSON, a NUL among them', () => {
+    const raw = Buffer.from([0x6e, 0x6f, 0x00, 0x6a, 0x73, 0x6f, 0x6e]);
+    const parsed = parseTransactionMessage(bytes(raw));
+    expect(parsed.ok ? 'ok' : parsed.dead.reason).toMatch(/^invalid JSON: /);
+    if (!parsed.ok) expect(Buffer.from(parsed.dead.bytes!).equals(raw)).toBe(true);
   });
 });

@@ -23,7 +23,7 @@
  *   .subscribe(({ items }) => items.forEach((a) => a.ack()));
  */
 import { Kafka, type Message, type Producer, type RecordMetadata, logLevel, Partitioners } from 'kafkajs';
-import { type OperatorFunction, type SchedulerLike, asyncScheduler, concatMap, defer, map } from 'rxjs';
+import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, concatMap, defer, map, throwError } from 'rxjs';
 import { VigieError } from '../../errors.ts';
 import { isKafkaOutage } from './outage.ts';
 import { batch } from '../../operators/batch.ts';
@@ -78,7 +78,7 @@ export async function createProducer(brokers: readonly string[], clientId = 'vig
 /**
  * @param producer Connected and made by {@link createProducer} (or with {@link PRODUCER_CONFIG}).
  * @param toMessage Where and how an item is written; called once per item when its batch goes out, not again on retries.
- * @return One {@link KafkaWritten} per batch, after the broker acknowledged it, in source order.
+ * @return One {@link KafkaWritten} per batch (per half of a batch too large for its topic), after the broker acknowledged it, in source order.
  */
 export function toKafka<T>(
   producer: Producer,
@@ -106,17 +106,32 @@ export function toKafka<T>(
         throw error;
       }
     };
+    // A batch the broker finds too large (max.message.bytes bounds a topic's record batch, not
+    // only one record) is written in halves, in order: several big dead letters must not stop
+    // the flow because they happened to travel together.
+    const write = (items: T[], messages: KafkaMessage[]): Observable<KafkaWritten<T>> =>
+      defer(() => attempt(groupByTopic(messages), items.length)).pipe(
+        retryWith(retry, scheduler),
+        map((offsets): KafkaWritten<T> => ({ sink: 'kafka', items, offsets })),
+        catchError((error: unknown) => {
+          if (items.length < 2 || !isTooLarge(error)) return throwError(() => error);
+          const half = items.length >> 1;
+          return concat(write(items.slice(0, half), messages.slice(0, half)), write(items.slice(half), messages.slice(half)));
+        }),
+      );
     return source.pipe(
       batch<T>({ size, lingerMs, scheduler }),
-      concatMap((items) => {
-        const topicMessages = groupByTopic(items.map(toMessage));
-        return defer(() => attempt(topicMessages, items.length)).pipe(
-          retryWith(retry, scheduler),
-          map((offsets): KafkaWritten<T> => ({ sink: 'kafka', items, offsets })),
-        );
-      }),
+      concatMap((items) => write(items, items.map(toMessage))),
     );
   };
+}
+
+/** The broker refused a record batch larger than the topic's `max.message.bytes` (kafkajs may wrap it). */
+function isTooLarge(error: unknown): boolean {
+  for (let e = error; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { type?: unknown }).type === 'MESSAGE_TOO_LARGE') return true;
+  }
+  return false;
 }
 
 /** One `messages` list per topic, in first-seen order; within a topic, items keep their order. */

@@ -85,6 +85,14 @@ export const migrations: readonly Migration[] = [
       ADD COLUMN event_time timestamptz NULL,
       ADD COLUMN input jsonb NULL`,
   },
+  {
+    // The exact bytes of each dead letter, whatever their encoding: `raw` stays its readable form
+    // (a text column cannot hold a NUL, nor bytes that are not UTF-8).
+    id: '005_dead_letters_raw_bytes',
+    sql: `ALTER TABLE dead_letters ADD COLUMN raw_bytes bytea NULL;
+      UPDATE dead_letters SET raw_bytes = convert_to(raw, 'UTF8');
+      ALTER TABLE dead_letters ALTER COLUMN raw_bytes SET NOT NULL`,
+  },
 ];
 
 /**

@@ -94,16 +94,31 @@ function eventTimeIso(timestamp: string): string | null {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 }
 
+/**
+ * A dead letter is the one row that must always be taken, whatever it holds: its text columns
+ * show a NUL as U+2400 (a text column cannot hold one; the exact bytes are in `raw_bytes`).
+ */
 export const deadLetters: TableWriter<DeadLetter> = writer<DeadLetter>(
   'dead_letters',
   'source, source_partition, source_offset, stage',
   [
-    { name: 'stage', type: 'text[]', value: (d) => d.stage },
-    { name: 'reason', type: 'text[]', value: (d) => d.reason },
-    { name: 'raw', type: 'text[]', value: (d) => d.raw },
+    { name: 'stage', type: 'text[]', value: (d) => readable(d.stage) },
+    { name: 'reason', type: 'text[]', value: (d) => readable(d.reason) },
+    { name: 'raw', type: 'text[]', value: (d) => readable(d.raw) },
+    { name: 'raw_bytes', type: 'bytea[]', value: (d) => rawBytes(d) },
     { name: 'source', type: 'text[]', value: (d) => d.ref.source },
     { name: 'source_partition', type: 'int4[]', value: (d) => d.ref.partition },
     { name: 'source_offset', type: 'int8[]', value: (d) => d.ref.offset },
     { name: 'received_at', type: 'timestamptz[]', value: (d) => iso(d.time) },
   ],
 );
+
+/** Text PostgreSQL takes: NUL shown as U+2400 SYMBOL FOR NULL. */
+export function readable(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\u2400') : text;
+}
+
+/** The exact bytes of a dead letter: as received, or the UTF-8 of its text when it came as text. */
+export function rawBytes(dead: DeadLetter): Buffer {
+  return dead.bytes === undefined ? Buffer.from(dead.raw, 'utf8') : Buffer.from(dead.bytes.buffer, dead.bytes.byteOffset, dead.bytes.byteLength);
+}

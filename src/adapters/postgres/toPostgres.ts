@@ -13,25 +13,41 @@
  * While the database is away (restart, failover, a dropped connection) each batch is retried whole
  * with the {@link RetryPolicy}, and later rows wait behind them: what piles up is bounded by the
  * source's own limit of records in flight. A retry can repeat a write whose reply was lost; the
- * table's `ON CONFLICT ... DO NOTHING` makes that harmless. Errors a retry cannot fix (a value
- * that does not fit its column) end the stream with the table named.
+ * table's `ON CONFLICT ... DO NOTHING` makes that harmless.
+ *
+ * A batch refused for its data (SQLSTATE classes 22, data exception, and 23, integrity
+ * constraint violation) is split in 16 parts, and each part refused again, until the rows at
+ * fault stand alone: they are reported `refused` with the database's reason, the others written,
+ * so one bad row costs about 16 log16(batch) INSERTs (48 in a batch of 5000) and never stops the
+ * stream. Other errors a retry cannot fix (a missing table, a permission) end the stream with
+ * the table named.
  *
  * ```
  * source:  -a-b-c-d-----e-|
  *          toPostgres(pool, table, { batch: { size: 2, lingerMs: 3, concurrency: 1 } })   (each INSERT takes 1 frame)
  * output:  -----x-y-------(z|)     x = { sink: 'postgres:<table>', items: [a, b] }, y = [c, d], z = [e]
+ *
+ * with c out of its column's range:
+ * output:  -----x-----y---(z|)     y = { items: [d], refused: [{ item: c, reason: '... (SQLSTATE 22003)' }] }
  * ```
  *
  * @example
  * detections$.pipe(toPostgres(pool, sensorDetections)).subscribe(({ items }) => ack(items));
  */
 import type pg from 'pg';
-import { type OperatorFunction, type SchedulerLike, asyncScheduler, defer, map } from 'rxjs';
+import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, defer, map, of, reduce, throwError } from 'rxjs';
 import { VigieError, isRetriable } from '../../errors.ts';
 import { groupCommit } from '../../operators/groupCommit.ts';
 import { type RetryPolicy, defaultRetryPolicy, retryWith } from '../../retry.ts';
-import type { Written } from '../../types.ts';
+import type { Refused, Written } from '../../types.ts';
 import type { TableWriter } from './tables.ts';
+
+/**
+ * A refused batch is split in this many parts, not 2: halving re-sends nearly the whole batch at
+ * each of its log2(size) levels, and in `npx tsx bench/poisonSplit.ts` the rows re-sent cost
+ * more than the extra INSERTs of a wider split.
+ */
+const SPLIT = 16;
 
 export const DEFAULT_BATCH = { size: 5000, lingerMs: 5, concurrency: 2 } as const;
 
@@ -57,12 +73,38 @@ export function toPostgres<T>(
   const { retry = defaultRetryPolicy, scheduler = asyncScheduler } = options;
   const { size, lingerMs, concurrency = 1 } = options.batch ?? DEFAULT_BATCH;
   const sink = `postgres:${table.table}`;
-  const write = (rows: T[]) =>
-    defer(() => insert(pool, table, rows)).pipe(
-      retryWith(retry, scheduler),
-      map((): Written<T> => ({ sink, items: rows })),
-    );
+  const write = (rows: T[]): Observable<Written<T>> => {
+    const attempt = (part: T[]): Observable<Outcome<T>> =>
+      defer(() => insert(pool, table, part)).pipe(
+        retryWith(retry, scheduler),
+        map(() => ({ items: part, refused: [] })),
+        catchError((error: unknown) => {
+          const reason = dataError(error);
+          if (reason === undefined) return throwError(() => error);
+          if (part.length === 1) return of({ items: [], refused: [{ item: part[0]!, reason }] });
+          const size = Math.ceil(part.length / SPLIT);
+          const parts = Array.from({ length: Math.ceil(part.length / size) }, (_, i) => part.slice(i * size, (i + 1) * size));
+          return concat(...parts.map(attempt)).pipe(
+            reduce((a, b) => ({ items: [...a.items, ...b.items], refused: [...a.refused, ...b.refused] })),
+          );
+        }),
+      );
+    return attempt(rows).pipe(map(({ items, refused }): Written<T> => (refused.length === 0 ? { sink, items } : { sink, items, refused })));
+  };
   return groupCommit(write, { size, lingerMs, concurrency, scheduler });
+}
+
+interface Outcome<T> {
+  readonly items: T[];
+  readonly refused: Refused<T>[];
+}
+
+/** The database's reason when it refused the rows themselves (SQLSTATE class 22 or 23), else undefined. */
+function dataError(error: unknown): string | undefined {
+  const cause = error instanceof VigieError ? error.cause : error;
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^2[23][0-9A-Z]{3}$/.test(code)) return undefined;
+  return `${(cause as Error).message} (SQLSTATE ${code})`;
 }
 
 /**

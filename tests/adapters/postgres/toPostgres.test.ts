@@ -132,18 +132,71 @@ describe('toPostgres', () => {
   });
 
   it('surfaces a write that cannot succeed with the table in the message', async () => {
-    const row: SuspiciousTransaction = {
-      transaction: { id: 1, transaction_id: 2, amount: 3, currency: 'EURO', timestamp: '' },
-      ref: { source: 'bad', partition: 0, offset: 0 }, reasons: [], score: 0,
-    };
+    const missing = { ...suspiciousTransactions, table: 'no_such_table', sql: suspiciousTransactions.sql.replace('INSERT INTO suspicious_transactions', 'INSERT INTO no_such_table') };
     const onRetry = vi.fn();
     const error = await firstValueFrom(
-      from([row]).pipe(toPostgres(db.pool, suspiciousTransactions, { retry: retryPolicy({ onRetry }) })),
+      from([suspicious(0, 'missing')]).pipe(toPostgres(db.pool, missing, { retry: retryPolicy({ onRetry }) })),
     ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(VigieError);
-    expect(error).toMatchObject({ code: 'SINK_WRITE_FAILED', retriable: false, where: { table: 'suspicious_transactions' } });
-    expect((error as Error).message).toMatch(/suspicious_transactions.*character\(3\)/);
+    expect(error).toMatchObject({ code: 'SINK_WRITE_FAILED', retriable: false, where: { table: 'no_such_table' } });
+    expect((error as Error).message).toMatch(/no_such_table.*does not exist/);
     expect(onRetry).not.toHaveBeenCalled();
+  });
+});
+
+function suspicious(offset: number, source: string, fields: Partial<SuspiciousTransaction['transaction']> = {}): SuspiciousTransaction {
+  return {
+    transaction: { id: 1234, transaction_id: 56789, amount: 15000, currency: 'XAF', timestamp: '2026-11-22 10:00:00', ...fields },
+    ref: { source, partition: 0, offset }, reasons: ['amount>10000XAF'], score: 1.5,
+  };
+}
+
+describe('toPostgres on rows the database refuses', () => {
+  it('splits the batch, writes the good rows and reports each bad one with the database\'s reason', async () => {
+    const bad: Record<number, [Partial<SuspiciousTransaction['transaction']>, RegExp]> = {
+      3: [{ id: 1099511627776 }, /out of range for type integer \(SQLSTATE 22003\)$/],
+      11: [{ amount: 1e17 }, /numeric field overflow \(SQLSTATE 22003\)$/],
+      12: [{ account: 'CM\u0000001' }, /invalid byte sequence for encoding "UTF8": 0x00 \(SQLSTATE 22021\)$/],
+      30: [{ currency: 'EURO' }, /character\(3\) \(SQLSTATE 22001\)$/],
+    };
+    const rows = Array.from({ length: 40 }, (_, i) => suspicious(i, 'split', bad[i]?.[0]));
+    const query = vi.spyOn(db.pool, 'query');
+    let written;
+    try {
+      written = await write(rows, suspiciousTransactions, 100);
+      // the batch, its 14 parts of 3 rows, then each row of the 4 parts refused
+      expect(query.mock.calls.length).toBe(1 + 14 + 4 * 3);
+    } finally {
+      query.mockRestore();
+    }
+    expect(written).toHaveLength(1);
+    const [report] = written;
+    expect(report!.items).toEqual(rows.filter((_, i) => bad[i] === undefined));
+    expect(report!.refused!.map((r) => r.item)).toEqual(rows.filter((_, i) => bad[i] !== undefined));
+    for (const refused of report!.refused!) expect(refused.reason).toMatch(bad[refused.item.ref.offset]![1]);
+    const { rows: stored } = await db.pool.query("SELECT source_offset::int AS o FROM suspicious_transactions WHERE source = 'split' ORDER BY 1");
+    expect(stored.map((r) => r.o)).toEqual(rows.map((_, i) => i).filter((i) => bad[i] === undefined));
+  });
+
+  it('reports a batch of bad rows refused, and goes on with the next batch', async () => {
+    const rows = [suspicious(0, 'all-bad', { transaction_id: -8589934592 }), suspicious(1, 'all-bad', { amount: 1e17 }), suspicious(2, 'all-bad')];
+    const written = await write(rows, suspiciousTransactions, 2);
+    expect(written.map((w) => [w.items.length, w.refused?.length ?? 0])).toEqual([[0, 2], [1, 0]]);
+  });
+
+  it('takes any dead letter: a NUL in its text, bytes that are not UTF-8, kept exactly in raw_bytes', async () => {
+    const bytes = Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x0a, 0x22]);
+    const dead: DeadLetter[] = [
+      { stage: 'parse-transaction', reason: 'invalid JSON: \u0000 is not a token', raw: 'a\u0000b', ref: { source: 'nul', partition: 0, offset: 0 }, time: 1 },
+      { stage: 'parse-transaction', reason: 'invalid UTF-8 at byte 2', raw: new TextDecoder().decode(bytes), bytes, ref: { source: 'nul', partition: 0, offset: 1 }, time: 1 },
+    ];
+    const written = await write(dead, deadLetters);
+    expect(written.flatMap((w) => w.refused ?? [])).toEqual([]);
+    const { rows: got } = await db.pool.query("SELECT reason, raw, raw_bytes FROM dead_letters WHERE source = 'nul' ORDER BY source_offset");
+    expect(got).toEqual([
+      { reason: 'invalid JSON: \u2400 is not a token', raw: 'a\u2400b', raw_bytes: Buffer.from('a\u0000b') },
+      { reason: 'invalid UTF-8 at byte 2', raw: '{\u2400\ufffd\ufffd\n"', raw_bytes: bytes },
+    ]);
   });
 });
 
