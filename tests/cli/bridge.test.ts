@@ -7,6 +7,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -212,4 +213,48 @@ describe('vigie bridge and bad serial lines', () => {
       await pair.stop();
     }
   }, 120_000);
+});
+
+describe('vigie bridge started while its broker is down', () => {
+  // Before, a broker down at start ended the bridge at once with kafkajs's bare error.
+  it('waits, naming host:port, and bridges once the broker is there', async () => {
+    const server = createServer().listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((resolve) => server.close(resolve));
+    const link = path.join(root, 'serial-late');
+    const pair = await createVirtualSerialPair(link);
+    const bridge = vigie(['bridge', '--serial', pair.hostPath, '--kafka', `127.0.0.1:${port}`, '--data-dir', path.join(root, 'late')]);
+    let late: KafkaBroker | undefined;
+    try {
+      await waitFor('the line naming the broker awaited', () => bridge.output().includes(`kafka at 127.0.0.1:${port} is down`), 30_000, bridge.output);
+      await waitFor('a few retries', () => (bridge.output().match(/retry \d+ in/g) ?? []).length >= 2, 60_000, bridge.output);
+      expect(bridge.child.exitCode, bridge.output()).toBeNull();
+      late = await startKafkaBroker({ dataDir: path.join(root, 'kafka-late'), port });
+      await waitFor('the bridge running', () => bridge.output().includes('bridge: '), 60_000, bridge.output);
+      const kafka = new Kafka({ brokers: late.brokers, logLevel: logLevel.NOTHING });
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic: 'late', numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+      const consumer = kafka.consumer({ groupId: 'late-reader' });
+      await consumer.connect();
+      const values: string[] = [];
+      await consumer.subscribe({ topic: 'late', fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void values.push(message.value!.toString()) });
+      const fd = openSync(pair.devicePath, constants.O_WRONLY | constants.O_NOCTTY);
+      await waitFor('the line reaching Kafka', () => {
+        writeSync(fd, 'late!7.5\n');
+        return values.includes('7.5');
+      }, 60_000, bridge.output);
+      closeSync(fd);
+      await consumer.disconnect();
+      bridge.child.kill('SIGTERM');
+      expect(await bridge.exited, bridge.output()).toBe(0);
+    } finally {
+      if (bridge.child.exitCode === null) bridge.child.kill('SIGKILL');
+      await pair.stop();
+      await late?.stop();
+    }
+  }, 180_000);
 });

@@ -12,6 +12,7 @@ import type { Command } from 'commander';
 import type { Producer } from 'kafkajs';
 import { Subject, takeUntil, tap } from 'rxjs';
 import { createProducer, toKafka } from '../../adapters/kafka/toKafka.ts';
+import { retryPolicy } from '../../retry.ts';
 import { type PickleLog, openPickleLog } from '../../adapters/pickle/pickleLog.ts';
 import { readingTuple } from '../../adapters/pickle/tuples.ts';
 import { type SerialStatus, fromSerialPort } from '../../adapters/serial/fromSerialPort.ts';
@@ -85,7 +86,17 @@ async function run(flags: BridgeFlags): Promise<void> {
     await Promise.allSettled([producer?.disconnect(), readings?.close(), deadLetters?.close(), dashboard.close()]);
   };
   try {
-    producer = await createProducer(brokers, 'vigie-bridge');
+    // A broker away at start is waited for, as one that goes away later: the device is opened
+    // once there is somewhere to send its lines.
+    const awaited = brokers.join(',');
+    producer = await createProducer(brokers, 'vigie-bridge', {
+      retry: retryPolicy({
+        onRetry: (error, attempt, ms) => {
+          if (attempt === 1) log(`kafka at ${awaited} is down: waiting for it`);
+          log(`kafka: connecting to ${awaited} failed (${String(error)}), retry ${attempt} in ${ms} ms`);
+        },
+      }),
+    });
     readings = await openPickleLog(path.join(logs, 'readings.pkl'));
     deadLetters = await openJsonlLog(path.join(logs, 'dead-letters.jsonl'));
   } catch (error) {
