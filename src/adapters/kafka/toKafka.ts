@@ -22,7 +22,7 @@
  * alerts$.pipe(toKafka(producer, (a) => ({ topic: 'alerts', key: a.account, value: JSON.stringify(a) })))
  *   .subscribe(({ items }) => items.forEach((a) => a.ack()));
  */
-import { Kafka, type Message, type Producer, type RecordMetadata, logLevel, Partitioners } from 'kafkajs';
+import { type ICustomPartitioner, Kafka, type Message, type Producer, type RecordMetadata, logLevel, Partitioners } from 'kafkajs';
 import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, concatMap, defer, map, throwError } from 'rxjs';
 import { VigieError } from '../../errors.ts';
 import { isKafkaOutage } from './outage.ts';
@@ -65,7 +65,7 @@ export const PRODUCER_CONFIG = { idempotent: true, maxInFlightRequests: 1 } as c
  */
 export async function createProducer(brokers: readonly string[], clientId = 'vigie', options: { retry?: RetryPolicy } = {}): Promise<Producer> {
   const kafka = new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
-  const producer = kafka.producer({ ...PRODUCER_CONFIG, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer = kafka.producer({ ...PRODUCER_CONFIG, createPartitioner: pinnedPartitioner });
   const connect = (): Promise<void> =>
     producer.connect().catch((cause: unknown) => {
       const message = `cannot reach Kafka at ${brokers.join(',')}: ${(cause as Error)?.message ?? cause}`;
@@ -109,8 +109,9 @@ export function toKafka<T>(
     // A batch the broker finds too large (max.message.bytes bounds a topic's record batch, not
     // only one record) is written in halves, in order: several big dead letters must not stop
     // the flow because they happened to travel together.
-    const write = (items: T[], messages: KafkaMessage[]): Observable<KafkaWritten<T>> =>
-      defer(() => attempt(groupByTopic(messages), items.length)).pipe(
+    // The same Message objects on every attempt: their partitions are pinned to them (pinnedPartitioner).
+    const write = (items: T[], messages: KafkaMessage[], grouped?: { topic: string; messages: Message[] }[]): Observable<KafkaWritten<T>> =>
+      defer(() => attempt(grouped ??= groupByTopic(messages), items.length)).pipe(
         retryWith(retry, scheduler),
         map((offsets): KafkaWritten<T> => ({ sink: 'kafka', items, offsets })),
         catchError((error: unknown) => {
@@ -125,6 +126,26 @@ export function toKafka<T>(
     );
   };
 }
+
+/**
+ * kafkajs's default partitioner, each message's partition pinned at its first attempt.
+ *
+ * kafkajs partitions a batch again on every attempt, its own retries and ours, and its round-robin
+ * for keyless messages (the bridge's readings) moves on in between. A batch resent after a reply
+ * lost to a broker crash then went to other partitions under the sequence numbers of the first
+ * attempt: the broker took what landed on an already-written partition as a duplicate and dropped
+ * it, and wrote the rest twice (`npm run chaos`, seed 1: 2 readings lost, 2 doubled). With the
+ * partition pinned, a resend is the same request, which is what the idempotent producer needs.
+ */
+export const pinnedPartitioner: ICustomPartitioner = () => {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const pinned = new WeakMap<Message, number>();
+  return (args) => {
+    let partition = pinned.get(args.message);
+    if (partition === undefined) pinned.set(args.message, (partition = partitioner(args)));
+    return partition;
+  };
+};
 
 /** The broker refused a record batch larger than the topic's `max.message.bytes` (kafkajs may wrap it). */
 function isTooLarge(error: unknown): boolean {
