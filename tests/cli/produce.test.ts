@@ -4,13 +4,22 @@
  * printed lines: the prototype's fields and ranges, one JSON object per record, in order.
  */
 import { spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { startKafkaBroker } from '../../src/adapters/kafka/broker.ts';
 import { consumeAll, uniqueTopic } from '../helpers/kafka.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 const brokers = inject('kafkaBrokers');
 
-function vigie(args: string[], timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function vigie(
+  args: string[],
+  timeoutMs = 60_000,
+  onStderr: (stderr: string) => void = () => {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env };
     delete env['KAFKA_BROKERS'];
@@ -18,7 +27,10 @@ function vigie(args: string[], timeoutMs = 60_000): Promise<{ code: number | nul
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr(stderr);
+    });
     const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.once('error', reject);
     child.once('exit', (code) => {
@@ -85,4 +97,34 @@ describe('vigie produce transactions', () => {
     expect(run.stderr).toMatch(/--rate: expected a rate such as 5, 5\/s or 300\/min, got "fast"/);
     expect(run.stdout).toBe('');
   });
+});
+
+describe('vigie produce transactions, its broker down at start', () => {
+  // Before, it exited at once: "cannot connect to Kafka".
+  it('waits, naming host:port, and sends once the broker is there', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'vigie-produce-late-'));
+    await chmod(dir, 0o755);
+    let starting: ReturnType<typeof startKafkaBroker> | undefined;
+    try {
+      const run = await vigie(['produce', 'transactions', '--rate', '50/s', '--count', '5', '--kafka', `127.0.0.1:${port}`, '--topic', 'late'], 150_000, (stderr) => {
+        if (!starting && stderr.includes(`kafka at 127.0.0.1:${port} is down: waiting for it`)) starting = startKafkaBroker({ dataDir: join(dir, 'kafka'), port });
+      });
+      expect(run.code, run.stderr).toBe(0);
+      expect(starting, run.stderr).toBeDefined();
+      const broker = await starting!;
+      try {
+        expect(await consumeAll(broker.brokers, 'late', 5)).toHaveLength(5);
+      } finally {
+        await broker.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -57,7 +57,14 @@ export function registerProduce(program: Command): void {
 
 async function produceTransactions({ rate, brokers, count, topic, seed }: ProduceOptions): Promise<void> {
   const where = { brokers: brokers.join(',') };
-  const producer: Producer = await createProducer(brokers, 'vigie-produce').catch((cause: unknown) => {
+  // A broker away at start is waited for, as one that goes away while sending.
+  const waiting = retryPolicy({
+    onRetry: (error, attempt, ms) => {
+      if (attempt === 1) console.error(`vigie: kafka at ${where.brokers} is down: waiting for it`);
+      console.error(`vigie: ${(error as Error).message}; retry ${attempt} in ${ms} ms`);
+    },
+  });
+  const producer: Producer = await createProducer(brokers, 'vigie-produce', { retry: waiting }).catch((cause: unknown) => {
     throw new VigieError('SINK_WRITE_FAILED', `cannot connect to Kafka: ${(cause as Error)?.message ?? cause}`, { where, cause });
   });
   console.error(`vigie: sending transactions to topic ${topic} on ${where.brokers} at ${rate}/s (seed ${seed}); Ctrl-C to stop`);
