@@ -22,7 +22,11 @@ export function progress(label: string, { total, stream = process.stderr, everyM
   const started = now();
   let last = -Infinity;
   let current = 0;
-  const rate = (): string => `${Math.round((current * 1000) / Math.max(1, now() - started))}/s`;
+  // Slow work (the chaos run's faults, a few a minute) would read 0/s: per minute below 1/s.
+  const rate = (): string => {
+    const perSecond = (current * 1000) / Math.max(1, now() - started);
+    return perSecond >= 1 || current === 0 ? `${Math.round(perSecond)}/s` : `${(perSecond * 60).toFixed(1)}/min`;
+  };
   const line = (): string =>
     total ? `${label}: ${current}/${total} (${Math.floor((100 * current) / total)}%, ${rate()})` : `${label}: ${current} (${rate()})`;
   const bar = (): string => {

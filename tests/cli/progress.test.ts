@@ -34,4 +34,13 @@ describe('progress', () => {
     expect(writes.length).toBe(6); // the first update, one a second over 5 s, and the last
     expect(writes.at(-1)).toBe('bench: 50000 (10000/s)\n');
   });
+
+  it('gives a rate per minute for work slower than one item a second, not 0/s', () => {
+    const { writes, stream } = fakeStream(false);
+    let t = 0;
+    const p = progress('chaos faults', { total: 18, stream, now: () => t });
+    t = 60_000;
+    p.update(6);
+    expect(writes.at(-1)).toBe('chaos faults: 6/18 (33%, 6.0/min)\n');
+  });
 });
