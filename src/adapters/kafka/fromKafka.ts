@@ -12,11 +12,9 @@
  *   `eachBatch` handler emits records one at a time and, once `maxInFlight` are unacknowledged,
  *   awaits until `lowWater` or fewer remain, heartbeating meanwhile. Records emitted are thus
  *   bounded by `maxInFlight`; raw bytes held by kafkajs by one fetch response.
- * - Commits go one at a time. kafkajs emits REBALANCING and rejoins without awaiting listeners,
- *   so no commit starts from there: the revoke-time commit is made in `eachBatch` when its
- *   heartbeat reports the rebalance, before the handler returns and kafkajs rejoins; periodic
- *   commits pause until the new assignment arrives. Acknowledgements not committed in time are
- *   read again by the partition's next owner.
+ * - Commits go one at a time ({@link offsetCommits}). kafkajs rejoins without awaiting its
+ *   REBALANCING listeners, so the revoke-time commit is made in `eachBatch` when its heartbeat
+ *   reports the rebalance, before the handler returns and kafkajs rejoins.
  * - Outages: once kafkajs gives up on the brokers (a crash it does not restart, a failed connect)
  *   the consumer is made anew after a backoff from `retry`, for as long as they are away; records
  *   in flight are forgotten and re-read from the committed offsets (idempotent sinks).
@@ -43,11 +41,14 @@
  * commit        2       (every commitIntervalMs: 2, since 2 is not acknowledged)
  * ```
  */
-import { type Consumer, type EachBatchPayload, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
+import { type Consumer, type EachBatchPayload, Kafka, logLevel } from 'kafkajs';
 import { Observable, take } from 'rxjs';
 import { VigieError } from '../../errors.ts';
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy } from '../../retry.ts';
 import { isKafkaOutage } from './outage.ts';
+import { kafkaRecord } from './kafkaRecord.ts';
+import { oncePer } from './oncePer.ts';
+import { offsetCommits } from './offsetCommits.ts';
 import { OffsetTracker, type TopicPartition } from './offsetTracker.ts';
 import type { KafkaRecord } from './types.ts';
 
@@ -107,14 +108,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
 
   return new Observable<KafkaRecord>((subscriber) => {
     // While the brokers are away kafkajs says the same thing every second: once per 10 s is enough.
-    const said = new Map<string, number>();
-    const quiet = (line: string): void => {
-      const now = Date.now();
-      if (now - (said.get(line) ?? -Infinity) < 10_000) return;
-      if (said.size > 100) said.clear();
-      said.set(line, now);
-      log(line);
-    };
+    const quiet = oncePer(10_000, log);
     const tracker = new OffsetTracker();
     const kafka = new Kafka({
       clientId: options.clientId ?? `vigie-${groupId}`,
@@ -136,35 +130,16 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     let batchesDone: (() => void) | undefined;
     let idle: (() => void) | undefined;
 
-    // One commit at a time: a commit on rebalance or at stop waits for a periodic one in flight
-    // and the other way round, so an older set of offsets never lands after a newer one.
-    let commits: Promise<void> = Promise.resolve();
-    let commitsQueued = 0;
-    const commit = (periodic = false): Promise<void> => {
-      commitsQueued++;
-      // A periodic commit queued before a rebalance began must not go out during it.
-      commits = commits.then(() => (periodic && rebalancing ? undefined : commitNow())).finally(() => commitsQueued--);
-      return commits;
-    };
-    const commitNow = async (): Promise<void> => {
-      const offsets = tracker.committable();
-      if (offsets.length === 0) return;
-      let timeout: ReturnType<typeof setTimeout> | undefined;
-      try {
-        // Bounded, so that one commit kafkajs never answers cannot hold the others (and a handler) for ever.
-        await Promise.race([
-          consumer.commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }))),
-          new Promise((_, reject) => (timeout = setTimeout(() => reject(new Error(`no answer within ${COMMIT_TIMEOUT_MS} ms`)), COMMIT_TIMEOUT_MS))),
-        ]);
-        tracker.markCommitted(offsets);
-      } catch (error) {
-        log(`fromKafka: commit failed, retried at the next one: ${(error as Error).message}`);
-      } finally {
-        clearTimeout(timeout);
-      }
-    };
+    const commits = offsetCommits({
+      tracker,
+      commitOffsets: (offsets) => consumer.commitOffsets(offsets),
+      rebalancing: () => rebalancing,
+      log,
+      timeoutMs: COMMIT_TIMEOUT_MS,
+    });
+    const commit = commits.commit;
     const timer = setInterval(() => {
-      if (!stopping && !rebalancing && commitsQueued === 0) void commit(true);
+      if (!stopping && !rebalancing && commits.queued === 0) void commit(true);
     }, commitIntervalMs);
 
     /** `retriable`: whether resubscribing may help (kafkajs already gave up on its own retries). */
@@ -281,7 +256,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
           if (last === undefined || offset > last) {
             tracker.track(topic, partition, offset);
             options.onLag?.(topic, partition, Math.max(0, Number(batch.highWatermark) - 1 - offset));
-            subscriber.next(toRecord(topic, partition, offset, message));
+            subscriber.next(kafkaRecord(topic, partition, offset, message, () => acked(topic, partition, offset)));
           }
           resolveOffset(message.offset);
         }
@@ -291,26 +266,11 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       }
     };
 
-    function toRecord(topic: string, partition: number, offset: number, message: KafkaMessage): KafkaRecord {
-      let acked = false;
-      return {
-        topic,
-        partition,
-        offset,
-        key: message.key,
-        value: message.value,
-        headers: headersOf(message),
-        timestamp: Number(message.timestamp),
-        ref: { source: topic, partition, offset },
-        ack: () => {
-          if (acked) return;
-          acked = true;
-          tracker.ack(topic, partition, offset);
-          if (tracker.inFlight <= lowWater) wake?.();
-          if (tracker.inFlight === 0) idle?.();
-        },
-      };
-    }
+    const acked = (topic: string, partition: number, offset: number): void => {
+      tracker.ack(topic, partition, offset);
+      if (tracker.inFlight <= lowWater) wake?.();
+      if (tracker.inFlight === 0) idle?.();
+    };
 
     let launching: Promise<void> = launch();
 
@@ -349,12 +309,4 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
 
 function key({ topic, partition }: TopicPartition): string {
   return `${topic}\u0000${partition}`;
-}
-
-function headersOf(message: KafkaMessage): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    out[name] = value === undefined ? undefined : Array.isArray(value) ? value.map(String).join(',') : value.toString();
-  }
-  return out;
 }
