@@ -31,6 +31,20 @@ interface Context {
   readonly right: number;
 }
 
+/**
+ * A memory's whole state in plain JSON (all integers). Context `i` is `contexts[6i..6i+5]`: its
+ * left and right half ids, seen, matched, full and zero (0 or 1); the halves' indexes are rebuilt
+ * from these, in the order they were made, so iteration order (and with it every tie) is kept.
+ */
+export interface ContextMemorySnapshot {
+  readonly lefts: readonly (readonly number[])[];
+  readonly rights: readonly (readonly number[])[];
+  readonly contexts: readonly number[];
+  readonly previous: readonly number[];
+  /** Ids of the left halves `previous` holds whole, in order. */
+  readonly whole: readonly number[];
+}
+
 /** What one step of the memory says. */
 export interface ContextStep {
   /** Share of the contexts whose left half matched that also matched on the right, in [0, 1]. */
@@ -64,6 +78,40 @@ export class ContextMemory {
 
   get size(): number {
     return this.contexts.length;
+  }
+
+  snapshot(): ContextMemorySnapshot {
+    const [lefts, rights] = this.semis;
+    const leftOf = new Array<number>(this.contexts.length);
+    lefts.forEach((s, l) => s.ids.forEach((id) => (leftOf[id] = l)));
+    const leftId = new Map(lefts.map((s, l) => [s, l]));
+    return {
+      lefts: lefts.map((s) => [...s.facts]),
+      rights: rights.map((s) => [...s.facts]),
+      contexts: this.contexts.flatMap((c, id) => [leftOf[id]!, c.right, c.seen, c.matched, c.full, c.zero ? 1 : 0]),
+      previous: [...this.previous],
+      whole: this.whole.map((s) => leftId.get(s)!),
+    };
+  }
+
+  /** The memory `snapshot` describes, with the bounds it was made with. */
+  static restore(snapshot: ContextMemorySnapshot, maxLeft: number, maxActive: number, maxContexts: number): ContextMemory {
+    const memory = new ContextMemory(maxLeft, maxActive, maxContexts);
+    for (const facts of snapshot.lefts) memory.half(LEFT, facts);
+    for (const facts of snapshot.rights) memory.half(RIGHT, facts);
+    const c = snapshot.contexts;
+    for (let id = 0; id < c.length / 6; id++) {
+      const [left, right, seen, matched, full, zero] = c.slice(6 * id, 6 * id + 6) as [number, number, number, number, number, number];
+      const semi = memory.semis[LEFT][left];
+      if (semi === undefined || memory.semis[RIGHT][right] === undefined) throw new RangeError(`contextual: snapshot context ${id} names a missing half (${left}, ${right})`);
+      semi.links.set(right, id);
+      semi.rights.push(right);
+      semi.ids.push(id);
+      memory.contexts.push({ seen, matched, full, zero: zero === 1, right });
+    }
+    memory.previous = [...snapshot.previous];
+    memory.whole = snapshot.whole.map((l) => memory.semis[LEFT][l]!);
+    return memory;
   }
 
   /** One step: `facts` are this step's sensor facts, sorted, all below 4096. */

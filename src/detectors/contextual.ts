@@ -23,7 +23,8 @@
  * Memory is bounded: at most `maxContexts` contexts (the memory is cleared when full), each half
  * holding at most `maxActive` + `bits` facts, plus a ring of `replay` values.
  */
-import { ContextMemory } from './contextMemory.ts';
+import { ContextMemory, type ContextMemorySnapshot } from './contextMemory.ts';
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
 
 /**
  * `learn` values only learn (no score), `margin` is the headroom past a new extreme (a share of
@@ -83,6 +84,19 @@ export function checkContextualOptions(o: ContextualOptions): void {
   real('baseThreshold', 0, 1);
 }
 
+/** A detector's whole state, plain JSON: `ContextualDetector.restore` gives it back exactly. */
+export interface ContextualSnapshot extends SnapshotHeader<'contextual'> {
+  readonly options: ContextualOptions;
+  readonly memory: ContextMemorySnapshot;
+  readonly predicted: readonly number[];
+  /** The replay ring's slots written so far (all `replay + 1` once full), packed doubles. */
+  readonly ring: string;
+  readonly count: number;
+  readonly lo: Float;
+  readonly hi: Float;
+  readonly quiet: number;
+}
+
 /** CAD OSE with a causal range (see the top of this file). `update` gives each value's score. */
 export class ContextualDetector {
   private readonly o: ContextualOptions;
@@ -110,6 +124,36 @@ export class ContextualDetector {
   /** Contexts held, at most maxContexts. */
   get contexts(): number {
     return this.memory.size;
+  }
+
+  snapshot(): ContextualSnapshot {
+    return {
+      kind: 'contextual',
+      version: 1,
+      options: { ...this.o },
+      memory: this.memory.snapshot(),
+      predicted: [...this.predicted],
+      ring: packFloats(this.ring.subarray(0, Math.min(this.count, this.ring.length))),
+      count: this.count,
+      lo: float(this.lo),
+      hi: float(this.hi),
+      quiet: this.quiet,
+    };
+  }
+
+  /** The detector `snapshot` describes, built with the options it was taken with. */
+  static restore(snapshot: ContextualSnapshot): ContextualDetector {
+    checkSnapshot(snapshot, 'contextual');
+    const d = new ContextualDetector(snapshot.options);
+    const { maxLeft, maxActive, maxContexts } = d.o;
+    d.memory = ContextMemory.restore(snapshot.memory, maxLeft, maxActive, maxContexts);
+    d.predicted = new Set(snapshot.predicted);
+    d.ring.set(unpackFloats(snapshot.ring, 'contextual: snapshot ring', Math.min(snapshot.count, d.ring.length)));
+    d.count = snapshot.count;
+    d.lo = unfloat(snapshot.lo);
+    d.hi = unfloat(snapshot.hi);
+    d.quiet = snapshot.quiet;
+    return d;
   }
 
   /** The score of `value` in [0, 1], 0 while learning. `time` is unused: CAD sees only the order. */

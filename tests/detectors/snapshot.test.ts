@@ -1,0 +1,67 @@
+/**
+ * State that survives: each online detector, run on the first half of a real NAB series, written
+ * down (snapshot, JSON.stringify, JSON.parse) and restored into a new instance, scores the second
+ * half exactly as an uninterrupted run does, and ends in the same state. Skipped without
+ * ../shared/data.
+ */
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ContextualDetector } from '../../src/detectors/contextual.ts';
+import { readDataFile } from '../../src/evaluation/nab/corpus.ts';
+
+const data = new URL('../../../shared/data/', import.meta.url).pathname;
+const exists = existsSync(`${data}nab/data`);
+const series = (name: string): number[] => readDataFile(data, name).values;
+
+interface Snapshotting {
+  snapshot(): unknown;
+}
+
+/**
+ * Runs `values` through one detector, snapshotting it at each of `cuts`; each snapshot, sent
+ * through JSON and restored into a new detector, must say what the uninterrupted one said at every
+ * later step, and end in the same state. Several cuts: a field a restore drops may matter only
+ * at some steps (a transition the memory already knows does not read the previous step).
+ */
+function expectResumes<D extends Snapshotting>(make: () => D, restore: (snapshot: never) => D, step: (d: D, value: number) => unknown, values: readonly number[], cuts: readonly number[]): D {
+  const whole = make();
+  const snapshots = new Map<number, string>();
+  const said = values.map((v, i) => {
+    if (cuts.includes(i)) snapshots.set(i, JSON.stringify(whole.snapshot()));
+    return step(whole, v);
+  });
+  const end = JSON.stringify(whole.snapshot());
+  for (const cut of cuts) {
+    const copy = restore(JSON.parse(snapshots.get(cut)!) as never);
+    const after = values.slice(cut).map((v) => step(copy, v));
+    expect(after, `restored at ${cut}`).toEqual(said.slice(cut)); // toEqual compares numbers with Object.is: exact, -0 included
+    expect(JSON.stringify(copy.snapshot()), `restored at ${cut}`).toBe(end); // floats are packed or strings: text equality is exact
+  }
+  return whole;
+}
+
+/** `count` cuts spread over `length` values, and the two steps after the middle one. */
+function spread(length: number, count = 4): number[] {
+  const cuts = Array.from({ length: count }, (_, k) => Math.floor(((k + 0.5) * length) / count));
+  const middle = cuts[count >> 1]!;
+  return [...cuts, middle + 1, middle + 2].sort((a, b) => a - b);
+}
+
+describe.skipIf(!exists)('detector snapshots resume exactly', () => {
+  it('ContextualDetector, its memory rebuilt on new extremes and cleared at its bound', () => {
+    const values = series('realKnownCause/machine_temperature_system_failure.csv').slice(0, 8000);
+    const step = (d: ContextualDetector, v: number) => [d.update(v), d.fill, d.contexts];
+    const small = () => new ContextualDetector({ maxContexts: 600 }); // the default 5000 is never reached on this series
+    const probe = small();
+    const contexts = values.map((v) => (probe.update(v), probe.contexts));
+    expect(contexts.some((n, i) => i > 3000 && n < contexts[i - 1]!)).toBe(true); // cleared at its bound
+    // Steps that learn a context: the only ones that read the previous step's facts.
+    const learning = contexts.flatMap((n, i) => (i > 100 && n > contexts[i - 1]! ? [i] : [])).filter((_, k) => k % 400 === 0);
+    expectResumes(small, ContextualDetector.restore, step, values, [10, ...spread(values.length), ...learning]); // 10: while learning the range
+    expectResumes(() => new ContextualDetector(), ContextualDetector.restore, step, values.slice(0, 3000), spread(3000, 3));
+  });
+
+  it('refuses a snapshot of another kind', () => {
+    expect(() => ContextualDetector.restore({ kind: 'art', version: 1 } as never)).toThrow(/contextual: cannot restore from a snapshot of kind art version 1/);
+  });
+});
