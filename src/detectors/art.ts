@@ -30,7 +30,8 @@
  * 65.0; given ARTime's length-derived step and learning period too, 72.8 (ARTime publishes 74.9).
  */
 
-import { FuzzyArt, haar, unit } from './fuzzyArt.ts';
+import { FuzzyArt, type FuzzyArtSnapshot, haar, unit } from './fuzzyArt.ts';
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
 
 export interface ArtOptions {
   /** Rows per sample (block); ARTime derives 5-7 from the file length. */
@@ -70,10 +71,35 @@ export function checkArtOptions(o: ArtOptions): void {
   if (!(o.margin >= 0 && Number.isFinite(o.margin))) throw new RangeError(`art: margin must be a finite number >= 0, got ${o.margin}`);
 }
 
+/** A detector's whole state, plain JSON: `ArtDetector.restore` gives it back exactly. Packed: doubles in base64. */
+export interface ArtSnapshot extends SnapshotHeader<'art'> {
+  readonly options: ArtOptions;
+  readonly net: FuzzyArtSnapshot;
+  readonly rows: number;
+  readonly block: { readonly sum: Float; readonly min: Float; readonly max: Float; readonly n: number };
+  readonly average: Float;
+  readonly lo: Float;
+  readonly hi: Float;
+  /** Learning-period samples (packed), null once learning is over. */
+  readonly pending: string | null;
+  readonly histogram: readonly number[];
+  readonly recent: string;
+  readonly samples: number;
+  readonly sims: string;
+  readonly gaps: string;
+  readonly simSum: Float;
+  readonly lastAnomaly: number;
+  readonly lastAnomalySim: Float;
+  readonly lastVigilanceUpdate: number;
+  readonly maskAfterNew: boolean;
+  readonly sinceNew: number;
+  readonly anomalySims: { readonly sum: Float; readonly n: number; readonly last: Float };
+}
+
 /** The detector: `update` each value in turn; see the module comment. */
 export class ArtDetector {
   private readonly o: ArtOptions;
-  private readonly net: FuzzyArt;
+  private net: FuzzyArt;
   private rows = 0;
   private block = { sum: 0, min: Infinity, max: -Infinity, n: 0 };
   private average = Number.NaN; // ARTime's moving average of block means, for the spike's sign
@@ -117,6 +143,62 @@ export class ArtDetector {
   /** How many categories the network holds (at most `maxCategories`). */
   get categories(): number {
     return this.net.weights.length;
+  }
+
+  snapshot(): ArtSnapshot {
+    const { block: b, anomalySims: a } = this;
+    return {
+      kind: 'art',
+      version: 1,
+      options: { ...this.o },
+      net: this.net.snapshot(),
+      rows: this.rows,
+      block: { sum: float(b.sum), min: float(b.min), max: float(b.max), n: b.n },
+      average: float(this.average),
+      lo: float(this.lo),
+      hi: float(this.hi),
+      pending: this.pending && packFloats(this.pending),
+      histogram: [...this.histogram], // counts: integers
+      recent: packFloats(this.recent),
+      samples: this.samples,
+      sims: packFloats(this.sims),
+      gaps: packFloats(this.gaps),
+      simSum: float(this.simSum),
+      lastAnomaly: this.lastAnomaly,
+      lastAnomalySim: float(this.lastAnomalySim),
+      lastVigilanceUpdate: this.lastVigilanceUpdate,
+      maskAfterNew: this.maskAfterNew,
+      sinceNew: this.sinceNew,
+      anomalySims: { sum: float(a.sum), n: a.n, last: float(a.last) },
+    };
+  }
+
+  /** The detector `snapshot` describes, built with the options it was taken with. */
+  static restore(s: ArtSnapshot): ArtDetector {
+    checkSnapshot(s, 'art');
+    const d = new ArtDetector(s.options);
+    const what = (field: string): string => `art: snapshot ${field}`;
+    d.net = FuzzyArt.restore(s.net, 2 * d.o.window, d.o.maxCategories);
+    d.rows = s.rows;
+    d.block = { sum: unfloat(s.block.sum), min: unfloat(s.block.min), max: unfloat(s.block.max), n: s.block.n };
+    d.average = unfloat(s.average);
+    d.lo = unfloat(s.lo);
+    d.hi = unfloat(s.hi);
+    d.pending = s.pending === null ? null : [...unpackFloats(s.pending, what('pending'))];
+    if (s.histogram.length !== d.histogram.length) throw new RangeError(`${what('histogram')}: expected ${d.histogram.length} levels, got ${s.histogram.length}`);
+    d.histogram.set(s.histogram);
+    d.recent.set(unpackFloats(s.recent, what('recent'), d.recent.length));
+    d.samples = s.samples;
+    d.sims.set(unpackFloats(s.sims, what('sims'), d.sims.length));
+    d.gaps.set(unpackFloats(s.gaps, what('gaps'), d.gaps.length));
+    d.simSum = unfloat(s.simSum);
+    d.lastAnomaly = s.lastAnomaly;
+    d.lastAnomalySim = unfloat(s.lastAnomalySim);
+    d.lastVigilanceUpdate = s.lastVigilanceUpdate;
+    d.maskAfterNew = s.maskAfterNew;
+    d.sinceNew = s.sinceNew;
+    d.anomalySims = { sum: unfloat(s.anomalySims.sum), n: s.anomalySims.n, last: unfloat(s.anomalySims.last) };
+    return d;
   }
 
   /** The anomaly score of `value`, in [0, 1], from it and the values before it only. */

@@ -4,6 +4,7 @@
  * cubed, times the squared match of its newest sample ("energy"). Plus the two small transforms
  * ARTime's features need. Categories are capped: past the cap the least recently used one goes.
  */
+import { type Float, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
 
 /** In-place orthonormal multi-level Haar transform of a power-of-2 array: [approx, coarsest .. finest details]. */
 export function haar(x: Float64Array, tmp: Float64Array): void {
@@ -25,6 +26,15 @@ export function unit(x: Float64Array): void {
   for (let k = 0; k < x.length; k++) x[k] = hi > lo ? (x[k]! - lo) / (hi - lo) : 0;
 }
 
+/** A network's learned state: its categories' weights end to end (packed doubles), when each last resonated, the vigilances. */
+export interface FuzzyArtSnapshot {
+  readonly weights: string;
+  readonly used: readonly number[];
+  readonly clock: number;
+  readonly lower: Float;
+  readonly upper: Float;
+}
+
 /** Dual-vigilance fuzzy ART over complement-coded vectors, with ARTime's match (features^3 * energy^2). */
 export class FuzzyArt {
   readonly weights: Float64Array[] = [];
@@ -33,6 +43,25 @@ export class FuzzyArt {
   lower = 0;
   upper = 0;
   constructor(private readonly dim: number, private readonly cap: number) {}
+
+  snapshot(): FuzzyArtSnapshot {
+    const weights = new Float64Array(this.weights.length * 2 * this.dim);
+    this.weights.forEach((w, j) => weights.set(w, j * 2 * this.dim));
+    return { weights: packFloats(weights), used: [...this.used], clock: this.clock, lower: float(this.lower), upper: float(this.upper) };
+  }
+
+  /** The network `snapshot` describes, for patterns of `dim` features and at most `cap` categories. */
+  static restore(snapshot: FuzzyArtSnapshot, dim: number, cap: number): FuzzyArt {
+    const net = new FuzzyArt(dim, cap);
+    const weights = unpackFloats(snapshot.weights, 'art: snapshot weights', 2 * dim * snapshot.used.length);
+    if (snapshot.used.length > cap) throw new RangeError(`art: snapshot holds ${snapshot.used.length} categories, more than maxCategories ${cap}`);
+    for (let j = 0; j < snapshot.used.length; j++) net.weights.push(weights.slice(j * 2 * dim, (j + 1) * 2 * dim));
+    net.used.push(...snapshot.used);
+    net.clock = snapshot.clock;
+    net.lower = unfloat(snapshot.lower);
+    net.upper = unfloat(snapshot.upper);
+    return net;
+  }
 
   /** Best match of `x` (features, not yet complement-coded), learning unless `learn` is false. */
   present(x: Float64Array, learn = true): { novel: boolean; sim: number; energy: number } {
