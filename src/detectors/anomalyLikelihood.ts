@@ -15,6 +15,7 @@
  * Likelihoods crowd near 1 ("four or five nines"); {@link logLikelihood} spreads them over [0, 1]
  * as NAB's numenta detector does: 0.5 at 1 - 1e-5, 1 at 1 - 1e-10.
  */
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
 
 export interface AnomalyLikelihoodOptions {
   /** Rows whose raw scores are ignored while the detector underneath learns. */
@@ -78,6 +79,22 @@ export interface AnomalyLikelihood {
   update(raw: number): number | null;
   /** While null is returned: how far through learning and the first estimate, in [0, 1). */
   readonly fill: number;
+  snapshot(): AnomalyLikelihoodSnapshot;
+}
+
+/** The likelihood's whole state, plain JSON: {@link restoreAnomalyLikelihood} gives it back exactly. Packed: doubles in base64. */
+export interface AnomalyLikelihoodSnapshot extends SnapshotHeader<'anomaly-likelihood'> {
+  readonly options: AnomalyLikelihoodOptions;
+  readonly twoSided: boolean;
+  readonly recent: string;
+  /** The averages recorded so far, at most `historicWindow` (the rest of the ring is still 0). */
+  readonly history: string;
+  readonly recentSum: Float;
+  readonly rows: number;
+  readonly averages: number;
+  readonly mean: Float;
+  readonly stdev: Float;
+  readonly estimated: boolean;
 }
 
 /**
@@ -89,16 +106,30 @@ export interface AnomalyLikelihood {
  * raw detectors, so `twoSided` defaults to false here.
  */
 export function createAnomalyLikelihood(options: AnomalyLikelihoodOptions = defaultLikelihoodOptions, twoSided = false): AnomalyLikelihood {
+  return likelihoodOf(options, twoSided);
+}
+
+/** The likelihood `snapshot` describes, with the options it was taken with. */
+export function restoreAnomalyLikelihood(snapshot: AnomalyLikelihoodSnapshot): AnomalyLikelihood {
+  checkSnapshot(snapshot, 'anomaly-likelihood');
+  return likelihoodOf(snapshot.options, snapshot.twoSided, snapshot);
+}
+
+function likelihoodOf(options: AnomalyLikelihoodOptions, twoSided: boolean, from?: AnomalyLikelihoodSnapshot): AnomalyLikelihood {
   checkLikelihoodOptions(options);
   const { learningPeriod, estimationSamples, historicWindow, reestimationPeriod, averagingWindow, minStdev } = options;
   const recent = new Float64Array(averagingWindow);
   const history = new Float64Array(historicWindow);
-  let recentSum = 0;
-  let rows = 0; // raw scores seen
-  let averages = 0; // averages recorded (after learning)
-  let mean = 0;
-  let stdev = 0;
-  let estimated = false;
+  let recentSum = from ? unfloat(from.recentSum) : 0;
+  let rows = from?.rows ?? 0; // raw scores seen
+  let averages = from?.averages ?? 0; // averages recorded (after learning)
+  let mean = from ? unfloat(from.mean) : 0;
+  let stdev = from ? unfloat(from.stdev) : 0;
+  let estimated = from?.estimated ?? false;
+  if (from) {
+    recent.set(unpackFloats(from.recent, 'anomalyLikelihood: snapshot recent', averagingWindow));
+    history.set(unpackFloats(from.history, 'anomalyLikelihood: snapshot history', Math.min(averages, historicWindow)));
+  }
   const total = learningPeriod + estimationSamples;
 
   const estimate = (): void => {
@@ -138,6 +169,22 @@ export function createAnomalyLikelihood(options: AnomalyLikelihoodOptions = defa
     get fill(): number {
       return Math.min(rows / total, 1 - 1e-9);
     },
+    snapshot(): AnomalyLikelihoodSnapshot {
+      return {
+        kind: 'anomaly-likelihood',
+        version: 1,
+        options: { ...options },
+        twoSided,
+        recent: packFloats(recent),
+        history: packFloats(history.subarray(0, Math.min(averages, historicWindow))),
+        recentSum: float(recentSum),
+        rows,
+        averages,
+        mean: float(mean),
+        stdev: float(stdev),
+        estimated,
+      };
+    },
   };
 }
 
@@ -160,12 +207,38 @@ export interface LikelihoodScoreOptions extends AnomalyLikelihoodOptions {
  * alarm: the first alarm is the one that matters, and every repeat is another false positive.
  * `update` takes the raw score (null while the raw detector learns) and the reading's value.
  */
-export function createLikelihoodScore(options: LikelihoodScoreOptions): { update(raw: number | null, value: number): number | null; readonly fill: number } {
+export function createLikelihoodScore(options: LikelihoodScoreOptions): LikelihoodScore {
+  return likelihoodScore(options);
+}
+
+/** What {@link createLikelihoodScore} makes. */
+export interface LikelihoodScore {
+  update(raw: number | null, value: number): number | null;
+  readonly fill: number;
+  snapshot(): LikelihoodScoreSnapshot;
+}
+
+/** The score's whole state, plain JSON: {@link restoreLikelihoodScore} gives it back exactly. */
+export interface LikelihoodScoreSnapshot extends SnapshotHeader<'likelihood-score'> {
+  readonly options: LikelihoodScoreOptions;
+  readonly likelihood: AnomalyLikelihoodSnapshot;
+  readonly min: Float;
+  readonly max: Float;
+  readonly sinceAlarm: Float;
+}
+
+/** The score `snapshot` describes, with the options it was taken with. */
+export function restoreLikelihoodScore(snapshot: LikelihoodScoreSnapshot): LikelihoodScore {
+  checkSnapshot(snapshot, 'likelihood-score');
+  return likelihoodScore(snapshot.options, snapshot);
+}
+
+function likelihoodScore(options: LikelihoodScoreOptions, from?: LikelihoodScoreSnapshot): LikelihoodScore {
   const { spatialTolerance, suppress, threshold } = options;
-  const likelihood = createAnomalyLikelihood(options);
-  let min = Infinity;
-  let max = -Infinity;
-  let sinceAlarm = Infinity;
+  const likelihood = from ? restoreAnomalyLikelihood(from.likelihood) : createAnomalyLikelihood(options);
+  let min = from ? unfloat(from.min) : Infinity;
+  let max = from ? unfloat(from.max) : -Infinity;
+  let sinceAlarm = from ? unfloat(from.sinceAlarm) : Infinity;
   return {
     update(raw: number | null, value: number): number | null {
       if (!Number.isFinite(value)) throw new RangeError(`anomalyLikelihood: value must be finite, got ${value}`);
@@ -185,6 +258,9 @@ export function createLikelihoodScore(options: LikelihoodScoreOptions): { update
     },
     get fill(): number {
       return likelihood.fill;
+    },
+    snapshot(): LikelihoodScoreSnapshot {
+      return { kind: 'likelihood-score', version: 1, options: { ...options }, likelihood: likelihood.snapshot(), min: float(min), max: float(max), sinceAlarm: float(sinceAlarm) };
     },
   };
 }

@@ -12,6 +12,7 @@
  * Memory: trees x (2^(depth+1) - 1) nodes of two masses and a split, and the shingle: fixed.
  */
 import { type Random, seededRandom } from '../random.ts';
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
 
 export interface HalfSpaceTreesOptions {
   /** How many recent values a point holds (its dimension). */
@@ -47,10 +48,43 @@ export interface HalfSpaceTrees {
   update(value: number, time?: number): number | null;
   /** Until the first score: how far through the first window (and shingle), in [0, 1). */
   readonly fill: number;
+  snapshot(): HalfSpaceTreesSnapshot;
+}
+
+/**
+ * A forest's learned state, plain JSON: {@link restoreHalfSpaceTrees} gives it back exactly. The
+ * trees themselves are not in it: they are drawn from `options.seed` before any data, so a
+ * restore draws them again.
+ */
+export interface HalfSpaceTreesSnapshot extends SnapshotHeader<'half-space-trees'> {
+  readonly options: HalfSpaceTreesOptions;
+  /** The shingle's ring of raw values, packed doubles. */
+  readonly recent: string;
+  readonly seen: number;
+  readonly min: Float;
+  readonly max: Float;
+  readonly inWindow: number;
+  readonly swapped: boolean;
+  /** Node masses, tree after tree (counts: integers). */
+  readonly reference: readonly number[];
+  readonly latest: readonly number[];
 }
 
 /** A fresh forest; `random` defaults to a generator seeded with `options.seed`. */
 export function createHalfSpaceTrees(options: HalfSpaceTreesOptions = defaultHalfSpaceTreesOptions, random?: Random): HalfSpaceTrees {
+  return forest(options, random);
+}
+
+/**
+ * The forest `snapshot` describes. A forest made with a `random` of its own is restored by
+ * passing a fresh generator equal to the one it was made with (its trees are drawn again).
+ */
+export function restoreHalfSpaceTrees(snapshot: HalfSpaceTreesSnapshot, random?: Random): HalfSpaceTrees {
+  checkSnapshot(snapshot, 'half-space-trees');
+  return forest(snapshot.options, random, snapshot);
+}
+
+function forest(options: HalfSpaceTreesOptions, random: Random | undefined, from?: HalfSpaceTreesSnapshot): HalfSpaceTrees {
   checkHalfSpaceTreesOptions(options);
   const { shingle, trees, depth, windowSize, sizeLimit } = options;
   const rng = random ?? seededRandom(options.seed);
@@ -88,13 +122,20 @@ export function createHalfSpaceTrees(options: HalfSpaceTreesOptions = defaultHal
     build(t, 0);
   }
 
-  const recent = new Float64Array(shingle);
+  const recent = from ? unpackFloats(from.recent, 'halfSpaceTrees: snapshot recent', shingle) : new Float64Array(shingle);
   const point = new Float64Array(shingle);
-  let seen = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  let inWindow = 0;
-  let swapped = false;
+  let seen = from?.seen ?? 0;
+  let min = from ? unfloat(from.min) : Infinity;
+  let max = from ? unfloat(from.max) : -Infinity;
+  let inWindow = from?.inWindow ?? 0;
+  let swapped = from?.swapped ?? false;
+  if (from) {
+    for (const [name, masses] of [['reference', from.reference], ['latest', from.latest]] as const) {
+      if (masses.length !== trees * nodes) throw new RangeError(`halfSpaceTrees: snapshot ${name} holds ${masses.length} masses, expected ${trees * nodes}`);
+    }
+    reference.set(from.reference);
+    latest.set(from.latest);
+  }
   const best = trees * windowSize * 2 ** depth; // the largest score a point can get
 
   return {
@@ -134,6 +175,21 @@ export function createHalfSpaceTrees(options: HalfSpaceTreesOptions = defaultHal
     },
     get fill(): number {
       return Math.min((seen + (swapped ? windowSize : inWindow)) / (shingle + windowSize), 1 - 1e-9);
+    },
+    snapshot(): HalfSpaceTreesSnapshot {
+      return {
+        kind: 'half-space-trees',
+        version: 1,
+        options: { ...options },
+        recent: packFloats(recent),
+        seen,
+        min: float(min),
+        max: float(max),
+        inWindow,
+        swapped,
+        reference: [...reference],
+        latest: [...latest],
+      };
     },
   };
 }

@@ -8,6 +8,7 @@
  * State is a ring buffer of the last `window` values and the same values kept sorted: memory is
  * O(window), each update O(window) (an insertion, a removal, and a merge walk for the MAD).
  */
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
 
 export interface RobustZScoreOptions {
   /** How many past values the median and MAD are taken over. */
@@ -39,6 +40,17 @@ export interface RobustZScore {
   readonly fill: number;
   /** Values held (for memory checks): never more than `window`. */
   readonly size: number;
+  snapshot(): RobustZScoreSnapshot;
+}
+
+/** The detector's whole state, plain JSON: {@link restoreRobustZScore} gives it back exactly. Packed: doubles in base64. */
+export interface RobustZScoreSnapshot extends SnapshotHeader<'robust-z-score'> {
+  readonly options: RobustZScoreOptions;
+  readonly ring: string;
+  readonly sorted: string;
+  readonly n: number;
+  readonly next: number;
+  readonly z: Float;
 }
 
 /** Index of the first element of sorted[0..n) that is >= x. */
@@ -77,13 +89,24 @@ function medianAbsoluteDeviation(sorted: Float64Array, n: number, median: number
 
 /** A fresh rolling robust z-score. A non-finite value throws a RangeError. */
 export function createRobustZScore(options: RobustZScoreOptions = defaultRobustZScoreOptions): RobustZScore {
+  return rolling(options);
+}
+
+/** The detector `snapshot` describes, with the options it was taken with. */
+export function restoreRobustZScore(snapshot: RobustZScoreSnapshot): RobustZScore {
+  checkSnapshot(snapshot, 'robust-z-score');
+  return rolling(snapshot.options, snapshot);
+}
+
+function rolling(options: RobustZScoreOptions, from?: RobustZScoreSnapshot): RobustZScore {
   checkRobustZScoreOptions(options);
   const { window, minValues, scale } = options;
-  const ring = new Float64Array(window);
-  const sorted = new Float64Array(window);
-  let n = 0; // values held
-  let next = 0; // ring position of the next value
-  let z = 0;
+  const floats = (text: string | undefined, what: string): Float64Array => (text === undefined ? new Float64Array(window) : unpackFloats(text, `robustZScore: snapshot ${what}`, window));
+  const ring = floats(from?.ring, 'ring');
+  const sorted = floats(from?.sorted, 'sorted');
+  let n = from?.n ?? 0; // values held
+  let next = from?.next ?? 0; // ring position of the next value
+  let z = from ? unfloat(from.z) : 0;
 
   const score = (x: number): number => {
     const median = n % 2 === 1 ? sorted[(n - 1) >> 1]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
@@ -127,6 +150,9 @@ export function createRobustZScore(options: RobustZScoreOptions = defaultRobustZ
     },
     get size(): number {
       return n;
+    },
+    snapshot(): RobustZScoreSnapshot {
+      return { kind: 'robust-z-score', version: 1, options: { ...options }, ring: packFloats(ring), sorted: packFloats(sorted), n, next, z: float(z) };
     },
   };
 }

@@ -6,8 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { type LikelihoodScoreOptions, createLikelihoodScore, defaultLikelihoodOptions, restoreLikelihoodScore } from '../../src/detectors/anomalyLikelihood.ts';
 import { ArtDetector } from '../../src/detectors/art.ts';
 import { ContextualDetector } from '../../src/detectors/contextual.ts';
+import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions, restoreHalfSpaceTrees } from '../../src/detectors/halfSpaceTrees.ts';
+import { createRobustZScore, defaultRobustZScoreOptions, restoreRobustZScore } from '../../src/detectors/robustZScore.ts';
 import { readDataFile } from '../../src/evaluation/nab/corpus.ts';
 
 const data = new URL('../../../shared/data/', import.meta.url).pathname;
@@ -25,7 +28,7 @@ interface Snapshotting {
  * came from. Several cuts: a field a restore drops may matter only
  * at some steps (a transition the memory already knows does not read the previous step).
  */
-function expectResumes<D extends Snapshotting>(make: () => D, restore: (snapshot: never) => D, step: (d: D, value: number) => unknown, values: readonly number[], cuts: readonly number[]): D {
+function expectResumes<D extends Snapshotting, T>(make: () => D, restore: (snapshot: never) => D, step: (d: D, value: T) => unknown, values: readonly T[], cuts: readonly number[]): D {
   const whole = make();
   const snapshots = new Map<number, string>();
   const said = values.map((v, i) => {
@@ -70,6 +73,27 @@ describe.skipIf(!exists)('detector snapshots resume exactly', () => {
     const step = (d: ArtDetector, v: number) => [d.update(v), d.fill, d.categories];
     const art = expectResumes(() => new ArtDetector(), ArtDetector.restore, step, values, [100, 239, 240, 241, ...spread(values.length)]);
     expect(art.categories).toBeGreaterThan(10);
+  });
+
+  it('half-space trees, before and after their first reference window, and the likelihood on their scores, past its historic window', () => {
+    const values = series('realKnownCause/machine_temperature_system_failure.csv');
+    const trees = () => createHalfSpaceTrees(defaultHalfSpaceTreesOptions);
+    const forest = expectResumes(trees, restoreHalfSpaceTrees, (d, v: number) => [d.update(v), d.fill], values, [2, 100, 249, 250, 251, ...spread(values.length)]);
+    expect(forest.fill).toBeGreaterThan(0.99);
+
+    const scorer = trees();
+    const raw = values.map((value) => ({ raw: scorer.update(value), value }));
+    const options: LikelihoodScoreOptions = { ...defaultLikelihoodOptions, spatialTolerance: 0.03, suppress: 20, threshold: 0.55 };
+    const step = (d: ReturnType<typeof createLikelihoodScore>, r: { raw: number | null; value: number }) => [d.update(r.raw, r.value), d.fill];
+    const { learningPeriod: learn, estimationSamples: estimate, historicWindow } = options;
+    const likelihood = expectResumes(() => createLikelihoodScore(options), restoreLikelihoodScore, step, raw, [learn + 300, learn + estimate + 250, learn + estimate + 251, learn + historicWindow + 400, ...spread(raw.length)]);
+    expect(likelihood.snapshot().likelihood.averages).toBeGreaterThan(historicWindow);
+  });
+
+  it('robust z-score, before its first score and with its window full', () => {
+    const values = series('realKnownCause/machine_temperature_system_failure.csv').slice(0, 5000);
+    const step = (d: ReturnType<typeof createRobustZScore>, v: number) => [d.update(v), d.z, d.fill];
+    expectResumes(() => createRobustZScore(defaultRobustZScoreOptions), restoreRobustZScore, step, values, [5, 10, 11, 99, 100, 101, ...spread(values.length)]);
   });
 
   it('refuses a snapshot of another kind', () => {
