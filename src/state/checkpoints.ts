@@ -15,6 +15,8 @@
  *   Since the operators are deterministic, a key's value at an offset is the same whoever
  *   computed it, so the rows are always the state as of their partition's offset.
  *
+ * Keys are stored as JSON strings: any key (a NUL, bytes of a Kafka key) fits a text column.
+ *
  * Cost: one transaction per partition that moved per commit interval (1 s), holding each key
  * changed meanwhile once, whatever the number of records; a restore reads the partition's keys.
  */
@@ -66,7 +68,7 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
           'SELECT key, value FROM vigie_state WHERE store = $1 AND topic = $2 AND source_partition = $3 AND value IS NOT NULL',
           [id(store), topic, partition],
         );
-        store.restore(topic, partition, rows.rows.map((r) => [r.key, r.value] as const));
+        store.restore(topic, partition, rows.rows.map((r) => [JSON.parse(r.key) as string, r.value] as const));
         options.onRestore?.({ store: store.name, topic, partition, keys: rows.rows.length, offset: at, ms: Date.now() - started });
         // Stores written in one transaction share their offset; the lowest is safe in any case.
         if (at !== undefined) covered = covered === undefined ? at : Math.min(covered, at);
@@ -84,7 +86,7 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
         for (const { store, changes } of writes) {
           const { topic, partition, offset } = changes;
           if (changes.changes.size > 0) {
-            const keys = [...changes.changes.keys()];
+            const keys = [...changes.changes.keys()].map((k) => JSON.stringify(k));
             const values = [...changes.changes.values()].map((v) => (v === undefined ? null : JSON.stringify(v)));
             await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, keys, values]);
           }
