@@ -91,7 +91,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
             pipe(ofDetector('isolation-forest'), toPickleLog(iforestLog, detectionTuple)),
             toJsonlLog(jsonl),
           ],
-          deadLetters: [toJsonlLog(dead)],
+          deadLetters: [toJsonlLog<DeadLetter>(dead, { toRecord: deadLetterJson })],
         },
       },
       {

@@ -156,5 +156,8 @@ describe('sensor records that are not numbers, produced by kcat (issue 11, findi
       { offset: 2, stage: 'parse-kafka-reading', reason: `value "12!5" is not a decimal number ${at(2)}`, raw_bytes: values[2] },
     ]);
     expect(judged).toEqual([{ offset: 0, topic, value: 50.1 }, { offset: 3, topic, value: 50.2 }]);
+    // the dead-letter log gives the exact bytes too, not a Buffer spelled as an array of numbers
+    const logged = (await readFile(join(dir, 'vigie', 'logs', 'dead-letters.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.map((d) => [d['reason'], Buffer.from(d['rawBase64'] as string, 'base64')])).toEqual([[dead[0].reason, values[1]], [dead[1].reason, values[2]]]);
   }, 120_000);
 });
