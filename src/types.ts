@@ -22,12 +22,20 @@ export interface TimedLine {
   readonly bytes?: Uint8Array;
 }
 
-/** A sensor reading: the value of one topic (`humidite`, `temperature`, ...) at a time (epoch ms). */
+/**
+ * A sensor reading: the value of one topic (`humidite`, `temperature`, ...) at a time (epoch ms).
+ * Its series, which windows are kept per, is its topic, its source partition and its key.
+ */
 export interface Reading {
   readonly topic: string;
   readonly value: number;
   readonly time: number;
   readonly ref: SourceRef;
+  /**
+   * The Kafka record's key, its bytes read as latin1 (one character per byte, so that any key,
+   * text or not, is exact); absent when the record had none, and for serial lines.
+   */
+  readonly key?: string;
 }
 
 /** The prototype's bank transaction, as its producer sends it to the topic `transaction`. */

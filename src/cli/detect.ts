@@ -4,13 +4,11 @@
  * written. Stopping drains: fetching stops, what is in flight is written and acknowledged, the
  * offsets are committed, then the consumer leaves its group.
  */
-import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { type Observable, Subject, filter, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../adapters/kafka/fromKafka.ts';
 import { deadLetterJson } from '../adapters/kafka/deadLetterJson.ts';
 import { createProducer, toKafka } from '../adapters/kafka/toKafka.ts';
-import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
 import { sensorMessages, suspiciousMessage } from '../dashboard/messages.ts';
 import { detectionTuple } from '../adapters/pickle/tuples.ts';
@@ -18,12 +16,13 @@ import { deadLetters, sensorDetections, suspiciousTransactions } from '../adapte
 import { toPostgres } from '../adapters/postgres/toPostgres.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
+import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import type { RulesState } from '../operators/rules/index.ts';
 import { postgresCheckpoints } from '../state/checkpoints.ts';
 import { StateStore } from '../state/stateStore.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, TimedLine, Written } from '../types.ts';
+import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
 import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
 import { openServices } from './services.ts';
@@ -52,12 +51,6 @@ export const ALERT_ID_HEADER = 'vigie-alert-id';
 export const alertId = (ref: SourceRef, revision = 0): string =>
   revision === 0 ? `${ref.source}/${ref.partition}/${ref.offset}` : `${ref.source}/${ref.partition}/${ref.offset}#${revision}`;
 
-/** `<topic>!<value>`, the serial line the bridge read; with its exact bytes when the value is not UTF-8. */
-function sensorLine(record: KafkaRecord): TimedLine {
-  const value = record.value ?? Buffer.alloc(0);
-  const line = { line: `${record.topic}!${value.toString('utf8')}`, time: record.timestamp, ref: record.ref };
-  return isUtf8(value) ? line : { ...line, bytes: Buffer.concat([Buffer.from(`${record.topic}!`), value]) };
-}
 /** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
 const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
 
@@ -103,7 +96,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     files.push(dbscanLog, iforestLog, jsonl, dead);
     const ofDetector = (name: string) => filter((d: Detection) => d.detector === name);
     results$ = acknowledgedSensors(
-      records$.pipe(map((record) => ({ line: sensorLine(record), ack: record.ack }))),
+      records$,
       {
         detections: toPostgres(db.pool, sensorDetections, { retry }),
         deadLetters: toPostgres(db.pool, deadLetters, { retry }),
@@ -113,7 +106,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
             pipe(ofDetector('isolation-forest'), toPickleLog(iforestLog, detectionTuple)),
             toJsonlLog(jsonl),
           ],
-          deadLetters: [toJsonlLog(dead)],
+          deadLetters: [toJsonlLog<DeadLetter>(dead, { toRecord: deadLetterJson })],
         },
       },
       {
