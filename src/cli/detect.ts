@@ -19,6 +19,7 @@ import { toPickleLog } from '../adapters/toPickleLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import type { RulesState } from '../operators/rules/index.ts';
+import type { SeriesWindow } from '../operators/seriesWarmUp.ts';
 import { postgresCheckpoints } from '../state/checkpoints.ts';
 import { StateStore } from '../state/stateStore.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
@@ -63,7 +64,8 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const counts = { records: 0, flagged: 0, dead: 0, late: 0, revisions: 0, rows: 0, lastRecords: 0 };
   // The flow's state, written down with the offsets it covers and restored on assignment.
   const rulesState = new StateStore<RulesState>('fraud-rules');
-  const stores: StateStore<unknown>[] = config.kind === 'transactions' ? [rulesState as StateStore<unknown>] : [];
+  const sensorWindows = new StateStore<SeriesWindow>('sensor-windows');
+  const stores = [(config.kind === 'transactions' ? rulesState : sensorWindows) as StateStore<unknown>];
   const state = postgresCheckpoints(db.pool, config.group, stores, {
     onRestore: ({ store, topic, partition, keys, offset, ms }) =>
       log(`state ${store} of ${topic}/${partition}: ${keys} keys up to offset ${offset ?? 'none'} restored in ${ms} ms`),
@@ -111,6 +113,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       },
       {
         window: config.window,
+        store: sensorWindows,
         onEvent: (event) => {
           metrics.sensorEvent(event);
           const message = toMessage(event);
