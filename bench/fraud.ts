@@ -134,9 +134,12 @@ async function drained(pool: import('pg').Pool, topic: string, arrivals: Readonl
 }
 
 function phaseFigures(phase: Phase & { rate: number }, produced: ReadonlyMap<string, Produced>, ofAlerts: Outcome, ofRows: Outcome | undefined): Record<string, number | string> {
-  const times = [...produced.values()].map((p) => p.createTime).filter((t) => t >= phase.from && t <= phase.to);
-  const span = (Math.max(...times) - Math.min(...times)) / 1000;
-  const figures: Record<string, number | string> = { [`${phase.label}: achieved (transactions/s)`]: Math.round((times.length - 1) / span) };
+  let [count, first, last] = [0, Infinity, -Infinity];
+  for (const { createTime: t } of produced.values()) {
+    if (t < phase.from || t > phase.to) continue;
+    [count, first, last] = [count + 1, Math.min(first, t), Math.max(last, t)];
+  }
+  const figures: Record<string, number | string> = { [`${phase.label}: achieved (transactions/s)`]: Math.round(((count - 1) * 1000) / (last - first)) };
   for (const [what, o] of [['alert', ofAlerts], ['row committed', ofRows]] as const) {
     const s = o?.latency.get(phase.label);
     figures[`${phase.label}: producer → ${what}, p50 / p99 / max (ms)`] = s ? `${round(s.p50, 0)} / ${round(s.p99, 0)} / ${round(s.max, 0)} (${fmt(s.count)})` : 'not measured';
