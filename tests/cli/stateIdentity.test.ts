@@ -13,9 +13,11 @@
  * Transactions are keyed by account, some out of order within 25 s of event time, so that the
  * per-account rules (frequency, location, z-score) decide from history and an arrival out of
  * order can change an earlier decision; readings are keyed by sensor, windows of 21 values.
+ * After each part kcat sends a few poison records, which must be the same dead letters in both.
  * On 25cff18 state lived in memory only: a crash or a partition move started each account and
  * each window again from nothing, and windows were keyed by topic, so partitions interleaved.
  */
+import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,6 +92,17 @@ function readings(seed: number): OutgoingRecord[] {
   return out;
 }
 
+/** Records no flow can read, as another client (kcat) sends them: they must be the same dead letters in both runs. */
+const POISON = {
+  transactions: ['{"id": 1, "amount": "lots"}', 'not json at all', '{"id":1,"transaction_id":2,"amount":5,"currency":"XAF","timestamp":"2026-13-45 99:00:00"}'],
+  sensors: ['n/a', '12!5', 'NaN'],
+} as const;
+
+/** Part `i`'s poison, to partition i mod 6, between the records of that part and the next. */
+function producePoison(kind: 'transactions' | 'sensors', brokers: string[], topic: string, i: number): void {
+  execFileSync('kcat', ['-P', '-b', brokers.join(','), '-t', topic, '-p', String(i % 6), '-z', 'none'], { input: `${POISON[kind].join('\n')}\n` });
+}
+
 interface Run {
   readonly db: FreshDatabase;
   readonly group: string;
@@ -120,6 +133,7 @@ async function interrupted(kind: 'transactions' | 'sensors', brokers: string[], 
   const part = Math.ceil(records.length / 4);
   const parts = [0, 1, 2, 3].map((i) => records.slice(i * part, (i + 1) * part));
   await produceAll(brokers, topic, parts[0]!);
+  producePoison(kind, brokers, topic, 0);
   fleet.start();
   fleet.start();
   fleet.start();
@@ -129,6 +143,7 @@ async function interrupted(kind: 'transactions' | 'sensors', brokers: string[], 
     await fleet.crash(fleet.running[0]!);
     if (i > 1) fleet.start();
     await produceAll(brokers, topic, parts[i]!);
+    producePoison(kind, brokers, topic, i);
   }
   await until('everything consumed after the crashes', lagAtMost(brokers, run.group, topic), 90_000);
   await stopCleanly(fleet);
@@ -173,6 +188,7 @@ describe('one input, run uninterrupted and with SIGKILLs and partition moves: id
     const alerts = compareKeyed('alerts', latestAlerts(await readTopic(brokers, a.alerts)), latestAlerts(await readTopic(brokers, b.alerts)));
     const suspicious = tables.find((d) => d.what === 'suspicious_transactions')!;
     expect(suspicious.sizeA).toBeGreaterThan(100); // the input does fire the rules
+    expect(tables.find((d) => d.what === 'dead_letters')!.sizeA).toBe(4 * POISON.transactions.length);
     expect(differences([...tables, alerts])).toEqual([]);
   }, 240_000);
 
@@ -181,6 +197,7 @@ describe('one input, run uninterrupted and with SIGKILLs and partition moves: id
     const { topic, a, b, tables } = await bothRuns('sensors', records);
     const detections = tables.find((d) => d.what === 'sensor_detections')!;
     expect(detections.sizeA).toBe(2 * records.length); // one row per reading and detector
+    expect(tables.find((d) => d.what === 'dead_letters')!.sizeA).toBe(4 * POISON.sensors.length);
     expect(await states(b.db, topic), 'B, interrupted').toBe(await states(a.db, topic));
     expect(differences(tables)).toEqual([]);
   }, 240_000);

@@ -4,7 +4,7 @@
  * at will, and stopped with SIGTERM at the end, which must exit cleanly.
  */
 import { join } from 'node:path';
-import { type VigieProcess, vigie } from './processes.ts';
+import { type VigieProcess, until, vigie } from './processes.ts';
 
 export interface DetectFleet {
   /** Starts one more process; its data dir is `<dir>/p<n>`. */
@@ -38,6 +38,8 @@ export function detectFleet(args: readonly string[], dir: string): DetectFleet {
     },
     stop: async () => {
       const all = running.splice(0);
+      // a process just started has no handler for SIGTERM yet: it would die of it, exit code null
+      for (const p of all) await until('its signal handlers', async () => (/: starting/.test(p.output()) || p.proc.exitCode !== null ? true : undefined), 30_000);
       for (const p of all) p.proc.kill('SIGTERM');
       return Promise.all(all.map(async (p) => ({ code: await p.exit, output: p.output() })));
     },
