@@ -19,7 +19,7 @@ export interface ResultTable {
 
 /** vigie's result tables: every other column must be equal between two runs of one input. */
 export const RESULT_TABLES: readonly ResultTable[] = [
-  { table: 'suspicious_transactions', key: ['source', 'source_partition', 'source_offset'], ignore: ['id', 'detected_at'] },
+  { table: 'suspicious_transactions', key: ['source', 'source_partition', 'source_offset', 'revision'], ignore: ['id', 'detected_at'] },
   { table: 'sensor_detections', key: ['source', 'source_partition', 'source_offset', 'detector'], ignore: ['id', 'detected_at'] },
   { table: 'dead_letters', key: ['source', 'source_partition', 'source_offset', 'stage'], ignore: ['id', 'received_at'] },
 ];

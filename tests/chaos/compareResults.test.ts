@@ -40,10 +40,10 @@ describe('compareResults', () => {
     const lines = describeDifference(suspicious!).split('\n');
     expect(lines.slice(0, 2)).toEqual([
       'suspicious_transactions: A 3, B 3; 1 only in A, 1 only in B, 1 differing',
-      '  t/0/2: reasons A="{frequency>5/10min}" B="{frequency>5/10min,zscore>3.5}", score A="1.2" B="3"',
+      '  t/0/2/0: reasons A="{frequency>5/10min}" B="{frequency>5/10min,zscore>3.5}", score A="1.2" B="3"',
     ]);
-    expect(lines[2]).toMatch(/^ {2}t\/0\/3: only in A \{.*"reasons":"\{x\}"/);
-    expect(lines[3]).toMatch(/^ {2}t\/0\/4: only in B \{.*"reasons":"\{y\}"/);
+    expect(lines[2]).toMatch(/^ {2}t\/0\/3\/0: only in A \{.*"reasons":"\{x\}"/);
+    expect(lines[3]).toMatch(/^ {2}t\/0\/4\/0: only in B \{.*"reasons":"\{y\}"/);
   });
 
   it('keeps the latest value of each alert id, a revision replacing the first decision', () => {
