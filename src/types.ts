@@ -22,12 +22,20 @@ export interface TimedLine {
   readonly bytes?: Uint8Array;
 }
 
-/** A sensor reading: the value of one topic (`humidite`, `temperature`, ...) at a time (epoch ms). */
+/**
+ * A sensor reading: the value of one topic (`humidite`, `temperature`, ...) at a time (epoch ms).
+ * Its series, which windows are kept per, is its topic, its source partition and its key.
+ */
 export interface Reading {
   readonly topic: string;
   readonly value: number;
   readonly time: number;
   readonly ref: SourceRef;
+  /**
+   * The Kafka record's key, its bytes read as latin1 (one character per byte, so that any key,
+   * text or not, is exact); absent when the record had none, and for serial lines.
+   */
+  readonly key?: string;
 }
 
 /** The prototype's bank transaction, as its producer sends it to the topic `transaction`. */
@@ -67,6 +75,13 @@ export interface SuspiciousTransaction {
   readonly reasons: readonly string[];
   /** How suspicious, >= 0; for the amount rule, amount / limit. */
   readonly score: number;
+  /**
+   * Absent for the decision on arrival; 1, 2, ... when a transaction that arrived later but came
+   * before it in event time changed the decision (no reasons then: cleared).
+   */
+  readonly revision?: number;
+  /** For a revision: the record that caused it; its input is acknowledged once this is written. */
+  readonly cause?: SourceRef;
 }
 
 /** The prototype's states: -2 while the window fills, -1 anomaly, 1 normal. */

@@ -51,8 +51,6 @@ export interface RunningFlow {
   stop(): Promise<void>;
 }
 
-const text = (record: KafkaRecord): string => record.value?.toString('utf8') ?? '';
-
 export function startFlow(
   options: {
     brokers: string[];
@@ -74,7 +72,7 @@ export function startFlow(
     tap((record) => hooks.onRecord?.(record)),
   );
   const results$ = acknowledgedSensors(
-    records$.pipe(map((record) => ({ line: { line: `${record.topic}!${text(record)}`, time: record.timestamp, ref: record.ref }, ack: record.ack }))),
+    records$,
     database
       ? {
           detections: toPostgres(pool, sensorDetections, { retry, batch: tuning.pgBatch }),

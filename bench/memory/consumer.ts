@@ -104,7 +104,11 @@ async function main(): Promise<void> {
         rssAtStart = mb(process.memoryUsage.rss());
       }
       return {
-        line: { line: `${record.topic}!${record.value?.toString('utf8') ?? ''}`, time: record.timestamp, ref: record.ref },
+        topic: record.topic,
+        key: record.key,
+        value: record.value,
+        timestamp: record.timestamp,
+        ref: record.ref,
         ack: () => {
           record.ack();
           acknowledged += 1;

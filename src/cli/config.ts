@@ -88,11 +88,13 @@ export function resolveSettings(
   const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [key, setting] of Object.entries(settings)) {
-    const raw = flags[key] ?? nonEmpty(env[setting.env]) ?? setting.fallback;
+    // commander names a flag's value after the flag (`--iforest-trees` -> iforestTrees), not after the setting (trees)
+    const flag = flags[key] ?? flags[new Option(setting.flag).attributeName()];
+    const raw = flag ?? nonEmpty(env[setting.env]) ?? setting.fallback;
     const parsed = setting.schema.safeParse(raw);
     if (parsed.success) out[key] = parsed.data;
     else {
-      const from = flags[key] !== undefined ? setting.flag.split(' ')[0] : `${setting.env} (environment)`;
+      const from = flag !== undefined ? setting.flag.split(' ')[0] : `${setting.env} (environment)`;
       const why = parsed.error.issues.map((i) => i.message).join('; ');
       // never echo a database URL: it may hold a password
       const shown = key === 'databaseUrl' ? '<hidden>' : JSON.stringify(raw);

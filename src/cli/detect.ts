@@ -4,13 +4,11 @@
  * written. Stopping drains: fetching stops, what is in flight is written and acknowledged, the
  * offsets are committed, then the consumer leaves its group.
  */
-import { isUtf8 } from 'node:buffer';
 import { join } from 'node:path';
 import { type Observable, Subject, filter, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../adapters/kafka/fromKafka.ts';
 import { deadLetterJson } from '../adapters/kafka/deadLetterJson.ts';
 import { createProducer, toKafka } from '../adapters/kafka/toKafka.ts';
-import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
 import { sensorMessages, suspiciousMessage } from '../dashboard/messages.ts';
 import { detectionTuple } from '../adapters/pickle/tuples.ts';
@@ -18,9 +16,15 @@ import { deadLetters, sensorDetections, suspiciousTransactions } from '../adapte
 import { toPostgres } from '../adapters/postgres/toPostgres.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
+import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
+import type { RulesState } from '../operators/rules/index.ts';
+import type { SeriesWindow } from '../operators/seriesWarmUp.ts';
+import { type Checkpoints, postgresCheckpoints } from '../state/checkpoints.ts';
+import { Watermarks } from '../state/watermarks.ts';
+import { StateStore } from '../state/stateStore.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, TimedLine, Written } from '../types.ts';
+import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
 import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
 import { openServices } from './services.ts';
@@ -42,15 +46,13 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
 /** The Kafka header holding an alert's (or a dead letter's) stable id. */
 export const ALERT_ID_HEADER = 'vigie-alert-id';
 
-/** `<topic>/<partition>/<offset>` of the record an alert comes from: the same on every replay. */
-export const alertId = (ref: SourceRef): string => `${ref.source}/${ref.partition}/${ref.offset}`;
+/**
+ * `<topic>/<partition>/<offset>` of the record an alert comes from, `#<revision>` after it for a
+ * revision: the same on every replay.
+ */
+export const alertId = (ref: SourceRef, revision = 0): string =>
+  revision === 0 ? `${ref.source}/${ref.partition}/${ref.offset}` : `${ref.source}/${ref.partition}/${ref.offset}#${revision}`;
 
-/** `<topic>!<value>`, the serial line the bridge read; with its exact bytes when the value is not UTF-8. */
-function sensorLine(record: KafkaRecord): TimedLine {
-  const value = record.value ?? Buffer.alloc(0);
-  const line = { line: `${record.topic}!${value.toString('utf8')}`, time: record.timestamp, ref: record.ref };
-  return isUtf8(value) ? line : { ...line, bytes: Buffer.concat([Buffer.from(`${record.topic}!`), value]) };
-}
 /** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
 const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
 
@@ -60,8 +62,27 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const brokers = config.kafka.join(',');
   metrics.dependency('kafka', null);
   const stop$ = new Subject<void>();
-  const counts = { records: 0, flagged: 0, dead: 0, late: 0, rows: 0, lastRecords: 0 };
+  const counts = { records: 0, flagged: 0, dead: 0, late: 0, revisions: 0, rows: 0, lastRecords: 0 };
+  // The flow's state, written down with the offsets it covers and restored on assignment.
+  const rulesState = new StateStore<RulesState>('fraud-rules');
+  const sensorWindows = new StateStore<SeriesWindow>('sensor-windows');
+  const stores = [(config.kind === 'transactions' ? rulesState : sensorWindows) as StateStore<unknown>];
+  // How far event time has got over the partitions this process holds, for /metrics.
+  const watermarks = new Watermarks();
+  metrics.watermark(() => watermarks.current());
+  const checkpoints = postgresCheckpoints(db.pool, config.group, stores, {
+    onRestore: ({ store, topic, partition, keys, offset, ms }) =>
+      log(`state ${store} of ${topic}/${partition}: ${keys} keys up to offset ${offset ?? 'none'} restored in ${ms} ms`),
+  });
+  const state: Checkpoints = {
+    ...checkpoints,
+    revoke: (partitions) => {
+      checkpoints.revoke(partitions);
+      for (const { topic, partition } of partitions) watermarks.forget({ source: topic, partition });
+    },
+  };
   const records$ = fromKafka({
+    state,
     brokers: config.kafka,
     topics: [config.topic],
     groupId: config.group,
@@ -88,7 +109,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     files.push(dbscanLog, iforestLog, jsonl, dead);
     const ofDetector = (name: string) => filter((d: Detection) => d.detector === name);
     results$ = acknowledgedSensors(
-      records$.pipe(map((record) => ({ line: sensorLine(record), ack: record.ack }))),
+      records$,
       {
         detections: toPostgres(db.pool, sensorDetections, { retry }),
         deadLetters: toPostgres(db.pool, deadLetters, { retry }),
@@ -98,11 +119,12 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
             pipe(ofDetector('isolation-forest'), toPickleLog(iforestLog, detectionTuple)),
             toJsonlLog(jsonl),
           ],
-          deadLetters: [toJsonlLog(dead)],
+          deadLetters: [toJsonlLog<DeadLetter>(dead, { toRecord: deadLetterJson })],
         },
       },
       {
         window: config.window,
+        store: sensorWindows,
         onEvent: (event) => {
           metrics.sensorEvent(event);
           const message = toMessage(event);
@@ -130,11 +152,20 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     // Alerts and dead letters for other systems, keyed by account so one account's stay in order.
     // At least once: a record replayed after a crash is alerted again with the same alert_id
     // (its source coordinates), in the value and in a header, so consumers drop the repeats.
+    // A revision is an alert of its own (`revision`, and `revised_by`: the record that caused it).
     const alert = (s: SuspiciousTransaction) => ({
       topic: config.alertsTopic,
       key: s.transaction.account ?? String(s.transaction.id),
-      value: JSON.stringify({ alert_id: alertId(s.ref), ...s.transaction, reasons: s.reasons, score: s.score, source: s.ref }),
-      headers: { [ALERT_ID_HEADER]: alertId(s.ref) },
+      value: JSON.stringify({
+        alert_id: alertId(s.ref, s.revision),
+        ...s.transaction,
+        reasons: s.reasons,
+        score: s.score,
+        source: s.ref,
+        revision: s.revision ?? 0,
+        ...(s.cause ? { revised_by: s.cause } : {}),
+      }),
+      headers: { [ALERT_ID_HEADER]: alertId(s.ref, s.revision) },
     });
     // the same JSON on the dead-letter topic and in the dead-letter log
     const deadLetterValue = (d: DeadLetter) => ({ alert_id: alertId(d.ref), ...deadLetterJson(d) });
@@ -154,9 +185,18 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       {
         amount: { limits: { XAF: config.amountLimit } },
         allowedLatenessMs: config.allowedLateness,
+        store: rulesState,
+        onWatermark: (ref, watermark) => watermarks.advance(ref, watermark),
         onJudged: (judged) => {
-          metrics.transaction();
-          if (judged.late) counts.late++;
+          watermarks.touch(judged.record.ref);
+          if ((judged.revision ?? 0) > 0) {
+            counts.revisions++;
+            metrics.revision();
+          } else metrics.transaction();
+          if (judged.late) {
+            counts.late++;
+            metrics.late();
+          }
           if (judged.reasons.length === 0) return;
           metrics.suspicious();
           const { record, reasons, score } = judged;
@@ -171,7 +211,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   services.running();
   const ticker = setInterval(() => {
     const down = outages.describe();
-    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.late} late | ${counts.rows} rows written${down ? ` | ${down}` : ''}`);
+    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.late} late | ${counts.revisions} revisions | ${counts.rows} rows written${down ? ` | ${down}` : ''}`);
     dashboard.publish({
       type: 'stats',
       readingsPerSecond: counts.records - counts.lastRecords,

@@ -70,7 +70,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
       }
     }),
     routeSensorEvents({
-      readings: [pipe(map((e) => e.line), toPickleLog(files.readings, readingTuple))],
+      readings: [pipe(map((e) => e.input), toPickleLog(files.readings, readingTuple))],
       detections: [
         pipe(toPostgres(db.pool, sensorDetections, { retry }), deadLetterRefused(toPostgres(db.pool, deadLetters, { retry }), refusedRow)),
         pipe(ofDetector('dbscan'), toPickleLog(files.dbscan, detectionTuple)),

@@ -1,12 +1,9 @@
 import { type OperatorFunction, map } from 'rxjs';
 import type { Parsed, Reading, TimedLine } from '../types.ts';
+import { parseSensorValue } from './sensorValue.ts';
 
 /** The stage name dead letters of this operator carry. */
 export const PARSE_ARDUINO_LINE = 'parse-arduino-line';
-
-// A plain decimal number, as an Arduino prints one: no hex, no `Infinity`, no empty string
-// (which `Number('')` would happily turn into 0).
-const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 // Kafka's rule for topic names (`Topic.validate`): a name it refuses would fail the whole batch
 // the reading is sent in, and a serial line cannot be read again.
@@ -20,7 +17,7 @@ const MAX_TOPIC = 249;
  * The topic is everything before the **last** `!`, the value everything after it. A trailing `\r`
  * is ignored. Rejected: no `!`, an empty topic, a topic Kafka would refuse (a character outside
  * `a-z A-Z 0-9 . _ -`, more than 249 characters, `.` or `..`), a value that is not a finite
- * decimal number.
+ * decimal number ({@link parseSensorValue}).
  *
  * ```
  * source:  -a-----b-----c--|
@@ -55,11 +52,9 @@ export function parseLine({ line, time, ref, bytes }: TimedLine): Parsed<Reading
   if (topic === '') return reject('empty topic before "!"');
   const bad = topicProblem(topic);
   if (bad) return reject(bad);
-  const raw = text.slice(bang + 1).trim();
-  if (!DECIMAL.test(raw)) return reject(`value ${JSON.stringify(raw)} is not a decimal number`);
-  const value = Number(raw);
-  if (!Number.isFinite(value)) return reject(`value ${JSON.stringify(raw)} is not finite`);
-  return { ok: true, value: { topic, value, time, ref } };
+  const value = parseSensorValue(text.slice(bang + 1));
+  if (!value.ok) return reject(value.reason);
+  return { ok: true, value: { topic, value: value.value, time, ref } };
 }
 
 /** Why Kafka would refuse `topic` as a topic name, or null. */

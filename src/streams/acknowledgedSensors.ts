@@ -1,5 +1,5 @@
 /**
- * The sensor flow fed by acknowledgeable records (Kafka): each record is acknowledged once its
+ * The sensor flow fed by acknowledgeable records (Kafka), each value a reading: each record is acknowledged once its
  * detections (or its dead letter) are in the durable sinks, so a restart resumes exactly after
  * what is stored. Logs are written too, but do not hold acknowledgements back: they are for
  * people, and may repeat a few records after a crash, where the database never does.
@@ -8,15 +8,16 @@
  * `acks.inputs` holds each record while they are derived, and `acks.durable` while they are
  * written (see acknowledgements.ts). A detection the database refuses becomes a dead letter.
  */
-import { type Observable, Subject, defer, finalize, map, mergeWith, pipe, tap } from 'rxjs';
+import { type Observable, Subject, defer, finalize, mergeWith, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
-import type { DeadLetter, Detection, TimedLine, Written } from '../types.ts';
+import type { SensorRecord } from '../operators/parseKafkaReading.ts';
+import type { DeadLetter, Detection, Written } from '../types.ts';
 import { Acknowledgements, type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
-import { type SensorAnomaliesOptions, type SensorEvent, sensorAnomalies } from './sensorAnomalies.ts';
+import { type SensorAnomaliesOptions, type SensorEvent, sensorRecordAnomalies } from './sensorAnomalies.ts';
 import { type SensorSinks, routeSensorEvents } from './sensorPipeline.ts';
 
-export interface AcknowledgeableLine {
-  readonly line: TimedLine;
+/** A sensor record and the way to say it is done: a `KafkaRecord` is one. */
+export interface AcknowledgeableRecord extends SensorRecord {
   ack(): void;
 }
 
@@ -25,7 +26,7 @@ export interface AcknowledgedSensorSinks {
   readonly detections: DurableSink<Detection>;
   readonly deadLetters: DurableSink<DeadLetter>;
   /** Further sinks, not waited for. */
-  readonly logs?: SensorSinks;
+  readonly logs?: SensorSinks<AcknowledgeableRecord>;
 }
 
 export interface AcknowledgedSensorsOptions extends SensorAnomaliesOptions {
@@ -34,7 +35,7 @@ export interface AcknowledgedSensorsOptions extends SensorAnomaliesOptions {
 }
 
 export function acknowledgedSensors(
-  records$: Observable<AcknowledgeableLine>,
+  records$: Observable<AcknowledgeableRecord>,
   sinks: AcknowledgedSensorSinks,
   options: AcknowledgedSensorsOptions = {},
 ): Observable<Written<unknown>> {
@@ -42,11 +43,8 @@ export function acknowledgedSensors(
     const acks = new Acknowledgements();
     // Open until the detections' sink is done: what it refuses comes back as dead letters.
     const refused = new Subject<DeadLetter>();
-    const lines$ = records$.pipe(
-      acks.inputs((record) => record.line.ref, (record) => record.ack()),
-      map((record) => record.line),
-    );
-    return sensorAnomalies(lines$, options).pipe(
+    const inputs$ = records$.pipe(acks.inputs((record) => record.ref, (record) => record.ack()));
+    return sensorRecordAnomalies(inputs$, options).pipe(
       tap((event) => options.onEvent?.(event)),
       routeSensorEvents({
         readings: sinks.logs?.readings ?? [],

@@ -1,32 +1,24 @@
 /**
- * The sensor flow of the prototype, as one composable function: Arduino lines → parse →
- * per-topic warm-up → DBSCAN and IsolationForest. It knows no device, database or file: it takes
- * an Observable of lines and returns an Observable of events, so a test hands it `m.cold(...)`
- * and a program hands it a serial port, a Kafka topic or the simulator.
+ * The sensor flow of the prototype, as one composable function: inputs → parse → per-series
+ * warm-up → DBSCAN and IsolationForest. It knows no device, database or file: it takes an
+ * Observable of inputs and returns an Observable of events, so a test hands it `m.cold(...)` and
+ * a program hands it a serial port, the simulator ({@link sensorAnomalies}: `topic!value` lines)
+ * or a Kafka topic ({@link sensorRecordAnomalies}: each record's value is the reading).
  */
-import { type Observable, type OperatorFunction, filter, map, pipe } from 'rxjs';
-import { type DbscanOperatorOptions, dbscan } from '../operators/dbscan.ts';
-import { type IsolationForestOperatorOptions, isolationForest } from '../operators/isolationForest.ts';
+import { type Observable, filter, map, pipe } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { parseLine } from '../operators/parseArduinoLine.ts';
-import { perKey } from '../operators/perKey.ts';
-import { type WarmUpEvent, warmUp } from '../operators/warmUp.ts';
-import type { DeadLetter, Detection, Reading, TimedLine } from '../types.ts';
+import { type SensorRecord, parseReading } from '../operators/parseKafkaReading.ts';
+import type { DeadLetter, Detection, Parsed, Reading, TimedLine } from '../types.ts';
+import { type SeriesDetectionOptions, detectPerSeries } from './sensorSeries.ts';
 
-export type SensorEvent =
-  /** A line that parsed: the raw line is kept for the reference log, as the prototype's producer did. */
-  | { readonly kind: 'reading'; readonly line: TimedLine; readonly reading: Reading }
+export type SensorEvent<In = unknown> =
+  /** An input that parsed, kept beside its reading (the reference log stores the raw line, as the prototype's producer did). */
+  | { readonly kind: 'reading'; readonly input: In; readonly reading: Reading }
   | { readonly kind: 'detection'; readonly detection: Detection }
   | { readonly kind: 'dead-letter'; readonly dead: DeadLetter };
 
-export interface SensorAnomaliesOptions {
-  /** Values per window, the newest included; 21 in the prototype. */
-  readonly window?: number;
-  /** DBSCAN's options, or false to leave it out. */
-  readonly dbscan?: DbscanOperatorOptions | false;
-  /** IsolationForest's options, or false to leave it out. */
-  readonly isolationForest?: IsolationForestOperatorOptions | false;
-}
+export type SensorAnomaliesOptions = SeriesDetectionOptions;
 
 /**
  * For each line, in order: a `reading` (or a `dead-letter`), then one `detection` per detector.
@@ -36,25 +28,36 @@ export interface SensorAnomaliesOptions {
  * output:  -A-B-X-C-|            A = (reading, dbscan detection, isolation-forest detection), X = dead letter
  * ```
  */
-export function sensorAnomalies(lines$: Observable<TimedLine>, options: SensorAnomaliesOptions = {}): Observable<SensorEvent> {
-  const { window = 21 } = options;
-  const detectors: OperatorFunction<WarmUpEvent<Reading>, Detection>[] = [];
-  if (options.dbscan !== false) detectors.push(dbscan(options.dbscan ?? {}));
-  if (options.isolationForest !== false) detectors.push(isolationForest(options.isolationForest ?? {}));
-  const perTopic = (): OperatorFunction<Reading, Detection> => pipe(warmUp<Reading>(window), fanOut(...detectors));
+export function sensorAnomalies(lines$: Observable<TimedLine>, options: SensorAnomaliesOptions = {}): Observable<SensorEvent<TimedLine>> {
+  return parsedSensorAnomalies(lines$, parseLine, options);
+}
 
-  return lines$.pipe(
-    map((line) => ({ line, parsed: parseLine(line) })),
+/**
+ * The same for Kafka records: the value is the reading, the window is the record's series
+ * (topic, partition, key), and a value that is not a number is a dead letter.
+ *
+ * ```
+ * records: -a-b-x-c-|            x = '12!5' on partition 0; c on partition 1: a window of its own
+ * output:  -A-B-X-C-|
+ * ```
+ */
+export function sensorRecordAnomalies<R extends SensorRecord>(records$: Observable<R>, options: SensorAnomaliesOptions = {}): Observable<SensorEvent<R>> {
+  return parsedSensorAnomalies(records$, parseReading, options);
+}
+
+function parsedSensorAnomalies<In>(inputs$: Observable<In>, parse: (input: In) => Parsed<Reading>, options: SensorAnomaliesOptions): Observable<SensorEvent<In>> {
+  return inputs$.pipe(
+    map((input) => ({ input, parsed: parse(input) })),
     // fanOut, not `connect`: `connect` never stops a synchronous source
     fanOut(
-      map(({ line, parsed }): SensorEvent =>
-        parsed.ok ? { kind: 'reading', line, reading: parsed.value } : { kind: 'dead-letter', dead: parsed.dead },
+      map(({ input, parsed }): SensorEvent<In> =>
+        parsed.ok ? { kind: 'reading', input, reading: parsed.value } : { kind: 'dead-letter', dead: parsed.dead },
       ),
       pipe(
         filter(({ parsed }) => parsed.ok),
         map(({ parsed }) => (parsed as { value: Reading }).value),
-        perKey((reading) => reading.topic, perTopic),
-        map((detection): SensorEvent => ({ kind: 'detection', detection })),
+        detectPerSeries(options),
+        map((detection): SensorEvent<In> => ({ kind: 'detection', detection })),
       ),
     ),
   );

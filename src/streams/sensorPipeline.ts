@@ -5,33 +5,33 @@
  */
 import { type Observable, type OperatorFunction, filter, map, pipe } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
-import type { DeadLetter, Detection, Written } from '../types.ts';
+import type { DeadLetter, Detection, TimedLine, Written } from '../types.ts';
 import { type SensorAnomaliesOptions, type SensorEvent, sensorAnomalies } from './sensorAnomalies.ts';
 
-export type ReadingEvent = Extract<SensorEvent, { kind: 'reading' }>;
+export type ReadingEvent<In = TimedLine> = Extract<SensorEvent<In>, { kind: 'reading' }>;
 type Sink<T> = OperatorFunction<T, Written<unknown>>;
 
-export interface SensorSinks {
-  /** The reference log: every line that parsed, with its time. */
-  readonly readings?: readonly Sink<ReadingEvent>[];
+export interface SensorSinks<In = TimedLine> {
+  /** The reference log: every input that parsed, with its time. */
+  readonly readings?: readonly Sink<ReadingEvent<In>>[];
   readonly detections?: readonly Sink<Detection>[];
   readonly deadLetters?: readonly Sink<DeadLetter>[];
 }
 
 /** Routes each event to the sinks of its kind and merges their reports of what they wrote. */
-export function routeSensorEvents(sinks: SensorSinks): OperatorFunction<SensorEvent, Written<unknown>> {
+export function routeSensorEvents<In = TimedLine>(sinks: SensorSinks<In>): OperatorFunction<SensorEvent<In>, Written<unknown>> {
   return fanOut(
     pipe(
-      filter((e: SensorEvent): e is ReadingEvent => e.kind === 'reading'),
+      filter((e: SensorEvent<In>): e is ReadingEvent<In> => e.kind === 'reading'),
       fanOut(...(sinks.readings ?? [])),
     ),
     pipe(
-      filter((e: SensorEvent) => e.kind === 'detection'),
+      filter((e: SensorEvent<In>) => e.kind === 'detection'),
       map((e) => (e as Extract<SensorEvent, { kind: 'detection' }>).detection),
       fanOut(...(sinks.detections ?? [])),
     ),
     pipe(
-      filter((e: SensorEvent) => e.kind === 'dead-letter'),
+      filter((e: SensorEvent<In>) => e.kind === 'dead-letter'),
       map((e) => (e as Extract<SensorEvent, { kind: 'dead-letter' }>).dead),
       fanOut(...(sinks.deadLetters ?? [])),
     ),
@@ -39,7 +39,7 @@ export function routeSensorEvents(sinks: SensorSinks): OperatorFunction<SensorEv
 }
 
 export function sensorPipeline(
-  lines$: Observable<{ line: string; time: number; ref: DeadLetter['ref'] }>,
+  lines$: Observable<TimedLine>,
   sinks: SensorSinks,
   options: SensorAnomaliesOptions = {},
 ): Observable<Written<unknown>> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/cli/config.ts';
+import { Command } from 'commander';
+import { SETTINGS, addSettingOptions, resolveConfig } from '../../src/cli/config.ts';
 
 describe('resolveConfig', () => {
   it('has the prototype\'s defaults', () => {
@@ -38,5 +39,20 @@ describe('resolveConfig', () => {
 
   it('rejects a fractional window', () => {
     expect(() => resolveConfig({ window: '2.5' }, {})).toThrow(/--window: expected an integer/);
+  });
+});
+
+describe('settings given as flags on the command line', () => {
+  // `--iforest-trees 50` was silently ignored: commander keeps it as `iforestTrees`, the settings read `trees`.
+  it('are read whatever the setting is called in the code', () => {
+    const command = addSettingOptions(new Command(), SETTINGS).exitOverride();
+    command.parse(['--iforest-trees', '50', '--iforest-sample-size', '64', '--iforest-threshold', '0.6', '--dbscan-eps', '2', '--dbscan-min-samples', '3', '--window', '9'], { from: 'user' });
+    expect(resolveConfig(command.opts(), {})).toMatchObject({ trees: 50, sampleSize: 64, threshold: 0.6, eps: 2, minSamples: 3, window: 9 });
+  });
+
+  it('name the flag when its value is wrong', () => {
+    const command = addSettingOptions(new Command(), SETTINGS).exitOverride();
+    command.parse(['--iforest-trees', '0'], { from: 'user' });
+    expect(() => resolveConfig(command.opts(), {})).toThrow(/--iforest-trees: .*got "0"/);
   });
 });

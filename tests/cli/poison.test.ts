@@ -129,24 +129,35 @@ describe('poison messages produced by kcat', () => {
   }, 150_000);
 });
 
-describe('a sensor record that is not UTF-8, produced by kcat', () => {
-  it('is a dead letter keeping its exact bytes, and the readings around it are judged', async () => {
+describe('sensor records that are not numbers, produced by kcat (issue 11, finding 4)', () => {
+  // `detect sensors` used to rebuild a serial line `topic!value` from each record and parse that:
+  // `12!5` was judged as a reading of topic `<topic>!12` (refused for its topic name, the line it
+  // never received as raw), and non-UTF-8 bytes were stored behind a `<topic>!` they never had.
+  it('are dead letters keeping their exact bytes, with a reason naming the record, and the readings around them are judged', async () => {
     const { brokers, dir, db } = await setUp();
     const topic = uniqueTopic('humidite');
     await createTopic(brokers, topic, 1);
-    const values = [Buffer.from('50.1'), Buffer.from([0x35, 0x30, 0xff]), Buffer.from('50.2')];
+    const values = [Buffer.from('50.1'), Buffer.from([0x35, 0x30, 0xff]), Buffer.from('12!5'), Buffer.from('50.2')];
     await produce(brokers, topic, dir, values);
     const detect = vigie(['detect', 'sensors', '--topic', topic, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', join(dir, 'vigie')]);
-    const dead = await until('the dead letter', async () => {
-      const { rows } = await db.pool.query('SELECT source_offset::int AS offset, reason, raw_bytes FROM dead_letters WHERE source = $1', [topic]);
-      return rows.length > 0 ? rows : undefined;
+    const dead = await until('both dead letters', async () => {
+      const { rows } = await db.pool.query('SELECT source_offset::int AS offset, stage, reason, raw_bytes FROM dead_letters WHERE source = $1 ORDER BY 1', [topic]);
+      return rows.length >= 2 ? rows : undefined;
     }, 60_000);
-    await until('both readings judged', async () => {
-      const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM sensor_detections WHERE source = $1 AND detector = 'dbscan'", [topic]);
-      return rows[0].n >= 2 ? true : undefined;
+    const judged = await until('both readings judged', async () => {
+      const { rows } = await db.pool.query("SELECT source_offset::int AS offset, topic, value FROM sensor_detections WHERE source = $1 AND detector = 'dbscan' ORDER BY 1", [topic]);
+      return rows.length >= 2 ? rows : undefined;
     });
     detect.proc.kill('SIGTERM');
     expect(await detect.exit, detect.output()).toBe(0);
-    expect(dead).toEqual([{ offset: 1, reason: 'not valid UTF-8', raw_bytes: Buffer.concat([Buffer.from(`${topic}!`), values[1]!]) }]);
+    const at = (offset: number) => `(topic=${topic} partition=0 offset=${offset})`;
+    expect(dead).toEqual([
+      { offset: 1, stage: 'parse-kafka-reading', reason: `not valid UTF-8 ${at(1)}`, raw_bytes: values[1] },
+      { offset: 2, stage: 'parse-kafka-reading', reason: `value "12!5" is not a decimal number ${at(2)}`, raw_bytes: values[2] },
+    ]);
+    expect(judged).toEqual([{ offset: 0, topic, value: 50.1 }, { offset: 3, topic, value: 50.2 }]);
+    // the dead-letter log gives the exact bytes too, not a Buffer spelled as an array of numbers
+    const logged = (await readFile(join(dir, 'vigie', 'logs', 'dead-letters.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.map((d) => [d['reason'], Buffer.from(d['rawBase64'] as string, 'base64')])).toEqual([[dead[0].reason, values[1]], [dead[1].reason, values[2]]]);
   }, 120_000);
 });

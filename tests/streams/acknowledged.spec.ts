@@ -6,25 +6,35 @@
  */
 import { type Observable, Subject, concatMap, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { type AcknowledgeableLine, acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
+import { type AcknowledgeableRecord, acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
 import { type AcknowledgeableMessage, acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
 import type { RawMessage } from '../../src/operators/parseTransaction.ts';
 import { VigieError } from '../../src/errors.ts';
 import { REFUSED_BY_SINK } from '../../src/streams/acknowledgements.ts';
-import type { DeadLetter, SourceRef, SuspiciousTransaction, TimedLine } from '../../src/types.ts';
+import type { DeadLetter, SourceRef, SuspiciousTransaction } from '../../src/types.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 const ref = (offset: number): SourceRef => ({ source: 'topic', partition: 0, offset });
 
+/** A sensor record of `topic`, partition 0, as Kafka hands it over: the value is the reading. */
+const sensorRecord = (value: string, offset: number, ack: () => void): AcknowledgeableRecord =>
+  ({ topic: 'topic', key: null, value: Buffer.from(value), timestamp: offset, ref: ref(offset), ack });
+
 /** A record whose `ack` is a method using `this`, as a class-based source hands them over. */
-class ClassLine implements AcknowledgeableLine {
-  readonly line: TimedLine;
-  constructor(text: string, offset: number, private readonly acked: Subject<number>) {
-    this.line = { line: text, time: offset, ref: ref(offset) };
+class ClassRecord implements AcknowledgeableRecord {
+  readonly topic = 'topic';
+  readonly key = null;
+  readonly value: Buffer;
+  readonly timestamp: number;
+  readonly ref: SourceRef;
+  constructor(value: string, offset: number, private readonly acked: Subject<number>) {
+    this.value = Buffer.from(value);
+    this.timestamp = offset;
+    this.ref = ref(offset);
   }
   ack(): void {
-    this.acked.next(this.line.ref.offset);
+    this.acked.next(this.ref.offset);
   }
 }
 
@@ -32,11 +42,11 @@ describe('acknowledgedSensors', () => {
   for (const asClass of [false, true]) {
     it(`acknowledges a record when its detections or its dead letter are written (records as ${asClass ? 'class instances' : 'plain objects'})`, marbles((m) => {
       const acked = new Subject<number>();
-      const record = (text: string, offset: number): AcknowledgeableLine =>
-        asClass ? new ClassLine(text, offset, acked) : { line: { line: text, time: offset, ref: ref(offset) }, ack: () => acked.next(offset) };
+      const record = (value: string, offset: number): AcknowledgeableRecord =>
+        asClass ? new ClassRecord(value, offset, acked) : sensorRecord(value, offset, () => acked.next(offset));
       // a durable sink that takes 2 frames per item
       const slowSink = <T>(frames: string) => concatMap((item: T) => m.cold(`${frames}(w|)`, { w: { sink: 'db', items: [item] } }));
-      const records = m.cold('-a-b-c-|', { a: record('h!1', 0), b: record('bad', 1), c: record('h!2', 2) });
+      const records = m.cold('-a-b-c-|', { a: record('1', 0), b: record('bad', 1), c: record('2', 2) });
       const options = { window: 2, dbscan: { eps: 1, minSamples: 1 } } as const;
       const written = acknowledgedSensors(records, { detections: slowSink('--'), deadLetters: slowSink('---') }, options);
       // a: 2 detections (dbscan, isolation forest) written at 3 and 5; b: its dead letter at 6; c: 7 and 9
@@ -52,7 +62,7 @@ describe('acknowledgedSensors and refusals', () => {
 
   it('turns a detection the database refuses into a dead letter, and acknowledges its record once that is written', marbles((m) => {
     const acked = new Subject<number>();
-    const records = m.cold('-a-|', { a: { line: { line: 'h!1', time: 0, ref: ref(0) }, ack: () => acked.next(0) } });
+    const records = m.cold('-a-|', { a: sensorRecord('1', 0, () => acked.next(0)) });
     const deadLetters: DeadLetter[] = [];
     const deadSink = concatMap((item: DeadLetter) => (deadLetters.push(item), m.cold('--(w|)', { w: { sink: 'dead', items: [item] } })));
     const options = { window: 1, dbscan: { eps: 1, minSamples: 1 }, isolationForest: false } as const;
@@ -65,7 +75,7 @@ describe('acknowledgedSensors and refusals', () => {
 
   it('ends with an error saying where when a dead letter itself is refused, rather than acknowledge it unwritten', marbles((m) => {
     const acked = new Subject<number>();
-    const records = m.cold('-a-|', { a: { line: { line: 'oops', time: 0, ref: ref(7) }, ack: () => acked.next(7) } });
+    const records = m.cold('-a-|', { a: sensorRecord('oops', 7, () => acked.next(7)) });
     const written = acknowledgedSensors(records, { detections: writeAll('db'), deadLetters: refuse('dead', 'NUL byte') });
     m.expect(written).toBeObservable('-#', undefined, new VigieError('SINK_WRITE_FAILED', 'dead refused a row and the flow has nowhere to put it: NUL byte (source=topic partition=0 offset=7)'));
     m.expect(acked).toBeObservable('');
@@ -99,12 +109,11 @@ describe('acknowledgedTransactions', () => {
     it(`acknowledges at once what is not suspicious, the rest once written (messages as ${asClass ? 'class instances' : 'plain objects'})`, marbles((m) => {
       const acked = new Subject<number>();
       const messages = m.cold('-a-b-c-|', threeMessages(acked, asClass));
-      // event time with no lateness: a is judged when b, a second later, arrives; b on completion
-      const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
-      const written = acknowledgedTransactions(messages, { suspicious: [slowSink(m)()], deadLetters: [slowSink(m)()] }, options);
-      // a (suspicious) written at 6; b (not suspicious) acknowledged as soon as judged, at 7; c (bad JSON) dead-lettered at 8
-      m.expect(written.pipe(map((w) => w.sink))).toBeObservable('------x-(x|)', { x: 'db' });
-      m.expect(acked).toBeObservable('------abc', { a: 0, b: 1, c: 2 });
+      const written = acknowledgedTransactions(messages, { suspicious: [slowSink(m)()], deadLetters: [slowSink(m)()] });
+      // each decided on arrival: a (suspicious) written at 4; b (not suspicious) acknowledged at
+      // once, at 3; c (bad JSON) dead-lettered at 8
+      m.expect(written.pipe(map((w) => w.sink))).toBeObservable('----x---(x|)', { x: 'db' });
+      m.expect(acked).toBeObservable('---ba---c', { a: 0, b: 1, c: 2 });
     }));
   }
 
@@ -115,11 +124,10 @@ describe('acknowledgedTransactions', () => {
     const refusing = concatMap((item: SuspiciousTransaction) => m.cold('-(w|)', { w: { sink: 'db', items: [], refused: [{ item, reason: 'integer out of range' }] } }));
     const deadLetters: DeadLetter[] = [];
     const deadSink = concatMap((item: DeadLetter) => (deadLetters.push(item), m.cold('---(w|)', { w: { sink: 'dlq', items: [item] } })));
-    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
-    const written = acknowledgedTransactions(messages, { suspicious: [refusing], deadLetters: [deadSink] }, options);
-    // a judged at 3, refused at 4, its dead letter written at 7; b judged (not suspicious) on completion at 5
-    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('----x--(y|)', { x: 'db', y: 'dlq' });
-    m.expect(acked).toBeObservable('-----b-a', { a: 0, b: 1 });
+    const written = acknowledgedTransactions(messages, { suspicious: [refusing], deadLetters: [deadSink] });
+    // a judged at 1, refused at 2, its dead letter written at 5; b (not suspicious) acknowledged at 3
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('--x--(y|)', { x: 'db', y: 'dlq' });
+    m.expect(acked).toBeObservable('---b-a', { a: 0, b: 1 });
     m.flush();
     // with the message as it came, not the row
     const { message } = threeMessages(acked).a;
@@ -129,11 +137,10 @@ describe('acknowledgedTransactions', () => {
   it('acknowledges every message when it has no durable sink of a kind', marbles((m) => {
     const acked = new Subject<number>();
     const messages = m.cold('-a-b-c-|', threeMessages(acked));
-    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
-    const written = acknowledgedTransactions(messages, { suspicious: [], deadLetters: [] }, options);
-    // a is judged when b arrives (3), c is dead-lettered at once (5), b is judged on completion (7)
+    const written = acknowledgedTransactions(messages, { suspicious: [], deadLetters: [] });
+    // each as it arrives
     m.expect(written).toBeObservable('-------|');
-    m.expect(acked).toBeObservable('---a-c-b', { a: 0, b: 1, c: 2 });
+    m.expect(acked).toBeObservable('-a-b-c', { a: 0, b: 1, c: 2 });
   }));
 });
 
@@ -150,8 +157,8 @@ describe('the acknowledged flows, synchronously', () => {
   });
 
   it('acknowledgedSensors stops a synchronous source as soon as the consumer has enough', () => {
-    const record = (i: number): AcknowledgeableLine => ({ line: { line: 'oops', time: i, ref: ref(i) }, ack: () => {} });
-    const flow = (records$: Observable<AcknowledgeableLine>) => acknowledgedSensors(records$, { detections: written('db'), deadLetters: written('db') });
+    const record = (i: number): AcknowledgeableRecord => sensorRecord('oops', i, () => {});
+    const flow = (records$: Observable<AcknowledgeableRecord>) => acknowledgedSensors(records$, { detections: written('db'), deadLetters: written('db') });
     const { outputs, produced } = takeFromEndlessSource(flow, record, 3);
     expect(outputs).toHaveLength(3);
     expect(produced).toBe(3);

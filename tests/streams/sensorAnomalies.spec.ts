@@ -16,7 +16,7 @@ const line = (text: string): TimedLine => ({ line: text, time: 1000 * offset, re
 const [h1, h2, t1, h3, bad, h4] = ['h!10', 'h!10.4', 't!20', 'h!10.2', 'oops', 'h!30'].map(line) as [TimedLine, TimedLine, TimedLine, TimedLine, TimedLine, TimedLine];
 
 const reading = (l: TimedLine, topic: string, value: number) =>
-  ({ kind: 'reading', line: l, reading: { topic, value, time: l.time, ref: l.ref } }) as const;
+  ({ kind: 'reading', input: l, reading: { topic, value, time: l.time, ref: l.ref } }) as const;
 const detection = (l: TimedLine, topic: string, value: number, state: -2 | -1 | 1, fill: number): { kind: 'detection'; detection: Detection } => ({
   kind: 'detection',
   detection: { topic, value, time: l.time, state, detector: 'dbscan', score: state === -2 ? null : expect.any(Number), fill, ref: l.ref },

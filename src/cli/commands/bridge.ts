@@ -151,8 +151,8 @@ async function run(flags: BridgeFlags): Promise<void> {
           sent += e.written.items.length;
           metrics.written(e.written);
           // the page draws what reached Kafka, thinned as for the flows
-          for (const { reading } of e.written.items) {
-            const message = toMessage({ kind: 'reading', line: { line: '', time: reading.time, ref: reading.ref }, reading });
+          for (const input of e.written.items) {
+            const message = toMessage({ kind: 'reading', input, reading: input.reading });
             if (message) dashboard.publish(message);
           }
         } else if (e.kind === 'dead-sent') {
