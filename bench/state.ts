@@ -1,0 +1,149 @@
+/**
+ * What writing state down and reading it back costs, per kind of state: its size as JSON, the time
+ * to take a snapshot and stringify it, and the time to parse it and restore a working copy (what a
+ * restart or a partition move pays per key before the first record). Each case builds its state
+ * first (not timed), then times write and read `REPEATS` times and reports the median; the copy's
+ * own snapshot must equal the original's, or the case fails.
+ *
+ * Add a case to `stateCases` to measure another state (a store of a million accounts, say).
+ */
+import { restoreLikelihoodScore, createLikelihoodScore, defaultLikelihoodOptions } from '../src/detectors/anomalyLikelihood.ts';
+import { ArtDetector } from '../src/detectors/art.ts';
+import { CONTEXTUAL_DEFAULTS, ContextualDetector } from '../src/detectors/contextual.ts';
+import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions, restoreHalfSpaceTrees } from '../src/detectors/halfSpaceTrees.ts';
+import { seededRandom } from '../src/random.ts';
+import type { Bench } from './section.ts';
+
+const REPEATS = 7;
+const LONG = Number(process.env.BENCH_STATE_VALUES ?? 50_000);
+
+/** A state built and ready to measure: how to write it down and how to read it back. */
+export interface StateUnderTest {
+  /** What was built, in a phrase, for the method line. */
+  readonly built: string;
+  snapshot(): unknown;
+  /** A working copy from a parsed snapshot; its own `snapshot()` must equal the original's. */
+  restore(snapshot: never): { snapshot(): unknown };
+}
+
+export interface StateCase {
+  readonly name: string;
+  build(): StateUnderTest | Promise<StateUnderTest>;
+}
+
+/**
+ * 0, 100, then a random walk clamped to [0, 100]: the contextual memory, its range learnt at once,
+ * meets ever new sequences and fills to its bound (5 000 contexts) every 1 000-2 000 values.
+ */
+function walk(count: number): number[] {
+  const random = seededRandom(11);
+  let v = 100;
+  return Array.from({ length: count }, (_, i) => (i < 2 ? 100 * i : (v = Math.max(0, Math.min(100, v + 8 * random.normal())))));
+}
+
+let contextual: { detector: ContextualDetector; fed: number } | undefined;
+
+/** The contextual detector fed `LONG` values and then more, until its memory is at its bound (the next value clears it); built once. */
+function contextualAtBound(): { detector: ContextualDetector; fed: number } {
+  if (contextual) return contextual;
+  const detector = new ContextualDetector();
+  const values = walk(LONG + 10_000);
+  let fed = 0;
+  while (fed < LONG || detector.contexts < CONTEXTUAL_DEFAULTS.maxContexts) {
+    if (fed === values.length) throw new Error('bench state: the contextual memory did not reach its bound');
+    detector.update(values[fed++]!);
+  }
+  return (contextual = { detector, fed });
+}
+
+/** Several detectors on one stream, written down and read back together, as an ensemble's members. */
+function together<T extends Record<string, { snapshot(): unknown }>>(built: string, parts: T, restore: { [K in keyof T]: (s: never) => { snapshot(): unknown } }): StateUnderTest {
+  const names = Object.keys(parts) as (keyof T)[];
+  return {
+    built,
+    snapshot: () => Object.fromEntries(names.map((k) => [k, parts[k]!.snapshot()])),
+    restore: (s: Record<keyof T, never>) => {
+      const copies = names.map((k) => [k, restore[k](s[k])] as const);
+      return { snapshot: () => Object.fromEntries(copies.map(([k, c]) => [k, c.snapshot()])) };
+    },
+  };
+}
+
+export const stateCases: StateCase[] = [
+  {
+    name: 'contextual',
+    build() {
+      const { detector, fed } = contextualAtBound();
+      return { built: `contextual after ${fed.toLocaleString('en')} values, memory at its bound (${detector.contexts} contexts)`, snapshot: () => detector.snapshot(), restore: ContextualDetector.restore };
+    },
+  },
+  {
+    name: 'contextual+art',
+    build() {
+      const { detector: contextual, fed } = contextualAtBound();
+      const art = new ArtDetector();
+      for (const v of walk(fed)) art.update(v);
+      return together(`contextual (as above) and ART (${art.categories} categories) after ${fed.toLocaleString('en')} values`, { contextual, art }, { contextual: ContextualDetector.restore, art: ArtDetector.restore });
+    },
+  },
+  {
+    name: 'half-space-trees+likelihood',
+    build() {
+      const trees = createHalfSpaceTrees(defaultHalfSpaceTreesOptions);
+      const likelihood = createLikelihoodScore({ ...defaultLikelihoodOptions, spatialTolerance: 0.03, suppress: 20, threshold: 0.55 });
+      const values = walk(LONG);
+      for (const v of values) likelihood.update(trees.update(v), v);
+      const built = `half-space trees (25 trees of depth 10) and the likelihood (history of 8 640) after ${LONG.toLocaleString('en')} values`;
+      return together(built, { trees, likelihood }, { trees: restoreHalfSpaceTrees, likelihood: restoreLikelihoodScore });
+    },
+  },
+];
+
+const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** Bytes, write and read times (median of `REPEATS`), and whether the copy equals the original. */
+export function measureState(state: StateUnderTest): { bytes: number; writeMs: number; readMs: number; exact: boolean } {
+  const writes: number[] = [];
+  const reads: number[] = [];
+  let text = '';
+  let copy: { snapshot(): unknown } | undefined;
+  for (let r = -1; r < REPEATS; r++) {
+    gc?.();
+    const t0 = performance.now();
+    text = JSON.stringify(state.snapshot());
+    const t1 = performance.now();
+    copy = state.restore(JSON.parse(text) as never);
+    const t2 = performance.now();
+    if (r < 0) continue; // a round untimed: the first case would pay for compiling what the others reuse
+    writes.push(t1 - t0);
+    reads.push(t2 - t1);
+  }
+  return { bytes: Buffer.byteLength(text), writeMs: median(writes), readMs: median(reads), exact: JSON.stringify(copy!.snapshot()) === text };
+}
+
+const round = (ms: number): number => Math.round(ms * 100) / 100;
+
+export const stateBench: Bench = {
+  name: 'state',
+  async run() {
+    const figures: Record<string, number | string> = {};
+    const failures: string[] = [];
+    const built: string[] = [];
+    for (const c of stateCases) {
+      const state = await c.build();
+      built.push(state.built);
+      const { bytes, writeMs, readMs, exact } = measureState(state);
+      figures[`${c.name}: snapshot size (KiB)`] = Math.round(bytes / 102.4) / 10;
+      figures[`${c.name}: snapshot + stringify (ms)`] = round(writeMs);
+      figures[`${c.name}: parse + restore (ms)`] = round(readMs);
+      if (!exact) failures.push(`${c.name}: the restored copy's snapshot differs from the original's`);
+    }
+    return {
+      title: 'State snapshot and restore, per key',
+      method: `Per case, the state is built first (${built.join('; ')}), then written down (snapshot + JSON.stringify) and read back (JSON.parse + restore) ${REPEATS} times; medians, in one process.`,
+      figures,
+      failures,
+    };
+  },
+};
