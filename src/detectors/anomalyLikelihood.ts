@@ -15,7 +15,7 @@
  * Likelihoods crowd near 1 ("four or five nines"); {@link logLikelihood} spreads them over [0, 1]
  * as NAB's numenta detector does: 0.5 at 1 - 1e-5, 1 at 1 - 1e-10.
  */
-import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, sortedOptions, unfloat, unpackFloats } from './snapshot.ts';
 
 export interface AnomalyLikelihoodOptions {
   /** Rows whose raw scores are ignored while the detector underneath learns. */
@@ -173,7 +173,7 @@ function likelihoodOf(options: AnomalyLikelihoodOptions, twoSided: boolean, from
       return {
         kind: 'anomaly-likelihood',
         version: 1,
-        options: { ...options },
+        options: sortedOptions(options),
         twoSided,
         recent: packFloats(recent),
         history: packFloats(history.subarray(0, Math.min(averages, historicWindow))),
@@ -260,7 +260,7 @@ function likelihoodScore(options: LikelihoodScoreOptions, from?: LikelihoodScore
       return likelihood.fill;
     },
     snapshot(): LikelihoodScoreSnapshot {
-      return { kind: 'likelihood-score', version: 1, options: { ...options }, likelihood: likelihood.snapshot(), min: float(min), max: float(max), sinceAlarm: float(sinceAlarm) };
+      return { kind: 'likelihood-score', version: 1, options: sortedOptions(options), likelihood: likelihood.snapshot(), min: float(min), max: float(max), sinceAlarm: float(sinceAlarm) };
     },
   };
 }

@@ -31,7 +31,7 @@
  */
 
 import { FuzzyArt, type FuzzyArtSnapshot, haar, unit } from './fuzzyArt.ts';
-import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, sortedOptions, unfloat, unpackFloats } from './snapshot.ts';
 
 export interface ArtOptions {
   /** Rows per sample (block); ARTime derives 5-7 from the file length. */
@@ -150,7 +150,7 @@ export class ArtDetector {
     return {
       kind: 'art',
       version: 1,
-      options: { ...this.o },
+      options: sortedOptions(this.o),
       net: this.net.snapshot(),
       rows: this.rows,
       block: { sum: float(b.sum), min: float(b.min), max: float(b.max), n: b.n },

@@ -24,7 +24,7 @@
  * holding at most `maxActive` + `bits` facts, plus a ring of `replay` values.
  */
 import { ContextMemory, type ContextMemorySnapshot } from './contextMemory.ts';
-import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, sortedOptions, unfloat, unpackFloats } from './snapshot.ts';
 
 /**
  * `learn` values only learn (no score), `margin` is the headroom past a new extreme (a share of
@@ -130,7 +130,7 @@ export class ContextualDetector {
     return {
       kind: 'contextual',
       version: 1,
-      options: { ...this.o },
+      options: sortedOptions(this.o),
       memory: this.memory.snapshot(),
       predicted: [...this.predicted],
       ring: packFloats(this.ring.subarray(0, Math.min(this.count, this.ring.length))),

@@ -12,7 +12,7 @@
  * Memory: trees x (2^(depth+1) - 1) nodes of two masses and a split, and the shingle: fixed.
  */
 import { type Random, seededRandom } from '../random.ts';
-import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, sortedOptions, unfloat, unpackFloats } from './snapshot.ts';
 
 export interface HalfSpaceTreesOptions {
   /** How many recent values a point holds (its dimension). */
@@ -180,7 +180,7 @@ function forest(options: HalfSpaceTreesOptions, random: Random | undefined, from
       return {
         kind: 'half-space-trees',
         version: 1,
-        options: { ...options },
+        options: sortedOptions(options),
         recent: packFloats(recent),
         seen,
         min: float(min),

@@ -8,7 +8,7 @@
  * State is a ring buffer of the last `window` values and the same values kept sorted: memory is
  * O(window), each update O(window) (an insertion, a removal, and a merge walk for the MAD).
  */
-import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, unfloat, unpackFloats } from './snapshot.ts';
+import { type Float, type SnapshotHeader, checkSnapshot, float, packFloats, sortedOptions, unfloat, unpackFloats } from './snapshot.ts';
 
 export interface RobustZScoreOptions {
   /** How many past values the median and MAD are taken over. */
@@ -152,7 +152,7 @@ function rolling(options: RobustZScoreOptions, from?: RobustZScoreSnapshot): Rob
       return n;
     },
     snapshot(): RobustZScoreSnapshot {
-      return { kind: 'robust-z-score', version: 1, options: { ...options }, ring: packFloats(ring), sorted: packFloats(sorted), n, next, z: float(z) };
+      return { kind: 'robust-z-score', version: 1, options: sortedOptions(options), ring: packFloats(ring), sorted: packFloats(sorted), n, next, z: float(z) };
     },
   };
 }

@@ -36,6 +36,14 @@ export function unpackFloats(text: string, what: string, length?: number): Float
   return new Float64Array(new Uint8Array(bytes).buffer); // a copy: an aligned buffer of its own
 }
 
+/**
+ * Options with their keys in one order (sorted): a snapshot read back from a jsonb column, whose
+ * key order is its own, then writes the same text as the original, so states compare as text.
+ */
+export function sortedOptions<O extends object>(options: O): O {
+  return Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1))) as O;
+}
+
 /** What every snapshot starts with: which detector wrote it, in which layout. */
 export interface SnapshotHeader<K extends string> {
   readonly kind: K;
