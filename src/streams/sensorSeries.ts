@@ -8,7 +8,6 @@ import { type OperatorFunction, pipe } from 'rxjs';
 import { type DbscanOperatorOptions, dbscan } from '../operators/dbscan.ts';
 import { fanOut } from '../operators/fanOut.ts';
 import { type IsolationForestOperatorOptions, isolationForest } from '../operators/isolationForest.ts';
-import { perKey } from '../operators/perKey.ts';
 import { type WarmUpEvent, warmUp } from '../operators/warmUp.ts';
 import type { Detection, Reading } from '../types.ts';
 
@@ -33,5 +32,6 @@ export function detectPerSeries(options: SeriesDetectionOptions = {}): OperatorF
   const detectors: OperatorFunction<WarmUpEvent<Reading>, Detection>[] = [];
   if (options.dbscan !== false) detectors.push(dbscan(options.dbscan ?? {}));
   if (options.isolationForest !== false) detectors.push(isolationForest(options.isolationForest ?? {}));
-  return perKey(seriesOf, () => pipe(warmUp<Reading>(window), fanOut(...detectors)));
+  // detectors label one window at a time and keep nothing: the windows are the whole state
+  return pipe(warmUp<Reading>(window, seriesOf), fanOut(...detectors));
 }
