@@ -75,6 +75,13 @@ export interface SuspiciousTransaction {
   readonly reasons: readonly string[];
   /** How suspicious, >= 0; for the amount rule, amount / limit. */
   readonly score: number;
+  /**
+   * Absent for the decision on arrival; 1, 2, ... when a transaction that arrived later but came
+   * before it in event time changed the decision (no reasons then: cleared).
+   */
+  readonly revision?: number;
+  /** For a revision: the record that caused it; its input is acknowledged once this is written. */
+  readonly cause?: SourceRef;
 }
 
 /** The prototype's states: -2 while the window fills, -1 anomaly, 1 normal. */

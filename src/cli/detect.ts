@@ -18,6 +18,9 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
+import type { RulesState } from '../operators/rules/index.ts';
+import { postgresCheckpoints } from '../state/checkpoints.ts';
+import { StateStore } from '../state/stateStore.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
 import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
 import type { Config } from './config.ts';
@@ -41,8 +44,12 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
 /** The Kafka header holding an alert's (or a dead letter's) stable id. */
 export const ALERT_ID_HEADER = 'vigie-alert-id';
 
-/** `<topic>/<partition>/<offset>` of the record an alert comes from: the same on every replay. */
-export const alertId = (ref: SourceRef): string => `${ref.source}/${ref.partition}/${ref.offset}`;
+/**
+ * `<topic>/<partition>/<offset>` of the record an alert comes from, `#<revision>` after it for a
+ * revision: the same on every replay.
+ */
+export const alertId = (ref: SourceRef, revision = 0): string =>
+  revision === 0 ? `${ref.source}/${ref.partition}/${ref.offset}` : `${ref.source}/${ref.partition}/${ref.offset}#${revision}`;
 
 /** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
 const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
@@ -53,8 +60,16 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const brokers = config.kafka.join(',');
   metrics.dependency('kafka', null);
   const stop$ = new Subject<void>();
-  const counts = { records: 0, flagged: 0, dead: 0, late: 0, rows: 0, lastRecords: 0 };
+  const counts = { records: 0, flagged: 0, dead: 0, late: 0, revisions: 0, rows: 0, lastRecords: 0 };
+  // The flow's state, written down with the offsets it covers and restored on assignment.
+  const rulesState = new StateStore<RulesState>('fraud-rules');
+  const stores: StateStore<unknown>[] = config.kind === 'transactions' ? [rulesState as StateStore<unknown>] : [];
+  const state = postgresCheckpoints(db.pool, config.group, stores, {
+    onRestore: ({ store, topic, partition, keys, offset, ms }) =>
+      log(`state ${store} of ${topic}/${partition}: ${keys} keys up to offset ${offset ?? 'none'} restored in ${ms} ms`),
+  });
   const records$ = fromKafka({
+    state,
     brokers: config.kafka,
     topics: [config.topic],
     groupId: config.group,
@@ -123,11 +138,20 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     // Alerts and dead letters for other systems, keyed by account so one account's stay in order.
     // At least once: a record replayed after a crash is alerted again with the same alert_id
     // (its source coordinates), in the value and in a header, so consumers drop the repeats.
+    // A revision is an alert of its own (`revision`, and `revised_by`: the record that caused it).
     const alert = (s: SuspiciousTransaction) => ({
       topic: config.alertsTopic,
       key: s.transaction.account ?? String(s.transaction.id),
-      value: JSON.stringify({ alert_id: alertId(s.ref), ...s.transaction, reasons: s.reasons, score: s.score, source: s.ref }),
-      headers: { [ALERT_ID_HEADER]: alertId(s.ref) },
+      value: JSON.stringify({
+        alert_id: alertId(s.ref, s.revision),
+        ...s.transaction,
+        reasons: s.reasons,
+        score: s.score,
+        source: s.ref,
+        revision: s.revision ?? 0,
+        ...(s.cause ? { revised_by: s.cause } : {}),
+      }),
+      headers: { [ALERT_ID_HEADER]: alertId(s.ref, s.revision) },
     });
     // the same JSON on the dead-letter topic and in the dead-letter log
     const deadLetterValue = (d: DeadLetter) => ({ alert_id: alertId(d.ref), ...deadLetterJson(d) });
@@ -147,9 +171,16 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       {
         amount: { limits: { XAF: config.amountLimit } },
         allowedLatenessMs: config.allowedLateness,
+        store: rulesState,
         onJudged: (judged) => {
-          metrics.transaction();
-          if (judged.late) counts.late++;
+          if ((judged.revision ?? 0) > 0) {
+            counts.revisions++;
+            metrics.revision();
+          } else metrics.transaction();
+          if (judged.late) {
+            counts.late++;
+            metrics.late();
+          }
           if (judged.reasons.length === 0) return;
           metrics.suspicious();
           const { record, reasons, score } = judged;
@@ -164,7 +195,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   services.running();
   const ticker = setInterval(() => {
     const down = outages.describe();
-    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.late} late | ${counts.rows} rows written${down ? ` | ${down}` : ''}`);
+    log(`${counts.records - counts.lastRecords} records/s | ${counts.records} records | ${counts.flagged} ${flagged} | ${counts.dead} dead letters | ${counts.late} late | ${counts.revisions} revisions | ${counts.rows} rows written${down ? ` | ${down}` : ''}`);
     dashboard.publish({
       type: 'stats',
       readingsPerSecond: counts.records - counts.lastRecords,

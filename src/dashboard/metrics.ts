@@ -16,6 +16,10 @@ export interface Metrics {
   sensorEvent(event: SensorEvent): void;
   transaction(): void;
   suspicious(): void;
+  /** A transaction behind its partition's watermark: judged against the state as it was. */
+  late(): void;
+  /** An earlier decision changed by a transaction that arrived out of order. */
+  revision(): void;
   written(report: Written<unknown>, now?: number): void;
   sinkError(sink: string): void;
   /** Records that entered a stage other than the flows' own (e.g. the bridge's serial lines). */
@@ -38,6 +42,8 @@ export function createMetrics(): Metrics {
   const recordsOut = new Counter({ name: 'vigie_records_out_total', help: 'Records a flow produced', labelNames: ['stage'], registers: [registry] });
   const deadLetters = new Counter({ name: 'vigie_dead_letters_total', help: 'Records rejected, by stage', labelNames: ['stage'], registers: [registry] });
   const anomalies = new Counter({ name: 'vigie_anomalies_total', help: 'Readings a detector called anomalous', labelNames: ['detector', 'topic'], registers: [registry] });
+  const late = new Counter({ name: 'vigie_late_transactions_total', help: 'Transactions behind their partition\'s watermark, judged against the state as it was', registers: [registry] });
+  const revisions = new Counter({ name: 'vigie_revisions_total', help: 'Earlier decisions changed by a transaction that arrived out of order', registers: [registry] });
   const sinkErrors = new Counter({ name: 'vigie_sink_errors_total', help: 'Failed sink writes (each retry counts)', labelNames: ['sink'], registers: [registry] });
   const batchSize = new Histogram({
     name: 'vigie_sink_batch_size',
@@ -94,6 +100,8 @@ export function createMetrics(): Metrics {
       }
     },
     transaction: () => recordsIn.labels('transactions').inc(),
+    late: () => late.inc(),
+    revision: () => revisions.inc(),
     suspicious: () => recordsOut.labels('suspicious').inc(),
     sinkError: (sink) => sinkErrors.labels(sink).inc(),
     recordsIn: (stage, count = 1) => recordsIn.labels(stage).inc(count),

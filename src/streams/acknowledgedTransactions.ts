@@ -3,10 +3,10 @@
  * become dead letters), the rules run, and each message is acknowledged once its suspicious row
  * or its dead letter is durably written, or at once when it is neither.
  *
- * Nothing here counts rows (see acknowledgements.ts): a message is held from its arrival until it
- * is settled, where every message passes once (its dead letter made, or its judgement out of the
- * rules, which hold records a while for event time), and while what it yielded is written. A
- * suspicious row a durable sink refuses becomes a dead letter.
+ * Nothing here counts rows (see acknowledgements.ts): the flow is synchronous from a message to
+ * its outputs (the rules decide on arrival), so `acks.inputs` holds each message while they are
+ * derived, and `acks.durable` while they are written; a revision of an earlier transaction holds
+ * the message that caused it. A suspicious row a durable sink refuses becomes a dead letter.
  */
 import { type Observable, type OperatorFunction, Subject, defer, filter, finalize, map, mergeWith, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
@@ -36,7 +36,7 @@ export interface AcknowledgedTransactionSinks {
 }
 
 export interface AcknowledgedTransactionsOptions extends SuspiciousTransactionsOptions {
-  /** Told of each judged transaction, e.g. to count the late ones (`judged.late`). */
+  /** Told of each judgement and revision, e.g. to count the late ones (`judged.late`). */
   readonly onJudged?: (judged: Judged) => void;
 }
 
@@ -62,13 +62,12 @@ export function acknowledgedTransactions(
     return messages$.pipe(
       tap(({ message }) => inputs.set(message.ref, message)),
       // called as a method: a class-based message's ack may use `this`
-      acks.received((m) => m.message.ref, (m) => m.ack()),
+      acks.inputs((m) => m.message.ref, (m) => m.ack()),
       map(({ message }) => parseTransactionMessage(message)),
       fanOut(
         pipe(
           filter((p) => !p.ok),
           map((p) => (p as { dead: DeadLetter }).dead),
-          acks.settle((dead) => dead.ref),
           mergeWith(refused),
           fanOut(acks.durable(sinks.deadLetters), ...(sinks.logs?.deadLetters ?? [])),
         ),
@@ -76,7 +75,6 @@ export function acknowledgedTransactions(
           filter((p) => p.ok),
           map((p) => (p as { value: TransactionRecord }).value),
           judgeRules(options),
-          acks.settle((judged) => judged.record.ref),
           tap((judged) => options.onJudged?.(judged)),
           suspiciousOnly(),
           fanOut(

@@ -2,9 +2,9 @@
  * Acknowledges each input once everything derived from it has left the last durable sink: the
  * rule that turns Kafka's at-least-once delivery into exactly-once results (with sinks idempotent
  * on the input's source coordinates). Nobody counts: an input is held while the flow derives its
- * outputs (from `received` to `settled`), and each durable write of an item derived from it (an
+ * outputs (`inputs`), and each durable write of an item derived from it (an
  * item carries its input's `ref`) holds it from the moment the item enters the sink until the sink
- * reports it written. An input that yields nothing is acknowledged as soon as it is settled.
+ * reports it written. An input that yields nothing is acknowledged as soon as it is derived.
  *
  * Inputs are found by source, then partition, then offset, in nested maps: on the hot path of
  * every record, a key string built per lookup cost more than the rest of the bookkeeping. The
@@ -37,7 +37,9 @@ export interface DurableReport<T> extends Written<T> {
 
 export type DurableSink<T> = OperatorFunction<T, DurableReport<T>>;
 
-type Derived = { readonly ref: SourceRef };
+/** An item derived from an input: `ref` unless it names the input that caused it (a revision's `cause`). */
+type Derived = { readonly ref: SourceRef; readonly cause?: SourceRef };
+const inputOf = (item: Derived): SourceRef => item.cause ?? item.ref;
 
 /** The stage of the dead letters made of rows a durable sink refused. */
 export const REFUSED_BY_SINK = 'refused-by-sink';
@@ -59,7 +61,7 @@ export class Acknowledgements {
    * Calls `ack(input)` once all of them are written.
    */
   inputs<T>(refOf: (input: T) => SourceRef, ack: (input: T) => void): MonoTypeOperatorFunction<T> {
-    // `received` and `settle` in one subscriber, and one lookup: this is every record's path
+    // one subscriber and one lookup: this is every record's path
     return operate<T, T>((subscriber, source) => {
       source.subscribe(
         operatorSubscriber<T>(subscriber, {
@@ -75,32 +77,6 @@ export class Acknowledgements {
   }
 
   /**
-   * Holds each input on arrival, for a flow that keeps some inputs a while (event time) and says
-   * where each is done with {@link settle}.
-   */
-  received<T>(refOf: (input: T) => SourceRef, ack: (input: T) => void): MonoTypeOperatorFunction<T> {
-    return tap((input) => void this.hold(refOf(input), input, ack));
-  }
-
-  /**
-   * Lets go of each input's own hold once the rest of the flow, which must be synchronous, has
-   * derived its outputs from it: place it where every input passes exactly once.
-   */
-  settle<T>(refOf: (item: T) => SourceRef): MonoTypeOperatorFunction<T> {
-    return operate<T, T>((subscriber, source) => {
-      source.subscribe(
-        operatorSubscriber<T>(subscriber, {
-          next: (item) => {
-            subscriber.next(item);
-            const ref = refOf(item);
-            this.release(ref, this.entry(ref));
-          },
-        }),
-      );
-    });
-  }
-
-  /**
    * Sends each item to every durable sink, holding its input until each has written it, and
    * passes the sinks' reports on. A row a sink refuses goes to `refused` (which turns it into a
    * dead letter, held in its turn by the dead-letter sinks) before its hold is let go; with no
@@ -108,20 +84,20 @@ export class Acknowledgements {
    */
   durable<T extends Derived>(sinks: readonly DurableSink<T>[], refused?: (refusal: Refusal<T>, sink: string) => void): OperatorFunction<T, DurableReport<T>> {
     const report = tap((r: DurableReport<T>) => {
-      for (const item of r.items) this.release(item.ref, this.entry(item.ref));
+      for (const item of r.items) this.release(inputOf(item), this.entry(inputOf(item)));
       for (const refusal of r.refused ?? []) {
         if (refused === undefined) {
           const { source, partition, offset } = refusal.item.ref;
           throw new VigieError('SINK_WRITE_FAILED', `${r.sink} refused a row and the flow has nowhere to put it: ${refusal.reason}`, { where: { source, partition, offset } });
         }
         refused(refusal, r.sink);
-        this.release(refusal.item.ref, this.entry(refusal.item.ref));
+        this.release(inputOf(refusal.item), this.entry(inputOf(refusal.item)));
       }
     });
     const holds = sinks.length;
     return pipe(
       tap((item: T) => {
-        if (holds > 0) this.entry(item.ref).holds += holds;
+        if (holds > 0) this.entry(inputOf(item)).holds += holds;
       }),
       fanOut(...sinks.map((sink) => pipe(sink, report))),
     );

@@ -109,12 +109,11 @@ describe('acknowledgedTransactions', () => {
     it(`acknowledges at once what is not suspicious, the rest once written (messages as ${asClass ? 'class instances' : 'plain objects'})`, marbles((m) => {
       const acked = new Subject<number>();
       const messages = m.cold('-a-b-c-|', threeMessages(acked, asClass));
-      // event time with no lateness: a is judged when b, a second later, arrives; b on completion
-      const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
-      const written = acknowledgedTransactions(messages, { suspicious: [slowSink(m)()], deadLetters: [slowSink(m)()] }, options);
-      // a (suspicious) written at 6; b (not suspicious) acknowledged as soon as judged, at 7; c (bad JSON) dead-lettered at 8
-      m.expect(written.pipe(map((w) => w.sink))).toBeObservable('------x-(x|)', { x: 'db' });
-      m.expect(acked).toBeObservable('------abc', { a: 0, b: 1, c: 2 });
+      const written = acknowledgedTransactions(messages, { suspicious: [slowSink(m)()], deadLetters: [slowSink(m)()] });
+      // each decided on arrival: a (suspicious) written at 4; b (not suspicious) acknowledged at
+      // once, at 3; c (bad JSON) dead-lettered at 8
+      m.expect(written.pipe(map((w) => w.sink))).toBeObservable('----x---(x|)', { x: 'db' });
+      m.expect(acked).toBeObservable('---ba---c', { a: 0, b: 1, c: 2 });
     }));
   }
 
@@ -125,11 +124,10 @@ describe('acknowledgedTransactions', () => {
     const refusing = concatMap((item: SuspiciousTransaction) => m.cold('-(w|)', { w: { sink: 'db', items: [], refused: [{ item, reason: 'integer out of range' }] } }));
     const deadLetters: DeadLetter[] = [];
     const deadSink = concatMap((item: DeadLetter) => (deadLetters.push(item), m.cold('---(w|)', { w: { sink: 'dlq', items: [item] } })));
-    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
-    const written = acknowledgedTransactions(messages, { suspicious: [refusing], deadLetters: [deadSink] }, options);
-    // a judged at 3, refused at 4, its dead letter written at 7; b judged (not suspicious) on completion at 5
-    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('----x--(y|)', { x: 'db', y: 'dlq' });
-    m.expect(acked).toBeObservable('-----b-a', { a: 0, b: 1 });
+    const written = acknowledgedTransactions(messages, { suspicious: [refusing], deadLetters: [deadSink] });
+    // a judged at 1, refused at 2, its dead letter written at 5; b (not suspicious) acknowledged at 3
+    m.expect(written.pipe(map((w) => w.sink))).toBeObservable('--x--(y|)', { x: 'db', y: 'dlq' });
+    m.expect(acked).toBeObservable('---b-a', { a: 0, b: 1 });
     m.flush();
     // with the message as it came, not the row
     const { message } = threeMessages(acked).a;
@@ -139,11 +137,10 @@ describe('acknowledgedTransactions', () => {
   it('acknowledges every message when it has no durable sink of a kind', marbles((m) => {
     const acked = new Subject<number>();
     const messages = m.cold('-a-b-c-|', threeMessages(acked));
-    const options = { allowedLatenessMs: 0, idleMs: 1_000, scheduler: m.scheduler };
-    const written = acknowledgedTransactions(messages, { suspicious: [], deadLetters: [] }, options);
-    // a is judged when b arrives (3), c is dead-lettered at once (5), b is judged on completion (7)
+    const written = acknowledgedTransactions(messages, { suspicious: [], deadLetters: [] });
+    // each as it arrives
     m.expect(written).toBeObservable('-------|');
-    m.expect(acked).toBeObservable('---a-c-b', { a: 0, b: 1, c: 2 });
+    m.expect(acked).toBeObservable('-a-b-c', { a: 0, b: 1, c: 2 });
   }));
 });
 

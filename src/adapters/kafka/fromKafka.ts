@@ -18,6 +18,10 @@
  * - Outages: once kafkajs gives up on the brokers (a crash it does not restart, a failed connect)
  *   the consumer is made anew after a backoff from `retry`, for as long as they are away; records
  *   in flight are forgotten and re-read from the committed offsets (idempotent sinks).
+ * - State (`state`): a partition newly assigned has its state loaded before its first record is
+ *   emitted; records below the offset the state covers are skipped (their results are written),
+ *   and a committed offset behind it is read from the state's offset. Commits write the state
+ *   first. A revoked partition's state is dropped, so a partition kept is never reloaded.
  * - Rebalances under kafkajs's eager protocol re-read every kept partition from the broker's
  *   committed offset; kept partitions are sought past what was already emitted, and any record
  *   at or below the last emitted offset is skipped, so a record is emitted once per assignment.
@@ -51,6 +55,7 @@ import { oncePer } from './oncePer.ts';
 import { offsetCommits } from './offsetCommits.ts';
 import { OffsetTracker, type TopicPartition } from './offsetTracker.ts';
 import type { KafkaRecord } from './types.ts';
+import type { Checkpoints } from '../../state/checkpoints.ts';
 
 export interface FromKafkaOptions {
   readonly brokers: string[];
@@ -89,6 +94,11 @@ export interface FromKafkaOptions {
   readonly onDown?: (error: unknown) => void;
   /** Told when the consumer is in its group and fetching again (and at every fetch after). */
   readonly onUp?: () => void;
+  /**
+   * The flow's state, kept with the offsets it covers (src/state/checkpoints.ts): restored before
+   * a newly assigned partition's first record, written before each commit, dropped on revoke.
+   */
+  readonly state?: Checkpoints;
 }
 
 /** How long a commit may take before the next one may start. */
@@ -125,6 +135,17 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     /** Between kafkajs's REBALANCING and the next GROUP_JOIN: no periodic commit starts. */
     let rebalancing = false;
     const started = new Set<string>();
+    /** Partitions whose state is loaded (or being loaded), with the offset it covers. */
+    const restored = new Map<string, Promise<number | undefined>>();
+    /** Partitions sought back to their state's offset since it was loaded: once, or a reset could loop. */
+    const sought = new Set<string>();
+    const forget = (tps: readonly TopicPartition[]): void => {
+      for (const tp of tps) {
+        restored.delete(key(tp));
+        sought.delete(key(tp));
+      }
+      options.state?.revoke(tps);
+    };
     let wake: (() => void) | undefined;
     let batches = 0;
     let batchesDone: (() => void) | undefined;
@@ -136,6 +157,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       rebalancing: () => rebalancing,
       log,
       timeoutMs: COMMIT_TIMEOUT_MS,
+      ...(options.state ? { checkpoint: options.state.checkpoint } : {}),
     });
     const commit = commits.commit;
     const timer = setInterval(() => {
@@ -195,6 +217,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
         // Another member id means we were out of the group: anything may have moved meanwhile.
         const revoked = payload.memberId === memberId ? assigned.filter((tp) => !owned.has(key(tp))) : tracker.partitions();
         tracker.revoke(revoked);
+        forget(revoked);
         if (tracker.inFlight === 0) idle?.();
         memberId = payload.memberId;
         assigned = now;
@@ -210,6 +233,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       });
       c.on(c.events.CRASH, ({ payload }) => {
         if (c !== consumer) return;
+        forget(tracker.partitions());
         tracker.revoke(tracker.partitions());
         idle?.();
         memberId = undefined;
@@ -238,6 +262,30 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       const { topic, partition } = batch;
       batches += 1;
       try {
+        let covered: number | undefined;
+        if (options.state) {
+          const id = key({ topic, partition });
+          let restoring = restored.get(id);
+          if (restoring === undefined) restored.set(id, (restoring = options.state.restore(topic, partition)));
+          try {
+            covered = await restoring;
+          } catch (error) {
+            // The database is away: nothing of this partition may go out without its state.
+            restored.delete(id);
+            log(`fromKafka: state of ${topic}/${partition} not loaded, retried: ${(error as Error).message}`);
+            await new Promise((resolve) => setTimeout(resolve, WAIT_SLICE_MS));
+            return;
+          }
+          const first = batch.messages[0];
+          if (covered !== undefined && first !== undefined && Number(first.offset) > covered && !sought.has(id) && tracker.lastTracked(topic, partition) === undefined) {
+            sought.add(id);
+            // Committed past the state (the state was lost, or written by an older vigie): read
+            // again from where the state stops; results already written are written once.
+            log(`fromKafka: ${topic}/${partition} committed at ${first.offset}, its state covers ${covered}: reading from ${covered}`);
+            consumer.seek({ topic, partition, offset: String(covered) });
+            return;
+          }
+        }
         for (const message of batch.messages) {
           if (tracker.inFlight >= maxInFlight) {
             while (tracker.inFlight > lowWater && !stopping) {
@@ -253,7 +301,11 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
           if (stopping || !isRunning() || isStale()) return;
           const offset = Number(message.offset);
           const last = tracker.lastTracked(topic, partition);
-          if (last === undefined || offset > last) {
+          if (covered !== undefined && offset < covered && (last === undefined || offset > last)) {
+            // in the state already, and its results written: done
+            tracker.track(topic, partition, offset);
+            tracker.ack(topic, partition, offset);
+          } else if (last === undefined || offset > last) {
             tracker.track(topic, partition, offset);
             options.onLag?.(topic, partition, Math.max(0, Number(batch.highWatermark) - 1 - offset));
             subscriber.next(kafkaRecord(topic, partition, offset, message, () => acked(topic, partition, offset)));

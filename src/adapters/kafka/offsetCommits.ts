@@ -16,6 +16,8 @@ export interface OffsetCommitsOptions {
   readonly rebalancing: () => boolean;
   readonly log: (line: string) => void;
   readonly timeoutMs: number;
+  /** Writes the state covering the offsets before they are committed (see src/state/checkpoints.ts). */
+  readonly checkpoint?: (offsets: { topic: string; partition: number; offset: number }[]) => Promise<void>;
 }
 
 export interface OffsetCommits {
@@ -25,7 +27,7 @@ export interface OffsetCommits {
   readonly queued: number;
 }
 
-export function offsetCommits({ tracker, commitOffsets, rebalancing, log, timeoutMs }: OffsetCommitsOptions): OffsetCommits {
+export function offsetCommits({ tracker, commitOffsets, rebalancing, log, timeoutMs, checkpoint }: OffsetCommitsOptions): OffsetCommits {
   let chain: Promise<void> = Promise.resolve();
   let queued = 0;
   const commitNow = async (): Promise<void> => {
@@ -33,6 +35,8 @@ export function offsetCommits({ tracker, commitOffsets, rebalancing, log, timeou
     if (offsets.length === 0) return;
     let timeout: ReturnType<typeof setTimeout> | undefined;
     try {
+      // The state first: a commit without it would let a restart skip records the state lacks.
+      await checkpoint?.(offsets);
       await Promise.race([
         commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }))),
         new Promise((_, reject) => (timeout = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs))),

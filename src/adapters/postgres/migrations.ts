@@ -93,6 +93,43 @@ export const migrations: readonly Migration[] = [
       UPDATE dead_letters SET raw_bytes = convert_to(raw, 'UTF8');
       ALTER TABLE dead_letters ALTER COLUMN raw_bytes SET NOT NULL`,
   },
+  {
+    // Decisions on arrival: a record arriving out of order may change an earlier decision, which
+    // is written as a new revision of that transaction's row (revision 0 is the first decision;
+    // a revision with no reasons clears it). `revised_by` is the record that caused it.
+    id: '006_suspicious_transaction_revisions',
+    sql: `ALTER TABLE suspicious_transactions
+        ADD COLUMN revision int4 NOT NULL DEFAULT 0,
+        ADD COLUMN revised_by int8 NULL;
+      DO $$ DECLARE c text; BEGIN
+        SELECT conname INTO c FROM pg_constraint WHERE conrelid = 'suspicious_transactions'::regclass AND contype = 'u';
+        EXECUTE format('ALTER TABLE suspicious_transactions DROP CONSTRAINT %I', c);
+      END $$;
+      ALTER TABLE suspicious_transactions ADD CONSTRAINT suspicious_transactions_source_revision_key
+        UNIQUE (source, source_partition, source_offset, revision)`,
+  },
+  {
+    // The operators' state per source partition, with the offset it covers (see src/state/):
+    // one row per key, the newest value written by a checkpoint, NULL once forgotten.
+    id: '007_state',
+    sql: `CREATE TABLE vigie_state (
+        store text NOT NULL,
+        topic text NOT NULL,
+        source_partition int4 NOT NULL,
+        key text NOT NULL,
+        value jsonb NULL,
+        covered_offset int8 NOT NULL,
+        PRIMARY KEY (store, topic, source_partition, key)
+      );
+      CREATE TABLE vigie_state_offsets (
+        store text NOT NULL,
+        topic text NOT NULL,
+        source_partition int4 NOT NULL,
+        covered_offset int8 NOT NULL,
+        written_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (store, topic, source_partition)
+      )`,
+  },
 ];
 
 /**

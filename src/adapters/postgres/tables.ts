@@ -61,7 +61,7 @@ export const sensorDetections: TableWriter<Detection> = writer<Detection>(
 
 export const suspiciousTransactions: TableWriter<SuspiciousTransaction> = writer<SuspiciousTransaction>(
   'suspicious_transactions',
-  'source, source_partition, source_offset',
+  'source, source_partition, source_offset, revision',
   [
     { name: 'client_id', type: 'int4[]', value: (s) => s.transaction.id },
     { name: 'transaction_id', type: 'int4[]', value: (s) => s.transaction.transaction_id },
@@ -83,10 +83,12 @@ export const suspiciousTransactions: TableWriter<SuspiciousTransaction> = writer
     // the transaction's own clock (no zone in the prototype's format): read as UTC
     { name: 'event_time', type: 'timestamptz[]', value: (s) => eventTimeIso(s.transaction.timestamp) },
     { name: 'input', type: 'text[]', value: (s) => JSON.stringify(s.transaction) },
+    { name: 'revision', type: 'int4[]', value: (s) => s.revision ?? 0 },
+    { name: 'revised_by', type: 'int8[]', value: (s) => s.cause?.offset ?? null },
   ],
   'client_id, transaction_id, amount, currency, tx_timestamp, ' +
     'ARRAY(SELECT jsonb_array_elements_text(reasons)), score, source, source_partition, source_offset, ' +
-    'account, latitude, longitude, country, channel, type, balance_before, event_time, input::jsonb',
+    'account, latitude, longitude, country, channel, type, balance_before, event_time, input::jsonb, revision, revised_by',
 );
 
 function eventTimeIso(timestamp: string): string | null {

@@ -1,9 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
 import { median, medianAbsoluteDeviation } from 'simple-statistics';
-import { accountOf } from './eventTime.ts';
-import { type IdleFlush, inEventTimeOrder } from './inEventTimeOrder.ts';
-import { type Judged, flag } from './judged.ts';
-import { KeyedState } from './keyedState.ts';
+import { type AccountRule, NO_FLAGS } from './accountRule.ts';
+import { type DecideOnArrivalOptions, decideOnArrival } from './decideOnArrival.ts';
+import type { Judged } from './judged.ts';
 
 export interface AmountZScoreOptions {
   /** How many of the account's last amounts make its history. 20 by default. */
@@ -16,12 +15,6 @@ export interface AmountZScoreOptions {
   readonly madFloor?: number;
   /** An account idle this long in event time is forgotten. 30 days by default: the history is the point. */
   readonly ttlMs?: number;
-  /** How late (in event time) a record may arrive and still be judged; 5 min by default. */
-  readonly allowedLatenessMs?: number;
-  /** Release held records after this long without a new one (processing time); see `IdleFlush`. */
-  readonly idle?: IdleFlush;
-  /** Called with the number of accounts held after each record: for tests and metrics. */
-  readonly onStateSize?: (size: number) => void;
 }
 
 /**
@@ -35,37 +28,14 @@ export function robustZ(amount: number, history: readonly number[], madFloor = 0
   return (0.6745 * (amount - centre)) / mad;
 }
 
-/**
- * Flags an amount far above the account's usual ones: its robust z-score (median and MAD of the
- * account's last `window` amounts, see {@link robustZ}) is above `threshold`, once `minHistory`
- * amounts are known. Only high amounts fire. Reason `zscore>3.5`, score z / threshold.
- *
- * Records are judged in event-time order (see `inEventTimeOrder`): the decisions do not depend on
- * the order of arrival within `allowedLatenessMs`, at the cost of that much latency. Late records
- * are marked late and left out of the history. Every amount judged joins the history, flagged or not.
- *
- * ```
- * source:  -a-a-a-a-a-b-|     a = 100 XAF, b = 5 000 XAF, same account
- *          amountZScore({ minHistory: 5, allowedLatenessMs: 0 })
- * output:  ---a-a-a-a-a-(B|)  B = b + { reasons: ['zscore>3.5'], score: 188.9... }
- * ```
- *
- * @example
- * records$.pipe(judge(), amountZScore({ window: 50, threshold: 5 }), suspiciousOnly())
- *
- * @param options the history's length, the threshold, the MAD floor, the TTL and the lateness.
- * @return An Observable of every judgement, in event-time order except for late ones.
- */
-export function amountZScore({
+/** The z-score rule for `decideOnArrival`; its state, the account's last `window` amounts. */
+export function amountZScoreRule({
   window = 20,
   threshold = 3.5,
   minHistory = 5,
   madFloor = 0.05,
   ttlMs = 30 * 24 * 3_600_000,
-  allowedLatenessMs = 5 * 60_000,
-  idle,
-  onStateSize,
-}: AmountZScoreOptions = {}): OperatorFunction<Judged, Judged> {
+}: AmountZScoreOptions = {}): AccountRule<number[]> {
   if (!(Number.isInteger(window) && window >= 1)) throw new RangeError(`amountZScore: window must be an integer >= 1, got ${window}`);
   if (!(Number.isInteger(minHistory) && minHistory >= 1 && minHistory <= window)) {
     throw new RangeError(`amountZScore: minHistory must be an integer in [1, window], got ${minHistory}`);
@@ -74,22 +44,42 @@ export function amountZScore({
   if (!(madFloor >= 0)) throw new RangeError(`amountZScore: madFloor must be >= 0, got ${madFloor}`);
   if (!(ttlMs > 0)) throw new RangeError(`amountZScore: ttlMs must be > 0, got ${ttlMs}`);
   const reason = `zscore>${threshold}`;
-  return inEventTimeOrder('amountZScore', allowedLatenessMs, () => {
-    const accounts = new KeyedState<number[]>(ttlMs, onStateSize);
-    return {
-      judge: (judged, time) => {
-        const { amount } = judged.record.transaction;
-        const history = accounts.touch(accountOf(judged.record.transaction), time, () => []);
-        let result = judged;
-        if (history.length >= minHistory) {
-          const z = robustZ(amount, history, madFloor);
-          if (z > threshold) result = flag(judged, reason, z / threshold);
-        }
-        history.push(amount);
-        if (history.length > window) history.shift();
-        return result;
-      },
-      clear: () => accounts.clear(),
-    };
-  }, idle);
+  return {
+    name: 'amountZScore',
+    ttlMs,
+    init: () => [],
+    step: (history, { amount }) => {
+      let flags = NO_FLAGS;
+      if (history.length >= minHistory) {
+        const z = robustZ(amount, history, madFloor);
+        if (z > threshold) flags = [{ reason, score: z / threshold }];
+      }
+      const next = history.length >= window ? [...history.slice(history.length - window + 1), amount] : [...history, amount];
+      return { state: next, flags };
+    },
+  };
+}
+
+/**
+ * Flags an amount far above the account's usual ones: its robust z-score (median and MAD of the
+ * account's last `window` amounts, see {@link robustZ}) is above `threshold`, once `minHistory`
+ * amounts are known. Only high amounts fire. Reason `zscore>3.5`, score z / threshold.
+ *
+ * Decided on arrival (see `decideOnArrival`); late records are judged against the history as it
+ * is and left out of it. Every amount judged joins the history, flagged or not.
+ *
+ * ```
+ * source:  -a-a-a-a-a-b-|     a = 100 XAF, b = 5 000 XAF, same account
+ *          amountZScore({ minHistory: 5 })
+ * output:  -a-a-a-a-a-B-|     B = b + { reasons: ['zscore>3.5'], score: 188.9... }
+ * ```
+ *
+ * @example
+ * records$.pipe(judge(), amountZScore({ window: 50, threshold: 5 }), suspiciousOnly())
+ *
+ * @param options the history's length, the threshold, the MAD floor, the TTL and the lateness.
+ * @return An Observable of every judgement, in event-time order except for late ones.
+ */
+export function amountZScore(options: AmountZScoreOptions & DecideOnArrivalOptions = {}): OperatorFunction<Judged, Judged> {
+  return decideOnArrival([amountZScoreRule(options)], options);
 }

@@ -1,5 +1,5 @@
 import { type OperatorFunction, map } from 'rxjs';
-import type { TransactionRecord } from '../../types.ts';
+import type { SourceRef, TransactionRecord } from '../../types.ts';
 
 /**
  * A transaction record on its way through the rules: each rule that fires appends a reason and
@@ -11,8 +11,15 @@ export interface Judged {
   readonly reasons: readonly string[];
   /** The highest score of the rules that fired; 0 when none did. See each rule for its scale. */
   readonly score: number;
-  /** An event-time rule found it behind its watermark: the stateful rules did not judge it. */
+  /** It came behind its partition's watermark: judged against the state as it was, and left out of it. */
   readonly late: boolean;
+  /**
+   * 0 (or absent) for a record's decision on arrival; 1, 2, ... when a record that arrived later
+   * but comes before it in event time changed that decision (see `decideOnArrival`).
+   */
+  readonly revision?: number;
+  /** For a revision: the record whose arrival caused it, which is acknowledged once it is written. */
+  readonly cause?: SourceRef;
 }
 
 /**

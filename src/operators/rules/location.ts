@@ -1,8 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
-import { accountOf } from './eventTime.ts';
-import { type IdleFlush, inEventTimeOrder } from './inEventTimeOrder.ts';
-import { type Judged, flag } from './judged.ts';
-import { KeyedState } from './keyedState.ts';
+import { type AccountRule, type Flag, NO_FLAGS } from './accountRule.ts';
+import { type DecideOnArrivalOptions, decideOnArrival } from './decideOnArrival.ts';
+import type { Judged } from './judged.ts';
 
 export interface LocationOptions {
   /** Above this speed between two consecutive located transactions, travel is impossible. 900 km/h by default. */
@@ -11,12 +10,6 @@ export interface LocationOptions {
   readonly minHistory?: number;
   /** An account idle this long in event time is forgotten. 30 days by default: the history is the point. */
   readonly ttlMs?: number;
-  /** How late (in event time) a record may arrive and still be judged; 5 min by default. */
-  readonly allowedLatenessMs?: number;
-  /** Release held records after this long without a new one (processing time); see `IdleFlush`. */
-  readonly idle?: IdleFlush;
-  /** Called with the number of accounts held after each record: for tests and metrics. */
-  readonly onStateSize?: (size: number) => void;
 }
 
 interface Place {
@@ -24,11 +17,12 @@ interface Place {
   readonly lon: number;
 }
 
+/** An account's places so far: plain data, replaced at each transaction. */
 interface Seen {
-  last: (Place & { time: number }) | null;
-  readonly countries: Set<string>;
+  readonly last: (Place & { readonly time: number }) | null;
+  readonly countries: readonly string[];
   /** Transactions with a country so far. */
-  withCountry: number;
+  readonly withCountry: number;
 }
 
 const EARTH_RADIUS_KM = 6371;
@@ -48,6 +42,42 @@ export function speedKmh(a: Place, b: Place, gapMs: number): number {
   return distanceKm(a, b) / (Math.max(gapMs, 1000) / 3_600_000);
 }
 
+/** The location rule for `decideOnArrival`; its state, the account's countries and last place. */
+export function locationRule({ maxSpeedKmh = 900, minHistory = 3, ttlMs = 30 * 24 * 3_600_000 }: LocationOptions = {}): AccountRule<Seen> {
+  if (!(maxSpeedKmh > 0)) throw new RangeError(`location: maxSpeedKmh must be > 0, got ${maxSpeedKmh}`);
+  if (!(Number.isInteger(minHistory) && minHistory >= 0)) {
+    throw new RangeError(`location: minHistory must be an integer >= 0, got ${minHistory}`);
+  }
+  if (!(ttlMs > 0)) throw new RangeError(`location: ttlMs must be > 0, got ${ttlMs}`);
+  return {
+    name: 'location',
+    ttlMs,
+    init: () => ({ last: null, countries: [], withCountry: 0 }),
+    step: (seen, transaction, time) => {
+      const where = transaction.location;
+      if (where === undefined) return { state: seen, flags: NO_FLAGS };
+      const flags: Flag[] = [];
+      let { last, countries, withCountry } = seen;
+      const { lat, lon, country } = where;
+      if (typeof lat === 'number' && typeof lon === 'number') {
+        const here = { lat, lon };
+        if (last !== null) {
+          const speed = speedKmh(last, here, time - last.time);
+          if (speed > maxSpeedKmh) flags.push({ reason: `travel>${maxSpeedKmh}km/h`, score: speed / maxSpeedKmh });
+        }
+        last = { ...here, time };
+      }
+      if (country !== undefined) {
+        const known = countries.includes(country);
+        if (withCountry >= minHistory && !known) flags.push({ reason: `new-country:${country}`, score: 1 });
+        if (!known) countries = [...countries, country];
+        withCountry += 1;
+      }
+      return { state: { last, countries, withCountry }, flags };
+    },
+  };
+}
+
 /**
  * Flags where an account's transactions come from: impossible travel, when the speed needed
  * between two consecutive transactions with coordinates (event time) is above `maxSpeedKmh`
@@ -55,13 +85,12 @@ export function speedKmh(a: Place, b: Place, gapMs: number): number {
  * country is not among the account's once it has made `minHistory` transactions with a country
  * (reason `new-country:FR`, score 1).
  *
- * Records are judged in event-time order (see `inEventTimeOrder`): the decisions do not depend on
- * the order of arrival within `allowedLatenessMs`, at the cost of that much latency. Late records
- * are marked late and left out of the history. Transactions without a location pass unjudged.
+ * Decided on arrival (see `decideOnArrival`); late records are judged against the history as it
+ * is and left out of it. Transactions without a location pass unjudged.
  *
  * ```
  * source:  -a-b-c-|        a: Douala 10:00, b: Paris 10:30, c: Paris 20:00
- *          location({ allowedLatenessMs: 0 })
+ *          location({ })
  * output:  ---a-B-(c|)     B = b + { reasons: ['travel>900km/h'], score: 11.1... }
  * ```
  *
@@ -71,48 +100,6 @@ export function speedKmh(a: Place, b: Place, gapMs: number): number {
  * @param options the speed limit, the history before a new country counts, the TTL and the lateness.
  * @return An Observable of every judgement, in event-time order except for late ones.
  */
-export function location({
-  maxSpeedKmh = 900,
-  minHistory = 3,
-  ttlMs = 30 * 24 * 3_600_000,
-  allowedLatenessMs = 5 * 60_000,
-  idle,
-  onStateSize,
-}: LocationOptions = {}): OperatorFunction<Judged, Judged> {
-  if (!(maxSpeedKmh > 0)) throw new RangeError(`location: maxSpeedKmh must be > 0, got ${maxSpeedKmh}`);
-  if (!(Number.isInteger(minHistory) && minHistory >= 0)) {
-    throw new RangeError(`location: minHistory must be an integer >= 0, got ${minHistory}`);
-  }
-  if (!(ttlMs > 0)) throw new RangeError(`location: ttlMs must be > 0, got ${ttlMs}`);
-  return inEventTimeOrder('location', allowedLatenessMs, () => {
-    const accounts = new KeyedState<Seen>(ttlMs, onStateSize);
-    return {
-      judge: (judged, time) => {
-        const where = judged.record.transaction.location;
-        if (where === undefined) return judged;
-        const seen = accounts.touch(accountOf(judged.record.transaction), time, () => ({
-          last: null,
-          countries: new Set(),
-          withCountry: 0,
-        }));
-        let result = judged;
-        const { lat, lon, country } = where;
-        if (typeof lat === 'number' && typeof lon === 'number') {
-          const here = { lat, lon };
-          if (seen.last !== null) {
-            const speed = speedKmh(seen.last, here, time - seen.last.time);
-            if (speed > maxSpeedKmh) result = flag(result, `travel>${maxSpeedKmh}km/h`, speed / maxSpeedKmh);
-          }
-          seen.last = { ...here, time };
-        }
-        if (country !== undefined) {
-          if (seen.withCountry >= minHistory && !seen.countries.has(country)) result = flag(result, `new-country:${country}`, 1);
-          seen.countries.add(country);
-          seen.withCountry += 1;
-        }
-        return result;
-      },
-      clear: () => accounts.clear(),
-    };
-  }, idle);
+export function location(options: LocationOptions & DecideOnArrivalOptions = {}): OperatorFunction<Judged, Judged> {
+  return decideOnArrival([locationRule(options)], options);
 }

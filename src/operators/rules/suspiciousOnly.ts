@@ -3,7 +3,8 @@ import type { SuspiciousTransaction } from '../../types.ts';
 import type { Judged } from './judged.ts';
 
 /**
- * Ends the rules: keeps the records that at least one rule flagged, as suspicious transactions.
+ * Ends the rules: keeps the records that at least one rule flagged, as suspicious transactions,
+ * and every revision (one with no reasons clears an earlier decision).
  *
  * ```
  * source:  -a-B-c-D-|     B, D flagged
@@ -18,7 +19,9 @@ import type { Judged } from './judged.ts';
  */
 export function suspiciousOnly(): OperatorFunction<Judged, SuspiciousTransaction> {
   return pipe(
-    filter((judged) => judged.reasons.length > 0),
-    map(({ record: { transaction, ref }, reasons, score }) => ({ transaction, ref, reasons, score })),
+    filter((judged) => judged.reasons.length > 0 || (judged.revision ?? 0) > 0),
+    map(({ record: { transaction, ref }, reasons, score, revision, cause }) =>
+      revision === undefined || revision === 0 ? { transaction, ref, reasons, score } : { transaction, ref, reasons, score, revision, cause: cause! },
+    ),
   );
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { amountZScore, robustZ } from '../../../src/operators/rules/amountZScore.ts';
 import type { Judged } from '../../../src/operators/rules/judged.ts';
+import { takeFromEndlessSource } from '../../helpers/endless.ts';
 import { marbles } from '../../helpers/marbles.ts';
 import { judged, tx } from './records.ts';
 
@@ -17,19 +18,25 @@ describe('amountZScore', () => {
 
   it('flags an amount far above the account\'s usual ones, once minHistory are known', marbles((m) => {
     const source = m.cold('-a-b-c-d-e-f-|', values);
-    m.expect(source.pipe(amountZScore({ allowedLatenessMs: 0 }))).toBeObservable('---a-b-c-d-e-(B|)', values);
+    m.expect(source.pipe(amountZScore())).toBeObservable('-a-b-c-d-e-B-|', values);
   }));
 
   it('passes an error on', marbles((m) => {
-    m.expect(m.cold('-a-b-#', values).pipe(amountZScore({ allowedLatenessMs: 0 }))).toBeObservable('---a-#', values);
+    m.expect(m.cold('-a-b-#', values).pipe(amountZScore())).toBeObservable('-a-b-#', values);
   }));
 
   it('stops the source when unsubscribed', marbles((m) => {
     const source = m.hot('-a-b-c-|', values);
-    const subs = /*    */ '^---!';
-    m.expect(source.pipe(amountZScore({ allowedLatenessMs: 0 })), subs).toBeObservable('---a-', values);
+    const subs = /*    */ '^--!';
+    m.expect(source.pipe(amountZScore()), subs).toBeObservable('-a-', values);
     m.expect(source).toHaveSubscriptions(subs);
   }));
+
+  it('stops an endless synchronous source once the consumer has enough', () => {
+    const { outputs, produced } = takeFromEndlessSource(amountZScore(), (i) => judged(tx(i, i, { amount: i === 6 ? 5000 : 100 })), 7);
+    expect(outputs.map((j) => j.reasons)).toEqual([[], [], [], [], [], [], ['zscore>3.5']]);
+    expect(produced).toBe(7);
+  });
 
   it('does not fire before minHistory amounts are known', async () => {
     expect((await run([100, 100, 100, 100, 5000], {})).map((j) => j.reasons)).toEqual([[], [], [], [], []]);

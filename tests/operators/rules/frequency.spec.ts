@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { lastValueFrom, from, toArray } from 'rxjs';
+import { lastValueFrom, from, tap, toArray } from 'rxjs';
 import { frequency } from '../../../src/operators/rules/frequency.ts';
 import type { Judged } from '../../../src/operators/rules/judged.ts';
+import type { RulesState } from '../../../src/operators/rules/decideOnArrival.ts';
+import { StateStore } from '../../../src/state/stateStore.ts';
+import { takeFromEndlessSource } from '../../helpers/endless.ts';
 import { marbles } from '../../helpers/marbles.ts';
-import { judged, tx } from './records.ts';
+import { finalDecisions, judged, tx } from './records.ts';
 
 const run = async (input: Judged[], options: Parameters<typeof frequency>[0]): Promise<Judged[]> =>
   lastValueFrom(from(input).pipe(frequency(options), toArray()));
-
-const reasonsByOffset = (output: Judged[]): Map<number, readonly string[]> =>
-  new Map(output.map((j) => [j.record.ref.offset, j.reasons]));
 
 describe('frequency', () => {
   // One transaction of account A a minute, one of B at the end.
@@ -17,47 +17,44 @@ describe('frequency', () => {
   const b = judged(tx(3, 180, { account: 'B' }));
   const fired = judged(a[2].record, ['frequency>2/10min'], 1.5);
 
-  it('fires on the transaction that exceeds max, judging each when the watermark passes it', marbles((m) => {
+  it('decides each transaction on arrival, firing on the one that exceeds max', marbles((m) => {
     const source = m.cold('-a-b-c-d-|', { a: a[0], b: a[1], c: a[2], d: b });
-    m.expect(source.pipe(frequency({ max: 2, allowedLatenessMs: 0 }))).toBeObservable('---a-b-C-(d|)', {
-      a: a[0], b: a[1], C: fired, d: b,
-    });
+    m.expect(source.pipe(frequency({ max: 2 }))).toBeObservable('-a-b-C-d-|', { a: a[0], b: a[1], C: fired, d: b });
   }));
 
-  it('flushes what it holds on completion, in event-time order', marbles((m) => {
-    const source = m.cold('-c-b-a-|', { a: a[0], b: a[1], c: a[2] });
-    m.expect(source.pipe(frequency({ max: 2 }))).toBeObservable('-------(abC|)', { a: a[0], b: a[1], C: fired });
+  it('revises a decision that a transaction arriving out of order changes', marbles((m) => {
+    // c, b, a: c and b alone are 2, not above max; a, arriving last but first in event time,
+    // makes c the third in the window: c's decision is revised, caused by a.
+    const source = m.cold('-c-b-(a|)', { a: a[0], b: a[1], c: a[2] });
+    const revised = { ...fired, revision: 1, cause: a[0].record.ref };
+    m.expect(source.pipe(frequency({ max: 2, allowedLatenessMs: 5 * 60_000 }))).toBeObservable('-c-b-(aR|)', { a: a[0], b: a[1], c: a[2], R: revised });
   }));
 
-  it('releases what it holds after a pause in processing time, then treats older records as late', marbles((m) => {
-    // c and b arrive, then nothing for 5 frames: they are judged without waiting for the watermark;
-    // a, older than what was released, then arrives late.
-    const source = m.hot('-c-b--------a--', { a: a[0], b: a[1], c: a[2] });
-    const idle = { ms: 5, scheduler: m.scheduler };
-    m.expect(source.pipe(frequency({ max: 2, allowedLatenessMs: 60_000, idle }))).toBeObservable('--------(bc)A--', {
-      b: a[1], c: a[2], A: { ...a[0], late: true },
-    });
-  }));
-
-  it('passes an error on, dropping what it holds', marbles((m) => {
+  it('passes an error on', marbles((m) => {
     const source = m.cold('-a-b-#', { a: a[0], b: a[1] });
-    m.expect(source.pipe(frequency({ max: 2, allowedLatenessMs: 0 }))).toBeObservable('---a-#', { a: a[0] });
+    m.expect(source.pipe(frequency({ max: 2 }))).toBeObservable('-a-b-#', { a: a[0], b: a[1] });
   }));
 
   it('stops the source when unsubscribed', marbles((m) => {
     const source = m.hot('-a-b-c-|', { a: a[0], b: a[1], c: a[2] });
-    const subs = /*    */ '^---!';
-    m.expect(source.pipe(frequency({ allowedLatenessMs: 0 })), subs).toBeObservable('---a-', { a: a[0] });
+    const subs = /*    */ '^--!';
+    m.expect(source.pipe(frequency()), subs).toBeObservable('-a-', { a: a[0] });
     m.expect(source).toHaveSubscriptions(subs);
   }));
+
+  it('stops an endless synchronous source once the consumer has enough', () => {
+    const { outputs, produced } = takeFromEndlessSource(frequency({ max: 2 }), (i) => judged(tx(i, i)), 5);
+    expect(outputs.map((j) => j.reasons.length)).toEqual([0, 0, 1, 1, 1]);
+    expect(produced).toBe(5);
+  });
 
   it('ends the stream with an error on a timestamp it cannot read', marbles((m) => {
     const bad = judged({ ...a[0].record, transaction: { ...a[0].record.transaction, timestamp: 'yesterday' } });
     const source = m.hot('-a-x-b-|', { a: a[0], x: bad, b: a[1] });
     const subs = /*    */ '^--!';
-    m.expect(source.pipe(frequency({ allowedLatenessMs: 0 }))).toBeObservable(
-      '---#',
-      undefined,
+    m.expect(source.pipe(frequency())).toBeObservable(
+      '-a-#',
+      { a: a[0] },
       new RangeError('eventTime: transaction 10000 has timestamp "yesterday", not YYYY-MM-DD HH:MM:SS'),
     );
     m.expect(source).toHaveSubscriptions(subs);
@@ -77,29 +74,28 @@ describe('frequency', () => {
     expect(output.map((j) => j.reasons.length)).toEqual([0, 0, 1, 1]);
   });
 
-  it('marks a record behind the watermark late and does not count it', async () => {
+  it('judges a record behind its partition watermark against the state as it is, and leaves it out', async () => {
     // Lateness 5 min: after the record at 20 min, the watermark is 15 min; one at 12 min is late.
-    const input = [
-      judged(tx(0, 600)),
-      judged(tx(1, 1200)),
-      judged(tx(2, 720)),
-      judged(tx(3, 1201)),
-    ];
-    const output = await run(input, { max: 2 });
+    const input = [judged(tx(0, 600)), judged(tx(1, 1200)), judged(tx(2, 720)), judged(tx(3, 1201))];
+    const output = await run(input, { max: 2, allowedLatenessMs: 5 * 60_000 });
     expect(output.map((j) => [j.record.ref.offset, j.late, j.reasons.length])).toEqual([
-      [0, false, 0], // released when 20 min moves the watermark past it
-      [2, true, 0],
+      [0, false, 0],
       [1, false, 0],
-      [3, false, 0], // 2 in [10:10, 10:20:01] without the late one: not above max
+      [2, true, 1], // 600, 1200 and itself: 3 in its window
+      [3, false, 0], // 1200 and 1201 in [10:10:01, 10:20:01]: the late one was not counted
     ]);
   });
 
-  it('passes records already marked late unjudged', async () => {
-    const late = { ...judged(tx(0, 0)), late: true };
-    expect(await run([late, late, late], { max: 1 })).toEqual([late, late, late]);
+  it('keeps a watermark per partition: a partition far ahead makes no record of another late', async () => {
+    const p1 = (offset: number, seconds: number) => judged({ ...tx(offset, seconds), ref: { source: 'test', partition: 1, offset } });
+    // partition 1 is a day ahead; partition 0's records, minutes apart, are all on time
+    const input = [p1(0, 86_400), judged(tx(0, 0)), judged(tx(1, 60)), judged(tx(2, 120))];
+    const output = await run(input, { max: 2, allowedLatenessMs: 1000 });
+    expect(output.filter((j) => j.late)).toEqual([]);
+    expect(output.map((j) => j.reasons.length)).toEqual([0, 0, 0, 1]);
   });
 
-  it('decides the same whatever the order of arrival within the allowed lateness', async () => {
+  it('decides the same, revisions included, whatever the order of arrival within the allowed lateness', async () => {
     let seed = 7;
     const random = (): number => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
     const sorted = Array.from({ length: 400 }, (_, i) =>
@@ -116,15 +112,17 @@ describe('frequency', () => {
     const outOfOrder = await run(shuffled, { allowedLatenessMs: lateness });
     expect(outOfOrder.filter((j) => j.late)).toEqual([]);
     expect(inOrder.filter((j) => j.reasons.length > 0).length).toBeGreaterThan(10);
-    expect(reasonsByOffset(outOfOrder)).toEqual(reasonsByOffset(inOrder));
+    expect(outOfOrder.filter((j) => (j.revision ?? 0) > 0).length).toBeGreaterThan(0);
+    expect(finalDecisions(outOfOrder)).toEqual(finalDecisions(inOrder));
   });
 
   it('forgets accounts idle longer than the TTL: state bounded by active accounts', async () => {
     // 1000 accounts, each active for a minute, one after the other.
     const input = Array.from({ length: 3000 }, (_, i) => judged(tx(i, 20 * i, { account: `A${Math.floor(i / 3)}` })));
+    const store = new StateStore<RulesState>('test');
     let largest = 0;
-    const output = await run(input, { windowMs: 60_000, onStateSize: (size) => (largest = Math.max(largest, size)) });
-    expect(output).toHaveLength(3000);
+    const sizes = from(input).pipe(frequency({ windowMs: 60_000, store }), tap(() => (largest = Math.max(largest, store.partition('test', 0).size - 1))));
+    expect(await lastValueFrom(sizes.pipe(toArray()))).toHaveLength(3000); // less the clock, above
     // TTL 2 min: an account is held at most 2 min after its last transaction, 3 accounts a minute.
     expect(largest).toBeLessThanOrEqual(8);
   });
@@ -132,6 +130,6 @@ describe('frequency', () => {
   it('rejects bad options', () => {
     expect(() => frequency({ max: 0 })).toThrow(/max must be an integer >= 1, got 0/);
     expect(() => frequency({ windowMs: 60_000, ttlMs: 1000 })).toThrow(/ttlMs must be >= windowMs/);
-    expect(() => frequency({ allowedLatenessMs: -1 })).toThrow(/frequency: allowedLatenessMs/);
+    expect(() => frequency({ allowedLatenessMs: -1 })).toThrow(/allowedLatenessMs must be a finite number >= 0, got -1/);
   });
 });

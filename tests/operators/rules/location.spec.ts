@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, tap, toArray } from 'rxjs';
+import type { RulesState } from '../../../src/operators/rules/decideOnArrival.ts';
+import { StateStore } from '../../../src/state/stateStore.ts';
+import { takeFromEndlessSource } from '../../helpers/endless.ts';
 import type { Judged } from '../../../src/operators/rules/judged.ts';
 import { distanceKm, location } from '../../../src/operators/rules/location.ts';
 import { marbles } from '../../helpers/marbles.ts';
@@ -21,19 +24,25 @@ describe('location', () => {
 
   it('flags impossible travel between consecutive transactions of an account', marbles((m) => {
     const source = m.cold('-a-b-c-|', { a, b, c });
-    m.expect(source.pipe(location({ allowedLatenessMs: 0 }))).toBeObservable('---a-B-(c|)', { a, B, c });
+    m.expect(source.pipe(location())).toBeObservable('-a-B-c-|', { a, B, c });
   }));
 
   it('passes an error on', marbles((m) => {
-    m.expect(m.cold('-a-b-#', { a, b }).pipe(location({ allowedLatenessMs: 0 }))).toBeObservable('---a-#', { a });
+    m.expect(m.cold('-a-b-#', { a, b }).pipe(location())).toBeObservable('-a-B-#', { a, B });
   }));
 
   it('stops the source when unsubscribed', marbles((m) => {
     const source = m.hot('-a-b-c-|', { a, b, c });
-    const subs = /*    */ '^---!';
-    m.expect(source.pipe(location({ allowedLatenessMs: 0 })), subs).toBeObservable('---a-', { a });
+    const subs = /*    */ '^--!';
+    m.expect(source.pipe(location()), subs).toBeObservable('-a-', { a });
     m.expect(source).toHaveSubscriptions(subs);
   }));
+
+  it('stops an endless synchronous source once the consumer has enough', () => {
+    const { outputs, produced } = takeFromEndlessSource(location(), (i) => judged(tx(i, i * HOUR, { location: i === 3 ? PARIS : DOUALA })), 4);
+    expect(outputs.map((j) => j.reasons)).toEqual([[], [], [], ['travel>900km/h']]);
+    expect(produced).toBe(4);
+  });
 
   it('does not fire exactly at the speed limit, fires just above it', async () => {
     const limit = distanceKm(DOUALA, PARIS); // in one hour
@@ -43,9 +52,15 @@ describe('location', () => {
   });
 
   it('compares the transactions in event-time order, whatever their arrival', async () => {
-    // Arrival: Paris 10:30, Douala 10:00, Paris 20:00; in event time, Douala then Paris 30 min later.
+    // Arrival: Paris 10:30, Douala 10:00, Paris 20:00; in event time, Douala then Paris 30 min
+    // later: Paris is decided on arrival (nothing before it), then revised when Douala comes.
     const output = await run([b, a, c], { allowedLatenessMs: HOUR * 1000 });
-    expect(output.map((j) => j.reasons)).toEqual([[], ['travel>900km/h'], []]);
+    expect(output.map((j) => [j.record.ref.offset, j.revision ?? 0, j.reasons])).toEqual([
+      [1, 0, []],
+      [0, 0, []],
+      [1, 1, ['travel>900km/h']],
+      [2, 0, []],
+    ]);
   });
 
   it('flags a new country once the account has minHistory transactions with a country', async () => {
@@ -63,20 +78,23 @@ describe('location', () => {
     expect((await run(input, {})).map((j) => j.reasons)).toEqual([[], []]);
   });
 
-  it('leaves late records out of the history', async () => {
-    const input = [a, judged(tx(5, HOUR, { location: DOUALA })), judged(tx(6, 60, { location: PARIS }))];
+  it('judges late records against the history as it is, and leaves them out of it', async () => {
+    // Paris at 10:01 is an hour behind Douala at 11:00: late, and judged against it (59 min of travel).
+    const input = [a, judged(tx(5, HOUR, { location: DOUALA })), judged(tx(6, 60, { location: PARIS })), judged(tx(7, HOUR + 60, { location: DOUALA }))];
     const output = await run(input, {});
     expect(output.map((j) => [j.record.ref.offset, j.late, j.reasons])).toEqual([
       [0, false, []],
-      [6, true, []],
       [5, false, []],
+      [6, true, ['travel>900km/h']],
+      [7, false, []],
     ]);
   });
 
   it('forgets accounts idle longer than the TTL', async () => {
     const input = Array.from({ length: 1000 }, (_, i) => judged(tx(i, 60 * i, { account: `A${i}`, location: { country: 'CM' } })));
+    const store = new StateStore<RulesState>('test');
     let largest = 0;
-    await run(input, { ttlMs: 10 * 60_000, onStateSize: (size) => (largest = Math.max(largest, size)) });
-    expect(largest).toBe(11);
+    await lastValueFrom(from(input).pipe(location({ ttlMs: 10 * 60_000, store }), tap(() => (largest = Math.max(largest, store.partition('test', 0).size - 1)))));
+    expect(largest).toBe(11); // the accounts of the last 10 min, and the one just come
   });
 });

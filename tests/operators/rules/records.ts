@@ -29,3 +29,10 @@ export function tx(offset: number, seconds: number, fields: Partial<Transaction>
 export function judged(record: TransactionRecord, reasons: string[] = [], score = 0, late = false): Judged {
   return { record, reasons, score, late };
 }
+
+/** Each record's last decision (its latest revision), by offset: what a table of revisions ends with. */
+export function finalDecisions(output: readonly Judged[]): Map<string, { reasons: readonly string[]; score: number }> {
+  const last = new Map<string, { reasons: readonly string[]; score: number }>();
+  for (const j of output) last.set(`${j.record.ref.partition}/${j.record.ref.offset}`, { reasons: j.reasons, score: j.score });
+  return new Map([...last].sort(([a], [b]) => a.localeCompare(b)));
+}

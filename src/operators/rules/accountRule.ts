@@ -1,0 +1,29 @@
+/**
+ * A stateful fraud rule as a pure function over one account's transactions in event-time order:
+ * what `decideOnArrival` needs to decide each transaction on arrival, to decide again the ones
+ * after a transaction that arrived out of order, and to write the state down (it is plain data).
+ */
+import type { Transaction } from '../../types.ts';
+
+/** A rule firing: the reason a person reads, e.g. `frequency>5/10min`, and how strongly (> 0). */
+export interface Flag {
+  readonly reason: string;
+  readonly score: number;
+}
+
+export interface AccountRule<S> {
+  /** For errors and metrics. */
+  readonly name: string;
+  /** The state of an account with no transaction yet. Plain data (JSON), never mutated. */
+  init(): S;
+  /**
+   * Judges `transaction` (at event time `time`) against the account's state before it, and gives
+   * the state after it. Pure: `state` is not mutated, the same input always gives the same output.
+   */
+  step(state: S, transaction: Transaction, time: number): { readonly state: S; readonly flags: readonly Flag[] };
+  /** An account idle this long in event time starts again from `init()` (its history is forgotten). */
+  readonly ttlMs: number;
+}
+
+/** No flag: shared so that the common case allocates nothing. */
+export const NO_FLAGS: readonly Flag[] = [];

@@ -1,0 +1,267 @@
+import type { OperatorFunction } from 'rxjs';
+import { operate, operatorSubscriber } from '../operate.ts';
+import type { SourceRef, TransactionRecord } from '../../types.ts';
+import { type PartitionState, StateStore } from '../../state/stateStore.ts';
+import type { AccountRule } from './accountRule.ts';
+import { accountOf, eventTime } from './eventTime.ts';
+import type { Judged } from './judged.ts';
+
+/** A transaction of an account that a record arriving later may still precede in event time. */
+interface Entry {
+  readonly time: number;
+  readonly record: TransactionRecord;
+  /** What the stateless rules before this operator said: kept, the stateful reasons follow. */
+  readonly given: { readonly reasons: readonly string[]; readonly score: number };
+  readonly reasons: readonly string[];
+  readonly score: number;
+  readonly revision: number;
+}
+
+/** One account's state, written down as it is (plain data) and replaced, never mutated. */
+export interface AccountState {
+  /** Each rule's state after the account's final transactions (older than the watermark). */
+  readonly base: readonly unknown[];
+  /** Each rule's state after `recent` too: where an in-order transaction is judged from. */
+  readonly tip: readonly unknown[];
+  /** Transactions at or after the watermark, in event-time order (ties by offset). */
+  readonly recent: readonly Entry[];
+  /** The newest event time of the account, for its TTL. */
+  readonly last: number;
+}
+
+/** The partition's clock, kept among its keys under {@link CLOCK}. */
+interface Clock {
+  readonly maxTime: number;
+}
+
+export type RulesState = AccountState | Clock;
+
+/** The key of the partition's clock: no account has a NUL (parseTransaction refuses it). */
+const CLOCK = '\u0000clock';
+
+export interface DecideOnArrivalOptions {
+  /**
+   * How far (event time) behind the newest transaction of its partition a transaction may arrive
+   * and still take its place in the accounts' histories; 30 s by default. Later ones are judged
+   * against the state as it is, marked `late`, and left out of it.
+   */
+  readonly allowedLatenessMs?: number;
+  /** Where the state lives; a store of its own by default. Give one to checkpoint it (src/state/). */
+  readonly store?: StateStore<RulesState>;
+  /** Told of each partition's watermark when it moves (epoch ms), for metrics. */
+  readonly onWatermark?: (ref: SourceRef, watermark: number) => void;
+}
+
+/** Per partition, what is not state: the eviction queue, rebuilt after a restore. */
+interface Runtime {
+  readonly state: PartitionState<RulesState>;
+  keys: string[];
+  times: number[];
+  head: number;
+}
+
+/**
+ * Runs stateful rules over each account's transactions and decides every transaction the moment
+ * it arrives, from the state of everything before it in event time: no record is held back.
+ *
+ * The state is per source partition (a Kafka topic keyed by account keeps each account in one
+ * partition), with the partition's own watermark: its newest event time minus the allowed
+ * lateness. A transaction at or after the watermark that arrives before others of its account
+ * with later event times takes its place among them, and those are decided again: each decision
+ * that changes comes out as a revision (`revision` 1, 2, ... of that record, `cause` the record
+ * that changed it), the way Kafka Streams emits updates instead of waiting. A transaction behind
+ * the watermark is judged against the state as it is, marked `late`, and left out of the state.
+ *
+ * Everything depends only on each partition's records in offset order: a backlog read at any
+ * speed, or a partition read again after a restart from its checkpointed state, gives the same
+ * decisions and revisions as the live stream.
+ *
+ * ```
+ * source:  -a-b-c-|          one account, event times a = 10:00:00, b = 10:00:20, c = 10:00:10
+ *          decideOnArrival([frequencyRule({ max: 1, windowMs: 30_000 })])
+ * output:  -a-B-(CR)-|       B: a and b in b's window, 2 > 1, score 2. c comes out of order but
+ *                            within the lateness: C, against a (score 2); and b, now with a and c
+ *                            before it, is decided again: R = b's revision 1, score 3, cause c
+ * ```
+ *
+ * @example
+ * records$.pipe(judge(), decideOnArrival([frequencyRule(), locationRule()], { allowedLatenessMs: 60_000 }))
+ *
+ * @param rules the stateful rules, judged in this order (their reasons in this order too).
+ * @param options the allowed lateness, the store, a watermark listener.
+ * @return Each input's judgement as it arrives, followed by the revisions it caused.
+ */
+export function decideOnArrival(rules: readonly AccountRule<unknown>[], options: DecideOnArrivalOptions = {}): OperatorFunction<Judged, Judged> {
+  const { allowedLatenessMs = 30_000 } = options;
+  if (!(allowedLatenessMs >= 0 && allowedLatenessMs < Number.POSITIVE_INFINITY)) {
+    throw new RangeError(`decideOnArrival: allowedLatenessMs must be a finite number >= 0, got ${allowedLatenessMs}`);
+  }
+  for (const rule of rules) {
+    if (!(rule.ttlMs > allowedLatenessMs)) {
+      throw new RangeError(`decideOnArrival: ${rule.name}'s ttlMs (${rule.ttlMs}) must be above allowedLatenessMs (${allowedLatenessMs})`);
+    }
+  }
+  const ttl = Math.max(...rules.map((r) => r.ttlMs), 0);
+
+  return operate<Judged, Judged>((subscriber, source) => {
+    const store = options.store ?? new StateStore<RulesState>('fraud-rules');
+    const runtimes = new WeakMap<PartitionState<RulesState>, Runtime>();
+
+    const runtimeOf = (ref: SourceRef): Runtime => {
+      const state = store.partition(ref.source, ref.partition);
+      let runtime = runtimes.get(state);
+      if (runtime === undefined) {
+        // restored (or new): the eviction queue from the accounts' last times
+        const accounts = [...state.entries()].filter(([key]) => key !== CLOCK) as [string, AccountState][];
+        accounts.sort((a, b) => a[1].last - b[1].last);
+        runtime = { state, keys: accounts.map(([k]) => k), times: accounts.map(([, a]) => a.last), head: 0 };
+        runtimes.set(state, runtime);
+      }
+      return runtime;
+    };
+
+    const initial = (): AccountState => {
+      const states = rules.map((r) => r.init());
+      return { base: states, tip: states, recent: [], last: Number.NEGATIVE_INFINITY };
+    };
+
+    /** Steps every rule from `states` through `entry`: the new states and the stateful reasons. */
+    const stepAll = (states: readonly unknown[], record: TransactionRecord, time: number) => {
+      const next = new Array<unknown>(rules.length);
+      let reasons: string[] | undefined;
+      let score = 0;
+      for (let i = 0; i < rules.length; i++) {
+        const { state, flags } = rules[i]!.step(states[i], record.transaction, time);
+        next[i] = state;
+        for (const f of flags) {
+          (reasons ??= []).push(f.reason);
+          score = Math.max(score, f.score);
+        }
+      }
+      return { states: next, reasons, score };
+    };
+
+    const decided = (given: Entry['given'], reasons: string[] | undefined, score: number) =>
+      reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
+
+    const evict = (runtime: Runtime, maxTime: number, offset: number): void => {
+      const { state, keys, times } = runtime;
+      while (runtime.head < keys.length && maxTime - times[runtime.head]! > ttl) {
+        const key = keys[runtime.head]!;
+        const account = state.get(key) as AccountState | undefined;
+        if (account !== undefined && account.last === times[runtime.head]) state.delete(key, offset);
+        runtime.head++;
+      }
+      if (runtime.head > 1024 && runtime.head * 2 > keys.length) {
+        runtime.keys = keys.slice(runtime.head);
+        runtime.times = times.slice(runtime.head);
+        runtime.head = 0;
+      }
+    };
+
+    const accept = (judged: Judged): void => {
+      const { record } = judged;
+      const time = eventTime(record.transaction);
+      const runtime = runtimeOf(record.ref);
+      const { state } = runtime;
+      const clock = state.get(CLOCK) as Clock | undefined;
+      const before = clock?.maxTime ?? Number.NEGATIVE_INFINITY;
+      const key = accountOf(record.transaction);
+      const stored = state.get(key) as AccountState | undefined;
+      const given = { reasons: judged.reasons, score: judged.score };
+
+      if (time < before - allowedLatenessMs) {
+        // Too late to take its place: judged against the state as it is, which it leaves alone.
+        const account = stored === undefined ? initial() : expire(stored, before);
+        const { reasons, score } = stepAll(account.tip, record, time);
+        subscriber.next({ ...judged, ...decided(given, reasons, score), late: true });
+        return;
+      }
+
+      const maxTime = Math.max(before, time);
+      if (maxTime !== before) {
+        state.set(CLOCK, { maxTime }, record.ref.offset);
+        options.onWatermark?.(record.ref, maxTime - allowedLatenessMs);
+      }
+      const watermark = maxTime - allowedLatenessMs;
+      const account = fold(stored === undefined ? initial() : expire(stored, maxTime), watermark);
+
+      // Its place among the recent transactions: after every one before it in event time (it has
+      // the partition's highest offset, so after those of the same time too).
+      const recent = account.recent;
+      let at = recent.length;
+      while (at > 0 && recent[at - 1]!.time > time) at--;
+      const outputs: Judged[] = [];
+      let next: AccountState;
+      if (at === recent.length) {
+        const step = stepAll(account.tip, record, time);
+        const entry: Entry = { time, record, given, ...decided(given, step.reasons, step.score), revision: 0 };
+        outputs.push({ ...judged, reasons: entry.reasons, score: entry.score });
+        next = { base: account.base, tip: step.states, recent: [...recent, entry], last: Math.max(account.last, time) };
+      } else {
+        // Out of order: decide it, then every later one again, from the base.
+        let states = account.base;
+        const entries: Entry[] = [];
+        for (let i = 0; i < at; i++) {
+          states = stepAll(states, recent[i]!.record, recent[i]!.time).states;
+          entries.push(recent[i]!);
+        }
+        const step = stepAll(states, record, time);
+        states = step.states;
+        const entry: Entry = { time, record, given, ...decided(given, step.reasons, step.score), revision: 0 };
+        entries.push(entry);
+        outputs.push({ ...judged, reasons: entry.reasons, score: entry.score });
+        for (let i = at; i < recent.length; i++) {
+          const old = recent[i]!;
+          const again = stepAll(states, old.record, old.time);
+          states = again.states;
+          const now = decided(old.given, again.reasons, again.score);
+          if (sameDecision(now, old)) {
+            entries.push(old);
+            continue;
+          }
+          const revised: Entry = { ...old, ...now, revision: old.revision + 1 };
+          entries.push(revised);
+          outputs.push({ record: old.record, reasons: revised.reasons, score: revised.score, late: false, revision: revised.revision, cause: record.ref });
+        }
+        next = { base: account.base, tip: states, recent: entries, last: Math.max(account.last, time) };
+      }
+      state.set(key, next, record.ref.offset);
+      runtime.keys.push(key);
+      runtime.times.push(next.last);
+      evict(runtime, maxTime, record.ref.offset);
+      for (const output of outputs) {
+        if (subscriber.closed) return;
+        subscriber.next(output);
+      }
+    };
+
+    /** The account with the rules whose TTL ran out since its last transaction back at `init()`. */
+    const expire = (account: AccountState, maxTime: number): AccountState => {
+      if (!(maxTime - account.last > Math.min(...rules.map((r) => r.ttlMs)))) return account;
+      // Idle that long, every recent transaction is final (ttl > lateness): fold them first.
+      const folded = fold(account, Number.POSITIVE_INFINITY);
+      const states = rules.map((r, i) => (maxTime - account.last > r.ttlMs ? r.init() : folded.base[i]));
+      return { base: states, tip: states, recent: [], last: account.last };
+    };
+
+    /** Moves the transactions before `watermark` into the base: no transaction can precede them any more. */
+    const fold = (account: AccountState, watermark: number): AccountState => {
+      const { recent } = account;
+      let count = 0;
+      while (count < recent.length && recent[count]!.time < watermark) count++;
+      if (count === 0) return account;
+      if (count === recent.length) return { base: account.tip, tip: account.tip, recent: [], last: account.last };
+      let base = account.base;
+      for (let i = 0; i < count; i++) base = stepAll(base, recent[i]!.record, recent[i]!.time).states;
+      return { base, tip: account.tip, recent: recent.slice(count), last: account.last };
+    };
+
+    source.subscribe(operatorSubscriber<Judged>(subscriber, { next: accept }));
+  });
+}
+
+function sameDecision(a: { reasons: readonly string[]; score: number }, b: { reasons: readonly string[]; score: number }): boolean {
+  return a.score === b.score && a.reasons.length === b.reasons.length && a.reasons.every((r, i) => r === b.reasons[i]);
+}
+

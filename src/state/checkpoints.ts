@@ -1,0 +1,110 @@
+/**
+ * State written down with the offsets it covers, in PostgreSQL, and read back when a partition is
+ * assigned: the mechanism that makes a restart, a crash or a partition moving to another process
+ * give the results of an uninterrupted run.
+ *
+ * - Before the source commits an offset `c` of a partition (everything below `c` is durably
+ *   written), each store's changes made by records below `c` are upserted in one transaction
+ *   with `c` itself (`vigie_state`, `vigie_state_offsets`). The Kafka commit follows; if it is
+ *   lost, the state's offset is the truth: records below it are skipped when read again (their
+ *   results are already written), so no record counts twice in the state.
+ * - On assignment, the partition's keys and offset are loaded before its first record; records
+ *   below the offset are skipped, and a committed offset behind the state's is read from there.
+ * - Writes are monotonic per key and per partition (`WHERE covered_offset <= EXCLUDED...`): a
+ *   process that lost a partition and did not know yet cannot write older state over newer.
+ *   Since the operators are deterministic, a key's value at an offset is the same whoever
+ *   computed it, so the rows are always the state as of their partition's offset.
+ *
+ * Keys are stored as JSON strings: any key (a NUL, bytes of a Kafka key) fits a text column.
+ *
+ * Cost: one transaction per partition that moved per commit interval (1 s), holding each key
+ * changed meanwhile once, whatever the number of records; a restore reads the partition's keys.
+ */
+import type pg from 'pg';
+import type { StateStore } from './stateStore.ts';
+
+/** What a source calls around its partitions' lives (see `fromKafka`'s `state`). */
+export interface Checkpoints {
+  /** Loads the partition's state; the offset it covers (records below it are in it), if any. */
+  restore(topic: string, partition: number): Promise<number | undefined>;
+  /** Writes the state covering these offsets; a rejection means the offsets must not be committed. */
+  checkpoint(offsets: readonly { topic: string; partition: number; offset: number }[]): Promise<void>;
+  /** The partitions went elsewhere: their state is dropped here. */
+  revoke(partitions: readonly { topic: string; partition: number }[]): void;
+}
+
+const UPSERT_KEYS = `INSERT INTO vigie_state (store, topic, source_partition, key, value, covered_offset)
+  SELECT $1, $2, $3, k, v, $4 FROM unnest($5::text[], $6::jsonb[]) AS u(k, v)
+  ON CONFLICT (store, topic, source_partition, key) DO UPDATE SET value = EXCLUDED.value, covered_offset = EXCLUDED.covered_offset
+  WHERE vigie_state.covered_offset <= EXCLUDED.covered_offset`;
+
+const UPSERT_OFFSET = `INSERT INTO vigie_state_offsets (store, topic, source_partition, covered_offset)
+  VALUES ($1, $2, $3, $4)
+  ON CONFLICT (store, topic, source_partition) DO UPDATE SET covered_offset = EXCLUDED.covered_offset, written_at = now()
+  WHERE vigie_state_offsets.covered_offset <= EXCLUDED.covered_offset`;
+
+export interface PostgresCheckpointsOptions {
+  /** Told of each restore: for the log and the metrics. */
+  readonly onRestore?: (info: { store: string; topic: string; partition: number; keys: number; offset: number | undefined; ms: number }) => void;
+}
+
+/**
+ * Checkpoints of `stores` in the database of `pool`, under `group` (the consumer group: two groups
+ * reading one topic keep separate state).
+ */
+export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readonly StateStore<unknown>[], options: PostgresCheckpointsOptions = {}): Checkpoints {
+  const id = (store: StateStore<unknown>): string => `${group}/${store.name}`;
+  return {
+    async restore(topic, partition) {
+      let covered: number | undefined;
+      for (const store of stores) {
+        const started = Date.now();
+        const offset = await pool.query<{ covered_offset: string }>(
+          'SELECT covered_offset FROM vigie_state_offsets WHERE store = $1 AND topic = $2 AND source_partition = $3',
+          [id(store), topic, partition],
+        );
+        const at = offset.rows[0] === undefined ? undefined : Number(offset.rows[0].covered_offset);
+        const rows = await pool.query<{ key: string; value: unknown }>(
+          'SELECT key, value FROM vigie_state WHERE store = $1 AND topic = $2 AND source_partition = $3 AND value IS NOT NULL',
+          [id(store), topic, partition],
+        );
+        store.restore(topic, partition, rows.rows.map((r) => [JSON.parse(r.key) as string, r.value] as const));
+        options.onRestore?.({ store: store.name, topic, partition, keys: rows.rows.length, offset: at, ms: Date.now() - started });
+        // Stores written in one transaction share their offset; the lowest is safe in any case.
+        if (at !== undefined) covered = covered === undefined ? at : Math.min(covered, at);
+      }
+      return covered;
+    },
+
+    async checkpoint(offsets) {
+      const writes = stores.flatMap((store) => store.changes(offsets).map((changes) => ({ store, changes })));
+      if (writes.length === 0) return;
+      const client = await pool.connect();
+      let failure: unknown;
+      try {
+        await client.query('BEGIN');
+        for (const { store, changes } of writes) {
+          const { topic, partition, offset } = changes;
+          if (changes.changes.size > 0) {
+            const keys = [...changes.changes.keys()].map((k) => JSON.stringify(k));
+            const values = [...changes.changes.values()].map((v) => (v === undefined ? null : JSON.stringify(v)));
+            await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, keys, values]);
+          }
+          await client.query(UPSERT_OFFSET, [id(store), topic, partition, offset]);
+        }
+        await client.query('COMMIT');
+      } catch (error) {
+        failure = error;
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release(failure instanceof Error ? failure : undefined);
+      }
+      for (const { changes } of writes) changes.confirm();
+    },
+
+    revoke(partitions) {
+      for (const store of stores) for (const { topic, partition } of partitions) store.drop(topic, partition);
+    },
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * State written down with its offsets in a real PostgreSQL, and a real Kafka consumer that
+ * restores it on assignment: records the state covers are not emitted again, and a committed
+ * offset ahead of the state is read again from the state's offset.
+ */
+import { Kafka, logLevel } from 'kafkajs';
+import { Subject, firstValueFrom, take, toArray } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { fromKafka } from '../../src/adapters/kafka/fromKafka.ts';
+import { type Checkpoints, postgresCheckpoints } from '../../src/state/checkpoints.ts';
+import { StateStore } from '../../src/state/stateStore.ts';
+import { type FreshDatabase, freshDatabase } from '../helpers/database.ts';
+import { committedOffsets, createTopic, uniqueTopic } from '../helpers/kafka.ts';
+
+process.env['KAFKAJS_NO_PARTITIONER_WARNING'] = '1';
+let db: FreshDatabase;
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('postgresCheckpoints', () => {
+  it('writes each key as of the offset covered, and restores exactly that', async () => {
+    const store = new StateStore<{ n: number }>('counts');
+    const p0 = store.partition('t', 0);
+    p0.set('\u0000 any key', { n: -1 }, 0); // a text column takes no NUL: keys are stored as JSON
+    for (let offset = 0; offset < 10; offset++) p0.set(`k${offset % 3}`, { n: offset }, offset);
+    p0.delete('k2', 9); // not below 6: not in the checkpoint
+    const checkpoints = postgresCheckpoints(db.pool, 'g1', [store as StateStore<unknown>]);
+    await checkpoints.checkpoint([{ topic: 't', partition: 0, offset: 6 }]);
+    const restored = new StateStore<{ n: number }>('counts');
+    const covered = await postgresCheckpoints(db.pool, 'g1', [restored as StateStore<unknown>]).restore('t', 0);
+    expect(covered).toBe(6);
+    // as after records 0..5: k0 = 3, k1 = 4, k2 = 5
+    expect(Object.fromEntries(restored.partition('t', 0).entries())).toEqual({ '\u0000 any key': { n: -1 }, k0: { n: 3 }, k1: { n: 4 }, k2: { n: 5 } });
+    // the rest goes with the next checkpoint, the deletion too
+    await checkpoints.checkpoint([{ topic: 't', partition: 0, offset: 10 }]);
+    await postgresCheckpoints(db.pool, 'g1', [restored as StateStore<unknown>]).restore('t', 0);
+    expect(Object.fromEntries(restored.partition('t', 0).entries())).toEqual({ '\u0000 any key': { n: -1 }, k0: { n: 9 }, k1: { n: 7 } });
+    // another group keeps its own state
+    expect(await postgresCheckpoints(db.pool, 'g2', [restored as StateStore<unknown>]).restore('t', 0)).toBeUndefined();
+  });
+
+  it('never lets an older checkpoint overwrite a newer one (a process that lost the partition late)', async () => {
+    const newer = new StateStore<string>('s');
+    newer.partition('t', 1).set('k', 'new', 19);
+    await postgresCheckpoints(db.pool, 'g', [newer as StateStore<unknown>]).checkpoint([{ topic: 't', partition: 1, offset: 20 }]);
+    const older = new StateStore<string>('s');
+    older.partition('t', 1).set('k', 'old', 11);
+    older.partition('t', 1).set('other', 'old', 11);
+    await postgresCheckpoints(db.pool, 'g', [older as StateStore<unknown>]).checkpoint([{ topic: 't', partition: 1, offset: 12 }]);
+    const restored = new StateStore<string>('s');
+    expect(await postgresCheckpoints(db.pool, 'g', [restored as StateStore<unknown>]).restore('t', 1)).toBe(20);
+    expect(restored.partition('t', 1).get('k')).toBe('new');
+  });
+});
+
+describe('fromKafka with state', () => {
+  const brokers = inject('kafkaBrokers');
+
+  async function produce(topic: string, n: number): Promise<void> {
+    const producer = new Kafka({ brokers, logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ value: String(i), partition: 0 })) });
+    await producer.disconnect();
+  }
+
+  /** Checkpoints that say the state covers `covered`, and record what they were asked to write. */
+  function stateAt(covered: number | undefined): Checkpoints & { written: number[] } {
+    const written: number[] = [];
+    return {
+      written,
+      restore: async () => covered,
+      checkpoint: async (offsets) => void written.push(...offsets.map((o) => o.offset)),
+      revoke: () => {},
+    };
+  }
+
+  async function consume(topic: string, group: string, state: Checkpoints, count: number): Promise<number[]> {
+    const stop$ = new Subject<void>();
+    const records = fromKafka({ brokers, topics: [topic], groupId: group, stop$, commitIntervalMs: 200, state });
+    const offsets = await firstValueFrom(records.pipe(take(count), toArray())).then((rs) => {
+      for (const r of rs) r.ack();
+      return rs.map((r) => r.offset);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 600)); // a commit or two
+    stop$.next();
+    return offsets;
+  }
+
+  it('skips the records the restored state covers, and commits past them', async () => {
+    const topic = uniqueTopic('state-skip');
+    await createTopic(brokers, topic, 1);
+    await produce(topic, 10);
+    const state = stateAt(6);
+    expect(await consume(topic, 'g-skip', state, 4)).toEqual([6, 7, 8, 9]);
+    expect(state.written.at(-1)).toBe(10);
+    expect(await committedOffsets(brokers, 'g-skip', topic)).toEqual([10]);
+  });
+
+  it('reads again from the state\'s offset when the committed offset is ahead of it', async () => {
+    const topic = uniqueTopic('state-behind');
+    await createTopic(brokers, topic, 1);
+    await produce(topic, 10);
+    // a first consumer commits 8 with no state at all
+    expect(await consume(topic, 'g-behind', stateAt(undefined), 8)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(await committedOffsets(brokers, 'g-behind', topic)).toEqual([8]);
+    // the state says 3: records 3.. are read again, so that the state holds them
+    expect(await consume(topic, 'g-behind', stateAt(3), 7)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+  });
+});
