@@ -22,7 +22,7 @@ import type { RulesState } from '../operators/rules/index.ts';
 import { postgresCheckpoints } from '../state/checkpoints.ts';
 import { StateStore } from '../state/stateStore.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
+import type { DeadLetter, Detection, Reading, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
 import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
 import { openServices } from './services.ts';
@@ -63,7 +63,8 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const counts = { records: 0, flagged: 0, dead: 0, late: 0, revisions: 0, rows: 0, lastRecords: 0 };
   // The flow's state, written down with the offsets it covers and restored on assignment.
   const rulesState = new StateStore<RulesState>('fraud-rules');
-  const stores: StateStore<unknown>[] = config.kind === 'transactions' ? [rulesState as StateStore<unknown>] : [];
+  const sensorWindows = new StateStore<readonly Reading[]>('sensor-windows');
+  const stores = [(config.kind === 'transactions' ? rulesState : sensorWindows) as StateStore<unknown>];
   const state = postgresCheckpoints(db.pool, config.group, stores, {
     onRestore: ({ store, topic, partition, keys, offset, ms }) =>
       log(`state ${store} of ${topic}/${partition}: ${keys} keys up to offset ${offset ?? 'none'} restored in ${ms} ms`),
@@ -111,6 +112,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
       },
       {
         window: config.window,
+        store: sensorWindows,
         onEvent: (event) => {
           metrics.sensorEvent(event);
           const message = toMessage(event);

@@ -1,6 +1,6 @@
 import { Observable, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { warmUp } from '../../src/operators/warmUp.ts';
+import { warmUp, windowsBy } from '../../src/operators/warmUp.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
@@ -101,7 +101,7 @@ describe('warmUp', () => {
 });
 
 describe('warmUp per key', () => {
-  const first = (x: string) => x[0]!;
+  const first = windowsBy((x: string) => x[0]!);
 
   it('keeps a window per key, each filling on its own', marbles((m) => {
     const source = m.cold('-a--b--c--d--e--|', { a: 'a1', b: 'b1', c: 'a2', d: 'a3', e: 'b2' });
@@ -120,11 +120,11 @@ describe('warmUp per key', () => {
       if (x === 'b') throw new Error('no key');
       return x;
     };
-    m.expect(m.cold('-a--b--c--|').pipe(warmUp(2, keyOf))).toBeObservable('-A--#', { A: { kind: 'filling', item: 'a', fill: 1 / 2 } }, new Error('no key'));
+    m.expect(m.cold('-a--b--c--|').pipe(warmUp(2, windowsBy(keyOf)))).toBeObservable('-A--#', { A: { kind: 'filling', item: 'a', fill: 1 / 2 } }, new Error('no key'));
   }));
 
   it('stops a synchronous infinite source as soon as the consumer has enough', () => {
-    const { outputs, produced } = takeFromEndlessSource(warmUp(2, (i: number) => String(i % 3)), (i) => i, 4);
+    const { outputs, produced } = takeFromEndlessSource(warmUp(2, windowsBy((i: number) => String(i % 3))), (i) => i, 4);
     expect(outputs.map((e) => e.kind)).toEqual(['filling', 'filling', 'filling', 'window']);
     expect(produced).toBe(4);
   });
