@@ -1,14 +1,16 @@
 /**
  * What a sensor series costs: `detect sensors` keeps a window per (topic, partition, key), so a
  * topic keyed by device holds one window per device. Measured in-process on the flow's per-series
- * detection (src/streams/sensorSeries.ts: one keyed warm-up, a Map of ring buffers), beside the
- * way it was first built, an RxJS pipeline per key (`perKey`, i.e. `groupBy`), in the same run.
+ * detection (src/streams/sensorSeries.ts: one keyed warm-up), its windows in memory and in the
+ * state store `detect sensors` checkpoints, beside the way it was first built, an RxJS pipeline
+ * per key (`perKey`, i.e. `groupBy`), in the same run; and what a window weighs in a checkpoint.
  */
 import { Subject, type OperatorFunction, pipe } from 'rxjs';
 import { dbscan } from '../src/operators/dbscan.ts';
 import { perKey } from '../src/operators/perKey.ts';
 import { warmUp } from '../src/operators/warmUp.ts';
 import { seededRandom } from '../src/random.ts';
+import { StateStore } from '../src/state/stateStore.ts';
 import { detectPerSeries, seriesOf } from '../src/streams/sensorSeries.ts';
 import type { Detection, Reading } from '../src/types.ts';
 import type { Bench } from './section.ts';
@@ -17,8 +19,15 @@ const WINDOW = 21;
 const MANY = { series: 50_000, readings: WINDOW - 1 };
 const FEW = { series: 6, readings: 50_000 };
 
+/** The store as a checkpoint leaves it: the changes it wrote confirmed (here, every 10 000 readings). */
+let store = new StateStore<readonly Reading[]>('sensor-windows');
+const checkpointed = (offset: number): void => {
+  if (offset % 10_000 === 0) for (const c of store.changes([0, 1, 2, 3, 4, 5].map((partition) => ({ topic: 'humidite', partition, offset })))) c.confirm();
+};
+
 const ways: [string, () => OperatorFunction<Reading, Detection>][] = [
-  ['keyed warm-up (vigie)', () => detectPerSeries({ window: WINDOW, isolationForest: false })],
+  ['keyed warm-up (vigie), windows in memory', () => detectPerSeries({ window: WINDOW, isolationForest: false })],
+  ['keyed warm-up (vigie), windows in the state store', () => detectPerSeries({ window: WINDOW, isolationForest: false, store: (store = new StateStore('sensor-windows')) })],
   ['a pipeline per key (groupBy)', () => perKey(seriesOf, () => pipe(warmUp<Reading>(WINDOW), dbscan()))],
 ];
 
@@ -41,6 +50,7 @@ function run(way: () => OperatorFunction<Reading, Detection>, { series, readings
   for (let round = 0; round < readings; round++) {
     for (let s = 0; s < series; s++) {
       input.next({ topic: 'humidite', key: `device-${s}`, value: 50 + random.normal(), time: offset, ref: { source: 'humidite', partition: s % 6, offset: offset++ } });
+      checkpointed(offset);
     }
   }
   const seconds = (performance.now() - started) / 1000;
@@ -64,14 +74,16 @@ export const sensorSeriesBench: Bench = {
       figures[`${name}: readings/s, ${MANY.series.toLocaleString('en')} series filling`] = Math.round(many.perSecond);
       figures[`${name}: readings/s, ${FEW.series} series, DBSCAN on every window`] = Math.round(few.perSecond);
     }
-    const failures = held[0]! < held[1]! ? [] : [`the keyed warm-up holds ${held[0]!.toFixed(1)} KiB a series, not less than a pipeline per key (${held[1]!.toFixed(1)})`];
+    const full = [...store.partition('humidite', 0).entries()][0]![1];
+    figures['one full window in a checkpoint (bytes of JSON)'] = Buffer.byteLength(JSON.stringify(full));
+    const failures = held[0]! < held[2]! ? [] : [`the keyed warm-up holds ${held[0]!.toFixed(1)} KiB a series, not less than a pipeline per key (${held[2]!.toFixed(1)})`];
     return {
       title: 'Sensor series: the state `detect sensors` holds per (topic, partition, key)',
       method:
         `Warm-up of ${WINDOW} then DBSCAN, in-process, on readings of one 6-partition topic keyed by device: ${MANY.series.toLocaleString('en')} devices ` +
         `× ${MANY.readings} readings (every window still filling: the heap held per series, readings included), then ${FEW.series} devices × ` +
         `${FEW.readings.toLocaleString('en')} readings (every window full: the rate). Baseline, same run: the same detection as an RxJS pipeline per key (perKey/groupBy). ` +
-        'Heap measured after a forced GC (node --expose-gc), while the windows are held.',
+        'Heap measured after a forced GC (node --expose-gc), while the windows are held; with the store, changes are confirmed every 10 000 readings as checkpoints do.',
       figures,
       failures,
     };
