@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { detectorsBench } from './detectors.ts';
+import { fraudBench } from './fraud.ts';
 import { kafkaEndToEndBench } from './kafkaEndToEnd.ts';
 import { memoryBench } from './memory.ts';
 import { millionAccountsBench } from './millionAccounts.ts';
@@ -15,7 +16,7 @@ import { sensorSeriesBench } from './sensorSeries.ts';
 import type { Bench, BenchSection } from './section.ts';
 import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, memoryBench, sensorSeriesBench, postgresSinkBench, kafkaEndToEndBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, memoryBench, sensorSeriesBench, postgresSinkBench, kafkaEndToEndBench, fraudBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));

@@ -21,6 +21,8 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createProducer } from '../../src/adapters/kafka/toKafka.ts';
+import type { Message } from 'kafkajs';
+import { transactionMessages } from '../fraud/transactions.ts';
 import { PRODUCED_AT, SENT_AT, sensorValues } from './records.ts';
 
 export interface PacedOptions {
@@ -29,6 +31,8 @@ export interface PacedOptions {
   readonly rate: number;
   readonly seconds: number;
   readonly lingerMs: number;
+  /** What the records hold: sensor values in the bridge's format (the default), or the fraud benchmark's transactions numbered from `firstIndex`. */
+  readonly payload?: { readonly kind: 'sensors' } | { readonly kind: 'transactions'; readonly firstIndex: number };
 }
 
 export interface Paced {
@@ -74,9 +78,10 @@ export function producePaced(options: PacedOptions, onProgress: (sent: number) =
 const MAX_PER_REQUEST = 2_000;
 
 async function child(options: PacedOptions): Promise<Paced> {
-  const { brokers, topic, rate, seconds, lingerMs } = options;
+  const { brokers, topic, rate, seconds, lingerMs, payload = { kind: 'sensors' } } = options;
   const producer = await createProducer(brokers, 'vigie-bench-paced');
-  const next = sensorValues(2);
+  const values = sensorValues(2);
+  const next: (time: number) => Pick<Message, 'key' | 'value'> = payload.kind === 'transactions' ? transactionMessages(3, payload.firstIndex) : () => ({ value: values() });
   const total = Math.round(rate * seconds);
   const intervalMs = 1000 / rate;
   try {
@@ -92,9 +97,11 @@ async function child(options: PacedOptions): Promise<Paced> {
       const now = performance.now();
       const due = Math.min(total, sent + MAX_PER_REQUEST, Math.floor((now - startPerf) / intervalMs) + 1);
       const messages = [];
-      const producedAt = String(Date.now());
+      const wall = Date.now();
+      const producedAt = String(wall);
+      // The timestamp is the record's CreateTime (a topic on LogAppendTime replaces it).
       for (let i = sent; i < due; i++) {
-        messages.push({ value: next(), headers: { [SENT_AT]: String(startWall + i * intervalMs), [PRODUCED_AT]: producedAt } });
+        messages.push({ ...next(wall), timestamp: producedAt, headers: { [SENT_AT]: String(startWall + i * intervalMs), [PRODUCED_AT]: producedAt } });
       }
       await producer.send({ topic, acks: -1, messages });
       sent = due;

@@ -26,15 +26,15 @@ export function sensorValues(seed: number): () => string {
 }
 
 /**
- * One partition: the offset-indexed timing arrays rely on it. `appendTime`: records carry the
- * broker's append time as their timestamp (LogAppendTime) instead of the producer's.
+ * One partition by default: the offset-indexed timing arrays rely on it. `appendTime`: records
+ * carry the broker's append time as their timestamp (LogAppendTime) instead of the producer's.
  */
-export async function createTopic(brokers: readonly string[], topic: string, appendTime = false): Promise<void> {
+export async function createTopic(brokers: readonly string[], topic: string, appendTime = false, numPartitions = 1): Promise<void> {
   const admin = kafkaClient(brokers).admin();
   await admin.connect();
   try {
     const configEntries = appendTime ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [];
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1, configEntries }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
   } finally {
     await admin.disconnect();
   }

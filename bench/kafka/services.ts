@@ -13,6 +13,8 @@ export interface BenchServices {
   readonly brokers: string[];
   /** Migrated, with an `error` listener (idle clients dying must not kill the benchmark). */
   readonly pool: pg.Pool;
+  /** The URL with its password: for a child process's environment only, never a log. */
+  readonly databaseUrl: string;
   /** Where the figures come from, safe to print (the database URL is redacted). */
   readonly description: string;
   /** Whether the servers are the benchmark's own (then their data goes with them). */
@@ -20,8 +22,9 @@ export interface BenchServices {
   stop(): Promise<void>;
 }
 
-export async function startServices(log: (line: string) => void): Promise<BenchServices> {
-  const servers = await postgresAndKafkaUnlessGiven('vigie-bench');
+/** `postgresSettings`: server parameters for a PostgreSQL of the benchmark's own (see `tracksCommitTimes` for one given). */
+export async function startServices(log: (line: string) => void, postgresSettings: Readonly<Record<string, string>> = {}): Promise<BenchServices> {
+  const servers = await postgresAndKafkaUnlessGiven('vigie-bench', postgresSettings);
   const pool = new pg.Pool({ connectionString: servers.postgres.value });
   pool.on('error', (error) => log(`postgres: idle connection lost: ${error.message}`));
   // Ctrl-C or a kill must not leave a broker, a server or their data behind either.
@@ -46,6 +49,7 @@ export async function startServices(log: (line: string) => void): Promise<BenchS
   return {
     brokers: servers.kafka.value,
     pool,
+    databaseUrl: servers.postgres.value,
     description: `Kafka ${servers.kafka.value.join(',')}, PostgreSQL ${redactUrl(servers.postgres.value)}`,
     embedded: { kafka: servers.kafka.started, postgres: servers.postgres.started },
     stop,

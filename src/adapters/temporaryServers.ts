@@ -30,13 +30,16 @@ async function inTemporaryFolder<T>(prefix: string, start: (root: string) => Pro
   }
 }
 
-/** `DATABASE_URL`, or an embedded PostgreSQL in a folder named after `prefix`. */
-export function postgresUnlessGiven(prefix: string): Promise<TemporaryServer<string>> {
+/**
+ * `DATABASE_URL`, or an embedded PostgreSQL in a folder named after `prefix`, started with
+ * `settings` (server parameters; a given server keeps its own: check them with SHOW).
+ */
+export function postgresUnlessGiven(prefix: string, settings: Readonly<Record<string, string>> = {}): Promise<TemporaryServer<string>> {
   const given = process.env['DATABASE_URL'];
   if (given) return Promise.resolve({ value: given, started: false, stop: async () => {} });
   return inTemporaryFolder(`${prefix}-pg-`, async (root) => {
     await chmod(root, 0o755); // the server runs as `postgres` when we are root
-    const server = await startEmbeddedPostgres({ dataDir: path.join(root, 'data') });
+    const server = await startEmbeddedPostgres({ dataDir: path.join(root, 'data'), settings });
     return {
       value: server.url,
       started: true,
@@ -71,8 +74,9 @@ export function kafkaUnlessGiven(prefix: string): Promise<TemporaryServer<string
  */
 export async function postgresAndKafkaUnlessGiven(
   prefix: string,
+  postgresSettings: Readonly<Record<string, string>> = {},
 ): Promise<{ postgres: TemporaryServer<string>; kafka: TemporaryServer<string[]>; stop(): Promise<void> }> {
-  const results = await Promise.allSettled([postgresUnlessGiven(prefix), kafkaUnlessGiven(prefix)]);
+  const results = await Promise.allSettled([postgresUnlessGiven(prefix, postgresSettings), kafkaUnlessGiven(prefix)]);
   const stop = async (): Promise<void> => {
     await Promise.allSettled(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
   };

@@ -19,10 +19,12 @@ import { toPickleLog } from '../adapters/toPickleLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import type { RulesState } from '../operators/rules/index.ts';
-import { postgresCheckpoints } from '../state/checkpoints.ts';
+import type { SeriesWindow } from '../operators/seriesWarmUp.ts';
+import { type Checkpoints, postgresCheckpoints } from '../state/checkpoints.ts';
+import { Watermarks } from '../state/watermarks.ts';
 import { StateStore } from '../state/stateStore.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, Detection, Reading, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
+import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
 import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
 import { openServices } from './services.ts';
@@ -63,12 +65,22 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const counts = { records: 0, flagged: 0, dead: 0, late: 0, revisions: 0, rows: 0, lastRecords: 0 };
   // The flow's state, written down with the offsets it covers and restored on assignment.
   const rulesState = new StateStore<RulesState>('fraud-rules');
-  const sensorWindows = new StateStore<readonly Reading[]>('sensor-windows');
+  const sensorWindows = new StateStore<SeriesWindow>('sensor-windows');
   const stores = [(config.kind === 'transactions' ? rulesState : sensorWindows) as StateStore<unknown>];
-  const state = postgresCheckpoints(db.pool, config.group, stores, {
+  // How far event time has got over the partitions this process holds, for /metrics.
+  const watermarks = new Watermarks();
+  metrics.watermark(() => watermarks.current());
+  const checkpoints = postgresCheckpoints(db.pool, config.group, stores, {
     onRestore: ({ store, topic, partition, keys, offset, ms }) =>
       log(`state ${store} of ${topic}/${partition}: ${keys} keys up to offset ${offset ?? 'none'} restored in ${ms} ms`),
   });
+  const state: Checkpoints = {
+    ...checkpoints,
+    revoke: (partitions) => {
+      checkpoints.revoke(partitions);
+      for (const { topic, partition } of partitions) watermarks.forget({ source: topic, partition });
+    },
+  };
   const records$ = fromKafka({
     state,
     brokers: config.kafka,
@@ -174,7 +186,9 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
         amount: { limits: { XAF: config.amountLimit } },
         allowedLatenessMs: config.allowedLateness,
         store: rulesState,
+        onWatermark: (ref, watermark) => watermarks.advance(ref, watermark),
         onJudged: (judged) => {
+          watermarks.touch(judged.record.ref);
           if ((judged.revision ?? 0) > 0) {
             counts.revisions++;
             metrics.revision();

@@ -107,3 +107,59 @@ export async function consumeToEnd(brokers: readonly string[], topic: string, ti
   }
   return consumeAll(brokers, topic, total, timeoutMs);
 }
+
+/** A record to produce: its key, value, and event time as the Kafka timestamp (epoch ms). */
+export interface OutgoingRecord {
+  readonly key: string;
+  readonly value: string;
+  readonly timestamp?: number;
+}
+
+/**
+ * Produces the records in this order (each key to the partition the default partitioner gives
+ * it, so one key's records keep their order), in batches, acknowledged by every replica.
+ */
+export async function produceAll(brokers: readonly string[], topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+  const producer = client(brokers).producer();
+  await producer.connect();
+  try {
+    for (let i = 0; i < records.length; i += 2000) {
+      const messages = records.slice(i, i + 2000).map((r) => ({
+        key: r.key,
+        value: r.value,
+        ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
+      }));
+      await producer.send({ topic, messages, acks: -1 });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** How many records of the topic the group has not committed yet (all of them when it committed none). */
+export async function groupLag(brokers: readonly string[], groupId: string, topic: string): Promise<number> {
+  const admin = client(brokers).admin();
+  await admin.connect();
+  try {
+    const [ends, [committed]] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId, topics: [topic] })]);
+    const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+    let lag = 0;
+    for (const p of ends) lag += Number(p.high) - Math.max(at.get(p.partition) ?? -1, Number(p.low));
+    return lag;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * For `until`: true once the group's lag on the topic is at most `lag`; undefined before, and
+ * while the group's coordinator is not ready (a group that has not committed yet, a rebalance).
+ */
+export const lagAtMost = (brokers: readonly string[], groupId: string, topic: string, lag = 0) => async (): Promise<true | undefined> =>
+  (await groupLag(brokers, groupId, topic).catch(() => Number.POSITIVE_INFINITY)) <= lag ? true : undefined;
+
+/**
+ * For topics of records stamped with a fixed date: the broker deletes by their timestamps, so
+ * records of last year would go at its next retention check (every 5 min), in the middle of a test.
+ */
+export const KEEP_FOREVER = { 'retention.ms': '-1' } as const;

@@ -1,7 +1,6 @@
 import { Observable, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { warmUp, windowsBy } from '../../src/operators/warmUp.ts';
-import { takeFromEndlessSource } from '../helpers/endless.ts';
+import { warmUp } from '../../src/operators/warmUp.ts';
 import { marbles } from '../helpers/marbles.ts';
 
 describe('warmUp', () => {
@@ -97,35 +96,5 @@ describe('warmUp', () => {
     expect(() => warmUp(0)).toThrow(RangeError);
     expect(() => warmUp(0)).toThrow(/size must be an integer >= 1, got 0/);
     expect(() => warmUp(2.5)).toThrow(/got 2.5/);
-  });
-});
-
-describe('warmUp per key', () => {
-  const first = windowsBy((x: string) => x[0]!);
-
-  it('keeps a window per key, each filling on its own', marbles((m) => {
-    const source = m.cold('-a--b--c--d--e--|', { a: 'a1', b: 'b1', c: 'a2', d: 'a3', e: 'b2' });
-    const expected = /*  */ '-A--B--C--D--E--|';
-    m.expect(source.pipe(warmUp(2, first))).toBeObservable(expected, {
-      A: { kind: 'filling', item: 'a1', fill: 1 / 2 },
-      B: { kind: 'filling', item: 'b1', fill: 1 / 2 },
-      C: { kind: 'window', item: 'a2', window: ['a1', 'a2'] },
-      D: { kind: 'window', item: 'a3', window: ['a2', 'a3'] },
-      E: { kind: 'window', item: 'b2', window: ['b1', 'b2'] },
-    });
-  }));
-
-  it('ends with the error of a key function that throws', marbles((m) => {
-    const keyOf = (x: string) => {
-      if (x === 'b') throw new Error('no key');
-      return x;
-    };
-    m.expect(m.cold('-a--b--c--|').pipe(warmUp(2, windowsBy(keyOf)))).toBeObservable('-A--#', { A: { kind: 'filling', item: 'a', fill: 1 / 2 } }, new Error('no key'));
-  }));
-
-  it('stops a synchronous infinite source as soon as the consumer has enough', () => {
-    const { outputs, produced } = takeFromEndlessSource(warmUp(2, windowsBy((i: number) => String(i % 3))), (i) => i, 4);
-    expect(outputs.map((e) => e.kind)).toEqual(['filling', 'filling', 'filling', 'window']);
-    expect(produced).toBe(4);
   });
 });

@@ -8,8 +8,7 @@ import { type Observable, from, lastValueFrom, map, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { SensorRecord } from '../../src/operators/parseKafkaReading.ts';
 import { sensorRecordAnomalies } from '../../src/streams/sensorAnomalies.ts';
-import { StateStore } from '../../src/state/stateStore.ts';
-import type { Detection, Reading } from '../../src/types.ts';
+import type { Detection } from '../../src/types.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
@@ -68,8 +67,8 @@ describe('sensorRecordAnomalies on two partitions of one topic', () => {
   // Two sensors on one topic, one per partition, at levels far apart, with spikes of their own.
   const series = (level: number, spikes: number[]) => Array.from({ length: 40 }, (_, i) => String(level + (spikes.includes(i) ? 50 : (i % 5) * 0.1)));
   const partitions = [series(10, [12, 30]), series(1000, [7, 25, 26])].map((values, partition) => values.map((v, offset) => record(v, partition, offset)));
-  const detections = async (records: SensorRecord[], store?: StateStore<readonly Reading[]>) =>
-    (await lastValueFrom(sensorRecordAnomalies(from(records), { window: 5, ...(store && { store }) }).pipe(toArray())))
+  const detections = async (records: SensorRecord[]) =>
+    (await lastValueFrom(sensorRecordAnomalies(from(records), { window: 5 }).pipe(toArray())))
       .flatMap((e) => (e.kind === 'detection' ? [e.detection] : []));
   const ofPartition = (ds: Detection[], partition: number) => ds.filter((d) => d.ref.partition === partition);
 
@@ -94,19 +93,5 @@ describe('sensorRecordAnomalies on two partitions of one topic', () => {
       expect(ofPartition(mixed, 0)).toStrictEqual(alone[0]);
       expect(ofPartition(mixed, 1)).toStrictEqual(alone[1]);
     }
-  });
-
-  it('go on with the windows of a state store after a restart, restored from what a checkpoint writes (JSON)', async () => {
-    const records = [...partitions[0]!, ...partitions[1]!];
-    const uninterrupted = await detections(records);
-    const before = new StateStore<readonly Reading[]>('sensor-windows');
-    const [firstHalf, secondHalf] = [records.filter((r) => r.ref.offset < 20), records.filter((r) => r.ref.offset >= 20)];
-    const first = await detections(firstHalf, before);
-    const after = new StateStore<readonly Reading[]>('sensor-windows');
-    for (const partition of [0, 1]) after.restore('humidite', partition, JSON.parse(JSON.stringify([...before.partition('humidite', partition).entries()])));
-    const byPartition = (ds: Detection[]) => [0, 1].flatMap((p) => ofPartition(ds, p));
-    expect(byPartition([...first, ...(await detections(secondHalf, after))])).toStrictEqual(byPartition(uninterrupted));
-    // without the store, the second half warms up again
-    expect(byPartition([...first, ...(await detections(secondHalf))])).not.toStrictEqual(byPartition(uninterrupted));
   });
 });

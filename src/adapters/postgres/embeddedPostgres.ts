@@ -27,6 +27,8 @@ export interface EmbeddedPostgresOptions {
   readonly database?: string;
   /** Receives the server's own log lines (which never hold the password). */
   readonly log?: (message: string) => void;
+  /** Server parameters for this run, e.g. `{ track_commit_timestamp: 'on' }` for `pg_xact_commit_timestamp`. */
+  readonly settings?: Readonly<Record<string, string>>;
 }
 
 export interface EmbeddedPostgresServer {
@@ -53,7 +55,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   try {
     if (!initialised) await initCluster(dataDir, USER, password, log);
     await removeStalePid(dataDir, log);
-    server = await startServer(dataDir, port, log);
+    server = await startServer(dataDir, port, log, options.settings);
     await createDatabase(port, password, database);
   } catch (cause) {
     await server?.stop().catch(() => {});

@@ -71,11 +71,28 @@ export async function initCluster(dataDir: string, user: string, password: strin
   }
 }
 
-/** Starts the server on an initialised cluster; resolves once it accepts connections. */
-export async function startServer(dataDir: string, port: number, log: (line: string) => void): Promise<PostgresProcess> {
+/**
+ * Starts the server on an initialised cluster; resolves once it accepts connections. `settings`
+ * are server parameters (`-c name=value`) for this run only, e.g. `track_commit_timestamp: 'on'`;
+ * `listen_addresses` stays 127.0.0.1 whatever they say.
+ */
+export async function startServer(
+  dataDir: string,
+  port: number,
+  log: (line: string) => void,
+  settings: Readonly<Record<string, string>> = {},
+): Promise<PostgresProcess> {
   const { postgres } = await binaries();
   const owner = await serverOwner();
-  const args = ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1'];
+  const extra = Object.entries(settings).flatMap(([name, value]) => {
+    if (!/^[a-z_][a-z0-9_.]*$/.test(name) || name === 'listen_addresses') {
+      throw new VigieError('CONFIG_INVALID', `PostgreSQL setting "${name}" refused: expected a parameter name such as track_commit_timestamp (listen_addresses stays 127.0.0.1)`, {
+        where: { dataDir, port },
+      });
+    }
+    return ['-c', `${name}=${value}`];
+  });
+  const args = ['-D', dataDir, '-p', String(port), ...extra, '-c', 'listen_addresses=127.0.0.1'];
   const child = spawn(postgres, args, { ...owner, env: ENV, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // vigie exiting early (a second Ctrl-C, a fatal error) must not leave the server running:

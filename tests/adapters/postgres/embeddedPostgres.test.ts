@@ -77,6 +77,18 @@ describe('startEmbeddedPostgres', () => {
     }
   });
 
+  it('starts with the server settings asked for, and keeps listening on 127.0.0.1 only', async () => {
+    const dataDir = path.join(root, 'settings');
+    await expect(startEmbeddedPostgres({ dataDir, settings: { listen_addresses: '*' } })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    const server = await startEmbeddedPostgres({ dataDir, settings: { track_commit_timestamp: 'on' } });
+    try {
+      expect(await query(server.url, 'SHOW track_commit_timestamp')).toEqual([{ track_commit_timestamp: 'on' }]);
+      expect(await query(server.url, 'SHOW listen_addresses')).toEqual([{ listen_addresses: '127.0.0.1' }]);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('refuses to start a second server on a directory in use', async () => {
     const dataDir = path.join(root, 'busy');
     const server = await startEmbeddedPostgres({ dataDir });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { seededRandom } from '../../../src/random.ts';
-import { defaultRules } from '../../../src/operators/rules/index.ts';
+import { type RulesState, defaultRules, judgeRules } from '../../../src/operators/rules/index.ts';
+import { StateStore } from '../../../src/state/stateStore.ts';
 import type { SuspiciousTransaction, TransactionRecord } from '../../../src/types.ts';
 import { marbles } from '../../helpers/marbles.ts';
 import { tx } from './records.ts';
@@ -75,5 +76,25 @@ describe('defaultRules', () => {
     for (const code of ['amount>', 'drain>=', 'frequency>', 'travel>', 'new-country:', 'zscore>']) {
       expect(inOrder.some((v) => v.includes(code)), code).toBe(true);
     }
+  });
+
+  it('continues from a store restored with what another run wrote: the same decisions and revisions', async () => {
+    const lateness = 5 * 60_000;
+    const random = seededRandom(11);
+    const input = generate(400, 5)
+      .map((record, i) => ({ record, arrival: i * 10_000 + random.uniform(0, lateness - 10_000) }))
+      .sort((x, y) => x.arrival - y.arrival)
+      .map(({ record }, offset) => ({ ...record, ref: { ...record.ref, offset } })); // offsets in arrival order, as in a partition
+    const judgeAll = (records: TransactionRecord[], store?: StateStore<RulesState>) =>
+      lastValueFrom(from(records).pipe(judgeRules({ allowedLatenessMs: lateness, ...(store ? { store } : {}) }), toArray()));
+    const whole = await judgeAll(input);
+    expect(whole.filter((j) => (j.revision ?? 0) > 0).length).toBeGreaterThan(0);
+    const first = new StateStore<RulesState>('rules');
+    const before = await judgeAll(input.slice(0, 200), first);
+    // as a checkpoint writes it (JSON) and a restore reads it
+    const restored = new StateStore<RulesState>('rules');
+    restored.restore('test', 0, JSON.parse(JSON.stringify([...first.partition('test', 0).entries()])));
+    const after = await judgeAll(input.slice(200), restored);
+    expect([...before, ...after]).toEqual(whole);
   });
 });

@@ -1,0 +1,45 @@
+/**
+ * The bench's consumer on the alerts topic, as a bank's case system would read it: each alert of
+ * the measured topic is stamped with the moment it reached this consumer, keyed by its source
+ * coordinates (its `alert_id` is `<topic>/<partition>/<offset>`). An alert arriving twice keeps
+ * both arrivals: at-least-once shows as doubles.
+ */
+import { kafkaClient } from '../kafka/records.ts';
+import { coordinates } from './transactions.ts';
+
+export interface AlertWatch {
+  /** Source coordinates (`<partition>/<offset>`) → every arrival time (epoch ms). */
+  readonly arrivals: ReadonlyMap<string, readonly number[]>;
+  stop(): Promise<void>;
+}
+
+/** Joins a fresh group from the topic's start (older alerts, of other topics, are skipped); resolves once it has joined. */
+export async function watchAlerts(brokers: readonly string[], alertsTopic: string, sourceTopic: string): Promise<AlertWatch> {
+  const arrivals = new Map<string, number[]>();
+  const prefix = `${sourceTopic}/`;
+  const admin = kafkaClient(brokers).admin();
+  await admin.connect();
+  // Created as the CLI's producer would create it (the broker's defaults) unless it exists.
+  await admin.createTopics({ topics: [{ topic: alertsTopic }], waitForLeaders: true }).finally(() => admin.disconnect());
+  const consumer = kafkaClient(brokers, 'vigie-bench-fraud-alerts').consumer({ groupId: `${sourceTopic}-alerts`, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.subscribe({ topics: [alertsTopic], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      const now = Date.now();
+      for (const m of batch.messages) {
+        const { alert_id: id } = JSON.parse(m.value!.toString()) as { alert_id: string };
+        if (!id.startsWith(prefix)) continue;
+        const [partition, offset] = id.slice(prefix.length).split('/');
+        const key = coordinates(Number(partition), offset!);
+        const seen = arrivals.get(key);
+        if (seen) seen.push(now);
+        else arrivals.set(key, [now]);
+      }
+    },
+  });
+  await joined;
+  return { arrivals, stop: () => consumer.disconnect() };
+}

@@ -1,0 +1,58 @@
+/**
+ * `vigie detect transactions` as users run it: `bin/vigie` in a process of its own (its own process
+ * group, as a terminal would start it), stopped as Ctrl-C stops it, a SIGINT to the whole group.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+
+const root = new URL('../../', import.meta.url).pathname;
+
+export interface Cli {
+  /** Rejects if the process exits before `stop`, with the end of what it printed. */
+  readonly died: Promise<never>;
+  /** Ctrl-C, then SIGKILL if it has not exited within `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+  /** The last lines it printed (stdout and stderr): its per-second counts, or why it failed. */
+  tail(): string;
+}
+
+/** `env`: added to this process's environment (the database URL, which a command line would show to `ps`). */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cli {
+  const child: ChildProcess = spawn(`${root}bin/vigie`, args, { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const keep = (d: Buffer): void => {
+    lines.push(...d.toString().split('\n').filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 20));
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let stopping = false;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const tail = (): string => lines.join('\n');
+  const died = exited.then((code) => {
+    if (!stopping) throw new Error(`vigie detect transactions exited (code ${code}) during the benchmark:\n${tail()}`);
+    return new Promise<never>(() => {});
+  });
+  died.catch(() => {}); // observed by whoever races it; never an unhandled rejection
+  // The benchmark dying must not leave vigie running on its servers.
+  const onExit = (): void => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+  };
+  process.on('exit', onExit);
+  return {
+    died,
+    tail,
+    async stop(graceMs = 30_000) {
+      stopping = true;
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(-child.pid!, 'SIGINT');
+        const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), graceMs);
+        const code = await exited;
+        clearTimeout(timer);
+        process.off('exit', onExit);
+        return code;
+      }
+      process.off('exit', onExit);
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,37 @@
+/**
+ * When each suspicious row became visible: the commit time of the transaction that wrote it,
+ * `pg_xact_commit_timestamp(xmin)`, which PostgreSQL records only with `track_commit_timestamp = on`.
+ */
+import type pg from 'pg';
+import { coordinates } from './transactions.ts';
+
+/** Whether the server records commit times; a server the benchmark did not start may not. */
+export async function tracksCommitTimes(pool: pg.Pool): Promise<boolean> {
+  const { rows } = await pool.query<{ track_commit_timestamp: string }>('SHOW track_commit_timestamp');
+  return rows[0]?.track_commit_timestamp === 'on';
+}
+
+export async function countSuspicious(pool: pg.Pool, topic: string): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM suspicious_transactions WHERE source = $1', [topic]);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** `<partition>/<offset>` → the commit times (epoch ms) of its rows: more than one is a double. */
+export async function commitTimes(pool: pg.Pool, topic: string): Promise<Map<string, number[]>> {
+  const { rows } = await pool.query<{ p: number; o: string; committed: number }>(
+    `SELECT source_partition AS p, source_offset AS o, extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000 AS committed
+       FROM suspicious_transactions WHERE source = $1`,
+    [topic],
+  );
+  const times = new Map<string, number[]>();
+  for (const { p, o, committed } of rows) {
+    const key = coordinates(p, o);
+    times.set(key, [...(times.get(key) ?? []), Number(committed)]);
+  }
+  return times;
+}
+
+/** The benchmark's rows, when they are in someone else's database. */
+export async function deleteSuspicious(pool: pg.Pool, topic: string): Promise<void> {
+  await pool.query('DELETE FROM suspicious_transactions WHERE source = $1', [topic]);
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { type SeriesWindow, seriesWarmUp } from '../../src/operators/seriesWarmUp.ts';
+import { StateStore } from '../../src/state/stateStore.ts';
+import type { Reading } from '../../src/types.ts';
+import { takeFromEndlessSource } from '../helpers/endless.ts';
+import { marbles } from '../helpers/marbles.ts';
+
+let next = 0;
+const reading = (key: string, value: number, partition = 0): Reading => {
+  const offset = next++;
+  return { topic: 'sensors', value, time: offset * 1000, ref: { source: 'sensors', partition, offset }, key };
+};
+
+describe('seriesWarmUp', () => {
+  const [a1, b1, a2, a3] = [reading('a', 1), reading('b', 10), reading('a', 2), reading('a', 3)] as [Reading, Reading, Reading, Reading];
+
+  it('warms up each series on its own (the doc example)', marbles((m) => {
+    const source = m.cold('-w-x-y-z-|', { w: a1, x: b1, y: a2, z: a3 });
+    m.expect(source.pipe(seriesWarmUp(2))).toBeObservable('-w-x-y-z-|', {
+      w: { kind: 'filling', item: a1, fill: 0.5 },
+      x: { kind: 'filling', item: b1, fill: 0.5 },
+      y: { kind: 'window', item: a2, window: [a1, a2] },
+      z: { kind: 'window', item: a3, window: [a2, a3] },
+    });
+  }));
+
+  it('keeps partitions and topics apart', async () => {
+    const other = { ...reading('a', 5, 1) };
+    const otherTopic = { ...reading('a', 6), topic: 'other' };
+    const out = await lastValueFrom(from([a1, other, otherTopic, a2]).pipe(seriesWarmUp(2), toArray()));
+    expect(out.map((e) => e.kind)).toEqual(['filling', 'filling', 'filling', 'window']);
+  });
+
+  it('passes an error on', marbles((m) => {
+    m.expect(m.cold('-w-#', { w: a1 }).pipe(seriesWarmUp(2))).toBeObservable('-w-#', { w: { kind: 'filling', item: a1, fill: 0.5 } });
+  }));
+
+  it('stops the source when unsubscribed', marbles((m) => {
+    const source = m.hot('-w-y-|', { w: a1, y: a2 });
+    const subs = /*    */ '^-!';
+    m.expect(source.pipe(seriesWarmUp(2)), subs).toBeObservable('-w-', { w: { kind: 'filling', item: a1, fill: 0.5 } });
+    m.expect(source).toHaveSubscriptions(subs);
+  }));
+
+  it('stops an endless synchronous source once the consumer has enough', () => {
+    const { outputs, produced } = takeFromEndlessSource(seriesWarmUp(3), (i) => reading('e', i), 4);
+    expect(outputs.map((e) => e.kind)).toEqual(['filling', 'filling', 'window', 'window']);
+    expect(produced).toBe(4);
+  });
+
+  it('continues from a store restored with what another run wrote: the same windows, no second warm-up', async () => {
+    const series = Array.from({ length: 30 }, (_, i) => reading('s', i));
+    const whole = await lastValueFrom(from(series).pipe(seriesWarmUp(21), toArray()));
+    const first = new StateStore<SeriesWindow>('w');
+    await lastValueFrom(from(series.slice(0, 12)).pipe(seriesWarmUp(21, first), toArray()));
+    // as a checkpoint writes it (JSON) and a restore reads it
+    const restored = new StateStore<SeriesWindow>('w');
+    restored.restore('sensors', 0, JSON.parse(JSON.stringify([...first.partition('sensors', 0).entries()])));
+    const rest = await lastValueFrom(from(series.slice(12)).pipe(seriesWarmUp(21, restored), toArray()));
+    expect(rest).toEqual(whole.slice(12));
+  });
+
+  it('rejects a size that is not a positive integer', () => {
+    expect(() => seriesWarmUp(0)).toThrow(/size must be an integer >= 1, got 0/);
+  });
+});
