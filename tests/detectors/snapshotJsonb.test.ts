@@ -1,6 +1,7 @@
 /**
- * The state store keeps each key's state in a jsonb column of PostgreSQL, which keeps numbers as
- * numeric: no NaN, no Infinity, no -0, and its own key order. Every detector's snapshot, fresh
+ * vigie's checkpoints keep state as JSON text, but a snapshot must also survive a jsonb column of
+ * PostgreSQL (a store of one's own, a column changed later), which keeps numbers as numeric: no
+ * NaN, no Infinity, no -0, and its own key order. Every detector's snapshot, fresh
  * (Infinity and NaN inside), mid-stream and after a -0, must come back from a real jsonb column
  * and restore to exactly the state it was taken from.
  */
