@@ -1,13 +1,14 @@
 /**
  * What writing state down and reading it back costs, per kind of state: its size as JSON, the time
  * to take a snapshot and stringify it, and the time to parse it and restore a working copy (what a
- * restart or a partition move pays per key before the first record). Each case builds its state
- * first (not timed), then times write and read `REPEATS` times, after `WARM_UP` untimed rounds, and reports the median; the copy's
- * own snapshot must equal the original's, or the case fails.
+ * restart or a partition move pays per key before the first record). Every case builds its state
+ * first (not timed); then write and read are timed round-robin over the cases (see
+ * `measureStates`) and the medians reported; a copy's own snapshot must equal the original's, or
+ * the case fails. On a shared machine the times vary twofold or more from run to run.
  *
- * Add a case to `stateCases` to measure another state (a store of a million accounts, say).
+ * Add a case to `stateCases` to measure another state.
  */
-import { restoreLikelihoodScore, createLikelihoodScore, defaultLikelihoodOptions } from '../src/detectors/anomalyLikelihood.ts';
+import { createLikelihoodScore, defaultLikelihoodOptions, restoreLikelihoodScore } from '../src/detectors/anomalyLikelihood.ts';
 import { ArtDetector } from '../src/detectors/art.ts';
 import { CONTEXTUAL_DEFAULTS, ContextualDetector } from '../src/detectors/contextual.ts';
 import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions, restoreHalfSpaceTrees } from '../src/detectors/halfSpaceTrees.ts';
@@ -103,24 +104,32 @@ export const stateCases: StateCase[] = [
 const median = (xs: number[]): number => xs.sort((a, b) => a - b)[xs.length >> 1]!;
 const gc = (globalThis as { gc?: () => void }).gc;
 
-/** Bytes, write and read times (median of `REPEATS`), and whether the copy equals the original. */
-export function measureState(state: StateUnderTest): { bytes: number; writeMs: number; readMs: number; exact: boolean } {
-  const writes: number[] = [];
-  const reads: number[] = [];
-  let text = '';
-  let copy: { snapshot(): unknown } | undefined;
+/** One write (snapshot + stringify) and one read (parse + restore): their times, the text, the copy. */
+function writeAndRead(state: StateUnderTest): { writeMs: number; readMs: number; text: string; copy: { snapshot(): unknown } } {
+  gc?.();
+  const t0 = performance.now();
+  const text = JSON.stringify(state.snapshot());
+  const t1 = performance.now();
+  const copy = state.restore(JSON.parse(text) as never);
+  return { writeMs: t1 - t0, readMs: performance.now() - t1, text, copy };
+}
+
+/**
+ * Per state: bytes, write and read times (median of `REPEATS`, after `WARM_UP` untimed rounds),
+ * and whether the copy equals the original. Rounds go from state to state, so that a slow spell
+ * of a shared machine falls on every state alike.
+ */
+export function measureStates(states: readonly StateUnderTest[]): { bytes: number; writeMs: number; readMs: number; exact: boolean }[] {
+  const times = states.map(() => ({ writes: [] as number[], reads: [] as number[] }));
+  const last = states.map(() => ({ text: '', exact: false }));
   for (let r = -WARM_UP; r < REPEATS; r++) {
-    gc?.();
-    const t0 = performance.now();
-    text = JSON.stringify(state.snapshot());
-    const t1 = performance.now();
-    copy = state.restore(JSON.parse(text) as never);
-    const t2 = performance.now();
-    if (r < 0) continue;
-    writes.push(t1 - t0);
-    reads.push(t2 - t1);
+    states.forEach((state, i) => {
+      const { writeMs, readMs, text, copy } = writeAndRead(state);
+      last[i] = { text, exact: JSON.stringify(copy.snapshot()) === text };
+      if (r >= 0) times[i]!.writes.push(writeMs), times[i]!.reads.push(readMs);
+    });
   }
-  return { bytes: Buffer.byteLength(text), writeMs: median(writes), readMs: median(reads), exact: JSON.stringify(copy!.snapshot()) === text };
+  return last.map(({ text, exact }, i) => ({ bytes: Buffer.byteLength(text), writeMs: median(times[i]!.writes), readMs: median(times[i]!.reads), exact }));
 }
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
@@ -132,10 +141,9 @@ export const stateBench: Bench = {
     const failures: string[] = [];
     const states: StateUnderTest[] = [];
     for (const c of stateCases) states.push(await c.build());
-    // Every case written and read once, untimed, before any is timed: else the first pays for compiling what the others reuse.
-    for (const state of states) state.restore(JSON.parse(JSON.stringify(state.snapshot())) as never);
+    const measured = measureStates(states);
     for (const [i, c] of stateCases.entries()) {
-      const { bytes, writeMs, readMs, exact } = measureState(states[i]!);
+      const { bytes, writeMs, readMs, exact } = measured[i]!;
       figures[`${c.name}: snapshot size (KiB)`] = Math.round(bytes / 102.4) / 10;
       figures[`${c.name}: snapshot + stringify (ms)`] = round(writeMs);
       figures[`${c.name}: parse + restore (ms)`] = round(readMs);
@@ -143,7 +151,7 @@ export const stateBench: Bench = {
     }
     return {
       title: 'State snapshot and restore, per key',
-      method: `Per case, the state is built first (${states.map((s) => s.built).join('; ')}), then written down (snapshot + JSON.stringify) and read back (JSON.parse + restore) ${REPEATS} times after ${WARM_UP} untimed rounds; medians, in one process.`,
+      method: `Per case, the state is built first (${states.map((s) => s.built).join('; ')}), then written down (snapshot + JSON.stringify) and read back (JSON.parse + restore) ${REPEATS} times after ${WARM_UP} untimed rounds, case after case in each round; medians, in one process.`,
       figures,
       failures,
     };
