@@ -109,6 +109,8 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
       figures[`${sink} missing / doubled / unexpected`] = `${fmt(o.missing)} / ${fmt(o.doubled)} / ${fmt(o.unexpected)}`;
       if (o.missing + o.doubled + o.unexpected > 0) failures.push(`${sink}: ${o.missing} missing, ${o.doubled} doubled, ${o.unexpected} unexpected`);
     }
+    const revisions = await countSuspicious(services.pool, topic);
+    figures['revisions: alerts / rows (none expected: no per-account rule can fire)'] = `${fmt(alerts.revisions())} / ${fmt(revisions.revisions)}`;
     figures[`baseline: 5 000/s on ${BASELINE.commit} (${BASELINE.date}), alert / row p99 (ms)`] = BASELINE.at5000;
     figures['load average (1 min) at start → end, cores'] = `${loadBefore} → ${load()}, ${cpus().length} cores`;
   } finally {
@@ -125,7 +127,7 @@ async function drained(pool: import('pg').Pool, topic: string, arrivals: Readonl
   const bar = progress('bench: alerts and rows of the suspicious transactions', { total: 2 * expected });
   const deadline = Date.now() + DRAIN_MS;
   for (;;) {
-    const rows = await countSuspicious(pool, topic);
+    const { first: rows } = await countSuspicious(pool, topic);
     bar.update(Math.min(expected, arrivals.size) + Math.min(expected, rows));
     if ((arrivals.size >= expected && rows >= expected) || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
