@@ -97,6 +97,7 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
     figures[`suspicious (above ${fmt(LIMIT_XAF)} XAF)`] = [...produced.values()].filter((p) => p.suspicious).length;
     for (const phase of measured) {
       Object.assign(figures, phaseFigures(phase, produced, ofAlerts, ofRows));
+      figures[`${phase.label}: vigie read (records/s, from its per-second line)`] = readRate(cli.counts, phase);
       const alertP99 = ofAlerts.latency.get(phase.label)!.p99;
       const rowP99 = ofRows?.latency.get(phase.label)!.p99 ?? Number.NaN;
       if (phase.rate === 5_000) {
@@ -133,6 +134,14 @@ async function drained(pool: import('pg').Pool, topic: string, arrivals: Readonl
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   bar.finish();
+}
+
+/** Records vigie read between the first and the last of its lines within the phase, per second. */
+function readRate(counts: readonly { at: number; records: number }[], phase: Phase): number | string {
+  const within = counts.filter((c) => c.at >= phase.from && c.at <= phase.to);
+  if (within.length < 2) return 'not reported';
+  const [first, last] = [within[0]!, within.at(-1)!];
+  return Math.round(((last.records - first.records) * 1000) / (last.at - first.at));
 }
 
 function phaseFigures(phase: Phase & { rate: number }, produced: ReadonlyMap<string, Produced>, ofAlerts: Outcome, ofRows: Outcome | undefined): Record<string, number | string> {

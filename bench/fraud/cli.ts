@@ -13,14 +13,25 @@ export interface Cli {
   stop(graceMs?: number): Promise<number | null>;
   /** The last lines it printed (stdout and stderr): its per-second counts, or why it failed. */
   tail(): string;
+  /**
+   * Records read so far, from its per-second line (`N records/s | M records | ...`), stamped
+   * when the line arrived: how fast vigie itself read, which the latencies alone do not say.
+   */
+  readonly counts: readonly { readonly at: number; readonly records: number }[];
 }
 
 /** `env`: added to this process's environment (the database URL, which a command line would show to `ps`). */
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cli {
   const child: ChildProcess = spawn(`${root}bin/vigie`, args, { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  const counts: { at: number; records: number }[] = [];
   const keep = (d: Buffer): void => {
-    lines.push(...d.toString().split('\n').filter(Boolean));
+    const now = Date.now();
+    for (const line of d.toString().split('\n').filter(Boolean)) {
+      const records = / records\/s \| (\d+) records \|/.exec(line)?.[1];
+      if (records !== undefined) counts.push({ at: now, records: Number(records) });
+      lines.push(line);
+    }
     lines.splice(0, Math.max(0, lines.length - 20));
   };
   child.stdout!.on('data', keep);
@@ -41,6 +52,7 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
   return {
     died,
     tail,
+    counts,
     async stop(graceMs = 30_000) {
       stopping = true;
       if (child.exitCode === null && child.signalCode === null) {
