@@ -23,6 +23,8 @@ import { startServices } from './kafka/services.ts';
 import type { Bench } from './section.ts';
 
 const SECONDS = Number(process.env['BENCH_FRAUD_SECONDS'] ?? 20);
+/** `BENCH_FRAUD_CPU_PROFILE=dir`: vigie's CPU profile, to see what keeps it from 5 000/s. */
+const PROFILE_DIR = process.env['BENCH_FRAUD_CPU_PROFILE'];
 const WARM_UP = { label: 'warm-up', rate: 1_000, seconds: 3 };
 const RATES = [1_000, 5_000] as const;
 const MAX_P99_MS = 50;
@@ -63,7 +65,8 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
     // The password travels in the environment, not on a command line others can list.
     const cli = startCli(['detect', 'transactions', '--kafka', services.brokers.join(','), '--topic', topic, '--group', group, '--data-dir', dataDir], {
       DATABASE_URL: services.databaseUrl,
-    });
+      // Where vigie's CPU goes, when asked: a .cpuprofile (Chrome DevTools) written as it stops.
+    }, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : []);
     const phases: (Phase & { rate: number })[] = [];
     let produced: Map<string, Produced>;
     try {

@@ -20,9 +20,17 @@ export interface Cli {
   readonly counts: readonly { readonly at: number; readonly records: number }[];
 }
 
-/** `env`: added to this process's environment (the database URL, which a command line would show to `ps`). */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cli {
-  const child: ChildProcess = spawn(`${root}bin/vigie`, args, { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `env`: added to this process's environment (the database URL, which a command line would show
+ * to `ps`). `nodeFlags` (such as `--cpu-prof`, which NODE_OPTIONS refuses): node runs
+ * `bin/vigie.js` itself with them, and the launcher's heap size.
+ */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): Cli {
+  const [command, argv] =
+    nodeFlags.length === 0 ? [`${root}bin/vigie`, args] : [process.execPath, [...nodeFlags, '--max-old-space-size=1024', `${root}bin/vigie.js`, ...args]];
+  // Default settings: none of vigie's own variables (VIGIE_MAX_IN_FLIGHT...) leak from the caller's shell.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIE_')));
+  const child: ChildProcess = spawn(command, argv, { cwd: root, env: { ...inherited, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const counts: { at: number; records: number }[] = [];
   const keep = (d: Buffer): void => {
