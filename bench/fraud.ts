@@ -69,12 +69,16 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
     }, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : []);
     const phases: (Phase & { rate: number })[] = [];
     let produced: Map<string, Produced>;
+    let cpuFrom: number | undefined;
+    let cpu = 'not measured (no /proc)';
     try {
       await Promise.race([waitForGroup(services.brokers, group, 60_000), cli.died]);
       let sent = 0;
+      let warmedUp = 0;
       for (const { label, rate, seconds } of [WARM_UP, ...RATES.map((rate) => ({ label: labelOf(rate), rate, seconds: SECONDS }))]) {
         const bar = progress(`bench: ${label}, ${fmt(rate)} transactions/s for ${seconds} s`, { total: Math.round(rate * seconds) });
         const from = Date.now();
+        if (label !== WARM_UP.label && cpuFrom === undefined) [cpuFrom, warmedUp] = [cli.cpuSeconds(), sent];
         const paced = await Promise.race([
           producePaced({ brokers: services.brokers, topic, rate, seconds, lingerMs: PRODUCER_LINGER_MS, payload: { kind: 'transactions', firstIndex: sent } }, (n) => bar.update(n)),
           cli.died,
@@ -87,6 +91,11 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
       produced = await readProduced(services.brokers, topic, sent);
       const expected = [...produced.values()].filter((p) => p.suspicious).length;
       await Promise.race([drained(services.pool, topic, alerts.arrivals, expected), cli.died]);
+      const cpuTo = cli.cpuSeconds();
+      if (cpuFrom !== undefined && cpuTo !== undefined) {
+        const perRecord = (cpuTo - cpuFrom) / (sent - warmedUp);
+        cpu = `${Math.round(perRecord * 1e6)} (${fmt(Math.round(1 / perRecord))})`;
+      }
     } finally {
       const code = await cli.stop();
       if (code !== 0) failures.push(`vigie detect transactions exited with code ${code} on Ctrl-C: ${cli.tail()}`);
@@ -113,6 +122,7 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
       figures[`${sink} missing / doubled / unexpected`] = `${fmt(o.missing)} / ${fmt(o.doubled)} / ${fmt(o.unexpected)}`;
       if (o.missing + o.doubled + o.unexpected > 0) failures.push(`${sink}: ${o.missing} missing, ${o.doubled} doubled, ${o.unexpected} unexpected`);
     }
+    figures["vigie's CPU per transaction after the warm-up, µs (the rate one free core would sustain, /s)"] = cpu;
     const revisions = await countSuspicious(services.pool, topic);
     figures['revisions: alerts / rows (none expected: no per-account rule can fire)'] = `${fmt(alerts.revisions())} / ${fmt(revisions.revisions)}`;
     figures[`baseline: 5 000/s on ${BASELINE.commit} (${BASELINE.date}), alert / row p99 (ms)`] = BASELINE.at5000;

@@ -3,6 +3,7 @@
  * group, as a terminal would start it), stopped as Ctrl-C stops it, a SIGINT to the whole group.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -18,7 +19,12 @@ export interface Cli {
    * when the line arrived: how fast vigie itself read, which the latencies alone do not say.
    */
   readonly counts: readonly { readonly at: number; readonly records: number }[];
+  /** CPU seconds (user + system) vigie used so far, from /proc; undefined where there is none. */
+  cpuSeconds(): number | undefined;
 }
+
+/** Linux's USER_HZ, in which /proc/<pid>/stat counts CPU time: 100 on every common platform. */
+const TICKS_PER_SECOND = 100;
 
 /**
  * `env`: added to this process's environment (the database URL, which a command line would show
@@ -61,6 +67,15 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, n
     died,
     tail,
     counts,
+    cpuSeconds() {
+      try {
+        // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      } catch {
+        return undefined;
+      }
+    },
     async stop(graceMs = 30_000) {
       stopping = true;
       if (child.exitCode === null && child.signalCode === null) {
