@@ -185,7 +185,9 @@ export const fraudBench: Bench = {
         `${WARM_UP.seconds} s of warm-up at ${fmt(WARM_UP.rate)}/s, not counted, then ${RATES.map(fmt).join(' then ')}/s for ${SECONDS} s each. ` +
         "Latency of a suspicious transaction = (1) its alert's arrival at the benchmark's consumer of transaction.alerts, (2) pg_xact_commit_timestamp of its row in suspicious_transactions, " +
         "each minus the record's producer timestamp (Kafka CreateTime); joined by source partition and offset; exact percentiles over every suspicious transaction, 1 ms clock. " +
-        'Missing = above the limit with no alert (row); doubled = extra copies; unexpected = alerts (rows) of transactions below the limit.',
+        'Missing = above the limit with no alert (row); doubled = extra copies; unexpected = alerts (rows) of transactions below the limit; revisions are counted apart, the first decision is timed. ' +
+        "Also: how fast vigie read in each phase (its own per-second line), and its CPU time (/proc) per transaction after the warm-up: the rate one free core would sustain, which tells vigie's cost from the machine's load. " +
+        'vigie gets the database URL in its environment (DATABASE_URL, kept off the command line) and none of the caller\'s VIGIE_* variables.',
       figures,
       failures,
     };
