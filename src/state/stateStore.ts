@@ -82,6 +82,11 @@ export interface PartitionChanges<V> {
 
 export class StateStore<V> {
   private readonly partitions = new Map<string, PartitionState<V>>();
+  /**
+   * Rewrites a checkpoint's changes into a smaller equivalent (the operator owning the store sets
+   * it): e.g. the rules fold the transactions no record can precede any more.
+   */
+  compact: ((changes: Map<string, V | undefined>) => void) | undefined;
 
   /** @param name what the state is, e.g. `fraud-rules`; with the group id, its name in the database. */
   constructor(readonly name: string) {}
@@ -114,6 +119,7 @@ export class StateStore<V> {
       const state = this.partitions.get(`${topic}\u0000${partition}`);
       if (state === undefined) return { topic, partition, offset, changes: new Map(), confirm: () => {} };
       const { count, changes } = state.changesBelow(offset);
+      this.compact?.(changes);
       return { topic, partition, offset, changes, confirm: () => state.dropLogged(count) };
     });
   }
