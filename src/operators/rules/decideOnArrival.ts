@@ -102,13 +102,17 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
     }
   }
   const ttl = Math.max(...rules.map((r) => r.ttlMs), 0);
+  const shortestTtl = Math.min(...rules.map((r) => r.ttlMs));
 
   return operate<Judged, Judged>((subscriber, source) => {
     const store = options.store ?? new StateStore<RulesState>('fraud-rules');
     const runtimes = new WeakMap<PartitionState<RulesState>, Runtime>();
 
+    // records come in runs of one partition (a fetch batch): the last one found is kept
+    let last: { source: string; partition: number; state: PartitionState<RulesState>; runtime: Runtime } | undefined;
     const runtimeOf = (ref: SourceRef): Runtime => {
       const state = store.partition(ref.source, ref.partition);
+      if (last !== undefined && last.state === state) return last.runtime;
       let runtime = runtimes.get(state);
       if (runtime === undefined) {
         // restored (or new): the eviction queue from the accounts' last times
@@ -117,6 +121,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         runtime = { state, keys: accounts.map(([k]) => k), times: accounts.map(([, a]) => a.last), head: 0 };
         runtimes.set(state, runtime);
       }
+      last = { source: ref.source, partition: ref.partition, state, runtime };
       return runtime;
     };
 
@@ -237,7 +242,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
 
     /** The account with the rules whose TTL ran out since its last transaction back at `init()`. */
     const expire = (account: AccountState, maxTime: number): AccountState => {
-      if (!(maxTime - account.last > Math.min(...rules.map((r) => r.ttlMs)))) return account;
+      if (!(maxTime - account.last > shortestTtl)) return account;
       // Idle that long, every recent transaction is final (ttl > lateness): fold them first.
       const folded = fold(account, Number.POSITIVE_INFINITY);
       const states = rules.map((r, i) => (maxTime - account.last > r.ttlMs ? r.init() : folded.base[i]));
