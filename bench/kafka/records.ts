@@ -35,10 +35,12 @@ export async function createTopic(brokers: readonly string[], topic: string, app
   await admin.connect();
   try {
     const configEntries = appendTime ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [];
-    // On a loaded machine the metadata right after a creation can still say "unknown topic".
-    await retryAsync(retryPolicy({ retries: 5, retriable: (error) => (error as { retriable?: unknown } | null)?.retriable === true }), () =>
-      admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1, configEntries }], waitForLeaders: true }),
-    );
+    // On a loaded machine the metadata right after a creation can still say "unknown topic", to
+    // the creation's own wait or to the next client: retried until the broker knows the topic.
+    await retryAsync(retryPolicy({ retries: 8, retriable: (error) => (error as { retriable?: unknown } | null)?.retriable === true }), async () => {
+      await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
+      await admin.fetchTopicMetadata({ topics: [topic] });
+    });
   } finally {
     await admin.disconnect();
   }
