@@ -70,6 +70,7 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
     const phases: (Phase & { rate: number })[] = [];
     let produced: Map<string, Produced>;
     let cpuFrom: number | undefined;
+    const cores = new Map<string, string>();
     let cpu = 'not measured (no /proc)';
     try {
       await Promise.race([waitForGroup(services.brokers, group, 60_000), cli.died]);
@@ -78,14 +79,19 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
       for (const { label, rate, seconds } of [WARM_UP, ...RATES.map((rate) => ({ label: labelOf(rate), rate, seconds: SECONDS }))]) {
         const bar = progress(`bench: ${label}, ${fmt(rate)} transactions/s for ${seconds} s`, { total: Math.round(rate * seconds) });
         const from = Date.now();
-        if (label !== WARM_UP.label && cpuFrom === undefined) [cpuFrom, warmedUp] = [cli.cpuSeconds(), sent];
+        const vigieCpu = cli.cpuSeconds();
+        if (label !== WARM_UP.label && cpuFrom === undefined) [cpuFrom, warmedUp] = [vigieCpu, sent];
         const paced = await Promise.race([
           producePaced({ brokers: services.brokers, topic, rate, seconds, lingerMs: PRODUCER_LINGER_MS, payload: { kind: 'transactions', firstIndex: sent } }, (n) => bar.update(n)),
           cli.died,
         ]);
         bar.update(paced.sent);
         bar.finish();
-        phases.push({ label, rate, from, to: Date.now() });
+        const to = Date.now();
+        const vigieUsed = (cli.cpuSeconds() ?? Number.NaN) - (vigieCpu ?? Number.NaN);
+        // Who had the machine's cores: vigie needs (CPU per transaction × rate) of one to keep up.
+        cores.set(label, `vigie ${(vigieUsed / ((to - from) / 1000)).toFixed(2)}, producer ${(paced.cpuSeconds / ((to - from) / 1000)).toFixed(2)}`);
+        phases.push({ label, rate, from, to });
         sent += paced.sent;
       }
       produced = await readProduced(services.brokers, topic, sent);
@@ -110,6 +116,7 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
     for (const phase of measured) {
       Object.assign(figures, phaseFigures(phase, produced, ofAlerts, ofRows));
       figures[`${phase.label}: vigie read (records/s, from its per-second line)`] = readRate(cli.counts, phase);
+      figures[`${phase.label}: cores used (CPU s per s)`] = cores.get(phase.label)!;
       const alertP99 = ofAlerts.latency.get(phase.label)!.p99;
       const rowP99 = ofRows?.latency.get(phase.label)!.p99 ?? Number.NaN;
       if (phase.rate === 5_000) {
@@ -186,7 +193,7 @@ export const fraudBench: Bench = {
         "Latency of a suspicious transaction = (1) its alert's arrival at the benchmark's consumer of transaction.alerts, (2) pg_xact_commit_timestamp of its row in suspicious_transactions, " +
         "each minus the record's producer timestamp (Kafka CreateTime); joined by source partition and offset; exact percentiles over every suspicious transaction, 1 ms clock. " +
         'Missing = above the limit with no alert (row); doubled = extra copies; unexpected = alerts (rows) of transactions below the limit; revisions are counted apart, the first decision is timed. ' +
-        "Also: how fast vigie read in each phase (its own per-second line), and its CPU time (/proc) per transaction after the warm-up: the rate one free core would sustain, which tells vigie's cost from the machine's load. " +
+        "Also: how fast vigie read in each phase (its own per-second line), and its CPU time (/proc) per transaction after the warm-up: the rate one free core would sustain, which tells vigie's cost from the machine's load; and the cores vigie and the producer used in each phase (CPU seconds per second). " +
         'vigie gets the database URL in its environment (DATABASE_URL, kept off the command line) and none of the caller\'s VIGIE_* variables.',
       figures,
       failures,
