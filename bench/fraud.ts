@@ -23,6 +23,8 @@ import { startServices } from './kafka/services.ts';
 import type { Bench } from './section.ts';
 
 const SECONDS = Number(process.env['BENCH_FRAUD_SECONDS'] ?? 20);
+/** `BENCH_FRAUD_CPU_PROFILE=dir`: vigie's CPU profile, to see what keeps it from 5 000/s. */
+const PROFILE_DIR = process.env['BENCH_FRAUD_CPU_PROFILE'];
 const WARM_UP = { label: 'warm-up', rate: 1_000, seconds: 3 };
 const RATES = [1_000, 5_000] as const;
 const MAX_P99_MS = 50;
@@ -63,27 +65,43 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
     // The password travels in the environment, not on a command line others can list.
     const cli = startCli(['detect', 'transactions', '--kafka', services.brokers.join(','), '--topic', topic, '--group', group, '--data-dir', dataDir], {
       DATABASE_URL: services.databaseUrl,
-    });
+      // Where vigie's CPU goes, when asked: a .cpuprofile (Chrome DevTools) written as it stops.
+    }, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : []);
     const phases: (Phase & { rate: number })[] = [];
     let produced: Map<string, Produced>;
+    let cpuFrom: number | undefined;
+    const cores = new Map<string, string>();
+    let cpu = 'not measured (no /proc)';
     try {
       await Promise.race([waitForGroup(services.brokers, group, 60_000), cli.died]);
       let sent = 0;
+      let warmedUp = 0;
       for (const { label, rate, seconds } of [WARM_UP, ...RATES.map((rate) => ({ label: labelOf(rate), rate, seconds: SECONDS }))]) {
         const bar = progress(`bench: ${label}, ${fmt(rate)} transactions/s for ${seconds} s`, { total: Math.round(rate * seconds) });
         const from = Date.now();
+        const vigieCpu = cli.cpuSeconds();
+        if (label !== WARM_UP.label && cpuFrom === undefined) [cpuFrom, warmedUp] = [vigieCpu, sent];
         const paced = await Promise.race([
           producePaced({ brokers: services.brokers, topic, rate, seconds, lingerMs: PRODUCER_LINGER_MS, payload: { kind: 'transactions', firstIndex: sent } }, (n) => bar.update(n)),
           cli.died,
         ]);
         bar.update(paced.sent);
         bar.finish();
-        phases.push({ label, rate, from, to: Date.now() });
+        const to = Date.now();
+        const vigieUsed = (cli.cpuSeconds() ?? Number.NaN) - (vigieCpu ?? Number.NaN);
+        // Who had the machine's cores: vigie needs (CPU per transaction × rate) of one to keep up.
+        cores.set(label, `vigie ${(vigieUsed / ((to - from) / 1000)).toFixed(2)}, producer ${(paced.cpuSeconds / ((to - from) / 1000)).toFixed(2)}`);
+        phases.push({ label, rate, from, to });
         sent += paced.sent;
       }
       produced = await readProduced(services.brokers, topic, sent);
       const expected = [...produced.values()].filter((p) => p.suspicious).length;
       await Promise.race([drained(services.pool, topic, alerts.arrivals, expected), cli.died]);
+      const cpuTo = cli.cpuSeconds();
+      if (cpuFrom !== undefined && cpuTo !== undefined) {
+        const perRecord = (cpuTo - cpuFrom) / (sent - warmedUp);
+        cpu = `${Math.round(perRecord * 1e6)} (${fmt(Math.round(1 / perRecord))})`;
+      }
     } finally {
       const code = await cli.stop();
       if (code !== 0) failures.push(`vigie detect transactions exited with code ${code} on Ctrl-C: ${cli.tail()}`);
@@ -97,6 +115,8 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
     figures[`suspicious (above ${fmt(LIMIT_XAF)} XAF)`] = [...produced.values()].filter((p) => p.suspicious).length;
     for (const phase of measured) {
       Object.assign(figures, phaseFigures(phase, produced, ofAlerts, ofRows));
+      figures[`${phase.label}: vigie read (records/s, from its per-second line)`] = readRate(cli.counts, phase);
+      figures[`${phase.label}: cores used (CPU s per s)`] = cores.get(phase.label)!;
       const alertP99 = ofAlerts.latency.get(phase.label)!.p99;
       const rowP99 = ofRows?.latency.get(phase.label)!.p99 ?? Number.NaN;
       if (phase.rate === 5_000) {
@@ -109,6 +129,9 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
       figures[`${sink} missing / doubled / unexpected`] = `${fmt(o.missing)} / ${fmt(o.doubled)} / ${fmt(o.unexpected)}`;
       if (o.missing + o.doubled + o.unexpected > 0) failures.push(`${sink}: ${o.missing} missing, ${o.doubled} doubled, ${o.unexpected} unexpected`);
     }
+    figures["vigie's CPU per transaction after the warm-up, µs (the rate one free core would sustain, /s)"] = cpu;
+    const revisions = await countSuspicious(services.pool, topic);
+    figures['revisions: alerts / rows (none expected: no per-account rule can fire)'] = `${fmt(alerts.revisions())} / ${fmt(revisions.revisions)}`;
     figures[`baseline: 5 000/s on ${BASELINE.commit} (${BASELINE.date}), alert / row p99 (ms)`] = BASELINE.at5000;
     figures['load average (1 min) at start → end, cores'] = `${loadBefore} → ${load()}, ${cpus().length} cores`;
   } finally {
@@ -125,12 +148,20 @@ async function drained(pool: import('pg').Pool, topic: string, arrivals: Readonl
   const bar = progress('bench: alerts and rows of the suspicious transactions', { total: 2 * expected });
   const deadline = Date.now() + DRAIN_MS;
   for (;;) {
-    const rows = await countSuspicious(pool, topic);
+    const { first: rows } = await countSuspicious(pool, topic);
     bar.update(Math.min(expected, arrivals.size) + Math.min(expected, rows));
     if ((arrivals.size >= expected && rows >= expected) || Date.now() > deadline) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   bar.finish();
+}
+
+/** Records vigie read between the first and the last of its lines within the phase, per second. */
+function readRate(counts: readonly { at: number; records: number }[], phase: Phase): number | string {
+  const within = counts.filter((c) => c.at >= phase.from && c.at <= phase.to);
+  if (within.length < 2) return 'not reported';
+  const [first, last] = [within[0]!, within.at(-1)!];
+  return Math.round(((last.records - first.records) * 1000) / (last.at - first.at));
 }
 
 function phaseFigures(phase: Phase & { rate: number }, produced: ReadonlyMap<string, Produced>, ofAlerts: Outcome, ofRows: Outcome | undefined): Record<string, number | string> {
@@ -161,7 +192,9 @@ export const fraudBench: Bench = {
         `${WARM_UP.seconds} s of warm-up at ${fmt(WARM_UP.rate)}/s, not counted, then ${RATES.map(fmt).join(' then ')}/s for ${SECONDS} s each. ` +
         "Latency of a suspicious transaction = (1) its alert's arrival at the benchmark's consumer of transaction.alerts, (2) pg_xact_commit_timestamp of its row in suspicious_transactions, " +
         "each minus the record's producer timestamp (Kafka CreateTime); joined by source partition and offset; exact percentiles over every suspicious transaction, 1 ms clock. " +
-        'Missing = above the limit with no alert (row); doubled = extra copies; unexpected = alerts (rows) of transactions below the limit.',
+        'Missing = above the limit with no alert (row); doubled = extra copies; unexpected = alerts (rows) of transactions below the limit; revisions are counted apart, the first decision is timed. ' +
+        "Also: how fast vigie read in each phase (its own per-second line), and its CPU time (/proc) per transaction after the warm-up: the rate one free core would sustain, which tells vigie's cost from the machine's load; and the cores vigie and the producer used in each phase (CPU seconds per second). " +
+        'vigie gets the database URL in its environment (DATABASE_URL, kept off the command line) and none of the caller\'s VIGIE_* variables.',
       figures,
       failures,
     };

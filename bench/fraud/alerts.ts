@@ -2,14 +2,17 @@
  * The bench's consumer on the alerts topic, as a bank's case system would read it: each alert of
  * the measured topic is stamped with the moment it reached this consumer, keyed by its source
  * coordinates (its `alert_id` is `<topic>/<partition>/<offset>`). An alert arriving twice keeps
- * both arrivals: at-least-once shows as doubles.
+ * both arrivals: at-least-once shows as doubles. Revisions (`#<n>` after the id) are counted
+ * apart: the latency measured is that of the first decision.
  */
-import { kafkaClient } from '../kafka/records.ts';
+import { createTopic, kafkaClient } from '../kafka/records.ts';
 import { coordinates } from './transactions.ts';
 
 export interface AlertWatch {
   /** Source coordinates (`<partition>/<offset>`) → every arrival time (epoch ms). */
   readonly arrivals: ReadonlyMap<string, readonly number[]>;
+  /** Revisions of earlier alerts received. */
+  revisions(): number;
   stop(): Promise<void>;
 }
 
@@ -17,10 +20,8 @@ export interface AlertWatch {
 export async function watchAlerts(brokers: readonly string[], alertsTopic: string, sourceTopic: string): Promise<AlertWatch> {
   const arrivals = new Map<string, number[]>();
   const prefix = `${sourceTopic}/`;
-  const admin = kafkaClient(brokers).admin();
-  await admin.connect();
-  // Created as the CLI's producer would create it (the broker's defaults) unless it exists.
-  await admin.createTopics({ topics: [{ topic: alertsTopic }], waitForLeaders: true }).finally(() => admin.disconnect());
+  let revisions = 0;
+  await createTopic(brokers, alertsTopic); // one partition, as the broker's auto-creation would make it
   const consumer = kafkaClient(brokers, 'vigie-bench-fraud-alerts').consumer({ groupId: `${sourceTopic}-alerts`, maxWaitTimeInMs: 100 });
   await consumer.connect();
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
@@ -32,7 +33,11 @@ export async function watchAlerts(brokers: readonly string[], alertsTopic: strin
       for (const m of batch.messages) {
         const { alert_id: id } = JSON.parse(m.value!.toString()) as { alert_id: string };
         if (!id.startsWith(prefix)) continue;
-        const [partition, offset] = id.slice(prefix.length).split('/');
+        const [partition, offset, revision] = id.slice(prefix.length).split(/[/#]/);
+        if (revision !== undefined) {
+          revisions++;
+          continue;
+        }
         const key = coordinates(Number(partition), offset!);
         const seen = arrivals.get(key);
         if (seen) seen.push(now);
@@ -41,5 +46,5 @@ export async function watchAlerts(brokers: readonly string[], alertsTopic: strin
     },
   });
   await joined;
-  return { arrivals, stop: () => consumer.disconnect() };
+  return { arrivals, revisions: () => revisions, stop: () => consumer.disconnect() };
 }

@@ -3,6 +3,7 @@
  * group, as a terminal would start it), stopped as Ctrl-C stops it, a SIGINT to the whole group.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -13,14 +14,38 @@ export interface Cli {
   stop(graceMs?: number): Promise<number | null>;
   /** The last lines it printed (stdout and stderr): its per-second counts, or why it failed. */
   tail(): string;
+  /**
+   * Records read so far, from its per-second line (`N records/s | M records | ...`), stamped
+   * when the line arrived: how fast vigie itself read, which the latencies alone do not say.
+   */
+  readonly counts: readonly { readonly at: number; readonly records: number }[];
+  /** CPU seconds (user + system) vigie used so far, from /proc; undefined where there is none. */
+  cpuSeconds(): number | undefined;
 }
 
-/** `env`: added to this process's environment (the database URL, which a command line would show to `ps`). */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Cli {
-  const child: ChildProcess = spawn(`${root}bin/vigie`, args, { cwd: root, env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Linux's USER_HZ, in which /proc/<pid>/stat counts CPU time: 100 on every common platform. */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * `env`: added to this process's environment (the database URL, which a command line would show
+ * to `ps`). `nodeFlags` (such as `--cpu-prof`, which NODE_OPTIONS refuses): node runs
+ * `bin/vigie.js` itself with them, and the launcher's heap size.
+ */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): Cli {
+  const [command, argv] =
+    nodeFlags.length === 0 ? [`${root}bin/vigie`, args] : [process.execPath, [...nodeFlags, '--max-old-space-size=1024', `${root}bin/vigie.js`, ...args]];
+  // Default settings: none of vigie's own variables (VIGIE_MAX_IN_FLIGHT...) leak from the caller's shell.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIE_')));
+  const child: ChildProcess = spawn(command, argv, { cwd: root, env: { ...inherited, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
+  const counts: { at: number; records: number }[] = [];
   const keep = (d: Buffer): void => {
-    lines.push(...d.toString().split('\n').filter(Boolean));
+    const now = Date.now();
+    for (const line of d.toString().split('\n').filter(Boolean)) {
+      const records = / records\/s \| (\d+) records \|/.exec(line)?.[1];
+      if (records !== undefined) counts.push({ at: now, records: Number(records) });
+      lines.push(line);
+    }
     lines.splice(0, Math.max(0, lines.length - 20));
   };
   child.stdout!.on('data', keep);
@@ -41,6 +66,16 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
   return {
     died,
     tail,
+    counts,
+    cpuSeconds() {
+      try {
+        // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+        const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      } catch {
+        return undefined;
+      }
+    },
     async stop(graceMs = 30_000) {
       stopping = true;
       if (child.exitCode === null && child.signalCode === null) {

@@ -11,16 +11,20 @@ export async function tracksCommitTimes(pool: pg.Pool): Promise<boolean> {
   return rows[0]?.track_commit_timestamp === 'on';
 }
 
-export async function countSuspicious(pool: pg.Pool, topic: string): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM suspicious_transactions WHERE source = $1', [topic]);
-  return Number(rows[0]?.n ?? 0);
+/** Rows of first decisions (revision 0) of `topic`, and rows of revisions. */
+export async function countSuspicious(pool: pg.Pool, topic: string): Promise<{ first: number; revisions: number }> {
+  const { rows } = await pool.query<{ first: string; revisions: string }>(
+    'SELECT count(*) FILTER (WHERE revision = 0) AS first, count(*) FILTER (WHERE revision > 0) AS revisions FROM suspicious_transactions WHERE source = $1',
+    [topic],
+  );
+  return { first: Number(rows[0]?.first ?? 0), revisions: Number(rows[0]?.revisions ?? 0) };
 }
 
-/** `<partition>/<offset>` → the commit times (epoch ms) of its rows: more than one is a double. */
+/** `<partition>/<offset>` → the commit times (epoch ms) of its first decision's rows: more than one is a double. */
 export async function commitTimes(pool: pg.Pool, topic: string): Promise<Map<string, number[]>> {
   const { rows } = await pool.query<{ p: number; o: string; committed: number }>(
     `SELECT source_partition AS p, source_offset AS o, extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000 AS committed
-       FROM suspicious_transactions WHERE source = $1`,
+       FROM suspicious_transactions WHERE source = $1 AND revision = 0`,
     [topic],
   );
   const times = new Map<string, number[]>();

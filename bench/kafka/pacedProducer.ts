@@ -40,6 +40,8 @@ export interface Paced {
   /** Wall-clock ms at which the first and the last record were due. */
   readonly firstMs: number;
   readonly lastMs: number;
+  /** CPU seconds (user + system) the producer used from connecting to its last acknowledgement. */
+  readonly cpuSeconds: number;
 }
 
 type FromChild =
@@ -79,6 +81,7 @@ const MAX_PER_REQUEST = 2_000;
 
 async function child(options: PacedOptions): Promise<Paced> {
   const { brokers, topic, rate, seconds, lingerMs, payload = { kind: 'sensors' } } = options;
+  const cpu = process.cpuUsage();
   const producer = await createProducer(brokers, 'vigie-bench-paced');
   const values = sensorValues(2);
   const next: (time: number) => Pick<Message, 'key' | 'value'> = payload.kind === 'transactions' ? transactionMessages(3, payload.firstIndex) : () => ({ value: values() });
@@ -110,7 +113,8 @@ async function child(options: PacedOptions): Promise<Paced> {
         reported = now;
       }
     }
-    return { sent, firstMs: startWall, lastMs: startWall + (total - 1) * intervalMs };
+    const { user, system } = process.cpuUsage(cpu);
+    return { sent, firstMs: startWall, lastMs: startWall + (total - 1) * intervalMs, cpuSeconds: (user + system) / 1e6 };
   } finally {
     await producer.disconnect();
   }

@@ -7,6 +7,7 @@ import { Kafka, type Message, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { progress } from '../../src/cli/progress.ts';
 import { seededRandom } from '../../src/random.ts';
+import { retryAsync, retryPolicy } from '../../src/retry.ts';
 
 /** Header of a live record: when the producer sent it (epoch ms); the record's own timestamp is the broker's. */
 export const SENT_AT = 'vigie-bench-sent-at';
@@ -26,7 +27,7 @@ export function sensorValues(seed: number): () => string {
 }
 
 /**
- * One partition by default: the offset-indexed timing arrays rely on it. `appendTime`: records
+ * Unless it exists. One partition by default: the offset-indexed timing arrays rely on it. `appendTime`: records
  * carry the broker's append time as their timestamp (LogAppendTime) instead of the producer's.
  */
 export async function createTopic(brokers: readonly string[], topic: string, appendTime = false, numPartitions = 1): Promise<void> {
@@ -34,7 +35,12 @@ export async function createTopic(brokers: readonly string[], topic: string, app
   await admin.connect();
   try {
     const configEntries = appendTime ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [];
-    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
+    // On a loaded machine the metadata right after a creation can still say "unknown topic", to
+    // the creation's own wait or to the next client: retried until the broker knows the topic.
+    await retryAsync(retryPolicy({ retries: 8, retriable: (error) => (error as { retriable?: unknown } | null)?.retriable === true }), async () => {
+      await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1, configEntries }], waitForLeaders: true });
+      await admin.fetchTopicMetadata({ topics: [topic] });
+    });
   } finally {
     await admin.disconnect();
   }
