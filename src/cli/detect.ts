@@ -20,7 +20,8 @@ import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import type { RulesState } from '../operators/rules/index.ts';
 import type { SeriesWindow } from '../operators/seriesWarmUp.ts';
-import { postgresCheckpoints } from '../state/checkpoints.ts';
+import { type Checkpoints, postgresCheckpoints } from '../state/checkpoints.ts';
+import { Watermarks } from '../state/watermarks.ts';
 import { StateStore } from '../state/stateStore.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
 import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
@@ -66,10 +67,20 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const rulesState = new StateStore<RulesState>('fraud-rules');
   const sensorWindows = new StateStore<SeriesWindow>('sensor-windows');
   const stores = [(config.kind === 'transactions' ? rulesState : sensorWindows) as StateStore<unknown>];
-  const state = postgresCheckpoints(db.pool, config.group, stores, {
+  // How far event time has got over the partitions this process holds, for /metrics.
+  const watermarks = new Watermarks();
+  metrics.watermark(() => watermarks.current());
+  const checkpoints = postgresCheckpoints(db.pool, config.group, stores, {
     onRestore: ({ store, topic, partition, keys, offset, ms }) =>
       log(`state ${store} of ${topic}/${partition}: ${keys} keys up to offset ${offset ?? 'none'} restored in ${ms} ms`),
   });
+  const state: Checkpoints = {
+    ...checkpoints,
+    revoke: (partitions) => {
+      checkpoints.revoke(partitions);
+      for (const { topic, partition } of partitions) watermarks.forget({ source: topic, partition });
+    },
+  };
   const records$ = fromKafka({
     state,
     brokers: config.kafka,
@@ -175,7 +186,9 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
         amount: { limits: { XAF: config.amountLimit } },
         allowedLatenessMs: config.allowedLateness,
         store: rulesState,
+        onWatermark: (ref, watermark) => watermarks.advance(ref, watermark),
         onJudged: (judged) => {
+          watermarks.touch(judged.record.ref);
           if ((judged.revision ?? 0) > 0) {
             counts.revisions++;
             metrics.revision();

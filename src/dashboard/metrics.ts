@@ -16,6 +16,8 @@ export interface Metrics {
   sensorEvent(event: SensorEvent): void;
   transaction(): void;
   suspicious(): void;
+  /** Where `vigie_watermark_seconds` reads the flow's watermark (see src/state/watermarks.ts). */
+  watermark(current: () => number | undefined): void;
   /** A transaction behind its partition's watermark: judged against the state as it was. */
   late(): void;
   /** An earlier decision changed by a transaction that arrived out of order. */
@@ -101,6 +103,17 @@ export function createMetrics(): Metrics {
     },
     transaction: () => recordsIn.labels('transactions').inc(),
     late: () => late.inc(),
+    watermark: (current) => {
+      new Gauge({
+        name: 'vigie_watermark_seconds',
+        help: "Event time reached by the flow (epoch s): the minimum of its partitions' watermarks, idle partitions left out; 0 before any record",
+        registers: [registry],
+        collect() {
+          const value = current();
+          if (value !== undefined) this.set(value / 1000);
+        },
+      });
+    },
     revision: () => revisions.inc(),
     suspicious: () => recordsOut.labels('suspicious').inc(),
     sinkError: (sink) => sinkErrors.labels(sink).inc(),
