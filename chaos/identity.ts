@@ -84,6 +84,8 @@ export async function replayUninterrupted(
   }
   const chaosDb = new pg.Pool({ connectionString: databaseUrl });
   const replayDb = new pg.Pool({ connectionString: replayUrl });
+  // an idle client the server drops must not end the harness: the next query says what failed
+  for (const pool of [chaosDb, replayDb]) pool.on('error', (error) => log(`replay: PostgreSQL dropped an idle connection: ${error.message}`));
   try {
     // A is the uninterrupted replay, B the chaos run
     const tables = [
