@@ -12,10 +12,12 @@ import { kafkaEndToEndBench } from './kafkaEndToEnd.ts';
 import { memoryBench } from './memory.ts';
 import { millionAccountsBench } from './millionAccounts.ts';
 import { postgresSinkBench } from './postgresSink.ts';
+import { sensorSeriesBench } from './sensorSeries.ts';
 import type { Bench, BenchSection } from './section.ts';
+import { stateRestoreBench } from './stateRestore.ts';
 import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, memoryBench, postgresSinkBench, kafkaEndToEndBench, fraudBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, memoryBench, sensorSeriesBench, postgresSinkBench, kafkaEndToEndBench, fraudBench, stateRestoreBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));

@@ -34,7 +34,7 @@ export interface Checkpoints {
 }
 
 const UPSERT_KEYS = `INSERT INTO vigie_state (store, topic, source_partition, key, value, covered_offset)
-  SELECT $1, $2, $3, k, v, $4 FROM unnest($5::text[], $6::jsonb[]) AS u(k, v)
+  SELECT $1, $2, $3, k, v, $4 FROM unnest($5::text[], $6::text[]) AS u(k, v)
   ON CONFLICT (store, topic, source_partition, key) DO UPDATE SET value = EXCLUDED.value, covered_offset = EXCLUDED.covered_offset
   WHERE vigie_state.covered_offset <= EXCLUDED.covered_offset`;
 
@@ -42,6 +42,9 @@ const UPSERT_OFFSET = `INSERT INTO vigie_state_offsets (store, topic, source_par
   VALUES ($1, $2, $3, $4)
   ON CONFLICT (store, topic, source_partition) DO UPDATE SET covered_offset = EXCLUDED.covered_offset, written_at = now()
   WHERE vigie_state_offsets.covered_offset <= EXCLUDED.covered_offset`;
+
+/** Keys per statement. */
+const SLICE = 10_000;
 
 export interface PostgresCheckpointsOptions {
   /** Told of each restore: for the log and the metrics. */
@@ -64,11 +67,11 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
           [id(store), topic, partition],
         );
         const at = offset.rows[0] === undefined ? undefined : Number(offset.rows[0].covered_offset);
-        const rows = await pool.query<{ key: string; value: unknown }>(
+        const rows = await pool.query<{ key: string; value: string }>(
           'SELECT key, value FROM vigie_state WHERE store = $1 AND topic = $2 AND source_partition = $3 AND value IS NOT NULL',
           [id(store), topic, partition],
         );
-        store.restore(topic, partition, rows.rows.map((r) => [JSON.parse(r.key) as string, r.value] as const));
+        store.restore(topic, partition, rows.rows.map((r) => [JSON.parse(r.key) as string, JSON.parse(r.value) as unknown] as const));
         options.onRestore?.({ store: store.name, topic, partition, keys: rows.rows.length, offset: at, ms: Date.now() - started });
         // Stores written in one transaction share their offset; the lowest is safe in any case.
         if (at !== undefined) covered = covered === undefined ? at : Math.min(covered, at);
@@ -85,9 +88,12 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
         await client.query('BEGIN');
         for (const { store, changes } of writes) {
           const { topic, partition, offset } = changes;
-          if (changes.changes.size > 0) {
-            const keys = [...changes.changes.keys()].map((k) => JSON.stringify(k));
-            const values = [...changes.changes.values()].map((v) => (v === undefined ? null : JSON.stringify(v)));
+          // in slices: a backlog's first checkpoint may hold a million keys
+          const entries = [...changes.changes];
+          for (let from = 0; from < entries.length; from += SLICE) {
+            const slice = entries.slice(from, from + SLICE);
+            const keys = slice.map(([k]) => JSON.stringify(k));
+            const values = slice.map(([, v]) => (v === undefined ? null : JSON.stringify(v)));
             await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, keys, values]);
           }
           await client.query(UPSERT_OFFSET, [id(store), topic, partition, offset]);

@@ -81,27 +81,35 @@ export interface PartitionChanges<V> {
 }
 
 export class StateStore<V> {
-  private readonly partitions = new Map<string, PartitionState<V>>();
+  /** By topic, then partition: no key string built on every record's path. */
+  private readonly partitions = new Map<string, Map<number, PartitionState<V>>>();
+  /**
+   * Rewrites a checkpoint's changes into a smaller equivalent (the operator owning the store sets
+   * it): e.g. the rules fold the transactions no record can precede any more.
+   */
+  compact: ((changes: Map<string, V | undefined>) => void) | undefined;
 
   /** @param name what the state is, e.g. `fraud-rules`; with the group id, its name in the database. */
   constructor(readonly name: string) {}
 
   /** The partition's state: empty unless {@link restore}d before its first record. */
   partition(topic: string, partition: number): PartitionState<V> {
-    const id = `${topic}\u0000${partition}`;
-    let state = this.partitions.get(id);
-    if (state === undefined) this.partitions.set(id, (state = new PartitionState<V>(topic, partition)));
+    let partitions = this.partitions.get(topic);
+    if (partitions === undefined) this.partitions.set(topic, (partitions = new Map()));
+    let state = partitions.get(partition);
+    if (state === undefined) partitions.set(partition, (state = new PartitionState<V>(topic, partition)));
     return state;
   }
 
   /** Replaces the partition's state with what was written down for it. */
   restore(topic: string, partition: number, entries: Iterable<readonly [string, V]>): void {
-    this.partitions.set(`${topic}\u0000${partition}`, new PartitionState<V>(topic, partition, entries));
+    this.partition(topic, partition); // makes the topic's map
+    this.partitions.get(topic)!.set(partition, new PartitionState<V>(topic, partition, entries));
   }
 
   /** The partition went to another process: its state, and what it had not written, go. */
   drop(topic: string, partition: number): void {
-    this.partitions.delete(`${topic}\u0000${partition}`);
+    this.partitions.get(topic)?.delete(partition);
   }
 
   /**
@@ -111,9 +119,10 @@ export class StateStore<V> {
    */
   changes(offsets: readonly { topic: string; partition: number; offset: number }[]): PartitionChanges<V>[] {
     return offsets.map(({ topic, partition, offset }) => {
-      const state = this.partitions.get(`${topic}\u0000${partition}`);
+      const state = this.partitions.get(topic)?.get(partition);
       if (state === undefined) return { topic, partition, offset, changes: new Map(), confirm: () => {} };
       const { count, changes } = state.changesBelow(offset);
+      this.compact?.(changes);
       return { topic, partition, offset, changes, confirm: () => state.dropLogged(count) };
     });
   }

@@ -78,7 +78,7 @@ const transactionSettings = {
 export function registerDetect(program: Command): void {
   const detectCommand = program.command('detect').description('run a detection flow on a Kafka topic, results in PostgreSQL and logs');
   const flows = [
-    ['sensors', sensorSettings, 'DBSCAN and IsolationForest on the readings of a topic (values as UTF-8 text)'],
+    ['sensors', sensorSettings, 'DBSCAN and IsolationForest on the readings of a topic (each value a decimal number as UTF-8 text), a window per partition and record key'],
     ['transactions', transactionSettings, 'the suspicious-transaction rules on JSON transactions'],
   ] as const;
   for (const [kind, settings, description] of flows) {

@@ -21,8 +21,8 @@ interface Entry {
 export interface AccountState {
   /** Each rule's state after the account's final transactions (older than the watermark). */
   readonly base: readonly unknown[];
-  /** Each rule's state after `recent` too: where an in-order transaction is judged from. */
-  readonly tip: readonly unknown[];
+  /** Each rule's state after `recent` too: where an in-order transaction is judged from; `base` when absent (no recent). */
+  readonly tip?: readonly unknown[];
   /** Transactions at or after the watermark, in event-time order (ties by offset). */
   readonly recent: readonly Entry[];
   /** The newest event time of the account, for its TTL. */
@@ -106,13 +106,17 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
     }
   }
   const ttl = Math.max(...rules.map((r) => r.ttlMs), 0);
+  const shortestTtl = Math.min(...rules.map((r) => r.ttlMs));
 
   return operate<Judged, Judged>((subscriber, source) => {
     const store = options.store ?? new StateStore<RulesState>('fraud-rules');
     const runtimes = new WeakMap<PartitionState<RulesState>, Runtime>();
 
+    // records come in runs of one partition (a fetch batch): the last one found is kept
+    let last: { source: string; partition: number; state: PartitionState<RulesState>; runtime: Runtime } | undefined;
     const runtimeOf = (ref: SourceRef): Runtime => {
       const state = store.partition(ref.source, ref.partition);
+      if (last !== undefined && last.state === state) return last.runtime;
       let runtime = runtimes.get(state);
       if (runtime === undefined) {
         // restored (or new): the eviction queue from the accounts' last times
@@ -121,12 +125,12 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         runtime = { state, keys: accounts.map(([k]) => k), times: accounts.map(([, a]) => a.last), head: 0 };
         runtimes.set(state, runtime);
       }
+      last = { source: ref.source, partition: ref.partition, state, runtime };
       return runtime;
     };
 
     const initial = (): AccountState => {
-      const states = rules.map((r) => r.init());
-      return { base: states, tip: states, recent: [], last: Number.NEGATIVE_INFINITY };
+      return { base: rules.map((r) => r.init()), recent: [], last: Number.NEGATIVE_INFINITY };
     };
 
     /** Steps every rule from `states` through `entry`: the new states and the stateful reasons. */
@@ -177,7 +181,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       if (time < before - allowedLatenessMs) {
         // Too late to take its place: judged against the state as it is, which it leaves alone.
         const account = stored === undefined ? initial() : expire(stored, before);
-        const { reasons, score } = stepAll(account.tip, record, time);
+        const { reasons, score } = stepAll(account.tip ?? account.base, record, time);
         subscriber.next({ ...judged, ...decided(given, reasons, score), late: true });
         return;
       }
@@ -198,7 +202,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       const outputs: Judged[] = [];
       let next: AccountState;
       if (at === recent.length) {
-        const step = stepAll(account.tip, record, time);
+        const step = stepAll(account.tip ?? account.base, record, time);
         const entry: Entry = { time, record, given, ...decided(given, step.reasons, step.score), revision: 0 };
         outputs.push({ ...judged, reasons: entry.reasons, score: entry.score });
         next = { base: account.base, tip: step.states, recent: [...recent, entry], last: Math.max(account.last, time) };
@@ -242,11 +246,11 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
 
     /** The account with the rules whose TTL ran out since its last transaction back at `init()`. */
     const expire = (account: AccountState, maxTime: number): AccountState => {
-      if (!(maxTime - account.last > Math.min(...rules.map((r) => r.ttlMs)))) return account;
+      if (!(maxTime - account.last > shortestTtl)) return account;
       // Idle that long, every recent transaction is final (ttl > lateness): fold them first.
       const folded = fold(account, Number.POSITIVE_INFINITY);
       const states = rules.map((r, i) => (maxTime - account.last > r.ttlMs ? r.init() : folded.base[i]));
-      return { base: states, tip: states, recent: [], last: account.last };
+      return { base: states, recent: [], last: account.last };
     };
 
     /** Moves the transactions before `watermark` into the base: no transaction can precede them any more. */
@@ -255,12 +259,24 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       let count = 0;
       while (count < recent.length && recent[count]!.time < watermark) count++;
       if (count === 0) return account;
-      if (count === recent.length) return { base: account.tip, tip: account.tip, recent: [], last: account.last };
+      const tip = account.tip ?? account.base;
+      if (count === recent.length) return { base: tip, recent: [], last: account.last };
       let base = account.base;
       for (let i = 0; i < count; i++) base = stepAll(base, recent[i]!.record, recent[i]!.time).states;
-      return { base, tip: account.tip, recent: recent.slice(count), last: account.last };
+      return { base, tip, recent: recent.slice(count), last: account.last };
     };
 
+    // A checkpoint writes each account with what no record can precede any more folded into its
+    // base (the partition's clock is among the changes whenever a record moved it): a smaller,
+    // equivalent state, since folded transactions are never decided again.
+    store.compact = (changes) => {
+      const clock = changes.get(CLOCK) as Clock | undefined;
+      if (clock === undefined) return;
+      const watermark = clock.maxTime - allowedLatenessMs;
+      for (const [key, value] of changes) {
+        if (key !== CLOCK && value !== undefined) changes.set(key, fold(value as AccountState, watermark));
+      }
+    };
     source.subscribe(operatorSubscriber<Judged>(subscriber, { next: accept }));
   });
 }
