@@ -125,7 +125,6 @@ const flags = (kind: 'transactions' | 'sensors', topic: string, run: Run, broker
   ...(kind === 'transactions' ? ['--alerts-topic', run.alerts, '--dlq-topic', `${run.alerts}.dlq`] : []),
 ];
 
-
 /** Run B: the records in four parts, three processes, a SIGKILL after each part, restarts. */
 async function interrupted(kind: 'transactions' | 'sensors', brokers: string[], topic: string, records: readonly OutgoingRecord[]): Promise<Run> {
   const run = await newRun(brokers, 'b');
