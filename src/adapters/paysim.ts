@@ -28,10 +28,13 @@ export function fromPaysimCsv(path: string): Observable<LabelledTransaction> {
     let header: string[] | null = null;
     let lineNumber = 0;
     const rows: string[][] = [];
+    /** Each row's line number: its offset (unique; blank lines skipped). */
+    const rowLines: number[] = [];
     let step = -1;
     const flushStep = (): void => {
-      rows.forEach((row, i) => subscriber.next(toLabelled(header!, row, step, i, rows.length, lineNumber - rows.length + i)));
+      rows.forEach((row, i) => subscriber.next(toLabelled(header!, row, step, i, rows.length, rowLines[i]!)));
       rows.length = 0;
+      rowLines.length = 0;
     };
     lines.on('line', (line) => {
       lineNumber++;
@@ -48,6 +51,7 @@ export function fromPaysimCsv(path: string): Observable<LabelledTransaction> {
       if (rowStep !== step && rows.length > 0) flushStep();
       step = rowStep;
       rows.push(row);
+      rowLines.push(lineNumber);
     });
     lines.on('close', () => {
       flushStep();

@@ -88,8 +88,8 @@ export async function start(config: Config, log: (line: string) => void): Promis
         metrics.transaction();
       }),
     ),
-    // the simulator emits in event-time order: no lateness to wait for
-    { amount: { limits: { XAF: config.amountLimit } }, allowedLatenessMs: 0 },
+    // decided on arrival: the default lateness holds nothing back
+    { amount: { limits: { XAF: config.amountLimit } } },
   ).pipe(
     tap((s) => {
       status.suspicious++;

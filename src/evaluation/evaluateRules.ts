@@ -19,8 +19,10 @@ export function evaluateRules(
   rules: OperatorFunction<TransactionRecord, Judged>,
   onProgress?: (judged: number) => void,
 ): Promise<Evaluation> {
-  // Rules may hold records back (event time) and emit them in another order: labels are found by offset.
+  // A record's decision may be revised when one before it in event time arrives later: each
+  // record counts once, with its last decision, found by offset.
   const labels = new Map<number, boolean>();
+  const decisions = new Map<number, { fraud: boolean; reasons: readonly string[] }>();
   const counter = new ConfusionCounter();
   const reasons: Record<string, number> = {};
   let late = 0;
@@ -34,18 +36,24 @@ export function evaluateRules(
   return lastValueFrom(
     judged$.pipe(
       tap((j) => {
-        const fraud = labels.get(j.record.ref.offset) ?? false;
-        labels.delete(j.record.ref.offset);
-        counter.add(j.reasons.length > 0, fraud);
+        const { offset } = j.record.ref;
+        const fraud = labels.get(offset) ?? decisions.get(offset)?.fraud ?? false;
+        labels.delete(offset);
+        decisions.set(offset, { fraud, reasons: j.reasons });
         if (j.late) late++;
-        // the reason's kind, without its numbers: `frequency>5/10min` counts as `frequency`
-        for (const reason of j.reasons) {
-          const kind = reason.split(/[^a-z-]/)[0] ?? reason;
-          reasons[kind] = (reasons[kind] ?? 0) + 1;
-        }
-        if (++judged % 10_000 === 0) onProgress?.(judged);
+        if ((j.revision ?? 0) === 0 && ++judged % 10_000 === 0) onProgress?.(judged);
       }),
       reduce(() => null, null),
+      tap(() => {
+        for (const { fraud, reasons: fired } of decisions.values()) {
+          counter.add(fired.length > 0, fraud);
+          // the reason's kind, without its numbers: `frequency>5/10min` counts as `frequency`
+          for (const reason of fired) {
+            const kind = reason.split(/[^a-z-]/)[0] ?? reason;
+            reasons[kind] = (reasons[kind] ?? 0) + 1;
+          }
+        }
+      }),
       map(() => ({ ...counter.result(), late, reasons })),
     ),
   );

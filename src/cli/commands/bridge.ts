@@ -128,7 +128,9 @@ async function run(flags: BridgeFlags): Promise<void> {
     }),
   );
   const flow$ = bridge(serial$, {
-    send: toKafka(kafka, (r: BridgedReading) => ({ topic: r.reading.topic, value: Buffer.from(r.valueText, 'utf8') }), { batch: { size: 256, lingerMs: 20 } }),
+    // Keyed by the device: one device's readings of a topic stay in one partition, in order, one
+    // series for `detect sensors` (windows per topic, partition and key) however many partitions.
+    send: toKafka(kafka, (r: BridgedReading) => ({ topic: r.reading.topic, key: flags.serial, value: Buffer.from(r.valueText, 'utf8') }), { batch: { size: 256, lingerMs: 20 } }),
     log: toPickleLog(readings, (r: BridgedReading) => readingTuple(r.line)),
     sendDead: toKafka(kafka, (d: SerialDeadLetter) => ({ topic: SERIAL_DLQ, value: JSON.stringify(deadLetterRecord(d)) }), { batch: { size: 64, lingerMs: 20 } }),
     logDead: toJsonlLog<SerialDeadLetter>(deadLetters, { toRecord: deadLetterRecord }),

@@ -69,7 +69,7 @@ const transactionSettings = {
     env: 'VIGIE_ALLOWED_LATENESS',
     fallback: '30000',
     schema: z.coerce.number().int().min(0),
-    description: 'how late (event time) a transaction may arrive and still count for the per-account rules; they wait this long',
+    description: "how far (event time) behind its partition's newest a transaction may arrive and still take its place in its account's history, revising later decisions; nothing waits for it",
   },
   alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string().min(1), description: 'Kafka topic of the alerts (one JSON per suspicious transaction)' },
   dlqTopic: { flag: '--dlq-topic <name>', env: 'VIGIE_DLQ_TOPIC', fallback: 'transaction.dlq', schema: z.string().min(1), description: 'Kafka topic of the dead letters' },
