@@ -10,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { progress } from '../src/cli/progress.ts';
 import { seededRandom } from '../src/random.ts';
 import { audit } from './audit.ts';
+import { replayUninterrupted } from './identity.ts';
 import { type FaultContext, type FaultKind, type Injected, inject, schedule } from './faults.ts';
 import { type Flows, startFlows } from './flows.ts';
 import { type GroupTopic, behind, offsetReader } from './offsets.ts';
@@ -29,6 +30,7 @@ export interface ChaosOptions {
 
 const PARTITIONS = 6;
 const DLQ_MAX_BYTES = 65_536;
+const TRANSACTION_FLAGS = ['--allowed-lateness', '1000', '--amount-limit', String(AMOUNT_LIMIT)];
 const TOPICS = { transactions: 'transaction', readings: 'humidite', alerts: 'transaction.alerts', dlq: 'transaction.dlq', serialDlq: 'serial.dlq' };
 
 export async function runChaos({ seed, quick, only, log = (l) => console.error(`chaos: ${l}`) }: ChaosOptions): Promise<ChaosResult & { workDir: string }> {
@@ -54,7 +56,7 @@ export async function runChaos({ seed, quick, only, log = (l) => console.error(`
       [
         ...[1, 2, 3].map((i) => ({
           name: `transactions-${i}`,
-          args: ['detect', 'transactions', ...common, '--data-dir', path.join(workDir, `transactions-${i}`), '--allowed-lateness', '1000', '--amount-limit', String(AMOUNT_LIMIT)],
+          args: ['detect', 'transactions', ...common, '--data-dir', path.join(workDir, `transactions-${i}`), ...TRANSACTION_FLAGS],
         })),
         { name: 'sensors', args: ['detect', 'sensors', '--topic', TOPICS.readings, ...common, '--data-dir', path.join(workDir, 'sensors')] },
         { name: 'bridge', args: ['bridge', '--serial', servers.hostPath, '--kafka', servers.brokers.join(','), '--data-dir', path.join(workDir, 'bridge')] },
@@ -97,7 +99,19 @@ export async function runChaos({ seed, quick, only, log = (l) => console.error(`
     await flows.stopAll();
     log('flows stopped; auditing');
     const result = await audit(servers.brokers, servers.databaseUrl, { ...TOPICS_FOR_AUDIT(transactions, sensors), detectors: 2 }, serial.written, reader);
-    return { seed, seconds: Math.round((Date.now() - started) / 1000), audit: result, faults: injected, crashes: flows.crashes, looping: [...flows.looping], workDir };
+    log('audited; the same topics again, uninterrupted, to compare every decision');
+    const replay = await replayUninterrupted(
+      servers.brokers,
+      servers.databaseUrl,
+      { transactions: TOPICS.transactions, readings: TOPICS.readings, alerts: TOPICS.alerts, dlq: TOPICS.dlq, dlqMaxBytes: DLQ_MAX_BYTES },
+      { transactions: TRANSACTION_FLAGS, sensors: [] },
+      reader,
+      workDir,
+      log,
+      load.patienceMs,
+    );
+    const crashes = [...flows.crashes, ...replay.crashes];
+    return { seed, seconds: Math.round((Date.now() - started) / 1000), audit: result, identity: replay.differences, faults: injected, crashes, looping: [...flows.looping], workDir };
   } finally {
     await flows?.stopAll().catch(() => {});
     await reader.close();

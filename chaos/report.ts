@@ -1,5 +1,6 @@
 /** The figures of a chaos run, and whether it passed: no loss, no double, no crash, nothing stuck. */
 import type { Audit, Tally } from './audit.ts';
+import { type Difference, describeDifference, identical } from './compareResults.ts';
 import type { Crash } from './flows.ts';
 import type { Injected } from './faults.ts';
 
@@ -7,6 +8,8 @@ export interface ChaosResult {
   readonly seed: number;
   readonly seconds: number;
   readonly audit: Audit;
+  /** The results against an uninterrupted replay of the same topics, table by table and the alerts. */
+  readonly identity?: readonly Difference[];
   readonly faults: readonly (Injected & { recoveryMs: number | null })[];
   readonly crashes: readonly Crash[];
   readonly looping: readonly string[];
@@ -20,7 +23,7 @@ export interface Verdict {
   readonly problems: string[];
 }
 
-export function verdict({ audit, faults, crashes, looping }: ChaosResult): Verdict {
+export function verdict({ audit, identity = [], faults, crashes, looping }: ChaosResult): Verdict {
   const sum = (f: (t: Tally) => number) => [...audit.byKind.values()].reduce((a, t) => a + f(t), 0);
   const lost = sum((t) => t.lost);
   const doubled = sum((t) => t.doubled);
@@ -32,6 +35,7 @@ export function verdict({ audit, faults, crashes, looping }: ChaosResult): Verdi
   if (audit.alerts.missing > 0) problems.push(`${audit.alerts.missing} suspicious transactions without their alert id on the alerts topic`);
   if (audit.alerts.differing > 0) problems.push(`${audit.alerts.differing} repeated alerts whose payload differs from the first`);
   if (audit.alerts.dlqMissing > 0) problems.push(`${audit.alerts.dlqMissing} dead letters without their id on the dead-letter topic`);
+  for (const d of identity) if (!identical(d)) problems.push(`not as uninterrupted: ${describeDifference(d)}`);
   for (const s of audit.stuck) problems.push(`stuck: ${s}`);
   for (const c of crashes) problems.push(`crash: ${c.flow} exit ${c.code ?? c.signal}: ${lastWords(c.tail)}`);
   for (const name of looping) problems.push(`crash loop: ${name} left dead`);
@@ -58,6 +62,7 @@ export function report(result: ChaosResult): string {
   lines.push(
     '',
     `alerts (at least once, by alert_id): ${a.records} records, ${a.repeats} repeats, ${a.missing} missing, ${a.differing} differing repeats; dead letters missing from the DLQ: ${a.dlqMissing}`,
+    `against an uninterrupted replay: ${(result.identity ?? []).map((d) => (identical(d) ? `${d.what} identical (${d.sizeA})` : `${d.what} DIFFERENT`)).join(', ') || 'not run'}`,
     `lost ${v.lost} | doubled ${v.doubled} | wrong ${v.wrong} | stuck ${audit.stuck.length} | crashes ${result.crashes.length}`,
     '',
     v.passed ? 'PASSED' : `FAILED:\n  ${v.problems.join('\n  ')}`,

@@ -125,7 +125,6 @@ const flags = (kind: 'transactions' | 'sensors', topic: string, run: Run, broker
   ...(kind === 'transactions' ? ['--alerts-topic', run.alerts, '--dlq-topic', `${run.alerts}.dlq`] : []),
 ];
 
-
 /** Run B: the records in four parts, three processes, a SIGKILL after each part, restarts. */
 async function interrupted(kind: 'transactions' | 'sensors', brokers: string[], topic: string, records: readonly OutgoingRecord[]): Promise<Run> {
   const run = await newRun(brokers, 'b');
@@ -184,10 +183,13 @@ async function bothRuns(kind: 'transactions' | 'sensors', records: readonly Outg
 
 describe('one input, run uninterrupted and with SIGKILLs and partition moves: identical results', () => {
   it('transactions: every suspicious row (reasons, score), every dead letter, every alert by id', async () => {
-    const { brokers, a, b, tables } = await bothRuns('transactions', transactions(11));
+    const { brokers, topic, a, b, tables } = await bothRuns('transactions', transactions(11));
     const alerts = compareKeyed('alerts', latestAlerts(await readTopic(brokers, a.alerts)), latestAlerts(await readTopic(brokers, b.alerts)));
     const suspicious = tables.find((d) => d.what === 'suspicious_transactions')!;
     expect(suspicious.sizeA).toBeGreaterThan(100); // the input does fire the rules
+    // and its records out of order do revise earlier decisions
+    const { rows } = await a.db.pool.query('SELECT count(*)::int AS n FROM suspicious_transactions WHERE source = $1 AND revision > 0', [topic]);
+    expect(rows[0].n).toBeGreaterThan(0);
     expect(tables.find((d) => d.what === 'dead_letters')!.sizeA).toBe(4 * POISON.transactions.length);
     expect(differences([...tables, alerts])).toEqual([]);
   }, 240_000);
