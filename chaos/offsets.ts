@@ -55,7 +55,8 @@ export function offsetReader(brokers: string[]): OffsetReader {
   };
 }
 
-/** Partitions whose committed offset is behind their end. */
+/** Partitions whose committed offset is behind their end (empty ones never are). */
 export function behind(positions: Positions): number[] {
-  return [...positions].filter(([, p]) => p.committed < p.end).map(([partition]) => partition);
+  // an empty partition (end 0) has nothing to commit: no commit (-1) is not behind
+  return [...positions].filter(([, p]) => p.end > 0 && p.committed < p.end).map(([partition]) => partition);
 }

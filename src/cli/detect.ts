@@ -199,6 +199,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
           }
           if (judged.reasons.length === 0) return;
           metrics.suspicious();
+          if (!dashboard.watched) return; // no page open: no message built per transaction
           const { record, reasons, score } = judged;
           dashboard.publish(suspiciousMessage({ transaction: record.transaction, ref: record.ref, reasons, score }));
         },

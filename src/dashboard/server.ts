@@ -24,6 +24,8 @@ export interface Dashboard {
   readonly url: string;
   /** Sends a message to every open page, stamped with `sentAt`. */
   publish(message: DashboardMessage): void;
+  /** Some page is open: worth building a message per record for it. */
+  readonly watched: boolean;
   close(): Promise<void>;
 }
 
@@ -69,6 +71,9 @@ export async function startDashboard({ host, port, registry }: DashboardOptions)
 
   return {
     url: `http://${shownHost}:${address.port}`,
+    get watched() {
+      return pages.size > 0;
+    },
     publish(message) {
       if (pages.size === 0) return;
       const data = `data: ${JSON.stringify({ ...message, sentAt: Date.now() })}\n\n`;

@@ -81,8 +81,9 @@ export interface FromKafkaOptions {
   /** Receives kafkajs's warnings and errors, and failed commits. */
   readonly log?: (line: string) => void;
   /**
-   * Told, for each record emitted, how many records of its partition were behind it when it was
-   * fetched (the partition's high watermark − 1 − its offset): the consumer lag, for metrics.
+   * Told, for a batch's last record emitted (and every 100th), how many records of its partition
+   * were behind it when it was fetched (the partition's high watermark − 1 − its offset): the
+   * consumer lag, for metrics.
    */
   readonly onLag?: (topic: string, partition: number, lag: number) => void;
   /**
@@ -307,7 +308,10 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
             tracker.ack(topic, partition, offset);
           } else if (last === undefined || offset > last) {
             tracker.track(topic, partition, offset);
-            options.onLag?.(topic, partition, Math.max(0, Number(batch.highWatermark) - 1 - offset));
+            // once per 100 records and at a batch's last: a gauge, not worth a lookup per record
+            if (offset % 100 === 0 || message === batch.messages[batch.messages.length - 1]) {
+              options.onLag?.(topic, partition, Math.max(0, Number(batch.highWatermark) - 1 - offset));
+            }
             subscriber.next(kafkaRecord(topic, partition, offset, message, () => acked(topic, partition, offset)));
           }
           resolveOffset(message.offset);
