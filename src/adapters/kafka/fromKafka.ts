@@ -56,6 +56,7 @@ import { offsetCommits } from './offsetCommits.ts';
 import { OffsetTracker, type TopicPartition } from './offsetTracker.ts';
 import type { KafkaRecord } from './types.ts';
 import type { Checkpoints } from '../../state/checkpoints.ts';
+import { partitionStates } from './partitionStates.ts';
 
 export interface FromKafkaOptions {
   readonly brokers: string[];
@@ -136,17 +137,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     /** Between kafkajs's REBALANCING and the next GROUP_JOIN: no periodic commit starts. */
     let rebalancing = false;
     const started = new Set<string>();
-    /** Partitions whose state is loaded (or being loaded), with the offset it covers. */
-    const restored = new Map<string, Promise<number | undefined>>();
-    /** Partitions sought back to their state's offset since it was loaded: once, or a reset could loop. */
-    const sought = new Set<string>();
-    const forget = (tps: readonly TopicPartition[]): void => {
-      for (const tp of tps) {
-        restored.delete(key(tp));
-        sought.delete(key(tp));
-      }
-      options.state?.revoke(tps);
-    };
+    const states = partitionStates(options.state, log, WAIT_SLICE_MS);
     let wake: (() => void) | undefined;
     let batches = 0;
     let batchesDone: (() => void) | undefined;
@@ -218,7 +209,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
         // Another member id means we were out of the group: anything may have moved meanwhile.
         const revoked = payload.memberId === memberId ? assigned.filter((tp) => !owned.has(key(tp))) : tracker.partitions();
         tracker.revoke(revoked);
-        forget(revoked);
+        states.forget(revoked);
         if (tracker.inFlight === 0) idle?.();
         memberId = payload.memberId;
         assigned = now;
@@ -234,7 +225,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       });
       c.on(c.events.CRASH, ({ payload }) => {
         if (c !== consumer) return;
-        forget(tracker.partitions());
+        states.forget(tracker.partitions());
         tracker.revoke(tracker.partitions());
         idle?.();
         memberId = undefined;
@@ -263,30 +254,15 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       const { topic, partition } = batch;
       batches += 1;
       try {
-        let covered: number | undefined;
-        if (options.state) {
-          const id = key({ topic, partition });
-          let restoring = restored.get(id);
-          if (restoring === undefined) restored.set(id, (restoring = options.state.restore(topic, partition)));
-          try {
-            covered = await restoring;
-          } catch (error) {
-            // The database is away: nothing of this partition may go out without its state.
-            restored.delete(id);
-            log(`fromKafka: state of ${topic}/${partition} not loaded, retried: ${(error as Error).message}`);
-            await new Promise((resolve) => setTimeout(resolve, WAIT_SLICE_MS));
-            return;
-          }
-          const first = batch.messages[0];
-          if (covered !== undefined && first !== undefined && Number(first.offset) > covered && !sought.has(id) && tracker.lastTracked(topic, partition) === undefined) {
-            sought.add(id);
-            // Committed past the state (the state was lost, or written by an older vigie): read
-            // again from where the state stops; results already written are written once.
-            log(`fromKafka: ${topic}/${partition} committed at ${first.offset}, its state covers ${covered}: reading from ${covered}`);
-            consumer.seek({ topic, partition, offset: String(covered) });
-            return;
-          }
-        }
+        const first = batch.messages[0];
+        const before = await states.beforeBatch(
+          { topic, partition },
+          first === undefined ? undefined : Number(first.offset),
+          tracker.lastTracked(topic, partition) === undefined,
+          (offset) => consumer.seek({ topic, partition, offset: String(offset) }),
+        );
+        if (!before.go) return;
+        const { covered } = before;
         for (const message of batch.messages) {
           if (tracker.inFlight >= maxInFlight) {
             while (tracker.inFlight > lowWater && !stopping) {
