@@ -33,7 +33,21 @@ export interface Checkpoints {
   revoke(partitions: readonly { topic: string; partition: number }[]): void;
 }
 
+/**
+ * The keys and values of a slice travel as one JSON array of `[key, value]` pairs (a deleted key's
+ * value null), taken apart by PostgreSQL: one native JSON.stringify per slice, where a text array
+ * per column cost an escaping pass over every value in pg. On the json type, `->` gives the exact
+ * text of each element: the stored key and value are the JSON texts they always were. PostgreSQL
+ * will not take a \u0000 apart, so a slice holding one (a key of raw bytes) goes as two text
+ * arrays instead ({@link UPSERT_KEYS_ARRAYS}).
+ */
 const UPSERT_KEYS = `INSERT INTO vigie_state (store, topic, source_partition, key, value, covered_offset)
+  SELECT $1, $2, $3, (e->0)::text, CASE WHEN json_typeof(e->1) = 'null' THEN NULL ELSE (e->1)::text END, $4
+  FROM json_array_elements($5::json) AS e
+  ON CONFLICT (store, topic, source_partition, key) DO UPDATE SET value = EXCLUDED.value, covered_offset = EXCLUDED.covered_offset
+  WHERE vigie_state.covered_offset <= EXCLUDED.covered_offset`;
+
+const UPSERT_KEYS_ARRAYS = `INSERT INTO vigie_state (store, topic, source_partition, key, value, covered_offset)
   SELECT $1, $2, $3, k, v, $4 FROM unnest($5::text[], $6::text[]) AS u(k, v)
   ON CONFLICT (store, topic, source_partition, key) DO UPDATE SET value = EXCLUDED.value, covered_offset = EXCLUDED.covered_offset
   WHERE vigie_state.covered_offset <= EXCLUDED.covered_offset`;
@@ -92,9 +106,13 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
           const entries = [...changes.changes];
           for (let from = 0; from < entries.length; from += SLICE) {
             const slice = entries.slice(from, from + SLICE);
-            const keys = slice.map(([k]) => JSON.stringify(k));
-            const values = slice.map(([, v]) => (v === undefined ? null : JSON.stringify(v)));
-            await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, keys, values]);
+            const json = JSON.stringify(slice.map(([k, v]) => [k, v ?? null]));
+            if (!json.includes('\\u0000')) await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, json]);
+            else {
+              const keys = slice.map(([k]) => JSON.stringify(k));
+              const values = slice.map(([, v]) => (v === undefined ? null : JSON.stringify(v)));
+              await client.query(UPSERT_KEYS_ARRAYS, [id(store), topic, partition, offset, keys, values]);
+            }
           }
           await client.query(UPSERT_OFFSET, [id(store), topic, partition, offset]);
         }
