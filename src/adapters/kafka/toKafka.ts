@@ -25,6 +25,7 @@
 import { type ICustomPartitioner, Kafka, type Message, type Producer, type RecordMetadata, logLevel, Partitioners } from 'kafkajs';
 import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, concatMap, defer, map, throwError } from 'rxjs';
 import { VigieError } from '../../errors.ts';
+import type { BatchProducer } from './producerThread.ts';
 import { isKafkaOutage } from './outage.ts';
 import { batch } from '../../operators/batch.ts';
 import { type RetryPolicy, defaultRetryPolicy, retryAsync, retryWith } from '../../retry.ts';
@@ -81,7 +82,7 @@ export async function createProducer(brokers: readonly string[], clientId = 'vig
  * @return One {@link KafkaWritten} per batch (per half of a batch too large for its topic), after the broker acknowledged it, in source order.
  */
 export function toKafka<T>(
-  producer: Producer,
+  producer: BatchProducer,
   toMessage: (item: T) => KafkaMessage,
   options: ToKafkaOptions = {},
 ): OperatorFunction<T, KafkaWritten<T>> {
@@ -170,7 +171,7 @@ function groupByTopic(messages: readonly KafkaMessage[]): { topic: string; messa
 }
 
 async function send(
-  producer: Producer,
+  producer: BatchProducer,
   topicMessages: { topic: string; messages: Message[] }[],
   count: number,
 ): Promise<RecordMetadata[]> {
