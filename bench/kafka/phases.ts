@@ -9,6 +9,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type pg from 'pg';
 import { progress } from '../../src/cli/progress.ts';
 import { type FlowTuning, startFlow } from './flow.ts';
+import { type HandWrittenResult, createHandWrittenTable, handWrittenPipeline } from './handWritten.ts';
 import { Samples, type Summary } from './latencies.ts';
 import { producePaced } from './pacedProducer.ts';
 import { withTimeout } from './rawConsume.ts';
@@ -28,11 +29,12 @@ export interface Checked {
   readonly lost?: string;
 }
 
-async function check(context: PhaseContext, topic: string, groupId: string, expected: number, database = true): Promise<Checked> {
-  const rows = database ? await countRows(context.pool, topic) : expected;
+/** `table`: where the rows are, or false when the sinks wrote nothing (the diagnostic). */
+async function check(context: PhaseContext, topic: string, groupId: string, expected: number, table: string | false = 'sensor_detections'): Promise<Checked> {
+  const rows = table ? await countRows(context.pool, topic, table) : expected;
   const committed = await committedOffset(context.brokers, groupId, topic);
   const wrong = [
-    rows !== expected ? `${rows} rows in sensor_detections for ${expected} records` : '',
+    rows !== expected ? `${rows} rows in ${table} for ${expected} records` : '',
     committed !== expected ? `offset ${committed} committed after ${expected} records` : '',
   ].filter(Boolean);
   return { rows, committed, ...(wrong.length > 0 ? { lost: `${topic}: ${wrong.join(', ')}` } : {}) };
@@ -86,8 +88,19 @@ export async function maxThroughput(context: PhaseContext, topic: string, expect
     insertBusy: inserts.ms / 1000 / seconds,
     meanRowsPerInsert: inserts.rows / Math.max(1, inserts.count),
     meanInsertMs: inserts.ms / Math.max(1, inserts.count),
-    ...(await check(context, topic, groupId, expected, database)),
+    ...(await check(context, topic, groupId, expected, database && 'sensor_detections')),
   };
+}
+
+/**
+ * The backlog through the hand-written kafkajs → pg pipeline (see `handWritten.ts`), in a group
+ * and a table of its own, checked as vigie's run is.
+ */
+export async function handWrittenThroughput(context: PhaseContext, topic: string, table: string, expected: number): Promise<HandWrittenResult & Checked> {
+  const groupId = `${topic}-hand-written`;
+  await createHandWrittenTable(context.pool, table);
+  const result = await handWrittenPipeline(context.brokers, context.pool, { topic, groupId, table, expected });
+  return { ...result, ...(await check(context, topic, groupId, expected, table)) };
 }
 
 export interface LiveResult extends Checked {
