@@ -34,13 +34,13 @@ const seriesKey = (reading: Reading): string => JSON.stringify([reading.topic, r
  * readings$.pipe(seriesWarmUp(21, store), fanOut(dbscan(), isolationForest()))
  *
  * @param size how many readings a window holds; 21 in the prototype.
- * @param store where the windows live; a store of its own by default.
+ * @param store where the windows live; by default a store of its own, never checkpointed, which keeps no changelog.
  * @return An Observable of one {@link WarmUpEvent} per reading.
  */
 export function seriesWarmUp(size = 21, store?: StateStore<SeriesWindow>): OperatorFunction<Reading, WarmUpEvent<Reading>> {
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`seriesWarmUp: size must be an integer >= 1, got ${size}`);
   return operate<Reading, WarmUpEvent<Reading>>((subscriber, source) => {
-    const windows = store ?? new StateStore<SeriesWindow>('sensor-windows');
+    const windows = store ?? new StateStore<SeriesWindow>('sensor-windows', { changelog: false });
     source.subscribe(operatorSubscriber<Reading>(subscriber, {
       next: (reading) => {
         const { ref } = reading;

@@ -11,6 +11,10 @@
  * Values are treated as immutable: an operator replaces a key's value rather than mutating it, so
  * the changelog can hold references (no copy per record) and a value is serialised (JSON) only
  * when a checkpoint writes it.
+ *
+ * A store that no checkpoint will ever read (an operator's own, when none is given) is made with
+ * `{ changelog: false }`: its changelog would otherwise hold every write for the life of the
+ * process.
  */
 
 /** One source partition's keys. */
@@ -23,6 +27,7 @@ export class PartitionState<V> {
     readonly topic: string,
     readonly partition: number,
     entries: Iterable<readonly [string, V]> = [],
+    private readonly changelog = true,
   ) {
     for (const [key, value] of entries) this.values.set(key, value);
   }
@@ -34,12 +39,12 @@ export class PartitionState<V> {
   /** `value` is the key's state after the record at `offset`; it must not be mutated afterwards. */
   set(key: string, value: V, offset: number): void {
     this.values.set(key, value);
-    this.log.push({ offset, key, value });
+    if (this.changelog) this.log.push({ offset, key, value });
   }
 
   /** The key is forgotten (a TTL ran out) by the record at `offset`. */
   delete(key: string, offset: number): void {
-    if (!this.values.delete(key)) return;
+    if (!this.values.delete(key) || !this.changelog) return;
     this.log.push({ offset, key, value: undefined });
   }
 
@@ -89,22 +94,32 @@ export class StateStore<V> {
    */
   compact: ((changes: Map<string, V | undefined>) => void) | undefined;
 
-  /** @param name what the state is, e.g. `fraud-rules`; with the group id, its name in the database. */
-  constructor(readonly name: string) {}
+  private readonly changelog: boolean;
+
+  /**
+   * @param name what the state is, e.g. `fraud-rules`; with the group id, its name in the database.
+   * @param options `changelog: false` for a store never checkpointed: {@link changes} is then always empty.
+   */
+  constructor(
+    readonly name: string,
+    options: { readonly changelog?: boolean } = {},
+  ) {
+    this.changelog = options.changelog ?? true;
+  }
 
   /** The partition's state: empty unless {@link restore}d before its first record. */
   partition(topic: string, partition: number): PartitionState<V> {
     let partitions = this.partitions.get(topic);
     if (partitions === undefined) this.partitions.set(topic, (partitions = new Map()));
     let state = partitions.get(partition);
-    if (state === undefined) partitions.set(partition, (state = new PartitionState<V>(topic, partition)));
+    if (state === undefined) partitions.set(partition, (state = new PartitionState<V>(topic, partition, [], this.changelog)));
     return state;
   }
 
   /** Replaces the partition's state with what was written down for it. */
   restore(topic: string, partition: number, entries: Iterable<readonly [string, V]>): void {
     this.partition(topic, partition); // makes the topic's map
-    this.partitions.get(topic)!.set(partition, new PartitionState<V>(topic, partition, entries));
+    this.partitions.get(topic)!.set(partition, new PartitionState<V>(topic, partition, entries, this.changelog));
   }
 
   /** The partition went to another process: its state, and what it had not written, go. */
