@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { compareOnBacklog } from './kafka/backlog.ts';
 import type { FlowTuning } from './kafka/flow.ts';
+import { handWrittenLive } from './kafka/handWrittenPhases.ts';
 import { pair, round } from './kafka/latencies.ts';
 import { type LiveResult, type PhaseContext, live, maxThroughput } from './kafka/phases.ts';
 import { rawConsumeRate } from './kafka/rawConsume.ts';
@@ -92,6 +93,7 @@ async function kafkaEndToEnd(): Promise<{ figures: Record<string, number | strin
         if (rate === 5_000 && result.latency.p99 > MAX_P99_MS) {
           failures.push(`p99 latency at 5 000 records/s is ${round(result.latency.p99, 0)} ms, not ≤ ${MAX_P99_MS} ms`);
         }
+        if (rate === 5_000) Object.assign(figures, await handWrittenReference(context, { topic: `${topic}-hand`, table: `hand_written_${prefix.slice(-6)}_live` }, { topics, tables }));
       } catch (error) {
         failures.push(`the ${label} phase failed: ${(error as Error).message}`);
       }
@@ -104,6 +106,28 @@ async function kafkaEndToEnd(): Promise<{ figures: Record<string, number | strin
     await services.stop();
   }
   return { figures, failures, where: services.description };
+}
+
+/**
+ * No target: the hand-written pipeline at 5 000/s right after vigie, for what the machine alone
+ * (broker, database, scheduling, other work) does to a record's latency at that moment.
+ */
+async function handWrittenReference(
+  context: PhaseContext,
+  where: { topic: string; table: string },
+  created: { topics: string[]; tables: string[] },
+): Promise<Record<string, number | string>> {
+  created.topics.push(where.topic);
+  created.tables.push(where.table);
+  const label = '5,000/s, hand-written pipeline (reference)';
+  try {
+    const hand = await handWrittenLive(context, where.topic, where.table, 5_000, SECONDS, PRODUCER_LINGER_MS);
+    if (hand.lost) return { [label]: `not reported: records lost (${hand.lost})` };
+    const { p50, p99, max } = hand.latency;
+    return { [`${label}: latency p50/p99/max (ms)`]: `${round(p50, 0)} / ${round(p99, 0)} / ${round(max, 0)} (${Math.round(hand.meanRowsPerInsert)} rows an INSERT)` };
+  } catch (error) {
+    return { [label]: `failed: ${(error as Error).message}` };
+  }
 }
 
 function liveFigures(label: string, r: LiveResult): Record<string, number | string> {
@@ -141,7 +165,8 @@ export const kafkaEndToEndBench: Bench = {
         'with DBSCAN only (no IsolationForest, so the pipeline is measured, not the forest), without the log files and dashboard. ' +
         `Both rates = records / (first record in hand → last row committed); ${ROUNDS} rounds, each on a backlog of its own, flipping which goes first; the target is on records / seconds over all rounds. ` +
         'Diagnostics, no target: a bare kafkajs read counting only (its rate leaves out the first fetch), and vigie with sinks that write nothing. ' +
-        `Live: a producer in a child process offers ${RATES.map(fmt).join(', ')} records/s for ${SECONDS} s each to a fresh topic the flow already reads; ` +
+        `Live: a producer in a child process offers ${RATES.map(fmt).join(', ')} records/s for ${SECONDS} s each to a fresh topic the flow already reads ` +
+        "(and 5,000/s once more to the hand-written pipeline, right after vigie's run at that rate: no target, what the machine alone does to latency at that moment); " +
         "a record's latency = the moment toPostgres reports its row's INSERT committed − its producer timestamp (the moment the producer sent it, in a header); " +
         'also shown from the moment it was due at the producer (a stricter clock: it counts a producer that fell behind, waiting for the previous acknowledgement). ' +
         "The record's own timestamp is the broker's append time, which splits the latency into stages; exact percentiles over every record, 1 ms clock. " +

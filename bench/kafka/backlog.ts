@@ -9,7 +9,8 @@
  */
 import { loadavg } from 'node:os';
 import { round } from './latencies.ts';
-import { type PhaseContext, handWrittenThroughput, maxThroughput } from './phases.ts';
+import { handWrittenThroughput } from './handWrittenPhases.ts';
+import { type PhaseContext, maxThroughput } from './phases.ts';
 import { createTopic, produceBacklog } from './records.ts';
 
 export interface BacklogComparison {

@@ -9,7 +9,6 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type pg from 'pg';
 import { progress } from '../../src/cli/progress.ts';
 import { type FlowTuning, startFlow } from './flow.ts';
-import { type HandWrittenResult, createHandWrittenTable, handWrittenPipeline } from './handWritten.ts';
 import { Samples, type Summary } from './latencies.ts';
 import { producePaced } from './pacedProducer.ts';
 import { withTimeout } from './rawConsume.ts';
@@ -30,7 +29,7 @@ export interface Checked {
 }
 
 /** `table`: where the rows are, or false when the sinks wrote nothing (the diagnostic). */
-async function check(context: PhaseContext, topic: string, groupId: string, expected: number, table: string | false = 'sensor_detections'): Promise<Checked> {
+export async function check(context: PhaseContext, topic: string, groupId: string, expected: number, table: string | false = 'sensor_detections'): Promise<Checked> {
   const rows = table ? await countRows(context.pool, topic, table) : expected;
   const committed = await committedOffset(context.brokers, groupId, topic);
   const wrong = [
@@ -90,17 +89,6 @@ export async function maxThroughput(context: PhaseContext, topic: string, expect
     meanInsertMs: inserts.ms / Math.max(1, inserts.count),
     ...(await check(context, topic, groupId, expected, database && 'sensor_detections')),
   };
-}
-
-/**
- * The backlog through the hand-written kafkajs → pg pipeline (see `handWritten.ts`), in a group
- * and a table of its own, checked as vigie's run is.
- */
-export async function handWrittenThroughput(context: PhaseContext, topic: string, table: string, expected: number): Promise<HandWrittenResult & Checked> {
-  const groupId = `${topic}-hand-written`;
-  await createHandWrittenTable(context.pool, table);
-  const result = await handWrittenPipeline(context.brokers, context.pool, { topic, groupId, table, expected });
-  return { ...result, ...(await check(context, topic, groupId, expected, table)) };
 }
 
 export interface LiveResult extends Checked {
