@@ -63,6 +63,19 @@ describe('seriesWarmUp', () => {
     expect(rest).toEqual(whole.slice(12));
   });
 
+  it('takes a partition restored while it runs from the store, not from the readings it held', () => {
+    const store = new StateStore<SeriesWindow>('w');
+    const readings = new Subject<Reading>();
+    const windows: number[][] = [];
+    readings.pipe(seriesWarmUp(3, store)).subscribe((e) => e.kind === 'window' && windows.push(e.window.map((r) => r.value)));
+    const at = (value: number, offset: number): Reading => ({ topic: 't', value, time: offset, ref: { source: 't', partition: 0, offset } });
+    [1, 2, 3].forEach((v, i) => readings.next(at(v, i)));
+    // as after a move: what another process wrote for offsets 0-9
+    store.restore('t', 0, [[JSON.stringify(['t', null]), { seen: 3, recent: [{ value: 8, time: 8, offset: 8 }, { value: 9, time: 9, offset: 9 }] }]]);
+    readings.next(at(10, 10));
+    expect(windows).toEqual([[1, 2, 3], [8, 9, 10]]);
+  });
+
   it('keeps no history without a checkpointed store: its memory stays that of the windows, however long it runs', () => {
     // `vigie start` (a serial port, no checkpoints) once kept every reading's window in a
     // changelog nobody took: about 600 bytes a reading, 600 MB a million.
