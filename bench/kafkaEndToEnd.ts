@@ -4,11 +4,13 @@
  *
  * 1. a backlog of `BENCH_KAFKA_RECORDS` (200 000) records in the bridge's format, read by the
  *    consumer a user would write by hand (kafkajs `eachBatch` → DBSCAN → one INSERT per batch →
- *    commit: the same durable work, see kafka/handWritten.ts), then by the flow of
- *    `vigie detect sensors`, each in a fresh group and table: vigie's rate must be ≥ 70% of the
- *    hand-written pipeline's. A bare kafkajs read (counting only) shows Kafka's own share;
+ *    commit: the same durable work, see kafka/handWritten.ts) and by the flow of
+ *    `vigie detect sensors`, each in a fresh group and table, in `BENCH_KAFKA_ROUNDS` (2) rounds
+ *    that flip which goes first: vigie's rate must be ≥ 70% of the hand-written pipeline's. A bare
+ *    kafkajs read (counting only) shows Kafka's own share;
  * 2. live topics fed at 1 000, 5 000 and 20 000 records/s for `BENCH_KAFKA_SECONDS` (10) each:
- *    every record's latency from its send to its row's INSERT committed, p99 ≤ 50 ms at 5 000/s.
+ *    every record's latency from its send to its row's INSERT committed, p99 ≤ 50 ms at 5 000/s;
+ *    the hand-written pipeline at 5 000/s right after, as a reference taken at the same moment.
  *
  * Every phase counts its rows in PostgreSQL and reads its group's committed offset back before
  * any of its figures is reported.
