@@ -85,8 +85,10 @@ async function kafkaEndToEnd(): Promise<{ figures: Record<string, number | strin
       topics.push(topic);
       const label = `${fmt(rate)}/s`;
       try {
+        const loadAtStart = load();
         const result = await live(context, topic, rate, SECONDS, PRODUCER_LINGER_MS);
         figures[`${label}: rows checked`] = result.rows;
+        figures[`${label}: load average (1 min) at start → end`] = `${loadAtStart} → ${load()}`;
         if (result.lost) {
           failures.push(`records lost at ${label} (${result.lost}): no figures reported`);
           continue;
