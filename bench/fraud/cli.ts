@@ -19,6 +19,8 @@ export interface Cli {
    * when the line arrived: how fast vigie itself read, which the latencies alone do not say.
    */
   readonly counts: readonly { readonly at: number; readonly records: number }[];
+  /** The dashboard's address, once vigie printed it (its /metrics has the event loop's delay). */
+  dashboard(): string | undefined;
   /** CPU seconds (user + system) vigie used so far, from /proc; undefined where there is none. */
   cpuSeconds(): number | undefined;
 }
@@ -39,9 +41,11 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, n
   const child: ChildProcess = spawn(command, argv, { cwd: root, env: { ...inherited, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const counts: { at: number; records: number }[] = [];
+  let dashboard: string | undefined;
   const keep = (d: Buffer): void => {
     const now = Date.now();
     for (const line of d.toString().split('\n').filter(Boolean)) {
+      dashboard ??= /Dashboard: (http:\/\/\S+)/.exec(line)?.[1];
       const records = / records\/s \| (\d+) records \|/.exec(line)?.[1];
       if (records !== undefined) counts.push({ at: now, records: Number(records) });
       lines.push(line);
@@ -67,6 +71,7 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, n
     died,
     tail,
     counts,
+    dashboard: () => dashboard,
     cpuSeconds() {
       try {
         // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.

@@ -34,13 +34,13 @@ const seriesKey = (reading: Reading): string => JSON.stringify([reading.topic, r
  * readings$.pipe(seriesWarmUp(21, store), fanOut(dbscan(), isolationForest()))
  *
  * @param size how many readings a window holds; 21 in the prototype.
- * @param store where the windows live; by default a store of its own, never checkpointed, which keeps no changelog.
+ * @param store where the windows live; a store of its own by default.
  * @return An Observable of one {@link WarmUpEvent} per reading.
  */
 export function seriesWarmUp(size = 21, store?: StateStore<SeriesWindow>): OperatorFunction<Reading, WarmUpEvent<Reading>> {
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`seriesWarmUp: size must be an integer >= 1, got ${size}`);
   return operate<Reading, WarmUpEvent<Reading>>((subscriber, source) => {
-    const windows = store ?? new StateStore<SeriesWindow>('sensor-windows', { changelog: false });
+    const windows = store ?? new StateStore<SeriesWindow>('sensor-windows');
     // The readings behind each series' stored window, so that a window is one array of the
     // readings themselves rather than as many readings rebuilt from the store on every record.
     // Valid while the store still holds the very value they were kept for: a restore replaces it.
@@ -60,7 +60,7 @@ export function seriesWarmUp(size = 21, store?: StateStore<SeriesWindow>): Opera
         const last = before.recent.length >= size - 1 ? before.recent.slice(before.recent.length - (size - 2)) : before.recent.slice();
         if (size > 1) last.push({ value: reading.value, time: reading.time, offset: ref.offset });
         const after: SeriesWindow = { seen, recent: size === 1 ? [] : last };
-        partition.set(key, after, ref.offset);
+        partition.set(key, after);
         const window = seen < size ? undefined : readings.slice(readings.length - (size - 1));
         readings.push(reading);
         if (readings.length > size - 1) readings.shift();
