@@ -80,8 +80,26 @@ const UPSERT_OFFSET = `INSERT INTO vigie_state_offsets (store, topic, source_par
 const WRITES = Symbol('writes');
 type Taken = Snapshot & { [WRITES]?: { store: StateStore<unknown>; changes: PartitionChanges<unknown> }[] };
 
-/** Keys per statement. */
-const SLICE = 10_000;
+/** JSON characters per statement, about: far below V8's longest string and PostgreSQL's 1 GB field. */
+const SLICE_CHARS = 8_000_000;
+
+/** The changes as JSON arrays of `[key, value]` pairs of about {@link SLICE_CHARS} each. */
+function* slices(changes: ReadonlyMap<string, unknown>): Generator<{ json: string; entries: [string, unknown][] }> {
+  let parts: string[] = [];
+  let entries: [string, unknown][] = [];
+  let chars = 0;
+  for (const [key, value] of changes) {
+    const part = JSON.stringify([key, value ?? null]);
+    parts.push(part);
+    entries.push([key, value]);
+    chars += part.length + 1;
+    if (chars >= SLICE_CHARS) {
+      yield { json: `[${parts.join(',')}]`, entries };
+      [parts, entries, chars] = [[], [], 0];
+    }
+  }
+  if (parts.length > 0) yield { json: `[${parts.join(',')}]`, entries };
+}
 
 export interface PostgresCheckpointsOptions {
   /** Told of each restore: for the log and the metrics. */
@@ -135,15 +153,13 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
         await client.query('BEGIN');
         for (const { store, changes } of writes) {
           const { topic, partition, offset } = changes;
-          // in slices: a backlog's first checkpoint may hold a million keys
-          const entries = [...changes.changes];
-          for (let from = 0; from < entries.length; from += SLICE) {
-            const slice = entries.slice(from, from + SLICE);
-            const json = JSON.stringify(slice.map(([k, v]) => [k, v ?? null]));
-            if (!json.includes('\\u0000')) await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, json]);
+          // in slices of about SLICE_CHARS of JSON: a backlog's first checkpoint may hold a
+          // million keys, or accounts holding thousands of recent transactions each
+          for (const slice of slices(changes.changes)) {
+            if (!slice.json.includes('\\u0000')) await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, slice.json]);
             else {
-              const keys = slice.map(([k]) => JSON.stringify(k));
-              const values = slice.map(([, v]) => (v === undefined ? null : JSON.stringify(v)));
+              const keys = slice.entries.map(([k]) => JSON.stringify(k));
+              const values = slice.entries.map(([, v]) => (v === undefined ? null : JSON.stringify(v)));
               await client.query(UPSERT_KEYS_ARRAYS, [id(store), topic, partition, offset, keys, values]);
             }
           }
