@@ -28,11 +28,12 @@ export interface Checked {
   readonly lost?: string;
 }
 
-async function check(context: PhaseContext, topic: string, groupId: string, expected: number, database = true): Promise<Checked> {
-  const rows = database ? await countRows(context.pool, topic) : expected;
+/** `table`: where the rows are, or false when the sinks wrote nothing (the diagnostic). */
+export async function check(context: PhaseContext, topic: string, groupId: string, expected: number, table: string | false = 'sensor_detections'): Promise<Checked> {
+  const rows = table ? await countRows(context.pool, topic, table) : expected;
   const committed = await committedOffset(context.brokers, groupId, topic);
   const wrong = [
-    rows !== expected ? `${rows} rows in sensor_detections for ${expected} records` : '',
+    rows !== expected ? `${rows} rows in ${table} for ${expected} records` : '',
     committed !== expected ? `offset ${committed} committed after ${expected} records` : '',
   ].filter(Boolean);
   return { rows, committed, ...(wrong.length > 0 ? { lost: `${topic}: ${wrong.join(', ')}` } : {}) };
@@ -86,7 +87,7 @@ export async function maxThroughput(context: PhaseContext, topic: string, expect
     insertBusy: inserts.ms / 1000 / seconds,
     meanRowsPerInsert: inserts.rows / Math.max(1, inserts.count),
     meanInsertMs: inserts.ms / Math.max(1, inserts.count),
-    ...(await check(context, topic, groupId, expected, database)),
+    ...(await check(context, topic, groupId, expected, database && 'sensor_detections')),
   };
 }
 

@@ -1,8 +1,8 @@
 /**
- * The baseline of the Kafka benchmark: how fast kafkajs alone reads the backlog on this machine,
+ * A diagnostic of the Kafka benchmark: how fast kafkajs alone reads the backlog on this machine,
  * in the same run, with the consumer settings `fromKafka` uses (1 s max wait, kafkajs's default
- * fetch sizes) and no work per record beyond counting it. vigie cannot read faster than this, so
- * its own rate is judged as a fraction of it rather than against a number from another day.
+ * fetch sizes) and no work per record beyond counting it: Kafka's own share of the time. It is
+ * not the baseline (that does the same durable work as vigie: handWritten.ts).
  */
 import { progress } from '../../src/cli/progress.ts';
 import { kafkaClient } from './records.ts';

@@ -67,9 +67,9 @@ export async function produceBacklog(brokers: readonly string[], topic: string, 
   }
 }
 
-/** Rows of `topic` in `sensor_detections`: one per record with DBSCAN as the only detector. */
-export async function countRows(pool: pg.Pool, topic: string): Promise<number> {
-  const { rows } = await pool.query<{ n: string }>('SELECT count(*) AS n FROM sensor_detections WHERE topic = $1', [topic]);
+/** Rows of `topic` in `table` (vigie's `sensor_detections` or the hand-written pipeline's): one per record with DBSCAN as the only detector. */
+export async function countRows(pool: pg.Pool, topic: string, table = 'sensor_detections'): Promise<number> {
+  const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE topic = $1`, [topic]);
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -117,8 +117,9 @@ export async function deleteTopics(brokers: readonly string[], topics: string[])
   }
 }
 
-/** The benchmark's rows, when they are in someone else's database. */
-export async function deleteRows(pool: pg.Pool, topics: readonly string[]): Promise<void> {
+/** The benchmark's rows and tables, when they are in someone else's database. */
+export async function deleteRows(pool: pg.Pool, topics: readonly string[], tables: readonly string[] = []): Promise<void> {
+  for (const table of tables) await pool.query(`DROP TABLE IF EXISTS ${table}`);
   await pool.query('DELETE FROM sensor_detections WHERE topic = ANY($1::text[])', [topics]);
   await pool.query('DELETE FROM dead_letters WHERE source = ANY($1::text[])', [topics]);
 }

@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { StateStore } from '../state/stateStore.ts';
+import { type PartitionState, StateStore } from '../state/stateStore.ts';
 import type { Reading } from '../types.ts';
 import { operate, operatorSubscriber } from './operate.ts';
 import type { WarmUpEvent } from './warmUp.ts';
@@ -41,26 +41,43 @@ export function seriesWarmUp(size = 21, store?: StateStore<SeriesWindow>): Opera
   if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`seriesWarmUp: size must be an integer >= 1, got ${size}`);
   return operate<Reading, WarmUpEvent<Reading>>((subscriber, source) => {
     const windows = store ?? new StateStore<SeriesWindow>('sensor-windows');
+    // The readings behind each series' stored window, so that a window is one array of the
+    // readings themselves rather than as many readings rebuilt from the store on every record.
+    // Valid while the store still holds the very value they were kept for: a restore replaces it.
+    const held = new WeakMap<PartitionState<SeriesWindow>, Map<string, { state: SeriesWindow; readings: Reading[] }>>();
+    const keys = new Map<string, string>();
     source.subscribe(operatorSubscriber<Reading>(subscriber, {
       next: (reading) => {
         const { ref } = reading;
         const partition = windows.partition(ref.source, ref.partition);
-        const key = seriesKey(reading);
+        const key = reading.key === undefined ? (keys.get(reading.topic) ?? setKey(keys, reading)) : seriesKey(reading);
+        let series = held.get(partition);
+        if (series === undefined) held.set(partition, (series = new Map()));
         const before = partition.get(key) ?? { seen: 0, recent: [] };
+        const kept = series.get(key);
+        const readings = kept?.state === before ? kept.readings : before.recent.map((r): Reading => ({ ...reading, value: r.value, time: r.time, ref: { ...ref, offset: r.offset } }));
         const seen = Math.min(before.seen + 1, size);
-        const kept = before.recent.length >= size - 1 ? before.recent.slice(before.recent.length - (size - 2)) : before.recent;
-        const recent = size === 1 ? [] : [...kept, { value: reading.value, time: reading.time, offset: ref.offset }];
-        partition.set(key, { seen, recent });
-        if (seen < size) {
+        const last = before.recent.length >= size - 1 ? before.recent.slice(before.recent.length - (size - 2)) : before.recent.slice();
+        if (size > 1) last.push({ value: reading.value, time: reading.time, offset: ref.offset });
+        const after: SeriesWindow = { seen, recent: size === 1 ? [] : last };
+        partition.set(key, after);
+        const window = seen < size ? undefined : readings.slice(readings.length - (size - 1));
+        readings.push(reading);
+        if (readings.length > size - 1) readings.shift();
+        series.set(key, { state: after, readings });
+        if (window === undefined) {
           subscriber.next({ kind: 'filling', item: reading, fill: seen / size });
           return;
         }
-        const window = before.recent
-          .slice(before.recent.length - (size - 1))
-          .map((r): Reading => ({ ...reading, value: r.value, time: r.time, ref: { ...ref, offset: r.offset } }));
         window.push(reading);
         subscriber.next({ kind: 'window', item: reading, window });
       },
     }));
   });
+}
+
+function setKey(keys: Map<string, string>, reading: Reading): string {
+  const key = seriesKey(reading);
+  keys.set(reading.topic, key);
+  return key;
 }

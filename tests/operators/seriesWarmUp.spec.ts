@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Subject, from, lastValueFrom, toArray } from 'rxjs';
 import { type SeriesWindow, seriesWarmUp } from '../../src/operators/seriesWarmUp.ts';
 import { StateStore } from '../../src/state/stateStore.ts';
 import type { Reading } from '../../src/types.ts';
@@ -59,6 +61,40 @@ describe('seriesWarmUp', () => {
     restored.restore('sensors', 0, JSON.parse(JSON.stringify([...first.partition('sensors', 0).entries()])));
     const rest = await lastValueFrom(from(series.slice(12)).pipe(seriesWarmUp(21, restored), toArray()));
     expect(rest).toEqual(whole.slice(12));
+  });
+
+  it('takes a partition restored while it runs from the store, not from the readings it held', () => {
+    const store = new StateStore<SeriesWindow>('w');
+    const readings = new Subject<Reading>();
+    const windows: number[][] = [];
+    readings.pipe(seriesWarmUp(3, store)).subscribe((e) => e.kind === 'window' && windows.push(e.window.map((r) => r.value)));
+    const at = (value: number, offset: number): Reading => ({ topic: 't', value, time: offset, ref: { source: 't', partition: 0, offset } });
+    [1, 2, 3].forEach((v, i) => readings.next(at(v, i)));
+    // as after a move: what another process wrote for offsets 0-9
+    store.restore('t', 0, [[JSON.stringify(['t', null]), { seen: 3, recent: [{ value: 8, time: 8, offset: 8 }, { value: 9, time: 9, offset: 9 }] }]]);
+    readings.next(at(10, 10));
+    expect(windows).toEqual([[1, 2, 3], [8, 9, 10]]);
+  });
+
+  it('keeps no history without a checkpointed store: its memory stays that of the windows, however long it runs', () => {
+    // `vigie start` (a serial port, no checkpoints) once kept every reading's window in a
+    // changelog nobody took: about 600 bytes a reading, 600 MB a million.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heap = (): number => (gc(), process.memoryUsage().heapUsed);
+    const readings = new Subject<Reading>();
+    let windows = 0;
+    const subscription = readings.pipe(seriesWarmUp(21)).subscribe((e) => (windows += e.kind === 'window' ? 1 : 0));
+    const feed = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) readings.next({ topic: 't', value: i % 7, time: i, ref: { source: 't', partition: 0, offset: i } });
+    };
+    feed(0, 1_000);
+    const before = heap();
+    feed(1_000, 201_000);
+    const grown = heap() - before;
+    subscription.unsubscribe();
+    expect(windows).toBe(201_000 - 20);
+    expect(grown).toBeLessThan(10e6);
   });
 
   it('rejects a size that is not a positive integer', () => {
