@@ -11,7 +11,7 @@
 import { type Observable, type OperatorFunction, Subject, defer, filter, finalize, map, mergeWith, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { type RawMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
-import type { DeadLetter, SourceRef, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
+import type { DeadLetter, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
 import { Acknowledgements, type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
 import { type Judged, judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
 import type { SuspiciousTransactionsOptions } from './suspiciousTransactions.ts';
@@ -49,18 +49,16 @@ export function acknowledgedTransactions(
     const acks = new Acknowledgements();
     // Open until the suspicious rows' sinks are done: what they refuse comes back as dead letters.
     const refused = new Subject<DeadLetter>();
-    // Each message's raw input, so that a refused row's dead letter holds the exact bytes that
-    // came, not the row: found by the ref object every stage passes on, gone with it.
-    const inputs = new WeakMap<SourceRef, RawMessage>();
+    // A refused row's dead letter holds the exact bytes that came, not the row: its message is
+    // found among those held (a revision's, long acknowledged, keeps the row as JSON).
     const asReceived = (dead: DeadLetter): DeadLetter => {
-      const input = inputs.get(dead.ref);
+      const input = (acks.inputOf(dead.ref) as AcknowledgeableMessage | undefined)?.message;
       if (input === undefined) return dead;
       return typeof input.raw === 'string'
         ? { ...dead, raw: input.raw, time: input.time }
         : { ...dead, raw: new TextDecoder().decode(input.raw), bytes: input.raw, time: input.time };
     };
     return messages$.pipe(
-      tap(({ message }) => inputs.set(message.ref, message)),
       // called as a method: a class-based message's ack may use `this`
       acks.inputs((m) => m.message.ref, (m) => m.ack()),
       map(({ message }) => parseTransactionMessage(message)),

@@ -103,6 +103,15 @@ export class Acknowledgements {
     );
   }
 
+  /**
+   * The input `ref` came from, while it is held (not yet acknowledged); undefined after. Looked up
+   * here rather than kept beside the ref: a ref lives on in state (a transaction within the
+   * allowed lateness) long after its input is written, and its input's bytes with it.
+   */
+  inputOf(ref: SourceRef): unknown {
+    return this.sources.get(ref.source)?.get(ref.partition)?.get(ref.offset)?.input;
+  }
+
   /** Inputs received and not yet acknowledged. */
   get pending(): number {
     return this.count;
