@@ -5,7 +5,7 @@
  * move again for the fault to count as healed.
  */
 import type { Random } from '../src/random.ts';
-import type { Flow, Flows } from './flows.ts';
+import { type Flow, type Flows, TAIL_LINES } from './flows.ts';
 import type { GroupTopic } from './offsets.ts';
 import { type SerialWriter, producePoison, sleep } from './producers.ts';
 import type { Progress } from './recovery.ts';
@@ -88,7 +88,7 @@ export async function inject(kind: FaultKind, ctx: FaultContext, n: number): Pro
       const hit = async (): Promise<void> => {
         const exit = await flow.signal(signal, kind === 'sigint-group');
         if (signal === 'SIGINT' && exit.code !== 0) {
-          flows.crashes.push({ flow: flow.name, at: Date.now(), code: exit.code, signal: exit.signal, tail: `after Ctrl-C:\n${flow.output().split('\n').slice(-6).join('\n')}` });
+          flows.crashes.push({ flow: flow.name, at: Date.now(), code: exit.code, signal: exit.signal, tail: `after Ctrl-C:\n${flow.output().split('\n').slice(-TAIL_LINES).join('\n')}` });
         }
         await sleep(random.int(500, 3_000));
         flow.start();

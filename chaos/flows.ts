@@ -45,6 +45,9 @@ export interface Flows {
   stopAll(): Promise<void>;
 }
 
+/** Lines of a flow's output kept with its crash: enough for the error and the first frames of its stack. */
+export const TAIL_LINES = 30;
+
 export function startFlows(specs: readonly { name: string; args: string[] }[], logDir: string, log: (line: string) => void): Flows {
   const crashes: Crash[] = [];
   const looping = new Set<string>();
@@ -76,7 +79,7 @@ export function startFlows(specs: readonly { name: string; args: string[] }[], l
           resolve({ code, signal });
           if (child === proc) child = null;
           if (expected) return;
-          crashes.push({ flow: name, at: Date.now(), code, signal, tail: out.split('\n').slice(-6).join('\n') });
+          crashes.push({ flow: name, at: Date.now(), code, signal, tail: out.split('\n').slice(-TAIL_LINES).join('\n') });
           log(`${name} crashed (exit ${code ?? signal})`);
           if (stopping) return;
           if (crashes.filter((c) => c.flow === name).length >= MAX_CRASHES) looping.add(name);
@@ -123,9 +126,9 @@ export function startFlows(specs: readonly { name: string; args: string[] }[], l
           ]);
           if (exit === null) {
             await flow.signal('SIGKILL', true);
-            crashes.push({ flow: flow.name, at: Date.now(), code: null, signal: 'no exit within 60 s of SIGTERM', tail: flow.output().split('\n').slice(-6).join('\n') });
+            crashes.push({ flow: flow.name, at: Date.now(), code: null, signal: 'no exit within 60 s of SIGTERM', tail: flow.output().split('\n').slice(-TAIL_LINES).join('\n') });
           } else if (exit.code !== 0) {
-            crashes.push({ flow: flow.name, at: Date.now(), code: exit.code, signal: exit.signal, tail: flow.output().split('\n').slice(-6).join('\n') });
+            crashes.push({ flow: flow.name, at: Date.now(), code: exit.code, signal: exit.signal, tail: flow.output().split('\n').slice(-TAIL_LINES).join('\n') });
           }
         }),
       );

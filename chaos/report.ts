@@ -71,7 +71,15 @@ export function report(result: ChaosResult): string {
 }
 
 /** What a dying process said last: its `vigie:` message, else its last line that is not a stack frame. */
+/**
+ * What the flow said last: its last `vigie:` line (how the CLI reports the error that ended it)
+ * with the first frames of its stack, else its last line, else the frames: a stack longer than the
+ * tail must not leave the report empty.
+ */
 function lastWords(tail: string): string {
-  const lines = tail.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('at '));
-  return ([...lines].reverse().find((l) => l.startsWith('vigie:')) ?? lines.at(-1) ?? '').slice(0, 240);
+  const lines = tail.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const last = lines.map((l) => l.startsWith('vigie:')).lastIndexOf(true);
+  if (last >= 0) return lines.slice(last, last + 4).join(' | ').slice(0, 600);
+  const words = lines.filter((l) => !l.startsWith('at '));
+  return (words.at(-1) ?? lines.slice(0, 3).join(' | ')).slice(0, 600);
 }

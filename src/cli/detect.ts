@@ -18,7 +18,7 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
-import type { RulesState } from '../operators/rules/index.ts';
+import type { RuleName, RulesState } from '../operators/rules/index.ts';
 import type { SeriesWindow } from '../operators/seriesWarmUp.ts';
 import { type Checkpoints, postgresCheckpoints } from '../state/checkpoints.ts';
 import { Watermarks } from '../state/watermarks.ts';
@@ -41,6 +41,7 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
   readonly alertsTopic: string;
   readonly dlqTopic: string;
   readonly allowedLateness: number;
+  readonly rules: readonly RuleName[];
 }
 
 /** The Kafka header holding an alert's (or a dead letter's) stable id. */
@@ -183,6 +184,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
         logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterValue), toJsonlLog(dead))] },
       },
       {
+        rules: config.rules,
         amount: { limits: { XAF: config.amountLimit } },
         allowedLatenessMs: config.allowedLateness,
         store: rulesState,

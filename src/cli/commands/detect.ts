@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type Setting, SETTINGS, addSettingOptions, resolveSettings } from '../config.ts';
 import { type DetectConfig, detect } from '../detect.ts';
 import { fail } from '../fail.ts';
+import { RULE_NAMES } from '../../operators/rules/index.ts';
 import { runUntilSignal } from '../run.ts';
 
 export const KAFKA_SETTING: Setting = {
@@ -70,6 +71,16 @@ const transactionSettings = {
     fallback: '30000',
     schema: z.coerce.number().int().min(0),
     description: "how far (event time) behind its partition's newest a transaction may arrive and still take its place in its account's history, revising later decisions; nothing waits for it",
+  },
+  rules: {
+    flag: '--rules <names>',
+    env: 'VIGIE_RULES',
+    fallback: RULE_NAMES.join(','),
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((name) => name.trim()))
+      .pipe(z.array(z.enum(RULE_NAMES)).min(1)),
+    description: `the rules that judge, comma-separated, among ${RULE_NAMES.join(', ')}; \`amount\` alone is the prototype's rule set`,
   },
   alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string().min(1), description: 'Kafka topic of the alerts (one JSON per suspicious transaction)' },
   dlqTopic: { flag: '--dlq-topic <name>', env: 'VIGIE_DLQ_TOPIC', fallback: 'transaction.dlq', schema: z.string().min(1), description: 'Kafka topic of the dead letters' },

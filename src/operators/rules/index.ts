@@ -1,4 +1,5 @@
-import { type OperatorFunction, pipe } from 'rxjs';
+import { type Observable, type OperatorFunction, pipe } from 'rxjs';
+import type { AccountRule } from './accountRule.ts';
 import type { StateStore } from '../../state/stateStore.ts';
 import type { SuspiciousTransaction, TransactionRecord } from '../../types.ts';
 import { type AmountAboveOptions, amountAbove } from './amountAbove.ts';
@@ -16,7 +17,13 @@ export type { DecideOnArrivalOptions, RulesState } from './decideOnArrival.ts';
 export { eventTime } from './eventTime.ts';
 export type { Judged } from './judged.ts';
 
+/** The rules by name, in the order they judge: `amount` alone is the prototype's rule set. */
+export const RULE_NAMES = ['amount', 'drain', 'frequency', 'location', 'zscore'] as const;
+export type RuleName = (typeof RULE_NAMES)[number];
+
 export interface DefaultRulesOptions {
+  /** Which rules run; all of {@link RULE_NAMES} by default. */
+  readonly rules?: readonly RuleName[];
   readonly amount?: AmountAboveOptions;
   readonly drain?: BalanceDrainOptions;
   readonly frequency?: FrequencyOptions;
@@ -60,15 +67,22 @@ export function defaultRules(options: DefaultRulesOptions = {}): OperatorFunctio
  * an evaluation to count the true negatives.
  */
 export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<TransactionRecord, Judged> {
-  const { allowedLatenessMs = 30_000, store, onWatermark } = options;
-  return pipe(
-    judge(),
-    amountAbove(options.amount),
-    balanceDrain(options.drain),
-    decideOnArrival([frequencyRule(options.frequency), locationRule(options.location), amountZScoreRule(options.zScore)], {
-      allowedLatenessMs,
-      ...(store ? { store } : {}),
-      ...(onWatermark ? { onWatermark } : {}),
-    }),
-  );
+  const { allowedLatenessMs = 30_000, store, onWatermark, rules = RULE_NAMES } = options;
+  const unknown = rules.filter((name) => !RULE_NAMES.includes(name));
+  if (unknown.length > 0) throw new RangeError(`judgeRules: unknown rule ${unknown.join(', ')}; known: ${RULE_NAMES.join(', ')}`);
+  const on = (name: RuleName): boolean => rules.includes(name);
+  const stateful = [
+    ...(on('frequency') ? [frequencyRule(options.frequency)] : []),
+    ...(on('location') ? [locationRule(options.location)] : []),
+    ...(on('zscore') ? [amountZScoreRule(options.zScore)] : []),
+  ] as AccountRule<unknown>[];
+  const stages: OperatorFunction<Judged, Judged>[] = [
+    ...(on('amount') ? [amountAbove(options.amount)] : []),
+    ...(on('drain') ? [balanceDrain(options.drain)] : []),
+    // with no stateful rule, no state: nothing to hold, checkpoint or revise
+    ...(stateful.length > 0
+      ? [decideOnArrival(stateful, { allowedLatenessMs, ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}) })]
+      : []),
+  ];
+  return (source) => stages.reduce<Observable<Judged>>((judged$, stage) => judged$.pipe(stage), source.pipe(judge()));
 }

@@ -98,3 +98,27 @@ describe('defaultRules', () => {
     expect([...before, ...after]).toEqual(whole);
   });
 });
+
+describe('judgeRules({ rules })', () => {
+  // an account over the frequency limit, a drained balance and an amount over the limit
+  const input = [...Array.from({ length: 7 }, (_, i) => tx(i, i, { account: 'A', amount: 100 })), tx(7, 8, { account: 'B', amount: 95, balanceBefore: 100 }), tx(8, 9, { account: 'C', amount: 15_000 })];
+  const reasons = async (rules: Parameters<typeof judgeRules>[0]): Promise<string[]> => {
+    const out = await lastValueFrom(from(input).pipe(judgeRules(rules), toArray()));
+    return out.filter((j) => j.reasons.length > 0).map((j) => `${j.record.ref.offset}:${j.reasons.join(',')}`);
+  };
+
+  it('runs every rule by default', async () => {
+    expect(await reasons({})).toEqual(['5:frequency>5/10min', '6:frequency>5/10min', '7:drain>=90%', '8:amount>10000XAF']);
+  });
+
+  it("runs only the rules named: `amount` alone is the prototype's rule set, with no state", async () => {
+    const store = new StateStore<RulesState>('fraud-rules');
+    expect(await reasons({ rules: ['amount'], store })).toEqual(['8:amount>10000XAF']);
+    expect(store.partition('test', 0).size).toBe(0);
+    expect(await reasons({ rules: ['frequency', 'drain'] })).toEqual(['5:frequency>5/10min', '6:frequency>5/10min', '7:drain>=90%']);
+  });
+
+  it('refuses a rule it does not know, naming the known ones', () => {
+    expect(() => judgeRules({ rules: ['amount', 'velocity' as never] })).toThrow('unknown rule velocity; known: amount, drain, frequency, location, zscore');
+  });
+});
