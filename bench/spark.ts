@@ -26,7 +26,7 @@ import { startServices } from './kafka/services.ts';
 import type { Bench, BenchSection } from './section.ts';
 import { type BacklogResult, backlogRun } from './spark/backlog.ts';
 import { ENGINES, ENGINE_LABELS, type Engine } from './spark/engines.ts';
-import { type LiveResult, WARM_UP, liveRun, rateLabel } from './spark/live.ts';
+import { DRAIN_MS, type LiveResult, WARM_UP, liveRun, rateLabel } from './spark/live.ts';
 import { type SparkInstall, ensureSpark } from './spark/setup.ts';
 
 const positive = (name: string, fallback: number): number => {
@@ -41,6 +41,7 @@ const BACKLOG_TIMEOUT_MS = positive('BENCH_SPARK_BACKLOG_TIMEOUT', 300) * 1000;
 const RATES = [1_000, 5_000] as const;
 const TARGETS = { backlogTimesSpark: 2, p99AtMs: { rate: 5_000, ms: 50 }, rssFractionOfSpark: 0.5 };
 
+const DRAIN_S = DRAIN_MS / 1000;
 const fmt = (n: number): string => Math.round(n).toLocaleString('en');
 const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ');
 const log = (line: string): void => console.error(line);
@@ -110,6 +111,13 @@ async function spark(): Promise<BenchSection> {
     const b = runs[engine].backlog;
     figures[`${ENGINE_LABELS[engine]}: backlog runs, records/s (seconds)`] = b.map((x) => `${fmt(x.recordsPerSecond)} (${round(x.seconds, 1)} s${x.complete ? '' : ', stopped'})`).join(', ') || 'none';
     figures[`${ENGINE_LABELS[engine]}: CPU seconds per backlog run`] = b.map((x) => round(x.usage.cpuSeconds, 1)).join(', ') || 'none';
+    // Each live run alone, to see whether the pooled percentiles hide one bad run.
+    const live = runs[engine].live.map((l) => outcome(l.produced, l.seen, l.phases.filter((p) => p.label !== WARM_UP)));
+    for (const rate of RATES) {
+      const label = rateLabel(rate);
+      figures[`${ENGINE_LABELS[engine]}: ${label} runs, p50 / p99 ms`] = live.map((o) => `${fmt(o.latency.get(label)!.p50)} / ${fmt(o.latency.get(label)!.p99)}`).join(', ') || 'none';
+    }
+    figures[`${ENGINE_LABELS[engine]}: peak resident memory per run (backlog, then live), MB`] = [...b, ...runs[engine].live].map((x) => x.usage.peakRssMb).join(', ') || 'none';
   }
   figures['load average (1, 5, 15 min) before → after'] = `${loadBefore} → ${load()}, ${cpus().length} cores`;
   return { title, method, table, figures, failures };
@@ -165,7 +173,8 @@ function comparison(runs: Record<Engine, Runs>): { table: NonNullable<BenchSecti
       const missing = b.reduce((n, x) => n + x.missing, 0) + (l?.missing ?? 0);
       const doubled = b.reduce((n, x) => n + x.doubled, 0) + (l?.doubled ?? 0);
       const other = b.reduce((n, x) => n + x.unexpected, 0) + (l?.unexpected ?? 0);
-      return `${fmt(missing)} / ${fmt(doubled)}${other > 0 ? ` (+ ${fmt(other)} rows of ≤ 10 000 XAF by other rules)` : ''}`;
+      const behind = runs[e].live.some((x) => !x.caughtUp) ? `, a live run fell behind (rows not written ${DRAIN_S} s after the producer count as missing)` : '';
+      return `${fmt(missing)} / ${fmt(doubled)}${other > 0 ? ` (+ ${fmt(other)} rows of ≤ 10 000 XAF by other rules)` : ''}${behind}`;
     }),
     row('CPU seconds per backlog run (process tree)', (e) => {
       const b = runs[e].backlog;

@@ -18,12 +18,14 @@ const WARM_UP_PHASE = { label: WARM_UP, rate: 1_000, seconds: 5 };
 /** A producer's batch lingers this long for more records, as a real one with linger.ms would. */
 const LINGER_MS = 2;
 /** How long the rows of the last records may take after the producer is done. */
-const DRAIN_MS = 60_000;
+export const DRAIN_MS = 60_000;
 
 export interface LiveResult {
   readonly produced: Map<string, Produced>;
   readonly seen: Map<string, number[]>;
   readonly phases: Phase[];
+  /** False when rows were still missing {@link DRAIN_MS} after the producer: it fell behind. */
+  readonly caughtUp: boolean;
   readonly usage: TreeUsage;
   readonly exitCode: number | null;
 }
@@ -37,6 +39,7 @@ export async function liveRun(engine: Engine, context: EngineContext, rates: rea
   const usage = sampleTree(run.process.pid);
   const phases: Phase[] = [];
   let produced = new Map<string, Produced>();
+  let caughtUp = false;
   let exitCode: number | null;
   let treeUsage: TreeUsage;
   try {
@@ -57,7 +60,7 @@ export async function liveRun(engine: Engine, context: EngineContext, rates: rea
       phases.push({ label, from, to: Date.now() });
       sent += paced.sent;
     }
-    produced = await drained(run, brokers, context.topic, sent);
+    ({ produced, caughtUp } = await drained(run, brokers, context.topic, sent));
   } finally {
     exitCode = await run.stop();
     treeUsage = usage.stop();
@@ -65,23 +68,23 @@ export async function liveRun(engine: Engine, context: EngineContext, rates: rea
   try {
     const seen = await run.rows();
     const prefixed = <V>(map: Map<string, V>): Map<string, V> => new Map([...map].map(([key, value]) => [`${runId}:${key}`, value]));
-    return { produced: prefixed(produced), seen: prefixed(seen), phases, usage: treeUsage, exitCode };
+    return { produced: prefixed(produced), seen: prefixed(seen), phases, caughtUp, usage: treeUsage, exitCode };
   } finally {
     await run.cleanup();
   }
 }
 
 /** The `sent` records read back, once the engine has done their work or after {@link DRAIN_MS}. */
-async function drained(run: EngineRun, brokers: string[], topic: string, sent: number): Promise<Map<string, Produced>> {
+async function drained(run: EngineRun, brokers: string[], topic: string, sent: number): Promise<{ produced: Map<string, Produced>; caughtUp: boolean }> {
   const produced = await readProduced(brokers, topic, sent);
   const suspicious = [...produced.values()].filter((p) => p.suspicious).length;
   const deadline = Date.now() + DRAIN_MS;
   while (!(await Promise.race([run.done(sent, suspicious), run.process.died]))) {
     if (Date.now() > deadline) {
       console.error(`bench: ${DRAIN_MS / 1000} s after the producer, the engine has still not written every row of ${topic}; going on`);
-      break;
+      return { produced, caughtUp: false };
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return produced;
+  return { produced, caughtUp: true };
 }
