@@ -82,6 +82,8 @@ export interface SuspiciousTransaction {
   readonly revision?: number;
   /** For a revision: the record that caused it; its input is acknowledged once this is written. */
   readonly cause?: SourceRef;
+  /** When the rules decided (epoch ms), if the flow stamps it: the row's `detected_at`. */
+  readonly decidedAt?: number;
 }
 
 /** The prototype's states: -2 while the window fills, -1 anomaly, 1 normal. */

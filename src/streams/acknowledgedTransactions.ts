@@ -76,7 +76,7 @@ export function acknowledgedTransactions(
           map((p) => (p as { value: TransactionRecord }).value),
           judgeRules(options),
           tap((judged) => options.onJudged?.(judged)),
-          suspiciousOnly(),
+          suspiciousOnly({ clock: Date.now }),
           fanOut(
             pipe(
               acks.durable(sinks.suspicious, (refusal, sink) => refused.next(asReceived(refusedDeadLetter(refusal, sink, Date.now())))),

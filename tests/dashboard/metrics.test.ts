@@ -17,3 +17,29 @@ describe('metrics of the stateful rules', () => {
     expect(text).toMatch(/^vigie_revisions_total 2$/m);
   });
 });
+
+describe("metrics on every transaction's path", () => {
+  it('counts transactions and suspicious ones, scrape after scrape', async () => {
+    const metrics = createMetrics();
+    for (let i = 0; i < 5; i++) metrics.transaction();
+    metrics.suspicious();
+    let text = await metrics.registry.metrics();
+    expect(text).toMatch(/^vigie_records_in_total\{stage="transactions"\} 5$/m);
+    expect(text).toMatch(/^vigie_records_out_total\{stage="suspicious"\} 1$/m);
+    metrics.transaction();
+    text = await metrics.registry.metrics();
+    expect(text).toMatch(/^vigie_records_in_total\{stage="transactions"\} 6$/m);
+    expect(text).toMatch(/^vigie_records_out_total\{stage="suspicious"\} 1$/m);
+  });
+
+  it("exposes the event loop's delay, which a blocked loop raises", async () => {
+    const metrics = createMetrics();
+    await metrics.registry.metrics(); // from here
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const until = Date.now() + 300;
+    while (Date.now() < until); // the loop blocked for 300 ms
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const max = Number(/^vigie_event_loop_delay_seconds\{quantile="1"\} (\S+)$/m.exec(await metrics.registry.metrics())?.[1]);
+    expect(max).toBeGreaterThanOrEqual(0.25);
+  });
+});

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseTransactionMessage } from '../../src/operators/parseTransaction.ts';
+import { checkedTransaction, parseTransactionMessage } from '../../src/operators/parseTransaction.ts';
 
 const valid = fc.record({
   id: fc.integer({ min: 1000, max: 9999 }),
@@ -52,5 +52,39 @@ describe('parseTransaction, property-based', () => {
     });
     expect(dead).toBe(10_000);
     expect(parsed).toBe(2_000);
+  });
+});
+
+describe('parseTransaction, its fast path', () => {
+  // values near every bound the schema checks, and of the wrong types
+  const anything = fc.oneof(
+    fc.integer(),
+    fc.constantFrom(-2_147_483_649, -2_147_483_648, 2_147_483_647, 2_147_483_648, 0.5, -0, 1e16, 9_999_999_999_999_998, 0.1 + 0.2, 12.345, 12.34),
+    fc.double(),
+    fc.string(),
+    fc.constantFrom('', 'XAF', 'xaf', 'ZZZ', '2026-02-30 10:00:00', '2026-11-22T10:00:00', '2026-11-22 10:00:00', 'a\u0000b', '\ud800', 'x'.repeat(129)),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.integer(), { maxLength: 2 }),
+  );
+  const fields = fc.constantFrom('id', 'transaction_id', 'amount', 'currency', 'timestamp', 'account', 'channel', 'type', 'balance', 'location', 'other', '__proto__');
+  const json = fc.tuple(valid, fc.array(fc.tuple(fields, anything), { maxLength: 3 }), fc.array(fields, { maxLength: 2 })).map(([v, changes, removed]) => {
+    const o: Record<string, unknown> = { ...v };
+    for (const [field, value] of changes) o[field] = value;
+    for (const field of removed) delete o[field];
+    return JSON.stringify(o);
+  });
+
+  it('gives exactly what the whole schema gives, valid or not, on 20 000 generated messages', () => {
+    for (const [offset, raw] of fc.sample(json, { numRuns: 20_000, seed: 3 }).entries()) {
+      const result = parseTransactionMessage({ raw, ref: { source: 'fuzz', partition: 0, offset }, time: 0 });
+      const schema = checkedTransaction(JSON.parse(raw));
+      if (typeof schema === 'string') expect(result.ok ? 'accepted' : result.dead.reason, raw).toBe(schema);
+      else {
+        expect(result.ok, raw).toBe(true);
+        // the same object, its keys in the same order (they are written as JSON)
+        expect(JSON.stringify(result.ok && result.value.transaction), raw).toBe(JSON.stringify(schema));
+      }
+    }
   });
 });

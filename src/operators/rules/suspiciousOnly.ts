@@ -12,16 +12,21 @@ import type { Judged } from './judged.ts';
  * output:  ---B---D-|     B = { transaction, ref, reasons, score }
  * ```
  *
- * @example
- * records$.pipe(judge(), amountAbove(), frequency(), suspiciousOnly())
+ * With a `clock`, each one carries `decidedAt`, the clock's time as it comes out: the decision's
+ * time, since the rules decide synchronously on arrival.
  *
+ * @example
+ * records$.pipe(judge(), amountAbove(), frequency(), suspiciousOnly({ clock: Date.now }))
+ *
+ * @param options `clock`: stamps `decidedAt` (epoch ms) when given.
  * @return An Observable of the suspicious transactions.
  */
-export function suspiciousOnly(): OperatorFunction<Judged, SuspiciousTransaction> {
+export function suspiciousOnly({ clock }: { clock?: () => number } = {}): OperatorFunction<Judged, SuspiciousTransaction> {
   return pipe(
     filter((judged) => judged.reasons.length > 0 || (judged.revision ?? 0) > 0),
-    map(({ record: { transaction, ref }, reasons, score, revision, cause }) =>
-      revision === undefined || revision === 0 ? { transaction, ref, reasons, score } : { transaction, ref, reasons, score, revision, cause: cause! },
-    ),
+    map(({ record: { transaction, ref }, reasons, score, revision, cause }): SuspiciousTransaction => {
+      const decided = revision === undefined || revision === 0 ? { transaction, ref, reasons, score } : { transaction, ref, reasons, score, revision, cause: cause! };
+      return clock === undefined ? decided : { ...decided, decidedAt: clock() };
+    }),
   );
 }

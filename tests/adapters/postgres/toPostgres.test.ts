@@ -93,6 +93,17 @@ describe('toPostgres', () => {
     expect(tables[0].n).toBe(1);
   });
 
+  it("writes the decision's time as detected_at, not the time of the INSERT", async () => {
+    const decidedAt = Date.parse('2026-12-03T10:00:00.123Z');
+    const row: SuspiciousTransaction = {
+      transaction: { id: 1234, transaction_id: 56789, amount: 15_000, currency: 'XAF', timestamp: '2026-12-03 10:00:00' },
+      ref: { source: 'decided', partition: 0, offset: 1 }, reasons: ['amount>10000XAF'], score: 1.5, decidedAt,
+    };
+    await write([row], suspiciousTransactions);
+    const { rows: got } = await db.pool.query("SELECT detected_at FROM suspicious_transactions WHERE source = 'decided'");
+    expect(got).toEqual([{ detected_at: new Date(decidedAt) }]);
+  });
+
   it('writes dead letters with their receive time', async () => {
     const dead: DeadLetter = { stage: 'parse-arduino-line', reason: 'not a number', raw: "h:4x'; DROP TABLE x;--",
       ref: { source: 'serial:/dev/ttyACM0', partition: 0, offset: 3 }, time: 1_700_000_000_999 };
@@ -156,7 +167,8 @@ describe('toPostgres on rows the database refuses', () => {
     const bad: Record<number, [Partial<SuspiciousTransaction['transaction']>, RegExp]> = {
       3: [{ id: 1099511627776 }, /out of range for type integer \(SQLSTATE 22003\)$/],
       11: [{ amount: 1e17 }, /numeric field overflow \(SQLSTATE 22003\)$/],
-      12: [{ account: 'CM\u0000001' }, /invalid byte sequence for encoding "UTF8": 0x00 \(SQLSTATE 22021\)$/],
+      // rows travel as JSON: PostgreSQL refuses the \u0000 escape text cannot hold
+      12: [{ account: 'CM\u0000001' }, /unsupported Unicode escape sequence \(SQLSTATE 22P05\)$/],
       30: [{ currency: 'EURO' }, /character\(3\) \(SQLSTATE 22001\)$/],
     };
     const rows = Array.from({ length: 40 }, (_, i) => suspicious(i, 'split', bad[i]?.[0]));

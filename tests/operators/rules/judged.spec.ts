@@ -30,4 +30,11 @@ describe('judge and suspiciousOnly', () => {
       B: { transaction: b.transaction, ref: b.ref, reasons: ['x', 'y'], score: 2 },
     });
   }));
+
+  it('stamps each with the time it was decided, given a clock', marbles((m) => {
+    const source = m.cold('-a-b-|', { a: judged(a), b: judged(b, ['x'], 2) });
+    m.expect(source.pipe(suspiciousOnly({ clock: () => m.scheduler.now() }))).toBeObservable('---B-|', {
+      B: { transaction: b.transaction, ref: b.ref, reasons: ['x'], score: 2, decidedAt: 3 },
+    });
+  }));
 });
