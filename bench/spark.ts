@@ -102,8 +102,10 @@ async function spark(): Promise<BenchSection> {
   failures.push(...missed);
   for (const engine of ENGINES) {
     for (const error of runs[engine].errors) failures.push(`${ENGINE_LABELS[engine]}: ${error}`);
-    for (const { exitCode } of [...runs[engine].backlog, ...runs[engine].live]) {
-      if (engine !== 'spark' && exitCode !== 0) failures.push(`${ENGINE_LABELS[engine]} exited with code ${exitCode} on Ctrl-C`);
+    const stops = [...runs[engine].backlog.map((r, i) => [`backlog run ${i + 1}`, r] as const), ...runs[engine].live.map((r, i) => [`live run ${i + 1}`, r] as const)];
+    for (const [which, { exitCode }] of stops) {
+      // null: still running 30 s after Ctrl-C, killed.
+      if (engine !== 'spark' && exitCode !== 0) failures.push(`${ENGINE_LABELS[engine]}, ${which}: ${exitCode === null ? 'still running 30 s after Ctrl-C, killed' : `exited with code ${exitCode} on Ctrl-C`}`);
     }
   }
   const figures: Record<string, number | string> = { 'Spark set-up': install.description, servers: services.description };
