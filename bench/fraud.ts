@@ -11,7 +11,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { progress } from '../src/cli/progress.ts';
-import { startCli } from './fraud/cli.ts';
+import { type Cli, startCli } from './fraud/cli.ts';
+import { stagesFromProfile } from './fraud/stages.ts';
 import { watchAlerts } from './fraud/alerts.ts';
 import { type Outcome, type Phase, outcome } from './fraud/outcome.ts';
 import { commitTimes, countSuspicious, deleteSuspicious, tracksCommitTimes } from './fraud/rows.ts';
@@ -23,8 +24,10 @@ import { startServices } from './kafka/services.ts';
 import type { Bench } from './section.ts';
 
 const SECONDS = Number(process.env['BENCH_FRAUD_SECONDS'] ?? 20);
-/** `BENCH_FRAUD_CPU_PROFILE=dir`: vigie's CPU profile, to see what keeps it from 5 000/s. */
+/** `BENCH_FRAUD_CPU_PROFILE=dir`: keep vigie's CPU profile there (Chrome DevTools opens it); a temporary one by default. */
 const PROFILE_DIR = process.env['BENCH_FRAUD_CPU_PROFILE'];
+/** `BENCH_FRAUD_RULES=amount`: the prototype's rule set alone (`--rules amount`); vigie's default rules otherwise. */
+const RULES = process.env['BENCH_FRAUD_RULES'] ? ['--rules', process.env['BENCH_FRAUD_RULES']] : [];
 const WARM_UP = { label: 'warm-up', rate: 1_000, seconds: 3 };
 const RATES = [1_000, 5_000] as const;
 const MAX_P99_MS = 50;
@@ -63,10 +66,12 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
     const alerts = await watchAlerts(services.brokers, ALERTS_TOPIC, topic);
     const group = `${topic}-vigie`;
     // The password travels in the environment, not on a command line others can list.
-    const cli = startCli(['detect', 'transactions', '--kafka', services.brokers.join(','), '--topic', topic, '--group', group, '--data-dir', dataDir], {
+    // Where vigie's CPU goes: a .cpuprofile written as it stops, read into µs per stage.
+    const profileDir = path.resolve(PROFILE_DIR ?? path.join(dataDir, 'profile'));
+    const cli = startCli(['detect', 'transactions', '--kafka', services.brokers.join(','), '--topic', topic, '--group', group, '--data-dir', dataDir, ...RULES], {
       DATABASE_URL: services.databaseUrl,
-      // Where vigie's CPU goes, when asked: a .cpuprofile (Chrome DevTools) written as it stops.
-    }, PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(PROFILE_DIR)}`] : []);
+    }, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
+    const loop = watchEventLoop(cli);
     const phases: (Phase & { rate: number })[] = [];
     let produced: Map<string, Produced>;
     let cpuFrom: number | undefined;
@@ -103,6 +108,7 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
         cpu = `${Math.round(perRecord * 1e6)} (${fmt(Math.round(1 / perRecord))})`;
       }
     } finally {
+      loop.stop();
       const code = await cli.stop();
       if (code !== 0) failures.push(`vigie detect transactions exited with code ${code} on Ctrl-C: ${cli.tail()}`);
       await alerts.stop();
@@ -130,6 +136,12 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
       if (o.missing + o.doubled + o.unexpected > 0) failures.push(`${sink}: ${o.missing} missing, ${o.doubled} doubled, ${o.unexpected} unexpected`);
     }
     figures["vigie's CPU per transaction after the warm-up, µs (the rate one free core would sustain, /s)"] = cpu;
+    const { stages, busyUs } = await stagesFromProfile(profileDir, produced.size);
+    figures['CPU per transaction by stage, whole run (µs, from its CPU profile)'] = `${round(busyUs, 1)} busy: ${stages
+      .filter(([name]) => !name.startsWith('idle'))
+      .map(([name, us]) => `${name} ${round(us, 1)}`)
+      .join(', ')}`;
+    figures["event loop delay, worst p99 / max over the run's scrapes (ms, vigie_event_loop_delay_seconds)"] = loop.describe();
     const revisions = await countSuspicious(services.pool, topic);
     figures['revisions: alerts / rows (none expected: no per-account rule can fire)'] = `${fmt(alerts.revisions())} / ${fmt(revisions.revisions)}`;
     figures[`baseline: 5 000/s on ${BASELINE.commit} (${BASELINE.date}), alert / row p99 (ms)`] = BASELINE.at5000;
@@ -141,6 +153,26 @@ async function fraud(log: (line: string) => void): Promise<{ figures: Record<str
     await rm(dataDir, { recursive: true, force: true });
   }
   return { figures, failures, where: services.description };
+}
+
+/** Scrapes vigie's /metrics every second for the event loop's delay (p99 and max since the previous scrape). */
+function watchEventLoop(cli: Cli): { stop(): void; describe(): string } {
+  let [p99, max, scrapes] = [0, 0, 0];
+  const timer = setInterval(() => {
+    const url = cli.dashboard();
+    if (url === undefined) return;
+    fetch(`${url}/metrics`)
+      .then((r) => r.text())
+      .then((text) => {
+        const quantile = (q: string): number => Number(new RegExp(`^vigie_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) * 1000;
+        if (Number.isFinite(quantile('0.99'))) [p99, max, scrapes] = [Math.max(p99, quantile('0.99')), Math.max(max, quantile('1')), scrapes + 1];
+      })
+      .catch(() => {});
+  }, 1_000);
+  return {
+    stop: () => clearInterval(timer),
+    describe: () => (scrapes === 0 ? 'not scraped' : `${round(p99, 0)} / ${round(max, 0)} (${scrapes} scrapes)`),
+  };
 }
 
 /** Resolves once every suspicious transaction has its alert and its row, or after {@link DRAIN_MS}. */
@@ -194,7 +226,10 @@ export const fraudBench: Bench = {
         "each minus the record's producer timestamp (Kafka CreateTime); joined by source partition and offset; exact percentiles over every suspicious transaction, 1 ms clock. " +
         'Missing = above the limit with no alert (row); doubled = extra copies; unexpected = alerts (rows) of transactions below the limit; revisions are counted apart, the first decision is timed. ' +
         "Also: how fast vigie read in each phase (its own per-second line), and its CPU time (/proc) per transaction after the warm-up: the rate one free core would sustain, which tells vigie's cost from the machine's load; and the cores vigie and the producer used in each phase (CPU seconds per second). " +
-        'vigie gets the database URL in its environment (DATABASE_URL, kept off the command line) and none of the caller\'s VIGIE_* variables.',
+        'vigie gets the database URL in its environment (DATABASE_URL, kept off the command line) and none of the caller\'s VIGIE_* variables. ' +
+        `Rules: ${RULES.length === 0 ? "vigie's default rule set" : `\`${RULES.join(' ')}\``} (BENCH_FRAUD_RULES=amount: the prototype's alone). ` +
+        "vigie runs with node's --cpu-prof: its profile, read at the end, gives the CPU µs per transaction of each stage (a sample goes to the innermost frame that belongs to one); " +
+        "the event loop's delay is scraped from its /metrics every second.",
       figures,
       failures,
     };

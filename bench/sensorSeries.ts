@@ -20,10 +20,10 @@ const WINDOW = 21;
 const MANY = { series: 50_000, readings: WINDOW - 1 };
 const FEW = { series: 6, readings: 50_000 };
 
-/** The store as a checkpoint leaves it: the changes it wrote confirmed (here, every 10 000 readings). */
+/** The store as checkpoints leave it: a snapshot of its changed keys taken every 10 000 readings. */
 let store = new StateStore<SeriesWindow>('sensor-windows');
 const checkpointed = (offset: number): void => {
-  if (offset % 10_000 === 0) for (const c of store.changes([0, 1, 2, 3, 4, 5].map((partition) => ({ topic: 'humidite', partition, offset })))) c.confirm();
+  if (offset % 10_000 === 0) store.snapshot([0, 1, 2, 3, 4, 5].map((partition) => ({ topic: 'humidite', partition, offset })));
 };
 const seriesOf = (r: Reading): string => JSON.stringify([r.topic, r.ref.partition, r.key ?? null]);
 

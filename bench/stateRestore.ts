@@ -74,11 +74,15 @@ async function stateRestore(): Promise<BenchSection> {
     const offsets = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition, offset: Math.ceil((ACCOUNTS - partition) / PARTITIONS) }));
     const keys = offsets.reduce((n, { partition }) => n + store.partition(TOPIC, partition).size, 0);
 
-    // What the checkpoint writes: the state compacted (the rules fold what is final), not yet confirmed.
-    const written = new Map(store.changes(offsets).map((c) => [c.partition, c.changes]));
+    // What the checkpoint writes: the state compacted (the rules fold what is final); given back
+    // (abandoned) so that the checkpoint below takes it again.
+    const taken = store.snapshot(offsets);
+    const written = new Map(taken.map((c) => [c.partition, c.changes]));
+    for (const c of taken) c.abandon();
     const checkpoints = postgresCheckpoints(db.pool, 'bench', [store as StateStore<unknown>]);
     let started = performance.now();
-    for (const offset of offsets) await checkpoints.checkpoint([offset]);
+    const snapshot = checkpoints.snapshot(offsets);
+    for (const offset of offsets) await checkpoints.write(snapshot, [offset]);
     const writeMs = performance.now() - started;
     const bytes = Number((await db.pool.query("SELECT pg_total_relation_size('vigie_state') AS n")).rows[0].n);
 

@@ -24,6 +24,8 @@ export interface Cli {
    * when the line arrived: how fast vigie itself read, which the latencies alone do not say.
    */
   readonly counts: readonly { readonly at: number; readonly records: number }[];
+  /** The dashboard's address, once vigie printed it (its /metrics has the event loop's delay). */
+  dashboard(): string | undefined;
   /** CPU seconds (user + system) vigie used so far, from /proc; undefined where there is none. */
   cpuSeconds(): number | undefined;
 }
@@ -51,9 +53,11 @@ export function startProcess(name: string, command: string, argv: readonly strin
   const counts: { at: number; records: number }[] = [];
   const waiting: { pattern: RegExp; resolve: () => void }[] = [];
   const seen: string[] = [];
+  let dashboard: string | undefined;
   const keep = (d: Buffer): void => {
     const now = Date.now();
     for (const line of d.toString().split('\n').filter(Boolean)) {
+      dashboard ??= /Dashboard: (http:\/\/\S+)/.exec(line)?.[1];
       const records = / records\/s \| (\d+) records \|/.exec(line)?.[1];
       if (records !== undefined) counts.push({ at: now, records: Number(records) });
       lines.push(line);
@@ -86,6 +90,7 @@ export function startProcess(name: string, command: string, argv: readonly strin
     died,
     tail,
     counts,
+    dashboard: () => dashboard,
     cpuSeconds() {
       try {
         // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.

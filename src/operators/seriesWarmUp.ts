@@ -50,7 +50,7 @@ export function seriesWarmUp(size = 21, store?: StateStore<SeriesWindow>): Opera
         const seen = Math.min(before.seen + 1, size);
         const kept = before.recent.length >= size - 1 ? before.recent.slice(before.recent.length - (size - 2)) : before.recent;
         const recent = size === 1 ? [] : [...kept, { value: reading.value, time: reading.time, offset: ref.offset }];
-        partition.set(key, { seen, recent }, ref.offset);
+        partition.set(key, { seen, recent });
         if (seen < size) {
           subscriber.next({ kind: 'filling', item: reading, fill: seen / size });
           return;

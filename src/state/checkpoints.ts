@@ -3,11 +3,14 @@
  * assigned: the mechanism that makes a restart, a crash or a partition moving to another process
  * give the results of an uninterrupted run.
  *
- * - Before the source commits an offset `c` of a partition (everything below `c` is durably
- *   written), each store's changes made by records below `c` are upserted in one transaction
- *   with `c` itself (`vigie_state`, `vigie_state_offsets`). The Kafka commit follows; if it is
+ * - Every checkpoint interval the source takes a snapshot at each partition's position `p` (the
+ *   record after the last one emitted: the state holds every record below `p` and none after):
+ *   the values of the keys changed since the previous snapshot, immutable, held aside. Once
+ *   every record below `p` is durably written, they are upserted in one transaction with `p`
+ *   itself (`vigie_state`, `vigie_state_offsets`) and the Kafka commit of `p` follows; if it is
  *   lost, the state's offset is the truth: records below it are skipped when read again (their
- *   results are already written), so no record counts twice in the state.
+ *   results are already written), so no record counts twice in the state. A snapshot that
+ *   fails to be written gives its keys back to the next one; nothing is committed meanwhile.
  * - On assignment, the partition's keys and offset are loaded before its first record; records
  *   below the offset are skipped, and a committed offset behind the state's is read from there.
  * - Writes are monotonic per key and per partition (`WHERE covered_offset <= EXCLUDED...`): a
@@ -17,23 +20,53 @@
  *
  * Keys are stored as JSON strings: any key (a NUL, bytes of a Kafka key) fits a text column.
  *
- * Cost: one transaction per partition that moved per commit interval (1 s), holding each key
- * changed meanwhile once, whatever the number of records; a restore reads the partition's keys.
+ * Cost: one transaction per checkpoint interval (5 s by default), holding each key changed
+ * meanwhile once, whatever the number of records; nothing per record but marking its key dirty.
+ * A restart reads the partition's keys and replays the records since the last checkpoint.
  */
 import type pg from 'pg';
-import type { StateStore } from './stateStore.ts';
+import type { PartitionChanges, StateStore } from './stateStore.ts';
+
+/** The state of some partitions as of their positions, taken and not yet written. */
+export interface Snapshot {
+  /** Per partition, the offset the snapshot covers: every record below it, none after. */
+  readonly offsets: readonly { readonly topic: string; readonly partition: number; readonly offset: number }[];
+}
 
 /** What a source calls around its partitions' lives (see `fromKafka`'s `state`). */
 export interface Checkpoints {
   /** Loads the partition's state; the offset it covers (records below it are in it), if any. */
   restore(topic: string, partition: number): Promise<number | undefined>;
-  /** Writes the state covering these offsets; a rejection means the offsets must not be committed. */
-  checkpoint(offsets: readonly { topic: string; partition: number; offset: number }[]): Promise<void>;
+  /**
+   * Takes the state of these partitions as it is now, synchronously: the caller says every record
+   * below each offset is in it, and none after.
+   */
+  snapshot(positions: Snapshot['offsets']): Snapshot;
+  /**
+   * Writes a snapshot once every record below its offsets is durably written, only `partitions`
+   * of it when given (the rest is dropped); a rejection means its offsets must not be committed
+   * (its keys go with the next snapshot).
+   */
+  write(snapshot: Snapshot, partitions?: readonly { topic: string; partition: number }[]): Promise<void>;
   /** The partitions went elsewhere: their state is dropped here. */
   revoke(partitions: readonly { topic: string; partition: number }[]): void;
 }
 
+/**
+ * The keys and values of a slice travel as one JSON array of `[key, value]` pairs (a deleted key's
+ * value null), taken apart by PostgreSQL: one native JSON.stringify per slice, where a text array
+ * per column cost an escaping pass over every value in pg. On the json type, `->` gives the exact
+ * text of each element: the stored key and value are the JSON texts they always were. PostgreSQL
+ * will not take a \u0000 apart, so a slice holding one (a key of raw bytes) goes as two text
+ * arrays instead ({@link UPSERT_KEYS_ARRAYS}).
+ */
 const UPSERT_KEYS = `INSERT INTO vigie_state (store, topic, source_partition, key, value, covered_offset)
+  SELECT $1, $2, $3, (e->0)::text, CASE WHEN json_typeof(e->1) = 'null' THEN NULL ELSE (e->1)::text END, $4
+  FROM json_array_elements($5::json) AS e
+  ON CONFLICT (store, topic, source_partition, key) DO UPDATE SET value = EXCLUDED.value, covered_offset = EXCLUDED.covered_offset
+  WHERE vigie_state.covered_offset <= EXCLUDED.covered_offset`;
+
+const UPSERT_KEYS_ARRAYS = `INSERT INTO vigie_state (store, topic, source_partition, key, value, covered_offset)
   SELECT $1, $2, $3, k, v, $4 FROM unnest($5::text[], $6::text[]) AS u(k, v)
   ON CONFLICT (store, topic, source_partition, key) DO UPDATE SET value = EXCLUDED.value, covered_offset = EXCLUDED.covered_offset
   WHERE vigie_state.covered_offset <= EXCLUDED.covered_offset`;
@@ -43,8 +76,30 @@ const UPSERT_OFFSET = `INSERT INTO vigie_state_offsets (store, topic, source_par
   ON CONFLICT (store, topic, source_partition) DO UPDATE SET covered_offset = EXCLUDED.covered_offset, written_at = now()
   WHERE vigie_state_offsets.covered_offset <= EXCLUDED.covered_offset`;
 
-/** Keys per statement. */
-const SLICE = 10_000;
+/** Where a snapshot keeps what it took, out of its public shape. */
+const WRITES = Symbol('writes');
+type Taken = Snapshot & { [WRITES]?: { store: StateStore<unknown>; changes: PartitionChanges<unknown> }[] };
+
+/** JSON characters per statement, about: far below V8's longest string and PostgreSQL's 1 GB field. */
+const SLICE_CHARS = 8_000_000;
+
+/** The changes as JSON arrays of `[key, value]` pairs of about {@link SLICE_CHARS} each. */
+function* slices(changes: ReadonlyMap<string, unknown>): Generator<{ json: string; entries: [string, unknown][] }> {
+  let parts: string[] = [];
+  let entries: [string, unknown][] = [];
+  let chars = 0;
+  for (const [key, value] of changes) {
+    const part = JSON.stringify([key, value ?? null]);
+    parts.push(part);
+    entries.push([key, value]);
+    chars += part.length + 1;
+    if (chars >= SLICE_CHARS) {
+      yield { json: `[${parts.join(',')}]`, entries };
+      [parts, entries, chars] = [[], [], 0];
+    }
+  }
+  if (parts.length > 0) yield { json: `[${parts.join(',')}]`, entries };
+}
 
 export interface PostgresCheckpointsOptions {
   /** Told of each restore: for the log and the metrics. */
@@ -79,22 +134,34 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
       return covered;
     },
 
-    async checkpoint(offsets) {
-      const writes = stores.flatMap((store) => store.changes(offsets).map((changes) => ({ store, changes })));
+    snapshot(positions) {
+      const writes = stores.flatMap((store) => store.snapshot(positions).map((changes) => ({ store, changes })));
+      return Object.assign({ offsets: positions }, { [WRITES]: writes });
+    },
+
+    async write(snapshot, partitions) {
+      const taken = (snapshot as Taken)[WRITES];
+      if (taken === undefined) throw new TypeError('postgresCheckpoints: a snapshot of other checkpoints');
+      const writes = partitions === undefined ? taken : taken.filter(({ changes: c }) => partitions.some((p) => p.topic === c.topic && p.partition === c.partition));
       if (writes.length === 0) return;
-      const client = await pool.connect();
+      const client = await pool.connect().catch((error: unknown) => {
+        for (const { changes } of writes) changes.abandon();
+        throw error;
+      });
       let failure: unknown;
       try {
         await client.query('BEGIN');
         for (const { store, changes } of writes) {
           const { topic, partition, offset } = changes;
-          // in slices: a backlog's first checkpoint may hold a million keys
-          const entries = [...changes.changes];
-          for (let from = 0; from < entries.length; from += SLICE) {
-            const slice = entries.slice(from, from + SLICE);
-            const keys = slice.map(([k]) => JSON.stringify(k));
-            const values = slice.map(([, v]) => (v === undefined ? null : JSON.stringify(v)));
-            await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, keys, values]);
+          // in slices of about SLICE_CHARS of JSON: a backlog's first checkpoint may hold a
+          // million keys, or accounts holding thousands of recent transactions each
+          for (const slice of slices(changes.changes)) {
+            if (!slice.json.includes('\\u0000')) await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, slice.json]);
+            else {
+              const keys = slice.entries.map(([k]) => JSON.stringify(k));
+              const values = slice.entries.map(([, v]) => (v === undefined ? null : JSON.stringify(v)));
+              await client.query(UPSERT_KEYS_ARRAYS, [id(store), topic, partition, offset, keys, values]);
+            }
           }
           await client.query(UPSERT_OFFSET, [id(store), topic, partition, offset]);
         }
@@ -102,11 +169,11 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
       } catch (error) {
         failure = error;
         await client.query('ROLLBACK').catch(() => {});
+        for (const { changes } of writes) changes.abandon();
         throw error;
       } finally {
         client.release(failure instanceof Error ? failure : undefined);
       }
-      for (const { changes } of writes) changes.confirm();
     },
 
     revoke(partitions) {

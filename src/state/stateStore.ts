@@ -3,21 +3,20 @@
  * keeps a state store per task: every key lives in the partition its records come from, so the
  * state of a partition moves with it and can be written down with the offset it covers.
  *
- * Operators read and write it synchronously, on every record. Each write is also appended to the
- * partition's changelog with the offset of the record that made it; {@link StateStore.changes}
- * gives the newest value of each key changed by records below an offset, which a checkpoint writes
- * with that offset (see `checkpoints.ts`), and {@link StateStore.confirm} drops them once written.
- *
- * Values are treated as immutable: an operator replaces a key's value rather than mutating it, so
- * the changelog can hold references (no copy per record) and a value is serialised (JSON) only
- * when a checkpoint writes it.
+ * Operators read and write it synchronously, on every record, and replace a key's value rather
+ * than mutate it. A write only marks its key dirty: a checkpoint takes the dirty keys' current
+ * values at a position (every record below it is in them, none after: the flows are synchronous
+ * from a record to its state), holds them, immutable, until the records below that position
+ * are durably written, and writes them with that offset (see `checkpoints.ts`). No per-record
+ * changelog: what a checkpoint costs is the keys that changed since the previous one, once each,
+ * serialised (JSON) only when it is written, whatever the number of records.
  */
 
 /** One source partition's keys. */
 export class PartitionState<V> {
   private readonly values = new Map<string, V>();
-  /** Writes not yet checkpointed, in the order of their records' offsets. */
-  private log: { offset: number; key: string; value: V | undefined }[] = [];
+  /** Keys written or deleted since the last snapshot. */
+  private dirty = new Set<string>();
 
   constructor(
     readonly topic: string,
@@ -31,16 +30,16 @@ export class PartitionState<V> {
     return this.values.get(key);
   }
 
-  /** `value` is the key's state after the record at `offset`; it must not be mutated afterwards. */
-  set(key: string, value: V, offset: number): void {
+  /** `value` is the key's new state; it must not be mutated afterwards. */
+  set(key: string, value: V): void {
     this.values.set(key, value);
-    this.log.push({ offset, key, value });
+    this.dirty.add(key);
   }
 
-  /** The key is forgotten (a TTL ran out) by the record at `offset`. */
-  delete(key: string, offset: number): void {
+  /** The key is forgotten (a TTL ran out). */
+  delete(key: string): void {
     if (!this.values.delete(key)) return;
-    this.log.push({ offset, key, value: undefined });
+    this.dirty.add(key);
   }
 
   get size(): number {
@@ -51,33 +50,29 @@ export class PartitionState<V> {
     return this.values.entries();
   }
 
-  /** @internal see {@link StateStore.changes} */
-  changesBelow(offset: number): { count: number; changes: Map<string, V | undefined> } {
+  /** @internal the dirty keys' values now (undefined: deleted); they are clean from here on */
+  takeDirty(): Map<string, V | undefined> {
     const changes = new Map<string, V | undefined>();
-    let count = 0;
-    while (count < this.log.length && this.log[count]!.offset < offset) {
-      const { key, value } = this.log[count]!;
-      changes.set(key, value);
-      count++;
-    }
-    return { count, changes };
+    for (const key of this.dirty) changes.set(key, this.values.get(key));
+    this.dirty = new Set();
+    return changes;
   }
 
-  /** @internal */
-  dropLogged(count: number): void {
-    this.log = count >= this.log.length ? [] : this.log.slice(count);
+  /** @internal a snapshot of these keys was not written: they go with the next one */
+  markDirty(keys: Iterable<string>): void {
+    for (const key of keys) this.dirty.add(key);
   }
 }
 
-/** What a checkpoint writes for one partition: the changed keys (undefined: deleted) and the offset covered. */
+/** What a checkpoint writes for one partition: the keys changed (undefined: deleted) and the offset covered. */
 export interface PartitionChanges<V> {
   readonly topic: string;
   readonly partition: number;
-  /** The state covers every record below this offset (Kafka's committed-offset convention). */
+  /** The state covers every record below this offset and none after (Kafka's committed-offset convention). */
   readonly offset: number;
   readonly changes: ReadonlyMap<string, V | undefined>;
-  /** Confirms the write: these changes leave the changelog. */
-  confirm(): void;
+  /** The write failed: these keys go with the next snapshot. */
+  abandon(): void;
 }
 
 export class StateStore<V> {
@@ -113,17 +108,18 @@ export class StateStore<V> {
   }
 
   /**
-   * For each partition and the offset to cover, the newest value of each key written by records
-   * below that offset. The partition's object is kept: a change confirmed after the partition was
-   * dropped or restored touches the old object only.
+   * For each partition, the values of the keys changed since its previous snapshot, as they are
+   * now, tagged with `offset`: the caller says every record below it, and none after, is in them.
+   * The partition's object is kept: abandoning after the partition was dropped or restored
+   * touches the old object only.
    */
-  changes(offsets: readonly { topic: string; partition: number; offset: number }[]): PartitionChanges<V>[] {
-    return offsets.map(({ topic, partition, offset }) => {
+  snapshot(positions: readonly { topic: string; partition: number; offset: number }[]): PartitionChanges<V>[] {
+    return positions.map(({ topic, partition, offset }) => {
       const state = this.partitions.get(topic)?.get(partition);
-      if (state === undefined) return { topic, partition, offset, changes: new Map(), confirm: () => {} };
-      const { count, changes } = state.changesBelow(offset);
+      if (state === undefined) return { topic, partition, offset, changes: new Map(), abandon: () => {} };
+      const changes = state.takeDirty();
       this.compact?.(changes);
-      return { topic, partition, offset, changes, confirm: () => state.dropLogged(count) };
+      return { topic, partition, offset, changes, abandon: () => state.markDirty(changes.keys()) };
     });
   }
 }

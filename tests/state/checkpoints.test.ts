@@ -4,6 +4,7 @@
  * offset ahead of the state is read again from the state's offset.
  */
 import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
 import { Subject, firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fromKafka } from '../../src/adapters/kafka/fromKafka.ts';
@@ -22,35 +23,58 @@ afterAll(async () => {
 });
 
 describe('postgresCheckpoints', () => {
-  it('writes each key as of the offset covered, and restores exactly that', async () => {
+  it('writes the keys changed before a snapshot as they were when it was taken, and restores exactly that', async () => {
     const store = new StateStore<{ n: number }>('counts');
     const p0 = store.partition('t', 0);
-    p0.set('\u0000 any key', { n: -1 }, 0); // a text column takes no NUL: keys are stored as JSON
-    for (let offset = 0; offset < 10; offset++) p0.set(`k${offset % 3}`, { n: offset }, offset);
-    p0.delete('k2', 9); // not below 6: not in the checkpoint
+    p0.set('\u0000 any key', { n: -1 }); // a text column takes no NUL: keys are stored as JSON
+    for (let offset = 0; offset < 6; offset++) p0.set(`k${offset % 3}`, { n: offset });
     const checkpoints = postgresCheckpoints(db.pool, 'g1', [store as StateStore<unknown>]);
-    await checkpoints.checkpoint([{ topic: 't', partition: 0, offset: 6 }]);
+    const first = checkpoints.snapshot([{ topic: 't', partition: 0, offset: 6 }]);
+    // records after the snapshot change the state before it is written
+    for (let offset = 6; offset < 10; offset++) p0.set(`k${offset % 3}`, { n: offset });
+    p0.delete('k2');
+    await checkpoints.write(first);
     const restored = new StateStore<{ n: number }>('counts');
     const covered = await postgresCheckpoints(db.pool, 'g1', [restored as StateStore<unknown>]).restore('t', 0);
     expect(covered).toBe(6);
     // as after records 0..5: k0 = 3, k1 = 4, k2 = 5
     expect(Object.fromEntries(restored.partition('t', 0).entries())).toEqual({ '\u0000 any key': { n: -1 }, k0: { n: 3 }, k1: { n: 4 }, k2: { n: 5 } });
-    // the rest goes with the next checkpoint, the deletion too
-    await checkpoints.checkpoint([{ topic: 't', partition: 0, offset: 10 }]);
+    // the rest goes with the next snapshot, the deletion too
+    await checkpoints.write(checkpoints.snapshot([{ topic: 't', partition: 0, offset: 10 }]));
     await postgresCheckpoints(db.pool, 'g1', [restored as StateStore<unknown>]).restore('t', 0);
     expect(Object.fromEntries(restored.partition('t', 0).entries())).toEqual({ '\u0000 any key': { n: -1 }, k0: { n: 9 }, k1: { n: 7 } });
     // another group keeps its own state
     expect(await postgresCheckpoints(db.pool, 'g2', [restored as StateStore<unknown>]).restore('t', 0)).toBeUndefined();
   });
 
+  it('gives the keys of a snapshot it could not write to the next one', async () => {
+    const store = new StateStore<number>('retried');
+    store.partition('t', 2).set('a', 1);
+    const away = new pg.Pool({ connectionString: 'postgres://nobody:secret@127.0.0.1:1/none', connectionTimeoutMillis: 2_000 });
+    try {
+      const broken = postgresCheckpoints(away, 'g', [store as StateStore<unknown>]);
+      await expect(broken.write(broken.snapshot([{ topic: 't', partition: 2, offset: 1 }]))).rejects.toThrow();
+    } finally {
+      await away.end();
+    }
+    store.partition('t', 2).set('b', 2);
+    const checkpoints = postgresCheckpoints(db.pool, 'g', [store as StateStore<unknown>]);
+    await checkpoints.write(checkpoints.snapshot([{ topic: 't', partition: 2, offset: 2 }]));
+    const restored = new StateStore<number>('retried');
+    expect(await postgresCheckpoints(db.pool, 'g', [restored as StateStore<unknown>]).restore('t', 2)).toBe(2);
+    expect(Object.fromEntries(restored.partition('t', 2).entries())).toEqual({ a: 1, b: 2 });
+  });
+
   it('never lets an older checkpoint overwrite a newer one (a process that lost the partition late)', async () => {
     const newer = new StateStore<string>('s');
-    newer.partition('t', 1).set('k', 'new', 19);
-    await postgresCheckpoints(db.pool, 'g', [newer as StateStore<unknown>]).checkpoint([{ topic: 't', partition: 1, offset: 20 }]);
+    newer.partition('t', 1).set('k', 'new');
+    const a = postgresCheckpoints(db.pool, 'g', [newer as StateStore<unknown>]);
+    await a.write(a.snapshot([{ topic: 't', partition: 1, offset: 20 }]));
     const older = new StateStore<string>('s');
-    older.partition('t', 1).set('k', 'old', 11);
-    older.partition('t', 1).set('other', 'old', 11);
-    await postgresCheckpoints(db.pool, 'g', [older as StateStore<unknown>]).checkpoint([{ topic: 't', partition: 1, offset: 12 }]);
+    older.partition('t', 1).set('k', 'old');
+    older.partition('t', 1).set('other', 'old');
+    const b = postgresCheckpoints(db.pool, 'g', [older as StateStore<unknown>]);
+    await b.write(b.snapshot([{ topic: 't', partition: 1, offset: 12 }]));
     const restored = new StateStore<string>('s');
     expect(await postgresCheckpoints(db.pool, 'g', [restored as StateStore<unknown>]).restore('t', 1)).toBe(20);
     expect(restored.partition('t', 1).get('k')).toBe('new');
@@ -73,14 +97,15 @@ describe('fromKafka with state', () => {
     return {
       written,
       restore: async () => covered,
-      checkpoint: async (offsets) => void written.push(...offsets.map((o) => o.offset)),
+      snapshot: (offsets) => ({ offsets }),
+      write: async (snapshot) => void written.push(...snapshot.offsets.map((o) => o.offset)),
       revoke: () => {},
     };
   }
 
   async function consume(topic: string, group: string, state: Checkpoints, count: number): Promise<number[]> {
     const stop$ = new Subject<void>();
-    const records = fromKafka({ brokers, topics: [topic], groupId: group, stop$, commitIntervalMs: 200, state });
+    const records = fromKafka({ brokers, topics: [topic], groupId: group, stop$, commitIntervalMs: 200, checkpointIntervalMs: 200, state });
     const offsets = await firstValueFrom(records.pipe(take(count), toArray())).then((rs) => {
       for (const r of rs) r.ack();
       return rs.map((r) => r.offset);

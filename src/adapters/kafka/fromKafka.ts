@@ -98,9 +98,12 @@ export interface FromKafkaOptions {
   readonly onUp?: () => void;
   /**
    * The flow's state, kept with the offsets it covers (src/state/checkpoints.ts): restored before
-   * a newly assigned partition's first record, written before each commit, dropped on revoke.
+   * a newly assigned partition's first record, snapshotted every `checkpointIntervalMs` and
+   * written once the records below its position are, then those offsets committed; dropped on revoke.
    */
   readonly state?: Checkpoints;
+  /** With `state`: how often it is written, and the offsets it covers committed; 5 s by default. */
+  readonly checkpointIntervalMs?: number;
 }
 
 /** How long a commit may take before the next one may start. */
@@ -149,7 +152,8 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       rebalancing: () => rebalancing,
       log,
       timeoutMs: COMMIT_TIMEOUT_MS,
-      ...(options.state ? { checkpoint: options.state.checkpoint } : {}),
+      ...(options.state ? { state: options.state } : {}),
+      ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
     });
     const commit = commits.commit;
     const timer = setInterval(() => {

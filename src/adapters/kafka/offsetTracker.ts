@@ -99,6 +99,31 @@ export class OffsetTracker {
     return out;
   }
 
+  /**
+   * Per partition whose records went past its last commit, the offset after the last one emitted:
+   * where a snapshot of the flow's state stands (every emitted record is in it).
+   */
+  positions(): TopicPartitionOffset[] {
+    const out: TopicPartitionOffset[] = [];
+    for (const [topic, partitions] of this.topics) {
+      for (const [partition, state] of partitions) {
+        if (state.lastTracked >= 0 && state.lastTracked + 1 > state.committed) out.push({ topic, partition, offset: state.lastTracked + 1 });
+      }
+    }
+    return out;
+  }
+
+  /** Whether the partition is tracked (assigned, and not revoked since). */
+  owns(topic: string, partition: number): boolean {
+    return this.stateOf(topic, partition, false) !== undefined;
+  }
+
+  /** Whether every record of the partition below `offset` is acknowledged; false once it is revoked. */
+  acknowledgedBelow(topic: string, partition: number, offset: number): boolean {
+    const state = this.stateOf(topic, partition, false);
+    return state !== undefined && state.ackedThrough + 1 >= offset;
+  }
+
   /** These offsets were committed; partitions revoked meanwhile are ignored. */
   markCommitted(offsets: readonly TopicPartitionOffset[]): void {
     for (const { topic, partition, offset } of offsets) {

@@ -152,12 +152,12 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
     const decided = (given: Entry['given'], reasons: string[] | undefined, score: number) =>
       reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
 
-    const evict = (runtime: Runtime, maxTime: number, offset: number): void => {
+    const evict = (runtime: Runtime, maxTime: number): void => {
       const { state, keys, times } = runtime;
       while (runtime.head < keys.length && maxTime - times[runtime.head]! > ttl) {
         const key = keys[runtime.head]!;
         const account = state.get(key) as AccountState | undefined;
-        if (account !== undefined && account.last === times[runtime.head]) state.delete(key, offset);
+        if (account !== undefined && account.last === times[runtime.head]) state.delete(key);
         runtime.head++;
       }
       if (runtime.head > 1024 && runtime.head * 2 > keys.length) {
@@ -188,7 +188,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
 
       const maxTime = Math.max(before, time);
       if (maxTime !== before) {
-        state.set(CLOCK, { maxTime }, record.ref.offset);
+        state.set(CLOCK, { maxTime });
         options.onWatermark?.(record.ref, maxTime - allowedLatenessMs);
       }
       const watermark = maxTime - allowedLatenessMs;
@@ -234,10 +234,10 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         }
         next = { base: account.base, tip: states, recent: entries, last: Math.max(account.last, time) };
       }
-      state.set(key, next, record.ref.offset);
+      state.set(key, next);
       runtime.keys.push(key);
       runtime.times.push(next.last);
-      evict(runtime, maxTime, record.ref.offset);
+      evict(runtime, maxTime);
       for (const output of outputs) {
         if (subscriber.closed) return;
         subscriber.next(output);

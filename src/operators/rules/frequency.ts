@@ -14,11 +14,48 @@ export interface FrequencyOptions {
 }
 
 /**
+ * An account's transaction times within the window: a view `[from, to)` of an array that later
+ * states of the same history share. A step appends in place when its state is the newest view
+ * (`to` is the array's end) and copies otherwise (a revision replaying from an older state), so
+ * that every state handed out stays as it was while the in-order path costs O(1), not a copy of
+ * the window per transaction. Written down (JSON) as the plain array of its times.
+ */
+class Times {
+  constructor(
+    private readonly times: number[],
+    private readonly from: number,
+    private readonly to: number,
+  ) {}
+
+  static of(state: Times | readonly number[]): Times {
+    return state instanceof Times ? state : new Times([...state], 0, state.length);
+  }
+
+  get length(): number {
+    return this.to - this.from;
+  }
+
+  /** The times within `[time - windowMs, ...]`, then `time`. */
+  next(time: number, windowMs: number): Times {
+    let { times, from, to } = this;
+    while (from < to && times[from]! < time - windowMs) from++;
+    if (to !== times.length) [times, from, to] = [times.slice(from, to), 0, to - from];
+    else if (from > 64 && from * 2 > times.length) [times, from, to] = [times.slice(from), 0, to - from];
+    times.push(time);
+    return new Times(times, from, to + 1);
+  }
+
+  toJSON(): number[] {
+    return this.times.slice(this.from, this.to);
+  }
+}
+
+/**
  * The frequency rule for {@link decideOnArrival}: fires when an account has made more than `max`
  * transactions in the `windowMs` (event time) up to and including this one. Its state is the
- * account's transaction times within the window.
+ * account's transaction times within the window (an array when restored from a checkpoint).
  */
-export function frequencyRule({ max = 5, windowMs = 10 * 60_000, ttlMs = 2 * windowMs }: FrequencyOptions = {}): AccountRule<number[]> {
+export function frequencyRule({ max = 5, windowMs = 10 * 60_000, ttlMs = 2 * windowMs }: FrequencyOptions = {}): AccountRule<Times | readonly number[]> {
   if (!(Number.isInteger(max) && max >= 1)) throw new RangeError(`frequency: max must be an integer >= 1, got ${max}`);
   if (!(windowMs > 0 && windowMs < Number.POSITIVE_INFINITY)) {
     throw new RangeError(`frequency: windowMs must be a finite number > 0, got ${windowMs}`);
@@ -29,10 +66,8 @@ export function frequencyRule({ max = 5, windowMs = 10 * 60_000, ttlMs = 2 * win
     name: 'frequency',
     ttlMs,
     init: () => [],
-    step: (times, _transaction, time) => {
-      let from = 0;
-      while (from < times.length && times[from]! < time - windowMs) from++;
-      const next = from === 0 ? [...times, time] : [...times.slice(from), time];
+    step: (state, _transaction, time) => {
+      const next = Times.of(state).next(time, windowMs);
       return { state: next, flags: next.length > max ? [{ reason, score: next.length / max }] : NO_FLAGS };
     },
   };

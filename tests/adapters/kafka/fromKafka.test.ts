@@ -199,13 +199,14 @@ describe('fromKafka', () => {
     const byFirst = refsIn(first).length;
     expect(byFirst).toBeLessThan(n);
     const run2 = consumerProcess({ topic, groupId, out: second });
-    await waitFor(() => tally([first, second]).size >= n, 45_000, `all ${n} records (${run2.stderr.join('')})`);
+    // the killed member holds its partitions until its session times out (30 s): room for that on a loaded machine
+    await waitFor(() => tally([first, second]).size >= n, 90_000, `all ${n} records (${run2.stderr.join('')})`);
     run2.child.kill('SIGTERM');
     await run2.exited;
     const duplicates = expectAllOnce(tally([first, second]), n, 2, true);
     expect(refsIn(second).length).toBeGreaterThan(0);
     console.log(`SIGKILL: first run ${byFirst}, second ${refsIn(second).length}, duplicates ${duplicates}`);
-  }, 60_000);
+  }, 150_000);
 
   it('resumes after a SIGTERM exactly after the last processed record', async () => {
     const n = 2000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, from, tap, toArray } from 'rxjs';
-import { frequency } from '../../../src/operators/rules/frequency.ts';
+import { frequency, frequencyRule } from '../../../src/operators/rules/frequency.ts';
 import type { Judged } from '../../../src/operators/rules/judged.ts';
 import type { RulesState } from '../../../src/operators/rules/decideOnArrival.ts';
 import { StateStore } from '../../../src/state/stateStore.ts';
@@ -131,5 +131,32 @@ describe('frequency', () => {
     expect(() => frequency({ max: 0 })).toThrow(/max must be an integer >= 1, got 0/);
     expect(() => frequency({ windowMs: 60_000, ttlMs: 1000 })).toThrow(/ttlMs must be >= windowMs/);
     expect(() => frequency({ allowedLatenessMs: -1 })).toThrow(/allowedLatenessMs must be a finite number >= 0, got -1/);
+  });
+});
+
+describe('frequencyRule, its state', () => {
+  const rule = frequencyRule({ max: 2, windowMs: 10_000 });
+  const t = tx(0, 0).transaction;
+  const count = (state: unknown): number => (JSON.parse(JSON.stringify(state)) as number[]).length;
+
+  it('leaves every state it handed out as it was, when an older one is stepped again (a revision)', () => {
+    const s1 = rule.step(rule.init(), t, 1_000).state;
+    const s2 = rule.step(s1, t, 2_000).state;
+    const s3 = rule.step(s2, t, 3_000).state;
+    // a transaction at 1 500 replayed from s1: a branch of the same history
+    const branch = rule.step(s1, t, 1_500);
+    expect(JSON.parse(JSON.stringify(branch.state))).toEqual([1_000, 1_500]);
+    expect(branch.flags).toEqual([]);
+    expect(JSON.parse(JSON.stringify(s3))).toEqual([1_000, 2_000, 3_000]);
+    expect(rule.step(s3, t, 4_000).flags).toEqual([{ reason: 'frequency>2/10s', score: 2 }]);
+    expect([s1, s2, s3].map(count)).toEqual([1, 2, 3]);
+  });
+
+  it('forgets the times that left the window, and goes on from a state written down and read back', () => {
+    let state = rule.init() as unknown;
+    for (let i = 0; i < 500; i++) state = rule.step(state as never, t, i * 1_000).state;
+    expect(count(state)).toBe(11); // 489 s to 499 s
+    const restored = JSON.parse(JSON.stringify(state)) as number[];
+    expect(JSON.stringify(rule.step(restored, t, 500_000))).toBe(JSON.stringify(rule.step(state as never, t, 500_000)));
   });
 });
