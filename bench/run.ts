@@ -13,12 +13,13 @@ import { memoryBench } from './memory.ts';
 import { millionAccountsBench } from './millionAccounts.ts';
 import { postgresSinkBench } from './postgresSink.ts';
 import { sensorSeriesBench } from './sensorSeries.ts';
+import { sparkBench } from './spark.ts';
 import type { Bench, BenchSection } from './section.ts';
 import { stateBench } from './state.ts';
 import { stateRestoreBench } from './stateRestore.ts';
 import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, memoryBench, sensorSeriesBench, postgresSinkBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, memoryBench, sensorSeriesBench, postgresSinkBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));
@@ -37,8 +38,10 @@ for (const bench of benches) {
 
 const failures = sections.flatMap((s) => s.failures);
 const markdown = [`Measured on ${machine}, ${new Date().toISOString()}, with \`npm run bench\`.`, ''];
-for (const { title, method, figures, failures: missed } of sections) {
-  markdown.push(`### ${title}`, '', method, '', '| measure | value |', '| --- | --- |');
+for (const { title, method, table, figures, failures: missed } of sections) {
+  markdown.push(`### ${title}`, '', method, '');
+  if (table) markdown.push(`| ${table.header.join(' | ')} |`, `|${' --- |'.repeat(table.header.length)}`, ...table.rows.map((r) => `| ${r.join(' | ')} |`), '');
+  markdown.push('| measure | value |', '| --- | --- |');
   for (const [name, value] of Object.entries(figures)) markdown.push(`| ${name} | ${typeof value === 'number' ? value.toLocaleString('en') : value} |`);
   markdown.push('', missed.length === 0 ? 'Targets met.' : `Targets missed: ${missed.join('; ')}.`, '');
 }

@@ -8,6 +8,8 @@ export interface BenchSection {
   readonly method: string;
   /** Figure name -> value, in the order to print them; a string where a number would mislead. */
   readonly figures: Readonly<Record<string, number | string>>;
+  /** A comparison with several columns (engines side by side), printed before the figures. */
+  readonly table?: { readonly header: readonly string[]; readonly rows: readonly (readonly string[])[] };
   /** One sentence per target missed, e.g. `DBSCAN is 80x, not 100x, faster than scikit-learn`. */
   readonly failures: readonly string[];
 }

@@ -12,9 +12,9 @@
  * failed and its last lines of output, for the bench to report as a failure: never a silent
  * fall-back to quoted figures.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { run } from './command.ts';
 
 const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 export const VENV = path.join(projectRoot, '.vigie', 'bench', 'venv');
@@ -29,38 +29,6 @@ export interface SklearnRate {
   readonly python: string;
   readonly sklearn: string;
   readonly numpy: string;
-}
-
-interface Ran {
-  readonly code: number | null;
-  readonly stdout: string;
-  /** The last lines of stderr (and of stdout when it was echoed), for error messages. */
-  readonly tail: string;
-}
-
-/**
- * Runs a command; `echo` copies its output to our stderr line by line as it comes (pip's
- * progress), otherwise stdout is kept for the caller. Rejects only when it cannot start.
- */
-function run(command: string, args: readonly string[], { input, echo = false }: { input?: string; echo?: boolean } = {}): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1' } });
-    let stdout = '';
-    const tail: string[] = [];
-    const hear = (data: Buffer, keep: boolean): void => {
-      const text = data.toString();
-      if (keep) stdout += text;
-      if (echo) process.stderr.write(text);
-      if (!keep || echo) tail.push(...text.split('\n').filter((l) => l.trim()));
-      tail.splice(0, Math.max(0, tail.length - 5));
-    };
-    child.stdout.on('data', (d: Buffer) => hear(d, !echo));
-    child.stderr.on('data', (d: Buffer) => hear(d, false));
-    child.once('error', (error) => reject(new Error(`cannot run ${command}: ${error.message}`)));
-    child.once('close', (code) => resolve({ code, stdout, tail: tail.join(' | ') }));
-    child.stdin.on('error', () => {}); // a child that exits early closes its stdin: its exit code tells why
-    child.stdin.end(input ?? '');
-  });
 }
 
 /**

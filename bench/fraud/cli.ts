@@ -1,6 +1,7 @@
 /**
  * `vigie detect transactions` as users run it: `bin/vigie` in a process of its own (its own process
  * group, as a terminal would start it), stopped as Ctrl-C stops it, a SIGINT to the whole group.
+ * {@link startProcess} starts any other engine the same way (the seed's Spark job).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,10 @@ import { readFileSync } from 'node:fs';
 const root = new URL('../../', import.meta.url).pathname;
 
 export interface Cli {
+  /** The process started; the leader of its own process group. */
+  readonly pid: number;
+  /** Resolves once a line of its output matches `pattern` (one among its first 200 lines counts too). */
+  printed(pattern: RegExp): Promise<void>;
   /** Rejects if the process exits before `stop`, with the end of what it printed. */
   readonly died: Promise<never>;
   /** Ctrl-C, then SIGKILL if it has not exited within `graceMs`; resolves with the exit code. */
@@ -38,9 +43,16 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, n
     nodeFlags.length === 0 ? [`${root}bin/vigie`, args] : [process.execPath, [...nodeFlags, '--max-old-space-size=1024', `${root}bin/vigie.js`, ...args]];
   // Default settings: none of vigie's own variables (VIGIE_MAX_IN_FLIGHT...) leak from the caller's shell.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIE_')));
-  const child: ChildProcess = spawn(command, argv, { cwd: root, env: { ...inherited, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess('vigie detect transactions', command, argv, { ...inherited, ...env });
+}
+
+/** `name` for messages; `env` is the whole environment of the process. */
+export function startProcess(name: string, command: string, argv: readonly string[], env: NodeJS.ProcessEnv): Cli {
+  const child: ChildProcess = spawn(command, argv, { cwd: root, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const counts: { at: number; records: number }[] = [];
+  const waiting: { pattern: RegExp; resolve: () => void }[] = [];
+  const seen: string[] = [];
   let dashboard: string | undefined;
   const keep = (d: Buffer): void => {
     const now = Date.now();
@@ -49,6 +61,8 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, n
       const records = / records\/s \| (\d+) records \|/.exec(line)?.[1];
       if (records !== undefined) counts.push({ at: now, records: Number(records) });
       lines.push(line);
+      if (seen.length < 200) seen.push(line);
+      for (const w of waiting.filter((w) => w.pattern.test(line))) w.resolve();
     }
     lines.splice(0, Math.max(0, lines.length - 20));
   };
@@ -58,7 +72,7 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, n
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const tail = (): string => lines.join('\n');
   const died = exited.then((code) => {
-    if (!stopping) throw new Error(`vigie detect transactions exited (code ${code}) during the benchmark:\n${tail()}`);
+    if (!stopping) throw new Error(`${name} exited (code ${code}) during the benchmark:\n${tail()}`);
     return new Promise<never>(() => {});
   });
   died.catch(() => {}); // observed by whoever races it; never an unhandled rejection
@@ -68,6 +82,11 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, n
   };
   process.on('exit', onExit);
   return {
+    pid: child.pid!,
+    printed(pattern) {
+      if (seen.some((line) => pattern.test(line))) return Promise.resolve();
+      return new Promise((resolve) => waiting.push({ pattern, resolve }));
+    },
     died,
     tail,
     counts,

@@ -27,6 +27,11 @@ export async function commitTimes(pool: pg.Pool, topic: string): Promise<Map<str
        FROM suspicious_transactions WHERE source = $1 AND revision = 0`,
     [topic],
   );
+  return byCoordinates(rows);
+}
+
+/** Rows' commit times grouped by their record's `<partition>/<offset>`. */
+export function byCoordinates(rows: readonly { p: number; o: string; committed: number }[]): Map<string, number[]> {
   const times = new Map<string, number[]>();
   for (const { p, o, committed } of rows) {
     const key = coordinates(p, o);

@@ -24,6 +24,12 @@ export function transactionMessages(seed: number, firstIndex: number): (time: nu
   };
 }
 
+/** The seed producer's records exactly: its generator's JSON, no account, no key. */
+export function seedTransactionMessages(seed: number): (time: number) => Pick<Message, 'key' | 'value'> {
+  const next = transactionGenerator(seed);
+  return (time) => ({ value: JSON.stringify(next(time)) });
+}
+
 /** A record as produced: its producer timestamp (CreateTime) and whether the rules must flag it. */
 export interface Produced {
   readonly createTime: number;

@@ -22,7 +22,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createProducer } from '../../src/adapters/kafka/toKafka.ts';
 import type { Message } from 'kafkajs';
-import { transactionMessages } from '../fraud/transactions.ts';
+import { seedTransactionMessages, transactionMessages } from '../fraud/transactions.ts';
 import { PRODUCED_AT, SENT_AT, sensorValues } from './records.ts';
 
 export interface PacedOptions {
@@ -31,8 +31,11 @@ export interface PacedOptions {
   readonly rate: number;
   readonly seconds: number;
   readonly lingerMs: number;
-  /** What the records hold: sensor values in the bridge's format (the default), or the fraud benchmark's transactions numbered from `firstIndex`. */
-  readonly payload?: { readonly kind: 'sensors' } | { readonly kind: 'transactions'; readonly firstIndex: number };
+  /**
+   * What the records hold: sensor values in the bridge's format (the default), the fraud
+   * benchmark's transactions numbered from `firstIndex`, or the seed producer's own (no account, no key).
+   */
+  readonly payload?: { readonly kind: 'sensors' } | { readonly kind: 'transactions'; readonly firstIndex: number } | { readonly kind: 'seed-transactions'; readonly seed: number };
 }
 
 export interface Paced {
@@ -84,7 +87,8 @@ async function child(options: PacedOptions): Promise<Paced> {
   const cpu = process.cpuUsage();
   const producer = await createProducer(brokers, 'vigie-bench-paced');
   const values = sensorValues(2);
-  const next: (time: number) => Pick<Message, 'key' | 'value'> = payload.kind === 'transactions' ? transactionMessages(3, payload.firstIndex) : () => ({ value: values() });
+  const next: (time: number) => Pick<Message, 'key' | 'value'> =
+    payload.kind === 'transactions' ? transactionMessages(3, payload.firstIndex) : payload.kind === 'seed-transactions' ? seedTransactionMessages(payload.seed) : () => ({ value: values() });
   const total = Math.round(rate * seconds);
   const intervalMs = 1000 / rate;
   try {

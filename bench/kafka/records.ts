@@ -46,11 +46,14 @@ export async function createTopic(brokers: readonly string[], topic: string, app
   }
 }
 
-/** Writes `count` records before anything is timed, in sends of 2 000 (kafkajs groups a send's messages in quadratic time), acknowledged by the broker. */
-export async function produceBacklog(brokers: readonly string[], topic: string, count: number): Promise<void> {
+/**
+ * Writes `count` records before anything is timed, in sends of 2 000 (kafkajs groups a send's
+ * messages in quadratic time), acknowledged by the broker. `next`: each record's value (sensor
+ * values by default).
+ */
+export async function produceBacklog(brokers: readonly string[], topic: string, count: number, next: () => string = sensorValues(1)): Promise<void> {
   const producer = kafkaClient(brokers).producer();
   await producer.connect();
-  const next = sensorValues(1);
   const bar = progress('bench: producing the backlog', { total: count });
   try {
     for (let sent = 0; sent < count; ) {

@@ -1,0 +1,124 @@
+/**
+ * The three engines `npm run bench -- spark` compares, each started on a topic as a user would
+ * start it, in a process group of its own, and each writing to a table of its own so that runs do
+ * not see each other's rows: the seed's Spark job (a fresh table and checkpoint per run), and
+ * `vigie detect transactions` with its default rules or with the seed's rule alone (`--rules
+ * amount`), a fresh consumer group, state and data directory per run, its rows of the topic
+ * deleted before it starts.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { type Cli, startCli, startProcess } from '../fraud/cli.ts';
+import { byCoordinates, commitTimes, deleteSuspicious } from '../fraud/rows.ts';
+import { LIMIT_XAF } from '../fraud/transactions.ts';
+import { committedOffset, waitForGroup } from '../kafka/records.ts';
+import type { BenchServices } from '../kafka/services.ts';
+import type { SparkInstall } from './setup.ts';
+
+export const ENGINES = ['spark', 'vigie-default', 'vigie-seed'] as const;
+export type Engine = (typeof ENGINES)[number];
+export const ENGINE_LABELS: Readonly<Record<Engine, string>> = {
+  spark: 'Spark',
+  'vigie-default': 'vigie default rules',
+  'vigie-seed': 'vigie seed rules (--rules amount)',
+};
+
+const JOB = path.join(path.dirname(new URL(import.meta.url).pathname), 'fraud_job.py');
+
+export interface EngineRun {
+  readonly process: Cli;
+  /** Wall-clock ms the process was started: a backlog's clock starts here, JVM start-up included. */
+  readonly startedAt: number;
+  /** Resolves once it reads the topic (Spark's query started, vigie's group stable). */
+  ready(): Promise<void>;
+  /** Rows of records above the limit written so far. */
+  suspiciousRows(): Promise<number>;
+  /** Whether it has done all its work on `records` records, `suspicious` of them above the limit. */
+  done(records: number, suspicious: number): Promise<boolean>;
+  /** `<partition>/<offset>` → commit times (epoch ms) of the rows written for that record. */
+  rows(): Promise<Map<string, number[]>>;
+  /** Stops it (Ctrl-C to its group); resolves with its exit code. */
+  stop(): Promise<number | null>;
+  /** Removes its rows, table and directories. */
+  cleanup(): Promise<void>;
+}
+
+export interface EngineContext {
+  readonly services: BenchServices;
+  readonly spark: SparkInstall;
+  readonly topic: string;
+}
+
+export function startEngine(engine: Engine, context: EngineContext): Promise<EngineRun> {
+  return engine === 'spark' ? startSpark(context) : startVigie(context, engine === 'vigie-seed');
+}
+
+async function startSpark({ services, spark, topic }: EngineContext): Promise<EngineRun> {
+  const table = `spark_suspicious_${randomBytes(4).toString('hex')}`;
+  const pool = services.pool;
+  // The seed's fields, then where each record came from: the table Spark appends to.
+  await pool.query(`CREATE TABLE ${table} (id int, transaction_id int, amount double precision, currency text, tx_timestamp text,
+    kafka_topic text, kafka_partition int, kafka_offset bigint, kafka_timestamp timestamptz)`);
+  const checkpoint = await mkdtemp(path.join(tmpdir(), 'vigie-bench-spark-checkpoint-'));
+  const startedAt = Date.now();
+  const child = startProcess(
+    'the Spark job',
+    spark.sparkSubmit,
+    ['--master', 'local[2]', '--jars', spark.jars.join(','), JOB, services.brokers.join(','), topic, table, checkpoint],
+    { ...process.env, PYSPARK_PYTHON: spark.python, PYSPARK_DRIVER_PYTHON: spark.python, VIGIE_BENCH_DATABASE_URL: services.databaseUrl },
+  );
+  const count = async (): Promise<number> => Number((await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.n ?? 0);
+  return {
+    process: child,
+    startedAt,
+    ready: () => Promise.race([child.printed(/vigie-bench: query started/), child.died]),
+    suspiciousRows: count,
+    done: async (_records, suspicious) => (await count()) >= suspicious,
+    async rows() {
+      const { rows } = await pool.query<{ p: number; o: string; committed: number }>(
+        `SELECT kafka_partition AS p, kafka_offset AS o, extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000 AS committed FROM ${table}`,
+      );
+      return byCoordinates(rows);
+    },
+    stop: () => child.stop(),
+    async cleanup() {
+      await pool.query(`DROP TABLE IF EXISTS ${table}`);
+      await rm(checkpoint, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startVigie({ services, topic }: EngineContext, seedRules: boolean): Promise<EngineRun> {
+  const pool = services.pool;
+  await deleteSuspicious(pool, topic);
+  const group = `${topic}-vigie-${randomBytes(4).toString('hex')}`;
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'vigie-bench-spark-vigie-'));
+  const startedAt = Date.now();
+  const args = ['detect', 'transactions', '--kafka', services.brokers.join(','), '--topic', topic, '--group', group, '--data-dir', dataDir];
+  // The password travels in the environment, not on a command line others can list.
+  const child = startCli(seedRules ? [...args, '--rules', 'amount'] : args, { DATABASE_URL: services.databaseUrl });
+  const suspiciousRows = async (): Promise<number> => {
+    const { rows } = await pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM suspicious_transactions WHERE source = $1 AND revision = 0 AND amount > $2',
+      [topic, LIMIT_XAF],
+    );
+    return Number(rows[0]?.n ?? 0);
+  };
+  return {
+    process: child,
+    startedAt,
+    ready: () => Promise.race([waitForGroup(services.brokers, group, 120_000), child.died]),
+    suspiciousRows,
+    // vigie commits an offset once everything derived from the records below it is written: all
+    // the rows of every rule, not only the amount's.
+    done: async (records, suspicious) => (await suspiciousRows()) >= suspicious && (await committedOffset(services.brokers, group, topic)) >= records,
+    rows: () => commitTimes(pool, topic),
+    stop: () => child.stop(),
+    async cleanup() {
+      await deleteSuspicious(pool, topic);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
