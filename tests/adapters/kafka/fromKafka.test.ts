@@ -192,14 +192,16 @@ describe('fromKafka', () => {
     await produce(topic, n, 2);
     const first = path.join(root, `${groupId}-1.txt`);
     const second = path.join(root, `${groupId}-2.txt`);
-    const run1 = consumerProcess({ topic, groupId, out: first, delayMs: 1 });
+    // sessions of 15 s: a member starved of CPU on a loaded machine, late with its heartbeats,
+    // must not be put out of the group again and again while the killed one's session runs out
+    const run1 = consumerProcess({ topic, groupId, out: first, delayMs: 1, sessionTimeoutMs: 15_000 });
     await waitFor(() => refsIn(first).length >= 400, 30_000, 'the first run to process 400 records');
     run1.child.kill('SIGKILL');
     await run1.exited;
     const byFirst = refsIn(first).length;
     expect(byFirst).toBeLessThan(n);
-    const run2 = consumerProcess({ topic, groupId, out: second });
-    // the killed member holds its partitions until its session times out (30 s): room for that on a loaded machine
+    const run2 = consumerProcess({ topic, groupId, out: second, sessionTimeoutMs: 15_000 });
+    // the killed member holds its partitions until its session times out: room for that on a loaded machine
     await waitFor(() => tally([first, second]).size >= n, 90_000, `all ${n} records (${run2.stderr.join('')})`);
     run2.child.kill('SIGTERM');
     await run2.exited;
