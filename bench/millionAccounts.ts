@@ -9,8 +9,7 @@
  */
 import { Observable, lastValueFrom, reduce } from 'rxjs';
 import { progress } from '../src/cli/progress.ts';
-import { type RulesState, judgeRules } from '../src/operators/rules/index.ts';
-import { StateStore } from '../src/state/stateStore.ts';
+import { RulesStore, judgeRules } from '../src/operators/rules/index.ts';
 import type { TransactionRecord } from '../src/types.ts';
 import type { Bench } from './section.ts';
 
@@ -23,8 +22,8 @@ const heapMb = (): number => {
 };
 
 async function millionAccounts(): Promise<Record<string, number>> {
-  const store = new StateStore<RulesState>('fraud-rules');
-  const state = store.partition('bench', 0);
+  const store = new RulesStore('fraud-rules');
+  const state = store.accounts.partition('bench', 0);
   let largest = 0;
   const base = Date.UTC(2026, 0, 1);
   let peak = 0;

@@ -17,9 +17,8 @@ import { type Database, openDatabase } from '../src/adapters/postgres/connect.ts
 import { redactUrl } from '../src/adapters/postgres/embeddedPostgres.ts';
 import { postgresUnlessGiven } from '../src/adapters/temporaryServers.ts';
 import { progress } from '../src/cli/progress.ts';
-import { type RulesState, judgeRules } from '../src/operators/rules/index.ts';
+import { RulesStore, judgeRules } from '../src/operators/rules/index.ts';
 import { postgresCheckpoints } from '../src/state/checkpoints.ts';
-import { StateStore } from '../src/state/stateStore.ts';
 import type { TransactionRecord } from '../src/types.ts';
 import type { Bench, BenchSection } from './section.ts';
 
@@ -66,28 +65,28 @@ async function stateRestore(): Promise<BenchSection> {
     url.pathname = `/${name}`;
     db = await openDatabase({ databaseUrl: url.toString(), dataDir: tmpdir(), log: (line) => console.error(line) });
 
-    const store = new StateStore<RulesState>('fraud-rules');
+    const store = new RulesStore('fraud-rules');
     const bar = progress('bench: a million accounts through the rules', { total: ACCOUNTS });
     let seen = 0;
     await lastValueFrom(transactions().pipe(judgeRules({ store }), reduce((n) => (++seen % 50_000 === 0 ? (bar.update(seen), n + 1) : n + 1), 0)));
     bar.finish();
     const offsets = Array.from({ length: PARTITIONS }, (_, partition) => ({ topic: TOPIC, partition, offset: Math.ceil((ACCOUNTS - partition) / PARTITIONS) }));
-    const keys = offsets.reduce((n, { partition }) => n + store.partition(TOPIC, partition).size, 0);
+    const keys = offsets.reduce((n, { partition }) => n + store.accounts.partition(TOPIC, partition).size, 0);
 
     // What the checkpoint writes: the state compacted (the rules fold what is final); given back
     // (abandoned) so that the checkpoint below takes it again.
-    const taken = store.snapshot(offsets);
+    const taken = store.accounts.snapshot(offsets);
     const written = new Map(taken.map((c) => [c.partition, c.changes]));
     for (const c of taken) c.abandon();
-    const checkpoints = postgresCheckpoints(db.pool, 'bench', [store as StateStore<unknown>]);
+    const checkpoints = postgresCheckpoints(db.pool, 'bench', store.stores);
     let started = performance.now();
     const snapshot = checkpoints.snapshot(offsets);
     for (const offset of offsets) await checkpoints.write(snapshot, [offset]);
     const writeMs = performance.now() - started;
     const bytes = Number((await db.pool.query("SELECT pg_total_relation_size('vigie_state') AS n")).rows[0].n);
 
-    const restored = new StateStore<RulesState>('fraud-rules');
-    const reader = postgresCheckpoints(db.pool, 'bench', [restored as StateStore<unknown>]);
+    const restored = new RulesStore('fraud-rules');
+    const reader = postgresCheckpoints(db.pool, 'bench', restored.stores);
     const perPartition: number[] = [];
     started = performance.now();
     for (const { partition } of offsets) {
@@ -99,7 +98,7 @@ async function stateRestore(): Promise<BenchSection> {
     let different = 0;
     for (const { partition } of offsets) {
       const a = written.get(partition)!;
-      const b = restored.partition(TOPIC, partition);
+      const b = restored.accounts.partition(TOPIC, partition);
       if (a.size !== b.size) different += Math.abs(a.size - b.size);
       let i = 0;
       for (const [key, value] of a) {

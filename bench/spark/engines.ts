@@ -17,13 +17,18 @@ import { committedOffset, waitForGroup } from '../kafka/records.ts';
 import type { BenchServices } from '../kafka/services.ts';
 import type { SparkInstall } from './setup.ts';
 
-export const ENGINES = ['spark', 'vigie-default', 'vigie-seed'] as const;
+export const ENGINES = ['spark', 'vigie-default', 'vigie-seed', 'floor'] as const;
 export type Engine = (typeof ENGINES)[number];
 export const ENGINE_LABELS: Readonly<Record<Engine, string>> = {
   spark: 'Spark',
   'vigie-default': 'vigie default rules',
   'vigie-seed': 'vigie seed rules (--rules amount)',
+  floor: "the seed rule's durable work, hand-written (floor.ts)",
 };
+/** The engines measured live too: the floor is a measure of the backlog's work only. */
+export const LIVE_ENGINES: readonly Engine[] = ['spark', 'vigie-default', 'vigie-seed'];
+
+const FLOOR = path.join(path.dirname(new URL(import.meta.url).pathname), 'floor.ts');
 
 const JOB = path.join(path.dirname(new URL(import.meta.url).pathname), 'fraud_job.py');
 
@@ -52,6 +57,7 @@ export interface EngineContext {
 }
 
 export function startEngine(engine: Engine, context: EngineContext): Promise<EngineRun> {
+  if (engine === 'floor') return startFloor(context);
   return engine === 'spark' ? startSpark(context) : startVigie(context, engine === 'vigie-seed');
 }
 
@@ -91,14 +97,29 @@ async function startSpark({ services, spark, topic }: EngineContext): Promise<En
 }
 
 async function startVigie({ services, topic }: EngineContext, seedRules: boolean): Promise<EngineRun> {
-  const pool = services.pool;
-  await deleteSuspicious(pool, topic);
+  await deleteSuspicious(services.pool, topic);
   const group = `${topic}-vigie-${randomBytes(4).toString('hex')}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'vigie-bench-spark-vigie-'));
   const startedAt = Date.now();
   const args = ['detect', 'transactions', '--kafka', services.brokers.join(','), '--topic', topic, '--group', group, '--data-dir', dataDir];
   // The password travels in the environment, not on a command line others can list.
   const child = startCli(seedRules ? [...args, '--rules', 'amount'] : args, { DATABASE_URL: services.databaseUrl });
+  return consumerGroupRun(services, topic, group, child, startedAt, () => rm(dataDir, { recursive: true, force: true }));
+}
+
+/** bench/spark/floor.ts on the topic: vigie's rows and alerts, the least code that writes them. */
+async function startFloor({ services, topic }: EngineContext): Promise<EngineRun> {
+  await deleteSuspicious(services.pool, topic);
+  const group = `${topic}-floor-${randomBytes(4).toString('hex')}`;
+  const startedAt = Date.now();
+  const argv = ['--import', 'tsx', FLOOR, services.brokers.join(','), topic, group, `${group}.alerts`];
+  const child = startProcess('the hand-written floor', process.execPath, argv, { ...process.env, DATABASE_URL: services.databaseUrl });
+  return consumerGroupRun(services, topic, group, child, startedAt, async () => {});
+}
+
+/** A run that reads the topic in consumer group `group` and writes vigie's rows (vigie, the floor). */
+function consumerGroupRun(services: BenchServices, topic: string, group: string, child: Cli, startedAt: number, removeFiles: () => Promise<void>): EngineRun {
+  const pool = services.pool;
   const suspiciousRows = async (): Promise<number> => {
     const { rows } = await pool.query<{ n: string }>(
       'SELECT count(*) AS n FROM suspicious_transactions WHERE source = $1 AND revision = 0 AND amount > $2',
@@ -111,14 +132,14 @@ async function startVigie({ services, topic }: EngineContext, seedRules: boolean
     startedAt,
     ready: () => Promise.race([waitForGroup(services.brokers, group, 120_000), child.died]),
     suspiciousRows,
-    // vigie commits an offset once everything derived from the records below it is written: all
-    // the rows of every rule, not only the amount's.
+    // each commits an offset once everything derived from the records below it is written: for
+    // vigie, the rows of every rule, not only the amount's.
     done: async (records, suspicious) => (await suspiciousRows()) >= suspicious && (await committedOffset(services.brokers, group, topic)) >= records,
     rows: () => commitTimes(pool, topic),
     stop: () => child.stop(),
     async cleanup() {
       await deleteSuspicious(pool, topic);
-      await rm(dataDir, { recursive: true, force: true });
+      await removeFiles();
     },
   };
 }

@@ -19,7 +19,7 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
-import type { RuleName, RulesState } from '../operators/rules/index.ts';
+import { type RuleName, RulesStore } from '../operators/rules/index.ts';
 import type { SeriesWindow } from '../operators/seriesWarmUp.ts';
 import { type Checkpoints, postgresCheckpoints } from '../state/checkpoints.ts';
 import { Watermarks } from '../state/watermarks.ts';
@@ -66,9 +66,9 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const stop$ = new Subject<void>();
   const counts = { records: 0, flagged: 0, dead: 0, late: 0, revisions: 0, rows: 0, lastRecords: 0 };
   // The flow's state, written down with the offsets it covers and restored on assignment.
-  const rulesState = new StateStore<RulesState>('fraud-rules');
+  const rulesState = new RulesStore('fraud-rules');
   const sensorWindows = new StateStore<SeriesWindow>('sensor-windows');
-  const stores = [(config.kind === 'transactions' ? rulesState : sensorWindows) as StateStore<unknown>];
+  const stores = config.kind === 'transactions' ? rulesState.stores : [sensorWindows as StateStore<unknown>];
   // How far event time has got over the partitions this process holds, for /metrics.
   const watermarks = new Watermarks();
   metrics.watermark(() => watermarks.current());

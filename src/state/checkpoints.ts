@@ -13,10 +13,13 @@
  *   fails to be written gives its keys back to the next one; nothing is committed meanwhile.
  * - On assignment, the partition's keys and offset are loaded before its first record; records
  *   below the offset are skipped, and a committed offset behind the state's is read from there.
- * - Writes are monotonic per key and per partition (`WHERE covered_offset <= EXCLUDED...`): a
- *   process that lost a partition and did not know yet cannot write older state over newer.
+ * - Writes are monotonic per partition: a write locks the partition's offset row and is refused
+ *   when another process wrote a newer offset there (a process that lost a partition and did not
+ *   know yet cannot write older state over newer), and each key's upsert is guarded the same way.
  *   Since the operators are deterministic, a key's value at an offset is the same whoever
- *   computed it, so the rows are always the state as of their partition's offset.
+ *   computed it, so the rows are always the state as of their partition's offset. That fence is
+ *   what lets a deleted key's row go for good (no tombstone left behind): no older write can
+ *   bring it back.
  *
  * Keys are stored as JSON strings: any key (a NUL, bytes of a Kafka key) fits a text column.
  *
@@ -53,15 +56,15 @@ export interface Checkpoints {
 }
 
 /**
- * The keys and values of a slice travel as one JSON array of `[key, value]` pairs (a deleted key's
- * value null), taken apart by PostgreSQL: one native JSON.stringify per slice, where a text array
+ * The keys and values of a slice travel as one JSON array of `[key, value]` pairs (deleted keys go
+ * by DELETE_KEYS), taken apart by PostgreSQL: one native JSON.stringify per slice, where a text array
  * per column cost an escaping pass over every value in pg. On the json type, `->` gives the exact
  * text of each element: the stored key and value are the JSON texts they always were. PostgreSQL
  * will not take a \u0000 apart, so a slice holding one (a key of raw bytes) goes as two text
  * arrays instead ({@link UPSERT_KEYS_ARRAYS}).
  */
 const UPSERT_KEYS = `INSERT INTO vigie_state (store, topic, source_partition, key, value, covered_offset)
-  SELECT $1, $2, $3, (e->0)::text, CASE WHEN json_typeof(e->1) = 'null' THEN NULL ELSE (e->1)::text END, $4
+  SELECT $1, $2, $3, (e->0)::text, (e->1)::text, $4
   FROM json_array_elements($5::json) AS e
   ON CONFLICT (store, topic, source_partition, key) DO UPDATE SET value = EXCLUDED.value, covered_offset = EXCLUDED.covered_offset
   WHERE vigie_state.covered_offset <= EXCLUDED.covered_offset`;
@@ -71,10 +74,21 @@ const UPSERT_KEYS_ARRAYS = `INSERT INTO vigie_state (store, topic, source_partit
   ON CONFLICT (store, topic, source_partition, key) DO UPDATE SET value = EXCLUDED.value, covered_offset = EXCLUDED.covered_offset
   WHERE vigie_state.covered_offset <= EXCLUDED.covered_offset`;
 
+/** Keys forgotten (as JSON): their rows go (see the fence in the file's comment). */
+const DELETE_KEYS = `DELETE FROM vigie_state WHERE store = $1 AND topic = $2 AND source_partition = $3 AND key = ANY($4::text[])`;
+
+/** The partition's offset row, locked until the transaction ends: the fence against an older write. */
+const LOCK_OFFSET = `SELECT covered_offset FROM vigie_state_offsets WHERE store = $1 AND topic = $2 AND source_partition = $3 FOR UPDATE`;
+
 const UPSERT_OFFSET = `INSERT INTO vigie_state_offsets (store, topic, source_partition, covered_offset)
   VALUES ($1, $2, $3, $4)
   ON CONFLICT (store, topic, source_partition) DO UPDATE SET covered_offset = EXCLUDED.covered_offset, written_at = now()
   WHERE vigie_state_offsets.covered_offset <= EXCLUDED.covered_offset`;
+
+/** A snapshot older than what another process wrote for its partition: refused, never written over newer state. */
+export class StaleCheckpointError extends Error {
+  override readonly name = 'StaleCheckpointError';
+}
 
 /** Where a snapshot keeps what it took, out of its public shape. */
 const WRITES = Symbol('writes');
@@ -83,13 +97,14 @@ type Taken = Snapshot & { [WRITES]?: { store: StateStore<unknown>; changes: Part
 /** JSON characters per statement, about: far below V8's longest string and PostgreSQL's 1 GB field. */
 const SLICE_CHARS = 8_000_000;
 
-/** The changes as JSON arrays of `[key, value]` pairs of about {@link SLICE_CHARS} each. */
+/** The changed keys' values as JSON arrays of `[key, value]` pairs of about {@link SLICE_CHARS} each. */
 function* slices(changes: ReadonlyMap<string, unknown>): Generator<{ json: string; entries: [string, unknown][] }> {
   let parts: string[] = [];
   let entries: [string, unknown][] = [];
   let chars = 0;
   for (const [key, value] of changes) {
-    const part = JSON.stringify([key, value ?? null]);
+    if (value === undefined) continue;
+    const part = JSON.stringify([key, value]);
     parts.push(part);
     entries.push([key, value]);
     chars += part.length + 1;
@@ -99,6 +114,13 @@ function* slices(changes: ReadonlyMap<string, unknown>): Generator<{ json: strin
     }
   }
   if (parts.length > 0) yield { json: `[${parts.join(',')}]`, entries };
+}
+
+/** The deleted keys, as stored (JSON). */
+function deletions(changes: ReadonlyMap<string, unknown>): string[] {
+  const keys: string[] = [];
+  for (const [key, value] of changes) if (value === undefined) keys.push(JSON.stringify(key));
+  return keys;
 }
 
 export interface PostgresCheckpointsOptions {
@@ -153,13 +175,20 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
         await client.query('BEGIN');
         for (const { store, changes } of writes) {
           const { topic, partition, offset } = changes;
+          const written = await client.query<{ covered_offset: string }>(LOCK_OFFSET, [id(store), topic, partition]);
+          const newer = written.rows[0] === undefined ? undefined : Number(written.rows[0].covered_offset);
+          if (newer !== undefined && newer > offset) {
+            throw new StaleCheckpointError(`state ${store.name} of ${topic}/${partition}: another process wrote it up to offset ${newer}; this snapshot covers ${offset} only and is not written (the partition has moved)`);
+          }
+          const gone = deletions(changes.changes);
+          if (gone.length > 0) await client.query(DELETE_KEYS, [id(store), topic, partition, gone]);
           // in slices of about SLICE_CHARS of JSON: a backlog's first checkpoint may hold a
           // million keys, or accounts holding thousands of recent transactions each
           for (const slice of slices(changes.changes)) {
             if (!slice.json.includes('\\u0000')) await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, slice.json]);
             else {
               const keys = slice.entries.map(([k]) => JSON.stringify(k));
-              const values = slice.entries.map(([, v]) => (v === undefined ? null : JSON.stringify(v)));
+              const values = slice.entries.map(([, v]) => JSON.stringify(v));
               await client.query(UPSERT_KEYS_ARRAYS, [id(store), topic, partition, offset, keys, values]);
             }
           }

@@ -17,6 +17,12 @@ export class PartitionState<V> {
   private readonly values = new Map<string, V>();
   /** Keys written or deleted since the last snapshot. */
   private dirty = new Set<string>();
+  /**
+   * Keys made since the last snapshot (absent from it, and not deleted since it): deleted again
+   * before the next one, they were never seen by a snapshot and have nothing to write. A
+   * transaction held within the lateness and folded before the next checkpoint costs nothing.
+   */
+  private fresh = new Set<string>();
 
   constructor(
     readonly topic: string,
@@ -32,14 +38,25 @@ export class PartitionState<V> {
 
   /** `value` is the key's new state; it must not be mutated afterwards. */
   set(key: string, value: V): void {
+    // absent and not deleted since the last snapshot (then it is dirty): new since that snapshot
+    if (!this.values.has(key) && !this.dirty.has(key)) this.fresh.add(key);
     this.values.set(key, value);
     this.dirty.add(key);
   }
 
-  /** The key is forgotten (a TTL ran out). */
+  /** The key is forgotten (a TTL ran out, a held transaction was folded). */
   delete(key: string): void {
     if (!this.values.delete(key)) return;
-    this.dirty.add(key);
+    if (this.fresh.delete(key)) this.dirty.delete(key);
+    else this.dirty.add(key);
+  }
+
+  /**
+   * @internal a value equal to the one written down, rebuilt in another form after a restore (an
+   * operator's runtime fields): not a change, nothing to write
+   */
+  replace(key: string, value: V): void {
+    this.values.set(key, value);
   }
 
   get size(): number {
@@ -55,6 +72,7 @@ export class PartitionState<V> {
     const changes = new Map<string, V | undefined>();
     for (const key of this.dirty) changes.set(key, this.values.get(key));
     this.dirty = new Set();
+    this.fresh = new Set();
     return changes;
   }
 

@@ -74,10 +74,27 @@ describe('postgresCheckpoints', () => {
     older.partition('t', 1).set('k', 'old');
     older.partition('t', 1).set('other', 'old');
     const b = postgresCheckpoints(db.pool, 'g', [older as StateStore<unknown>]);
-    await b.write(b.snapshot([{ topic: 't', partition: 1, offset: 12 }]));
+    await expect(b.write(b.snapshot([{ topic: 't', partition: 1, offset: 12 }]))).rejects.toThrow(
+      'state s of t/1: another process wrote it up to offset 20; this snapshot covers 12 only and is not written (the partition has moved)',
+    );
     const restored = new StateStore<string>('s');
     expect(await postgresCheckpoints(db.pool, 'g', [restored as StateStore<unknown>]).restore('t', 1)).toBe(20);
-    expect(restored.partition('t', 1).get('k')).toBe('new');
+    expect(Object.fromEntries(restored.partition('t', 1).entries())).toEqual({ k: 'new' });
+  });
+
+  it('removes a deleted key\'s row, and writes nothing for a key made and deleted between two snapshots', async () => {
+    const store = new StateStore<number>('rows');
+    const p = store.partition('t', 3);
+    p.set('kept', 1);
+    p.set('gone', 2);
+    const checkpoints = postgresCheckpoints(db.pool, 'g', [store as StateStore<unknown>]);
+    await checkpoints.write(checkpoints.snapshot([{ topic: 't', partition: 3, offset: 2 }]));
+    p.delete('gone');
+    p.set('brief', 3);
+    p.delete('brief');
+    await checkpoints.write(checkpoints.snapshot([{ topic: 't', partition: 3, offset: 5 }]));
+    const rows = await db.pool.query<{ key: string; value: string | null }>("SELECT key, value FROM vigie_state WHERE store = 'g/rows' ORDER BY key");
+    expect(rows.rows).toEqual([{ key: '"kept"', value: '1' }]);
   });
 });
 

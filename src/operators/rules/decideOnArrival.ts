@@ -6,8 +6,12 @@ import type { AccountRule } from './accountRule.ts';
 import { accountOf, eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
 
-/** A transaction of an account that a record arriving later may still precede in event time. */
-interface Entry {
+/**
+ * A transaction of an account that a record arriving later may still precede in event time: held,
+ * each under a key of its own in {@link RulesStore.held} (its offset), written once and deleted
+ * when it is folded into its account's state.
+ */
+export interface HeldTransaction {
   readonly time: number;
   readonly record: TransactionRecord;
   /** What the stateless rules before this operator said: kept, the stateful reasons follow. */
@@ -17,17 +21,25 @@ interface Entry {
   readonly revision: number;
 }
 
-/** One account's state, written down as it is (plain data) and replaced, never mutated. */
+/**
+ * One account's state, plain data, replaced and never mutated. A checkpoint writes `base` and
+ * `last` only: the recent transactions are written once each, under keys of their own, and
+ * `recent` and `tip` are rebuilt from them on restore. An account's value stays small however
+ * many of its transactions are held (a backlog holds them all for the allowed lateness).
+ */
 export interface AccountState {
   /** Each rule's state after the account's final transactions (older than the watermark). */
   readonly base: readonly unknown[];
   /** Each rule's state after `recent` too: where an in-order transaction is judged from; `base` when absent (no recent). */
   readonly tip?: readonly unknown[];
-  /** Transactions at or after the watermark, in event-time order (ties by offset). */
-  readonly recent: readonly Entry[];
+  /** Transactions at or after the watermark, in event-time order (ties by offset); absent when written down. */
+  readonly recent?: readonly HeldTransaction[];
   /** The newest event time of the account, for its TTL. */
   readonly last: number;
 }
+
+/** An account in memory: its recent transactions always there. */
+type Account = AccountState & { readonly recent: readonly HeldTransaction[] };
 
 /** The partition's clock, kept among its keys under {@link CLOCK}. */
 interface Clock {
@@ -35,6 +47,30 @@ interface Clock {
 }
 
 export type RulesState = AccountState | Clock;
+
+/**
+ * Where the stateful rules keep their state: each account's state (and the partition's clock) in
+ * `accounts`, each transaction held within the allowed lateness in `held`. Checkpoint both
+ * (`stores`): they are consistent only together.
+ */
+export class RulesStore {
+  readonly accounts: StateStore<RulesState>;
+  readonly held: StateStore<HeldTransaction>;
+
+  /** @param name the accounts' store name; the held transactions' is `${name}-held`. */
+  constructor(name = 'fraud-rules') {
+    this.accounts = new StateStore<RulesState>(name);
+    this.held = new StateStore<HeldTransaction>(`${name}-held`);
+  }
+
+  /** Both stores, for `postgresCheckpoints`. */
+  get stores(): StateStore<unknown>[] {
+    return [this.accounts as StateStore<unknown>, this.held as StateStore<unknown>];
+  }
+}
+
+/** A held transaction's key: its offset, unique in its partition. */
+const heldKey = (entry: HeldTransaction): string => String(entry.record.ref.offset);
 
 /**
  * The key of the partition's clock: no account is empty (parseTransaction wants at least one
@@ -51,7 +87,7 @@ export interface DecideOnArrivalOptions {
    */
   readonly allowedLatenessMs?: number;
   /** Where the state lives; a store of its own by default. Give one to checkpoint it (src/state/). */
-  readonly store?: StateStore<RulesState>;
+  readonly store?: RulesStore;
   /** Told of each partition's watermark when it moves (epoch ms), for metrics. */
   readonly onWatermark?: (ref: SourceRef, watermark: number) => void;
 }
@@ -59,6 +95,7 @@ export interface DecideOnArrivalOptions {
 /** Per partition, what is not state: the eviction queue, rebuilt after a restore. */
 interface Runtime {
   readonly state: PartitionState<RulesState>;
+  readonly held: PartitionState<HeldTransaction>;
   keys: string[];
   times: number[];
   head: number;
@@ -109,27 +146,59 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
   const shortestTtl = Math.min(...rules.map((r) => r.ttlMs));
 
   return operate<Judged, Judged>((subscriber, source) => {
-    const store = options.store ?? new StateStore<RulesState>('fraud-rules');
+    const store = options.store ?? new RulesStore();
     const runtimes = new WeakMap<PartitionState<RulesState>, Runtime>();
 
     // records come in runs of one partition (a fetch batch): the last one found is kept
     let last: { source: string; partition: number; state: PartitionState<RulesState>; runtime: Runtime } | undefined;
     const runtimeOf = (ref: SourceRef): Runtime => {
-      const state = store.partition(ref.source, ref.partition);
+      const state = store.accounts.partition(ref.source, ref.partition);
       if (last !== undefined && last.state === state) return last.runtime;
       let runtime = runtimes.get(state);
       if (runtime === undefined) {
-        // restored (or new): the eviction queue from the accounts' last times
-        const accounts = [...state.entries()].filter(([key]) => key !== CLOCK) as [string, AccountState][];
+        // restored (or new): the accounts' recent transactions, and the eviction queue
+        const held = store.held.partition(ref.source, ref.partition);
+        const accounts = rebuild(state, held);
         accounts.sort((a, b) => a[1].last - b[1].last);
-        runtime = { state, keys: accounts.map(([k]) => k), times: accounts.map(([, a]) => a.last), head: 0 };
+        runtime = { state, held, keys: accounts.map(([k]) => k), times: accounts.map(([, a]) => a.last), head: 0 };
         runtimes.set(state, runtime);
       }
       last = { source: ref.source, partition: ref.partition, state, runtime };
       return runtime;
     };
 
-    const initial = (): AccountState => {
+    /** Puts each held transaction back in its account's `recent`, in order, and its `tip` back. */
+    const rebuild = (state: PartitionState<RulesState>, held: PartitionState<HeldTransaction>): [string, AccountState][] => {
+      const byAccount = new Map<string, HeldTransaction[]>();
+      for (const [, entry] of held.entries()) {
+        const key = accountOf(entry.record.transaction);
+        let list = byAccount.get(key);
+        if (list === undefined) byAccount.set(key, (list = []));
+        list.push(entry);
+      }
+      const accounts: [string, AccountState][] = [];
+      for (const [key, value] of state.entries()) {
+        if (key === CLOCK) continue;
+        const account = value as AccountState;
+        if (account.recent !== undefined) {
+          // written by a version that kept them inside the account: each gets its own key now
+          for (const entry of account.recent) held.set(heldKey(entry), entry);
+          state.set(key, account);
+        } else {
+          const recent = (byAccount.get(key) ?? []).sort((a, b) => a.time - b.time || a.record.ref.offset - b.record.ref.offset);
+          let tip = account.base;
+          for (const entry of recent) tip = stepAll(tip, entry.record, entry.time).states;
+          state.replace(key, recent.length === 0 ? { base: account.base, recent, last: account.last } : { base: account.base, tip, recent, last: account.last });
+        }
+        byAccount.delete(key);
+        accounts.push([key, account]);
+      }
+      // held transactions of no account (none, unless written by hand): nothing can use them
+      for (const entries of byAccount.values()) for (const entry of entries) held.delete(heldKey(entry));
+      return accounts;
+    };
+
+    const initial = (): Account => {
       return { base: rules.map((r) => r.init()), recent: [], last: Number.NEGATIVE_INFINITY };
     };
 
@@ -149,15 +218,18 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       return { states: next, reasons, score };
     };
 
-    const decided = (given: Entry['given'], reasons: string[] | undefined, score: number) =>
+    const decided = (given: HeldTransaction['given'], reasons: string[] | undefined, score: number) =>
       reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
 
     const evict = (runtime: Runtime, maxTime: number): void => {
-      const { state, keys, times } = runtime;
+      const { state, held, keys, times } = runtime;
       while (runtime.head < keys.length && maxTime - times[runtime.head]! > ttl) {
         const key = keys[runtime.head]!;
-        const account = state.get(key) as AccountState | undefined;
-        if (account !== undefined && account.last === times[runtime.head]) state.delete(key);
+        const account = state.get(key) as Account | undefined;
+        if (account !== undefined && account.last === times[runtime.head]) {
+          state.delete(key);
+          for (const entry of account.recent) held.delete(heldKey(entry));
+        }
         runtime.head++;
       }
       if (runtime.head > 1024 && runtime.head * 2 > keys.length) {
@@ -171,11 +243,11 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       const { record } = judged;
       const time = eventTime(record.transaction);
       const runtime = runtimeOf(record.ref);
-      const { state } = runtime;
+      const { state, held } = runtime;
       const clock = state.get(CLOCK) as Clock | undefined;
       const before = clock?.maxTime ?? Number.NEGATIVE_INFINITY;
       const key = accountOf(record.transaction);
-      const stored = state.get(key) as AccountState | undefined;
+      const stored = state.get(key) as Account | undefined;
       const given = { reasons: judged.reasons, score: judged.score };
 
       if (time < before - allowedLatenessMs) {
@@ -193,6 +265,8 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       }
       const watermark = maxTime - allowedLatenessMs;
       const account = fold(stored === undefined ? initial() : expire(stored, maxTime), watermark);
+      // folded (a prefix of them), or all gone with an expired account: no longer held
+      if (stored !== undefined) for (let i = 0; i < stored.recent.length - account.recent.length; i++) held.delete(heldKey(stored.recent[i]!));
 
       // Its place among the recent transactions: after every one before it in event time (it has
       // the partition's highest offset, so after those of the same time too).
@@ -200,24 +274,26 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       let at = recent.length;
       while (at > 0 && recent[at - 1]!.time > time) at--;
       const outputs: Judged[] = [];
-      let next: AccountState;
+      let next: Account;
       if (at === recent.length) {
         const step = stepAll(account.tip ?? account.base, record, time);
-        const entry: Entry = { time, record, given, ...decided(given, step.reasons, step.score), revision: 0 };
+        const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score), revision: 0 };
         outputs.push({ ...judged, reasons: entry.reasons, score: entry.score });
+        held.set(heldKey(entry), entry);
         next = { base: account.base, tip: step.states, recent: [...recent, entry], last: Math.max(account.last, time) };
       } else {
         // Out of order: decide it, then every later one again, from the base.
         let states = account.base;
-        const entries: Entry[] = [];
+        const entries: HeldTransaction[] = [];
         for (let i = 0; i < at; i++) {
           states = stepAll(states, recent[i]!.record, recent[i]!.time).states;
           entries.push(recent[i]!);
         }
         const step = stepAll(states, record, time);
         states = step.states;
-        const entry: Entry = { time, record, given, ...decided(given, step.reasons, step.score), revision: 0 };
+        const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score), revision: 0 };
         entries.push(entry);
+        held.set(heldKey(entry), entry);
         outputs.push({ ...judged, reasons: entry.reasons, score: entry.score });
         for (let i = at; i < recent.length; i++) {
           const old = recent[i]!;
@@ -228,8 +304,9 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
             entries.push(old);
             continue;
           }
-          const revised: Entry = { ...old, ...now, revision: old.revision + 1 };
+          const revised: HeldTransaction = { ...old, ...now, revision: old.revision + 1 };
           entries.push(revised);
+          held.set(heldKey(revised), revised);
           outputs.push({ record: old.record, reasons: revised.reasons, score: revised.score, late: false, revision: revised.revision, cause: record.ref });
         }
         next = { base: account.base, tip: states, recent: entries, last: Math.max(account.last, time) };
@@ -245,7 +322,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
     };
 
     /** The account with the rules whose TTL ran out since its last transaction back at `init()`. */
-    const expire = (account: AccountState, maxTime: number): AccountState => {
+    const expire = (account: Account, maxTime: number): Account => {
       if (!(maxTime - account.last > shortestTtl)) return account;
       // Idle that long, every recent transaction is final (ttl > lateness): fold them first.
       const folded = fold(account, Number.POSITIVE_INFINITY);
@@ -254,7 +331,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
     };
 
     /** Moves the transactions before `watermark` into the base: no transaction can precede them any more. */
-    const fold = (account: AccountState, watermark: number): AccountState => {
+    const fold = (account: Account, watermark: number): Account => {
       const { recent } = account;
       let count = 0;
       while (count < recent.length && recent[count]!.time < watermark) count++;
@@ -266,15 +343,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       return { base, tip, recent: recent.slice(count), last: account.last };
     };
 
-    // A checkpoint writes each account with what no record can precede any more folded into its
-    // base (the partition's clock is among the changes whenever a record moved it): a smaller,
-    // equivalent state, since folded transactions are never decided again.
-    store.compact = (changes) => {
-      const clock = changes.get(CLOCK) as Clock | undefined;
-      if (clock === undefined) return;
-      const watermark = clock.maxTime - allowedLatenessMs;
+    // A checkpoint writes an account's base and last time only: its recent transactions are
+    // written under their own keys, once each (see RulesStore).
+    store.accounts.compact = (changes) => {
       for (const [key, value] of changes) {
-        if (key !== CLOCK && value !== undefined) changes.set(key, fold(value as AccountState, watermark));
+        if (key === CLOCK || value === undefined) continue;
+        const { base, last } = value as AccountState;
+        changes.set(key, { base, last });
       }
     };
     source.subscribe(operatorSubscriber<Judged>(subscriber, { next: accept }));

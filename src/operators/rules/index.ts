@@ -1,19 +1,18 @@
 import { type Observable, type OperatorFunction, pipe } from 'rxjs';
 import type { AccountRule } from './accountRule.ts';
-import type { StateStore } from '../../state/stateStore.ts';
 import type { SuspiciousTransaction, TransactionRecord } from '../../types.ts';
 import { type AmountAboveOptions, amountAbove } from './amountAbove.ts';
 import { type AmountZScoreOptions, amountZScore, amountZScoreRule } from './amountZScore.ts';
 import { type BalanceDrainOptions, balanceDrain } from './balanceDrain.ts';
-import { type DecideOnArrivalOptions, type RulesState, decideOnArrival } from './decideOnArrival.ts';
+import { type DecideOnArrivalOptions, RulesStore, decideOnArrival } from './decideOnArrival.ts';
 import { type FrequencyOptions, frequency, frequencyRule } from './frequency.ts';
 import { type Judged, judge } from './judged.ts';
 import { type LocationOptions, location, locationRule } from './location.ts';
 import { suspiciousOnly } from './suspiciousOnly.ts';
 
-export { amountAbove, amountZScore, amountZScoreRule, balanceDrain, decideOnArrival, frequency, frequencyRule, judge, location, locationRule, suspiciousOnly };
+export { RulesStore, amountAbove, amountZScore, amountZScoreRule, balanceDrain, decideOnArrival, frequency, frequencyRule, judge, location, locationRule, suspiciousOnly };
 export type { AccountRule, Flag } from './accountRule.ts';
-export type { DecideOnArrivalOptions, RulesState } from './decideOnArrival.ts';
+export type { AccountState, DecideOnArrivalOptions, HeldTransaction, RulesState } from './decideOnArrival.ts';
 export { eventTime } from './eventTime.ts';
 export type { Judged } from './judged.ts';
 
@@ -32,7 +31,7 @@ export interface DefaultRulesOptions {
   /** How late (event time, behind its partition's newest) a record may arrive and take its place; 30 s by default. */
   readonly allowedLatenessMs?: number;
   /** Where the stateful rules keep their state; give one to checkpoint it (src/state/). */
-  readonly store?: StateStore<RulesState>;
+  readonly store?: RulesStore;
   /** Told of each partition's watermark when it moves. */
   readonly onWatermark?: DecideOnArrivalOptions['onWatermark'];
 }

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lastValueFrom, from, tap, toArray } from 'rxjs';
 import { frequency, frequencyRule } from '../../../src/operators/rules/frequency.ts';
 import type { Judged } from '../../../src/operators/rules/judged.ts';
-import type { RulesState } from '../../../src/operators/rules/decideOnArrival.ts';
-import { StateStore } from '../../../src/state/stateStore.ts';
+import { RulesStore } from '../../../src/operators/rules/decideOnArrival.ts';
 import { takeFromEndlessSource } from '../../helpers/endless.ts';
 import { marbles } from '../../helpers/marbles.ts';
 import { finalDecisions, judged, tx } from './records.ts';
@@ -119,9 +118,9 @@ describe('frequency', () => {
   it('forgets accounts idle longer than the TTL: state bounded by active accounts', async () => {
     // 1000 accounts, each active for a minute, one after the other.
     const input = Array.from({ length: 3000 }, (_, i) => judged(tx(i, 20 * i, { account: `A${Math.floor(i / 3)}` })));
-    const store = new StateStore<RulesState>('test');
+    const store = new RulesStore('test');
     let largest = 0;
-    const sizes = from(input).pipe(frequency({ windowMs: 60_000, store }), tap(() => (largest = Math.max(largest, store.partition('test', 0).size - 1))));
+    const sizes = from(input).pipe(frequency({ windowMs: 60_000, store }), tap(() => (largest = Math.max(largest, store.accounts.partition('test', 0).size - 1))));
     expect(await lastValueFrom(sizes.pipe(toArray()))).toHaveLength(3000); // less the clock, above
     // TTL 2 min: an account is held at most 2 min after its last transaction, 3 accounts a minute.
     expect(largest).toBeLessThanOrEqual(8);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { seededRandom } from '../../../src/random.ts';
-import { type RulesState, defaultRules, judgeRules } from '../../../src/operators/rules/index.ts';
-import { StateStore } from '../../../src/state/stateStore.ts';
+import { RulesStore, defaultRules, judgeRules } from '../../../src/operators/rules/index.ts';
+import type { StateStore } from '../../../src/state/stateStore.ts';
 import type { SuspiciousTransaction, TransactionRecord } from '../../../src/types.ts';
 import { marbles } from '../../helpers/marbles.ts';
 import { tx } from './records.ts';
@@ -85,17 +85,69 @@ describe('defaultRules', () => {
       .map((record, i) => ({ record, arrival: i * 10_000 + random.uniform(0, lateness - 10_000) }))
       .sort((x, y) => x.arrival - y.arrival)
       .map(({ record }, offset) => ({ ...record, ref: { ...record.ref, offset } })); // offsets in arrival order, as in a partition
-    const judgeAll = (records: TransactionRecord[], store?: StateStore<RulesState>) =>
+    const judgeAll = (records: TransactionRecord[], store?: RulesStore) =>
       lastValueFrom(from(records).pipe(judgeRules({ allowedLatenessMs: lateness, ...(store ? { store } : {}) }), toArray()));
     const whole = await judgeAll(input);
     expect(whole.filter((j) => (j.revision ?? 0) > 0).length).toBeGreaterThan(0);
-    const first = new StateStore<RulesState>('rules');
+    const first = new RulesStore('rules');
     const before = await judgeAll(input.slice(0, 200), first);
-    // as a checkpoint writes it (JSON) and a restore reads it
-    const restored = new StateStore<RulesState>('rules');
-    restored.restore('test', 0, JSON.parse(JSON.stringify([...first.partition('test', 0).entries()])));
+    // as a checkpoint takes it (each account's base, each held transaction on its own), writes
+    // it (JSON) and a restore reads it
+    const restored = new RulesStore('rules');
+    for (const [mine, theirs] of [
+      [first.accounts, restored.accounts],
+      [first.held, restored.held],
+    ] as [StateStore<unknown>, StateStore<unknown>][]) {
+      const [taken] = mine.snapshot([{ topic: 'test', partition: 0, offset: 200 }]);
+      theirs.restore('test', 0, JSON.parse(JSON.stringify([...taken!.changes].filter(([, v]) => v !== undefined))));
+    }
+    expect(restored.held.partition('test', 0).size).toBeGreaterThan(0);
     const after = await judgeAll(input.slice(200), restored);
     expect([...before, ...after]).toEqual(whole);
+  });
+
+  it("writes each held transaction once, and keeps an account's written value small however many it holds", async () => {
+    // one account, 600 transactions a second apart, each held for the 5 min lateness, then folded
+    const lateness = 5 * 60_000;
+    const input = Array.from({ length: 600 }, (_, i) => tx(i, i, { account: 'A', amount: 100 }));
+    const store = new RulesStore('rules');
+    const heldWrites = new Map<string, number>();
+    const accountValues: string[] = [];
+    let i = 0;
+    await lastValueFrom(
+      from(input).pipe(
+        judgeRules({ allowedLatenessMs: lateness, store }),
+        tap(() => {
+          if (++i % 50 !== 0) return;
+          // a checkpoint every 50 records
+          const [accounts] = store.accounts.snapshot([{ topic: 'test', partition: 0, offset: i }]);
+          const [held] = store.held.snapshot([{ topic: 'test', partition: 0, offset: i }]);
+          accountValues.push(JSON.stringify(accounts!.changes.get('A')));
+          for (const [key, value] of held!.changes) if (value !== undefined) heldWrites.set(key, (heldWrites.get(key) ?? 0) + 1);
+        }),
+      ),
+    );
+    expect(heldWrites.size).toBe(600);
+    expect(Math.max(...heldWrites.values())).toBe(1);
+    // the account's value is the rules' state after its folded transactions, and its last time:
+    // no held transaction inside
+    expect(accountValues).toHaveLength(12);
+    for (const value of accountValues) {
+      expect(Object.keys(JSON.parse(value) as object).sort()).toEqual(['base', 'last']);
+      expect(value).not.toContain('transaction_id');
+    }
+    expect(store.held.partition('test', 0).size).toBeLessThanOrEqual(lateness / 1000 + 1);
+  });
+
+  it('writes nothing for a transaction held and folded between two checkpoints', async () => {
+    const store = new RulesStore('rules');
+    // lateness 5 s: each transaction folds 5 s of event time after it arrived
+    await lastValueFrom(from(Array.from({ length: 100 }, (_, i) => tx(i, i, { account: 'A', amount: 100 }))).pipe(judgeRules({ allowedLatenessMs: 5_000, store }), toArray()));
+    const [held] = store.held.snapshot([{ topic: 'test', partition: 0, offset: 100 }]);
+    // the last five or six are still held; the 94 folded before this first checkpoint leave no trace
+    expect([...held!.changes.values()].every((v) => v !== undefined)).toBe(true);
+    expect(held!.changes.size).toBe(store.held.partition('test', 0).size);
+    expect(held!.changes.size).toBeLessThanOrEqual(6);
   });
 });
 
@@ -112,9 +164,10 @@ describe('judgeRules({ rules })', () => {
   });
 
   it("runs only the rules named: `amount` alone is the prototype's rule set, with no state", async () => {
-    const store = new StateStore<RulesState>('fraud-rules');
+    const store = new RulesStore('fraud-rules');
     expect(await reasons({ rules: ['amount'], store })).toEqual(['8:amount>10000XAF']);
-    expect(store.partition('test', 0).size).toBe(0);
+    expect(store.accounts.partition('test', 0).size).toBe(0);
+    expect(store.held.partition('test', 0).size).toBe(0);
     expect(await reasons({ rules: ['frequency', 'drain'] })).toEqual(['5:frequency>5/10min', '6:frequency>5/10min', '7:drain>=90%']);
   });
 

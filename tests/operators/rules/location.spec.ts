@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
-import type { RulesState } from '../../../src/operators/rules/decideOnArrival.ts';
-import { StateStore } from '../../../src/state/stateStore.ts';
+import { RulesStore } from '../../../src/operators/rules/decideOnArrival.ts';
 import { takeFromEndlessSource } from '../../helpers/endless.ts';
 import type { Judged } from '../../../src/operators/rules/judged.ts';
 import { distanceKm, location } from '../../../src/operators/rules/location.ts';
@@ -92,9 +91,9 @@ describe('location', () => {
 
   it('forgets accounts idle longer than the TTL', async () => {
     const input = Array.from({ length: 1000 }, (_, i) => judged(tx(i, 60 * i, { account: `A${i}`, location: { country: 'CM' } })));
-    const store = new StateStore<RulesState>('test');
+    const store = new RulesStore('test');
     let largest = 0;
-    await lastValueFrom(from(input).pipe(location({ ttlMs: 10 * 60_000, store }), tap(() => (largest = Math.max(largest, store.partition('test', 0).size - 1)))));
+    await lastValueFrom(from(input).pipe(location({ ttlMs: 10 * 60_000, store }), tap(() => (largest = Math.max(largest, store.accounts.partition('test', 0).size - 1)))));
     expect(largest).toBe(11); // the accounts of the last 10 min, and the one just come
   });
 });
