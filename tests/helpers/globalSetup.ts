@@ -8,6 +8,7 @@
 import type { TestProject } from 'vitest/node';
 import { redactUrl } from '../../src/adapters/postgres/embeddedPostgres.ts';
 import { postgresAndKafkaUnlessGiven } from '../../src/adapters/temporaryServers.ts';
+import { missingPrerequisites, prerequisitesMessage } from './prerequisites.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +21,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
+  const missing = await missingPrerequisites();
+  if (missing.length > 0) throw new Error(prerequisitesMessage(missing));
   const servers = await postgresAndKafkaUnlessGiven('vigie-test');
   if (process.env['VIGIE_TEST_VERBOSE']) {
     console.log(`PostgreSQL at ${redactUrl(servers.postgres.value)}, Kafka at ${servers.kafka.value.join(',')}, in ${Date.now() - started} ms`);
