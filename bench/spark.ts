@@ -12,7 +12,7 @@
  * engine always runs on a machine warmed, or loaded, by the other. Every run checks rows missing and
  * doubled against the topic read back, and its process tree's peak resident memory and CPU time.
  *
- * BENCH_SPARK_RECORDS (default 1 000 000), BENCH_SPARK_SECONDS (each live rate, default 20),
+ * BENCH_SPARK_RECORDS (default 1 000 000), BENCH_SPARK_SECONDS (each live rate, default 20; 0: no live runs),
  * BENCH_SPARK_ROUNDS (default 2), BENCH_SPARK_BACKLOG_TIMEOUT (s, default 300: an engine still
  * busy is stopped and its rate taken up to where it got).
  */
@@ -36,7 +36,9 @@ const positive = (name: string, fallback: number): number => {
   return value;
 };
 const RECORDS = positive('BENCH_SPARK_RECORDS', 1_000_000);
-const SECONDS = positive('BENCH_SPARK_SECONDS', 20);
+/** 0: the backlog only, no live runs. */
+const SECONDS = Number(process.env['BENCH_SPARK_SECONDS'] ?? 20);
+if (!(SECONDS >= 0)) throw new RangeError(`BENCH_SPARK_SECONDS must be a number >= 0, got ${process.env['BENCH_SPARK_SECONDS']}`);
 const ROUNDS = positive('BENCH_SPARK_ROUNDS', 2);
 const BACKLOG_TIMEOUT_MS = positive('BENCH_SPARK_BACKLOG_TIMEOUT', 300) * 1000;
 const RATES = [1_000, 5_000] as const;
@@ -89,7 +91,7 @@ async function spark(): Promise<BenchSection> {
           runs[engine].backlog.push(result);
         });
       }
-      for (const engine of order.filter((e) => LIVE_ENGINES.includes(e))) {
+      for (const engine of order.filter((e) => SECONDS > 0 && LIVE_ENGINES.includes(e))) {
         await attempt(runs[engine], `live, round ${r + 1}`, async () => {
           runs[engine].live.push(await liveRun(engine, { services, spark: install, topic: `${base}-live-${engine}-${r}` }, RATES, SECONDS, String(r)));
         });
