@@ -14,7 +14,8 @@
  *
  * BENCH_SPARK_RECORDS (default 1 000 000), BENCH_SPARK_SECONDS (each live rate, default 20; 0: no live runs),
  * BENCH_SPARK_ROUNDS (default 2), BENCH_SPARK_BACKLOG_TIMEOUT (s, default 300: an engine still
- * busy is stopped and its rate taken up to where it got).
+ * busy is stopped and its rate taken up to where it got), BENCH_SPARK_ENGINES (some of spark, vigie-default, vigie-seed,
+ * floor; all by default).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -40,6 +41,15 @@ const RECORDS = positive('BENCH_SPARK_RECORDS', 1_000_000);
 const SECONDS = Number(process.env['BENCH_SPARK_SECONDS'] ?? 20);
 if (!(SECONDS >= 0)) throw new RangeError(`BENCH_SPARK_SECONDS must be a number >= 0, got ${process.env['BENCH_SPARK_SECONDS']}`);
 const ROUNDS = positive('BENCH_SPARK_ROUNDS', 2);
+/** BENCH_SPARK_ENGINES: some of them, comma-separated (all by default); the others show as not measured. */
+const CHOSEN: readonly Engine[] = (() => {
+  const given = process.env['BENCH_SPARK_ENGINES'];
+  if (given === undefined) return ENGINES;
+  const names = given.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(ENGINES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new RangeError(`BENCH_SPARK_ENGINES: unknown ${unknown.join(', ')}; known: ${ENGINES.join(', ')}`);
+  return ENGINES.filter((e) => names.includes(e));
+})();
 const BACKLOG_TIMEOUT_MS = positive('BENCH_SPARK_BACKLOG_TIMEOUT', 300) * 1000;
 const RATES = [1_000, 5_000] as const;
 const TARGETS = { backlogTimesSpark: 2, p99AtMs: { rate: 5_000, ms: 50 }, rssFractionOfSpark: 0.5 };
@@ -69,7 +79,7 @@ async function spark(): Promise<BenchSection> {
   const failures: string[] = [];
   let install: SparkInstall;
   try {
-    install = await ensureSpark(log);
+    install = CHOSEN.includes('spark') ? await ensureSpark(log) : { description: 'not used', sparkSubmit: '', python: '', jars: [] };
   } catch (error) {
     return { title, method, figures: {}, failures: [`could not set the Spark job up: ${(error as Error).message}`] };
   }
@@ -83,7 +93,7 @@ async function spark(): Promise<BenchSection> {
     await produceBacklog(services.brokers, base, RECORDS, () => next(Date.now()).value as string);
     const produced = await readProduced(services.brokers, base, RECORDS, 600_000);
     for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 === 0 ? ENGINES : [...ENGINES].reverse();
+      const order = r % 2 === 0 ? CHOSEN : [...CHOSEN].reverse();
       for (const engine of order) {
         await attempt(runs[engine], `backlog, round ${r + 1}`, async () => {
           const result = await backlogRun(engine, { services, spark: install, topic: base }, produced, BACKLOG_TIMEOUT_MS);
