@@ -12,7 +12,8 @@ export type ErrorCode =
   | 'KAFKA_UNAVAILABLE'
   | 'OUTAGE_TOO_LONG'
   | 'PICKLE_CORRUPT'
-  | 'SERVICE_START_FAILED';
+  | 'SERVICE_START_FAILED'
+  | 'NO_DATA';
 
 export type Where = Readonly<Record<string, string | number>>;
 

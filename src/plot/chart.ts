@@ -2,13 +2,14 @@
  * The prototype's display, as SVG text: one panel per topic, the reference readings as a blue
  * line, and at each logged detection a full-height vertical line, red for a DBSCAN anomaly, green
  * for an IsolationForest anomaly, black for initialisation (which the prototype meant to draw but
- * never did: it looked for state 2 where the consumer wrote -2).
+ * never did: it looked for state 2 where the consumer wrote -2), and a colour of its own for each
+ * other detector's anomaly (the live flows run any detector of the catalogue).
  *
  * A pure function (no I/O, no clock) so that tests can count what it draws. The line is reduced
  * to at most four points per pixel column (first, min, max, last: M4), which draws the same
  * pixels as the full series, so a million readings render in a fraction of a second; marks are
  * never reduced, since a single anomaly is the point of the chart. Every mark is one element
- * with a class (`mark dbscan`, `mark isolation-forest`, `mark initialising`).
+ * with a class (`mark dbscan`, `mark isolation-forest`, `mark initialising`, `mark contextual+art`...).
  *
  * All panels share one time axis, spanning every reading and every mark, so the panels line up
  * and a mark at either end stays in view. Times are epoch milliseconds, shown as local HH:MM:SS.
@@ -24,7 +25,8 @@ export interface Series {
   readonly points: readonly Point[];
 }
 
-export type MarkKind = 'dbscan' | 'isolation-forest' | 'initialising';
+/** `initialising`, or the name of the detector that found the anomaly (`dbscan`, `contextual+art`...). */
+export type MarkKind = string;
 
 export interface Mark {
   readonly topic: string;
@@ -38,21 +40,24 @@ export interface ChartOptions {
   readonly title?: string;
 }
 
-export const MARK_COLOURS: Readonly<Record<MarkKind, string>> = {
+export const MARK_COLOURS: Readonly<Record<string, string>> = {
   dbscan: '#d62728',
   'isolation-forest': '#2ca02c',
   initialising: '#000000',
+  'contextual+art': '#9467bd',
+  contextual: '#ff7f0e',
+  art: '#8c564b',
+  'half-space-trees+likelihood': '#e377c2',
+  'robust-z-score+likelihood': '#17becf',
 };
+/** For a detector the table does not name. */
+const OTHER_COLOURS = ['#bcbd22', '#7f7f7f', '#aec7e8', '#ffbb78'];
 const LINE_COLOUR = '#1f77b4';
-const LEGEND: readonly [string, string, boolean?][] = [
-  ['reading', LINE_COLOUR],
-  ['DBSCAN anomaly', MARK_COLOURS.dbscan],
-  ['IsolationForest anomaly', MARK_COLOURS['isolation-forest'], true],
-  ['initialisation', MARK_COLOURS.initialising],
-];
-// Drawn first to last: the many initialisation lines must not hide an anomaly, and the
-// IsolationForest line is dashed so that a reading both detectors flag shows both colours.
-const MARK_ORDER: readonly MarkKind[] = ['initialising', 'dbscan', 'isolation-forest'];
+const LABELS: Readonly<Record<string, string>> = { dbscan: 'DBSCAN anomaly', 'isolation-forest': 'IsolationForest anomaly', initialising: 'initialisation' };
+/** The prototype's pair: the legend shows them even when nothing was flagged. */
+const PROTOTYPE: readonly MarkKind[] = ['dbscan', 'isolation-forest'];
+// The IsolationForest line is dashed so that a reading both detectors flag shows both colours.
+const DASHED = new Set<MarkKind>(['isolation-forest']);
 const DASH = '6 4';
 
 const HEADER = 64; // title and legend
@@ -97,8 +102,13 @@ export function renderChart(series: readonly Series[], marks: readonly Mark[], o
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text class="title" x="${width / 2}" y="24" text-anchor="middle" font-size="18">${escapeXml(title)}</text>`,
-    legend(width),
   ];
+  // Drawn first to last: the many initialisation lines must not hide an anomaly.
+  const kinds = [...new Set(marks.map((m) => m.kind))].filter((k) => k !== 'initialising');
+  const drawn: MarkKind[] = ['initialising', ...PROTOTYPE.filter((k) => kinds.includes(k)), ...kinds.filter((k) => !PROTOTYPE.includes(k)).sort()];
+  const colour = (kind: MarkKind): string => MARK_COLOURS[kind] ?? OTHER_COLOURS[drawn.indexOf(kind) % OTHER_COLOURS.length]!;
+  const shown = kinds.length === 0 || kinds.every((k) => PROTOTYPE.includes(k)) ? [...PROTOTYPE, 'initialising'] : [...drawn.slice(1), 'initialising'];
+  out.push(legend(width, shown.map((k): [string, string, boolean] => [LABELS[k] ?? `${k} anomaly`, colour(k), DASHED.has(k)])));
   if (topics.length === 0) out.push(`<text x="${width / 2}" y="${HEADER + heightPerPanel / 2}" text-anchor="middle">no readings and no detections</text>`);
 
   const timeTicks = ticksOfTime(t0, t1);
@@ -134,13 +144,12 @@ export function renderChart(series: readonly Series[], marks: readonly Mark[], o
       const coords = line.map((p) => `${fmt(x(p.time))},${fmt(y(p.value))}`).join(' ');
       out.push(`<polyline class="series" fill="none" stroke="${LINE_COLOUR}" stroke-width="1.2" points="${coords}"/>`);
     }
-    for (const kind of MARK_ORDER) {
-      const colour = MARK_COLOURS[kind];
-      const style = kind === 'initialising' ? ' stroke-opacity="0.35"' : kind === 'isolation-forest' ? ` stroke-width="1.5" stroke-dasharray="${DASH}"` : '';
+    for (const kind of drawn) {
+      const style = kind === 'initialising' ? ' stroke-opacity="0.35"' : DASHED.has(kind) ? ` stroke-width="1.5" stroke-dasharray="${DASH}"` : '';
       for (const m of marks) {
         if (m.topic !== topic || m.kind !== kind) continue;
         const mx = fmt(x(m.time));
-        out.push(`<line class="mark ${kind}" x1="${mx}" x2="${mx}" y1="${top}" y2="${top + plotH}" stroke="${colour}"${style}/>`);
+        out.push(`<line class="mark ${escapeXml(kind)}" x1="${mx}" x2="${mx}" y1="${top}" y2="${top + plotH}" stroke="${colour(kind)}"${style}/>`);
       }
     }
     out.push('</g>');
@@ -182,11 +191,13 @@ export function minMaxPerColumn(points: readonly Point[], t0: number, t1: number
   return out;
 }
 
-function legend(width: number): string {
-  const itemW = 200;
-  let lx = width / 2 - (LEGEND.length * itemW) / 2;
+/** The reading's line, then `[label, colour, dashed]` for each kind of mark. */
+function legend(width: number, items: readonly [string, string, boolean][]): string {
+  const all: [string, string, boolean][] = [['reading', LINE_COLOUR, false], ...items];
+  const itemW = Math.min(200, width / all.length);
+  let lx = width / 2 - (all.length * itemW) / 2;
   const parts = ['<g class="legend">'];
-  for (const [label, colour, dashed] of LEGEND) {
+  for (const [label, colour, dashed] of all) {
     parts.push(`<line x1="${lx}" x2="${lx + 24}" y1="46" y2="46" stroke="${colour}" stroke-width="2"${dashed ? ` stroke-dasharray="${DASH}"` : ''}/>`);
     parts.push(`<text x="${lx + 30}" y="50">${escapeXml(label)}</text>`);
     lx += itemW;

@@ -1,18 +1,15 @@
 /**
  * `vigie plot`: the prototype's chart, drawn from the logs a run left in its data dir, so a user
- * can look at a run afterwards without Python or matplotlib. The readings come from
- * `logs/readings.pkl` (the only log that holds them); the detections from `logs/detections.jsonl`,
- * which carries each detection's topic, or, when it is missing, from the two pickle detection
- * logs, which do not (their marks then go to the readings' topic if there is only one).
+ * can look at a run afterwards without Python or matplotlib: `vigie start`'s logs or
+ * `vigie detect sensors`' (see ../../plot/readLogs.ts). Logs with no reading in them are an
+ * error naming where it looked, never an empty chart that looks like a quiet run.
  */
-import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { decodePickleList } from '../../adapters/pickle/decode.ts';
-import { type Mark, type MarkKind, type Point, renderChart } from '../../plot/chart.ts';
+import { renderChart } from '../../plot/chart.ts';
 import { PNG_UNAVAILABLE, svgToPng } from '../../plot/png.ts';
+import { readLogs } from '../../plot/readLogs.ts';
 import { VigieError } from '../../errors.ts';
 import { fail } from '../fail.ts';
 import { progress as progressBar } from '../progress.ts';
@@ -50,13 +47,10 @@ async function plot(dataDir: string, outDir: string, width: number): Promise<voi
       else process.stderr.write(`plot: ${n} ${what} read\n`);
     };
   };
-  const readings = await readReadings(join(logs, 'readings.pkl'), progress('readings'));
-  const jsonl = join(logs, 'detections.jsonl');
-  const marks = existsSync(jsonl)
-    ? await readJsonlMarks(jsonl, progress('detections'))
-    : await readPickleMarks(logs, readings.size === 1 ? [...readings.keys()][0]! : '(unknown topic)', progress('detections'));
-
-  const series = [...readings].map(([topic, points]) => ({ topic, points }));
+  const { series, marks } = await readLogs(logs, progress);
+  if (series.every((s) => s.points.length === 0)) {
+    throw new VigieError('NO_DATA', `no readings to plot in ${logs}: it holds no readings.pkl and no detections log (*detections.jsonl, *detections-<detector>.pkl) with a reading in it; is --data-dir the one the run used?`);
+  }
   const svg = renderChart(series, marks, { width, title: `vigie: ${dataDir}` });
   await mkdir(outDir, { recursive: true });
   const svgPath = join(outDir, 'chart.svg');
@@ -70,62 +64,10 @@ async function plot(dataDir: string, outDir: string, width: number): Promise<voi
   } else {
     console.log(`PNG: none, ${PNG_UNAVAILABLE}`);
   }
-  const count = (kind: MarkKind): number => marks.filter((m) => m.kind === kind).length;
+  const counts = new Map<string, number>([['dbscan', 0], ['isolation-forest', 0]]);
+  for (const m of marks) if (m.kind !== 'initialising') counts.set(m.kind, (counts.get(m.kind) ?? 0) + 1);
+  const initialising = marks.length - [...counts.values()].reduce((a, b) => a + b, 0);
   const points = series.reduce((n, s) => n + s.points.length, 0);
-  console.log(`${points} points in ${series.length} topics; marks: ${count('dbscan')} dbscan, ${count('isolation-forest')} isolation-forest, ${count('initialising')} initialising`);
-}
-
-/** `(line, time_s)` tuples, the line `topic!value` split at its last `!`; lines that do not parse are skipped. */
-async function readReadings(path: string, onItem: (n: number) => void): Promise<Map<string, Point[]>> {
-  const byTopic = new Map<string, Point[]>();
-  if (!existsSync(path)) return byTopic;
-  for (const [line, time] of decodePickleList(await readFile(path), { file: path, onItem })) {
-    if (typeof line !== 'string' || typeof time !== 'number') continue;
-    const bang = line.lastIndexOf('!');
-    const value = Number(line.slice(bang + 1).trim());
-    if (bang < 0 || line.slice(bang + 1).trim() === '' || !Number.isFinite(value)) continue;
-    const topic = line.slice(0, bang);
-    let points = byTopic.get(topic);
-    if (!points) byTopic.set(topic, (points = []));
-    points.push({ time: time * 1000, value });
-  }
-  return byTopic;
-}
-
-const KINDS: Record<string, MarkKind> = { dbscan: 'dbscan', 'isolation-forest': 'isolation-forest' };
-
-/** Detection objects, one a line; a torn last line (a crash mid-write) is skipped. */
-async function readJsonlMarks(path: string, onItem: (n: number) => void): Promise<Mark[]> {
-  const marks: Mark[] = [];
-  let n = 0;
-  for await (const line of createInterface({ input: createReadStream(path), crlfDelay: Infinity })) {
-    if (line.trim() === '') continue;
-    onItem(++n);
-    let d: { topic?: unknown; time?: unknown; state?: unknown; detector?: unknown };
-    try {
-      d = JSON.parse(line) as typeof d;
-    } catch {
-      continue;
-    }
-    if (typeof d.topic !== 'string' || typeof d.time !== 'number') continue;
-    if (d.state === -2) marks.push({ topic: d.topic, time: d.time, kind: 'initialising' });
-    else if (d.state === -1 && typeof d.detector === 'string' && KINDS[d.detector]) marks.push({ topic: d.topic, time: d.time, kind: KINDS[d.detector]! });
-  }
-  return marks;
-}
-
-/** `(value, time_s, state)` tuples from the two pickle detection logs, which name no topic. */
-async function readPickleMarks(logs: string, topic: string, onItem: (n: number) => void): Promise<Mark[]> {
-  const marks: Mark[] = [];
-  for (const [file, kind] of [['detections-dbscan.pkl', 'dbscan'], ['detections-isolation-forest.pkl', 'isolation-forest']] as const) {
-    const path = join(logs, file);
-    if (!existsSync(path)) continue;
-    for (const [, time, state] of decodePickleList(await readFile(path), { file: path, onItem })) {
-      const s = typeof state === 'object' && state !== null && 'int' in state ? Number(state.int) : state;
-      if (typeof time !== 'number') continue;
-      if (s === -2) marks.push({ topic, time: time * 1000, kind: 'initialising' });
-      else if (s === -1) marks.push({ topic, time: time * 1000, kind });
-    }
-  }
-  return marks;
+  const anomalies = [...counts].map(([kind, n]) => `${n} ${kind}`).join(', ');
+  console.log(`${points} points in ${series.length} topics; marks: ${anomalies}, ${initialising} initialising`);
 }
