@@ -6,6 +6,7 @@
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { VigieError } from '../errors.ts';
+import { DEFAULT_DETECTORS, DETECTOR_NAMES, type DetectorName, detectorChoices } from '../detectors/catalogue.ts';
 
 export interface Setting {
   readonly flag: string;
@@ -30,6 +31,18 @@ export const SETTINGS = {
   transactionRate: { flag: '--transaction-rate <n>', env: 'VIGIE_TRANSACTION_RATE', fallback: '1', schema: num.pipe(z.number().positive().max(100_000)), description: 'simulated transactions per second' },
   anomalyRate: { flag: '--anomaly-rate <p>', env: 'VIGIE_ANOMALY_RATE', fallback: '0.05', schema: num.pipe(z.number().min(0).max(1)), description: 'probability that a simulated reading is a spike' },
   seed: { flag: '--seed <n>', env: 'VIGIE_SEED', fallback: '1', schema: int, description: 'seed of the simulators and of IsolationForest' },
+  detectors: {
+    flag: '--detector <names>',
+    env: 'VIGIE_DETECTORS',
+    fallback: DEFAULT_DETECTORS.join(','),
+    schema: z
+      .string()
+      .transform((s) => [...new Set(s.split(',').map((name) => name.trim()))])
+      .pipe(z.array(z.enum(DETECTOR_NAMES)).min(1)),
+    description:
+      `the sensor detectors, comma-separated, among (NAB standard score, best first; 100 is perfect): ${detectorChoices()}. ` +
+      'contextual+art finds most of what NAB labels for the fewest false alarms; the prototype\'s pair is the default',
+  },
   window: { flag: '--window <n>', env: 'VIGIE_WINDOW', fallback: '21', schema: int.pipe(z.number().min(2).max(100_000)), description: 'values per detection window, the newest included' },
   eps: { flag: '--dbscan-eps <x>', env: 'VIGIE_DBSCAN_EPS', fallback: '0.5', schema: num.pipe(z.number().positive()), description: "DBSCAN's eps" },
   minSamples: { flag: '--dbscan-min-samples <n>', env: 'VIGIE_DBSCAN_MIN_SAMPLES', fallback: '5', schema: int.pipe(z.number().min(1)), description: "DBSCAN's min_samples" },
@@ -61,6 +74,7 @@ export interface Config {
   readonly transactionRate: number;
   readonly anomalyRate: number;
   readonly seed: number;
+  readonly detectors: readonly DetectorName[];
   readonly window: number;
   readonly eps: number;
   readonly minSamples: number;

@@ -19,8 +19,10 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
+import { fanOut } from '../operators/fanOut.ts';
 import { type RuleName, RulesStore } from '../operators/rules/index.ts';
 import type { SeriesWindow } from '../operators/seriesWarmUp.ts';
+import type { SeriesDetectorState } from '../operators/seriesDetect.ts';
 import { type Checkpoints, postgresCheckpoints } from '../state/checkpoints.ts';
 import { Watermarks } from '../state/watermarks.ts';
 import { StateStore } from '../state/stateStore.ts';
@@ -34,7 +36,8 @@ import { openServices } from './services.ts';
 export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRate' | 'anomalyRate' | 'duration'> {
   readonly kind: 'sensors' | 'transactions';
   readonly kafka: string[];
-  readonly topic: string;
+  /** Read by one consumer; each topic's partitions have their own state (windows, accounts). */
+  readonly topic: readonly string[];
   readonly group: string;
   readonly from: 'committed' | 'earliest' | 'latest';
   readonly maxInFlight: number;
@@ -68,7 +71,8 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   // The flow's state, written down with the offsets it covers and restored on assignment.
   const rulesState = new RulesStore('fraud-rules');
   const sensorWindows = new StateStore<SeriesWindow>('sensor-windows');
-  const stores = config.kind === 'transactions' ? rulesState.stores : [sensorWindows as StateStore<unknown>];
+  const sensorDetectors = new StateStore<SeriesDetectorState>('sensor-detectors');
+  const stores = config.kind === 'transactions' ? rulesState.stores : [sensorWindows as StateStore<unknown>, sensorDetectors];
   // How far event time has got over the partitions this process holds, for /metrics.
   const watermarks = new Watermarks();
   metrics.watermark(() => watermarks.current());
@@ -86,7 +90,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const records$ = fromKafka({
     state,
     brokers: config.kafka,
-    topics: [config.topic],
+    topics: [...config.topic],
     groupId: config.group,
     start: config.from,
     maxInFlight: config.maxInFlight,
@@ -97,36 +101,44 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     onDown: (error) => outages.down('kafka', brokers, error),
     onUp: () => outages.up('kafka'),
   }).pipe(tap(() => counts.records++));
-  log(`Kafka: ${config.kafka.join(',')} topic ${config.topic}, group ${config.group}, from ${config.from}`);
+  log(`Kafka: ${config.kafka.join(',')} topic ${config.topic.join(',')}, group ${config.group}, from ${config.from}`);
 
   const files: { close(): Promise<void> }[] = [];
   let results$: Observable<Written<unknown>>;
   if (config.kind === 'sensors') {
-    const base = `${config.topic}`;
     const toMessage = sensorMessages();
-    const dbscanLog = await openPickleLog(join(logDir, `${base}-detections-dbscan.pkl`));
-    const iforestLog = await openPickleLog(join(logDir, `${base}-detections-isolation-forest.pkl`));
-    const jsonl = await openJsonlLog(join(logDir, `${base}-detections.jsonl`));
+    // A topic's logs are those a process of its own would write: `<topic>-detections...`.
+    const perTopic = await Promise.all(
+      config.topic.map(async (topic) => ({
+        topic,
+        pickles: await Promise.all(config.detectors.map(async (name) => ({ name, file: await openPickleLog(join(logDir, `${topic}-detections-${name}.pkl`)) }))),
+        jsonl: await openJsonlLog(join(logDir, `${topic}-detections.jsonl`)),
+      })),
+    );
     const dead = await openJsonlLog(join(logDir, 'dead-letters.jsonl'));
-    files.push(dbscanLog, iforestLog, jsonl, dead);
-    const ofDetector = (name: string) => filter((d: Detection) => d.detector === name);
+    files.push(...perTopic.flatMap((t) => [...t.pickles.map((p) => p.file), t.jsonl]), dead);
+    const topicLogs = perTopic.map((t) =>
+      pipe(
+        filter((d: Detection) => d.topic === t.topic),
+        fanOut(...t.pickles.map(({ name, file }) => pipe(filter((d: Detection) => d.detector === name), toPickleLog(file, detectionTuple))), toJsonlLog(t.jsonl)),
+      ),
+    );
+    log(`Detectors: ${config.detectors.join(', ')}`);
     results$ = acknowledgedSensors(
       records$,
       {
         detections: toPostgres(db.pool, sensorDetections, { retry }),
         deadLetters: toPostgres(db.pool, deadLetters, { retry }),
         logs: {
-          detections: [
-            pipe(ofDetector('dbscan'), toPickleLog(dbscanLog, detectionTuple)),
-            pipe(ofDetector('isolation-forest'), toPickleLog(iforestLog, detectionTuple)),
-            toJsonlLog(jsonl),
-          ],
+          detections: topicLogs,
           deadLetters: [toJsonlLog<DeadLetter>(dead, { toRecord: deadLetterJson })],
         },
       },
       {
         window: config.window,
         store: sensorWindows,
+        detectors: config.detectors,
+        detectorStore: sensorDetectors,
         onEvent: (event) => {
           metrics.sensorEvent(event);
           const message = toMessage(event);

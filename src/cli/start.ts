@@ -36,24 +36,25 @@ export async function start(config: Config, log: (line: string) => void): Promis
   const { logDir, metrics, dashboard, db, retry, outages } = services;
   const files = {
     readings: await openPickleLog(join(logDir, 'readings.pkl')),
-    dbscan: await openPickleLog(join(logDir, 'detections-dbscan.pkl')),
-    iforest: await openPickleLog(join(logDir, 'detections-isolation-forest.pkl')),
     detections: await openJsonlLog(join(logDir, 'detections.jsonl')),
     suspicious: await openJsonlLog(join(logDir, 'suspicious-transactions.jsonl')),
     dead: await openJsonlLog(join(logDir, 'dead-letters.jsonl')),
   };
+  // one pickle log per detector, as the prototype had one per detector: `detections-<name>.pkl`
+  const pickles = await Promise.all(config.detectors.map(async (name) => ({ name, file: await openPickleLog(join(logDir, `detections-${name}.pkl`)) })));
   log(`Logs: ${logDir} (readings.pkl, detections-*.pkl, *.jsonl)`);
+  log(`Detectors: ${config.detectors.join(', ')}`);
 
   const stop$ = new Subject<void>();
   const status = new Status();
   let shown = 0;
   const toMessage = sensorMessages(20);
-  const ofDetector = (name: string) => filter((d: Detection) => d.detector === name);
 
   const sensors$ = sensorAnomalies(
     simulatedArduino({ rate: config.sensorRate, seed: config.seed, anomalyRate: config.anomalyRate }).pipe(takeUntil(stop$)),
     {
       window: config.window,
+      detectors: config.detectors,
       dbscan: { eps: config.eps, minSamples: config.minSamples },
       isolationForest: { trees: config.trees, sampleSize: config.sampleSize, seed: config.seed, threshold: config.threshold },
     },
@@ -73,8 +74,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
       readings: [pipe(map((e) => e.input), toPickleLog(files.readings, readingTuple))],
       detections: [
         pipe(toPostgres(db.pool, sensorDetections, { retry }), deadLetterRefused(toPostgres(db.pool, deadLetters, { retry }), refusedRow)),
-        pipe(ofDetector('dbscan'), toPickleLog(files.dbscan, detectionTuple)),
-        pipe(ofDetector('isolation-forest'), toPickleLog(files.iforest, detectionTuple)),
+        ...pickles.map(({ name, file }) => pipe(filter((d: Detection) => d.detector === name), toPickleLog(file, detectionTuple))),
         toJsonlLog(files.detections),
       ],
       deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toJsonlLog(files.dead)],
@@ -123,7 +123,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
     summary: () => log(status.line()),
     close: async () => {
       clearInterval(ticker);
-      await Promise.allSettled(Object.values(files).map((f) => f.close()));
+      await Promise.allSettled([...Object.values(files), ...pickles.map((p) => p.file)].map((f) => f.close()));
       await services.close();
     },
   });

@@ -49,7 +49,17 @@ export interface EnsembleOptions {
  * @param options the ensemble's name and threshold (0.5).
  * @return An Observable of one `Detection` per reading.
  */
-export function ensemble(members: readonly EnsembleMember[], { name, threshold = 0.5 }: EnsembleOptions): OperatorFunction<Reading, Detection> {
+export function ensemble(members: readonly EnsembleMember[], options: EnsembleOptions): OperatorFunction<Reading, Detection> {
+  const combine = ensembleScore(members, options);
+  return broadcast((shared) => zip(members.map((m) => shared.pipe(m.detector))).pipe(map(combine)));
+}
+
+/**
+ * The combination alone, for detectors held some other way (a flow keeps one per series in its
+ * state store): the members' detections of one reading, in members' order, give the ensemble's.
+ * Throws a RangeError for a member's or the ensemble's threshold or weight out of range.
+ */
+export function ensembleScore(members: readonly Omit<EnsembleMember, 'detector'>[], { name, threshold = 0.5 }: EnsembleOptions): (said: readonly Detection[]) => Detection {
   if (members.length === 0) throw new RangeError('ensemble: needs at least one member');
   members.forEach((m, i) => {
     if (!(m.threshold > 0 && Number.isFinite(m.threshold))) throw new RangeError(`ensemble: member ${i}'s threshold must be a finite number > 0, got ${m.threshold}`);
@@ -59,7 +69,7 @@ export function ensemble(members: readonly EnsembleMember[], { name, threshold =
   const totalWeight = members.reduce((sum, m) => sum + (m.weight ?? 1), 0);
   const factors = members.map((m) => (m.weight ?? 1) / totalWeight / (2 * m.threshold));
   if (!(threshold > 0 && threshold <= 1)) throw new RangeError(`ensemble: threshold must be in (0, 1], got ${threshold}`);
-  const combine = (said: Detection[]): Detection => {
+  return (said) => {
     const { topic, value, time, ref } = said[0]!;
     if (said.every((d) => d.score === null)) {
       return { topic, value, time, state: INITIALISING, detector: name, score: null, fill: said.reduce((f, d) => f + d.fill, 0) / said.length, ref };
@@ -69,5 +79,4 @@ export function ensemble(members: readonly EnsembleMember[], { name, threshold =
     const score = Math.min(1, sum);
     return { topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: name, score, fill: 1, ref };
   };
-  return broadcast((shared) => zip(members.map((m) => shared.pipe(m.detector))).pipe(map(combine)));
 }

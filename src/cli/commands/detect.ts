@@ -18,6 +18,18 @@ export const KAFKA_SETTING: Setting = {
   description: 'Kafka bootstrap brokers',
 };
 
+/** One topic or several, comma-separated; the sensor flow keeps each topic's windows and logs apart. */
+const topicsSetting = (fallback: string, what: string): Setting => ({
+  flag: '--topic <names>',
+  env: 'VIGIE_TOPIC',
+  fallback,
+  schema: z
+    .string()
+    .transform((s) => s.split(',').map((name) => name.trim()))
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'a Kafka topic name is 1 to 249 of A-Z a-z 0-9 . _ -')).min(1)),
+  description: `Kafka topics of the ${what}, comma-separated (e.g. humidite,temperature)`,
+});
+
 const shared = {
   kafka: KAFKA_SETTING,
   group: { flag: '--group <id>', env: 'VIGIE_GROUP', schema: z.string().min(1).optional(), description: 'consumer group (default: vigie-<flow>)' },
@@ -50,8 +62,9 @@ const shared = {
 } satisfies Record<string, Setting>;
 
 const sensorSettings = {
-  topic: { flag: '--topic <name>', env: 'VIGIE_TOPIC', fallback: 'humidite', schema: z.string().min(1), description: 'Kafka topic of the readings' },
+  topic: topicsSetting('humidite', 'readings'),
   ...shared,
+  detectors: SETTINGS.detectors,
   window: SETTINGS.window,
   eps: SETTINGS.eps,
   minSamples: SETTINGS.minSamples,
@@ -62,7 +75,7 @@ const sensorSettings = {
 } satisfies Record<string, Setting>;
 
 const transactionSettings = {
-  topic: { flag: '--topic <name>', env: 'VIGIE_TOPIC', fallback: 'transaction', schema: z.string().min(1), description: 'Kafka topic of the transactions' },
+  topic: topicsSetting('transaction', 'transactions'),
   ...shared,
   amountLimit: SETTINGS.amountLimit,
   allowedLateness: {
@@ -89,7 +102,7 @@ const transactionSettings = {
 export function registerDetect(program: Command): void {
   const detectCommand = program.command('detect').description('run a detection flow on a Kafka topic, results in PostgreSQL and logs');
   const flows = [
-    ['sensors', sensorSettings, 'DBSCAN and IsolationForest on the readings of a topic (each value a decimal number as UTF-8 text), a window per partition and record key'],
+    ['sensors', sensorSettings, 'the detectors named by --detector (DBSCAN and IsolationForest by default) on the readings of one or more topics (each value a decimal number as UTF-8 text), each series (topic, partition, record key) apart'],
     ['transactions', transactionSettings, 'the suspicious-transaction rules on JSON transactions'],
   ] as const;
   for (const [kind, settings, description] of flows) {
