@@ -75,7 +75,8 @@ export async function openServices(config: ServicesConfig, log: (line: string) =
   });
   outages.up('postgres');
   metrics.dependency('postgres', null);
-  log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded, data in ${join(dataDir, 'postgres')})` : ''}`);
+  const shared = db.joined === null ? '' : `, started by vigie process ${db.joined}`;
+  log(`PostgreSQL: ${db.url}${db.embedded ? ` (embedded${shared}, data in ${join(dataDir, 'postgres')})` : ''}`);
   return {
     dataDir,
     logDir: join(dataDir, 'logs'),

@@ -1,11 +1,13 @@
 /**
  * The one way vigie gets a database: the user's PostgreSQL when `DATABASE_URL` is given, otherwise
- * an embedded one under the data directory, so `vigie start` works with nothing installed. Either
+ * an embedded one under the data directory, so `vigie start` works with nothing installed (shared
+ * by every vigie process of that directory: see ./sharedPostgres.ts). Either
  * way the schema is migrated before the pool is handed out.
  */
 import path from 'node:path';
 import pg from 'pg';
-import { redactUrl, startEmbeddedPostgres } from './embeddedPostgres.ts';
+import { redactUrl } from './embeddedPostgres.ts';
+import { shareEmbeddedPostgres } from './sharedPostgres.ts';
 import { type RetryPolicy, retryAsync } from '../../retry.ts';
 import { migrate } from './migrations.ts';
 
@@ -28,20 +30,22 @@ export interface Database {
   /** The URL with its password masked: safe to print. */
   readonly url: string;
   readonly embedded: boolean;
+  /** The embedded server another vigie process started, and this one joined: that process's pid. */
+  readonly joined: number | null;
   close(): Promise<void>;
 }
 
 export async function openDatabase({ databaseUrl, dataDir, log = () => {}, retry }: DatabaseOptions): Promise<Database> {
   const server = databaseUrl
     ? null
-    : await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), log });
+    : await shareEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), log });
   const url = databaseUrl ?? server!.url;
   const pool = new pg.Pool({ connectionString: url });
   // Idle clients die with the server: pg-pool drops them and re-emits here, which must be heard.
   pool.on('error', (error) => log(`postgres: idle connection lost: ${error.message}`));
   const close = async (): Promise<void> => {
     await pool.end();
-    await server?.stop();
+    await server?.leave();
   };
   try {
     await (retry ? retryAsync(retry, () => migrate(pool)) : migrate(pool));
@@ -49,7 +53,7 @@ export async function openDatabase({ databaseUrl, dataDir, log = () => {}, retry
     await close().catch(() => {});
     throw error;
   }
-  return { pool, url: redactUrl(url), embedded: server !== null, close };
+  return { pool, url: redactUrl(url), embedded: server !== null, joined: server?.joined ?? null, close };
 }
 
 /** `host:port` of a PostgreSQL URL (or key=value string), to say what is awaited: never its credentials. */

@@ -38,6 +38,8 @@ export interface EmbeddedPostgresServer {
   readonly port: number;
   /** Fast shutdown: open sessions end with `57P01`, committed data stays. */
   stop(): Promise<void>;
+  /** Leaves the server running after this process exits, for others that use it. */
+  disown(): void;
 }
 
 const USER = 'postgres';
@@ -64,7 +66,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw new VigieError('SERVICE_START_FAILED', `embedded PostgreSQL did not start: ${why}`, { where, cause });
   }
   const url = `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
-  return { url, dataDir, port, stop: server.stop };
+  return { url, dataDir, port, stop: server.stop, disown: server.disown };
 }
 
 /** The URL with its password masked, for logs and messages. */
@@ -151,7 +153,8 @@ async function stopOrphan(pid: number, dataDir: string): Promise<void> {
   }
 }
 
-function isPostgres(pid: number): boolean {
+/** Whether `pid` runs and is a PostgreSQL server (when /proc cannot tell, taken to be one). */
+export function isPostgres(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {

@@ -35,6 +35,8 @@ export interface PostgresProcess {
   readonly pid: number;
   /** Fast shutdown (SIGINT): sessions end with `57P01`, committed data stays. Idempotent. */
   stop(): Promise<void>;
+  /** Other processes still use the server: it outlives vigie, which will not stop it on exit. */
+  disown(): void;
 }
 
 /** Creates the cluster in `dataDir` with `user` as superuser, authenticating with `password` (SCRAM). */
@@ -117,6 +119,11 @@ export async function startServer(
     stop: async () => {
       if (isRunning(child)) child.kill('SIGINT');
       await exited;
+    },
+    disown: () => {
+      process.off('exit', onExit);
+      child.stderr!.destroy(); // its log no longer holds this process open
+      child.unref();
     },
   };
 }
