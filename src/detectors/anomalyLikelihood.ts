@@ -32,7 +32,7 @@ export interface AnomalyLikelihoodOptions {
   readonly minStdev: number;
 }
 
-export const defaultLikelihoodOptions: AnomalyLikelihoodOptions = {
+export const defaultAnomalyLikelihoodOptions: AnomalyLikelihoodOptions = {
   learningPeriod: 300,
   estimationSamples: 300,
   historicWindow: 8640,
@@ -105,7 +105,7 @@ export interface AnomalyLikelihoodSnapshot extends SnapshotHeader<'anomaly-likel
  * implementation (its tail is two-sided through symmetry), but only a rise makes sense for most
  * raw detectors, so `twoSided` defaults to false here.
  */
-export function createAnomalyLikelihood(options: AnomalyLikelihoodOptions = defaultLikelihoodOptions, twoSided = false): AnomalyLikelihood {
+export function createAnomalyLikelihood(options: AnomalyLikelihoodOptions = defaultAnomalyLikelihoodOptions, twoSided = false): AnomalyLikelihood {
   return likelihoodOf(options, twoSided);
 }
 

@@ -1,5 +1,5 @@
 import { type OperatorFunction, defer, map } from 'rxjs';
-import { type LikelihoodScoreOptions, checkLikelihoodScoreOptions, createLikelihoodScore, defaultLikelihoodOptions } from '../detectors/anomalyLikelihood.ts';
+import { type LikelihoodScoreOptions, checkLikelihoodScoreOptions, createLikelihoodScore, defaultAnomalyLikelihoodOptions } from '../detectors/anomalyLikelihood.ts';
 import { ANOMALY, type Detection, INITIALISING, NORMAL } from '../types.ts';
 
 export type AnomalyLikelihoodOperatorOptions = Partial<LikelihoodScoreOptions>;
@@ -34,7 +34,7 @@ export type AnomalyLikelihoodOperatorOptions = Partial<LikelihoodScoreOptions>;
  * @return An Observable of one `Detection` per upstream `Detection`.
  */
 export function anomalyLikelihood(options: AnomalyLikelihoodOperatorOptions = {}): OperatorFunction<Detection, Detection> {
-  const o: LikelihoodScoreOptions = { ...defaultLikelihoodOptions, spatialTolerance: 0.05, suppress: 0, threshold: 0.5, ...options };
+  const o: LikelihoodScoreOptions = { ...defaultAnomalyLikelihoodOptions, spatialTolerance: 0.05, suppress: 0, threshold: 0.5, ...options };
   checkLikelihoodScoreOptions(o); // at assembly, not at the first reading
   return (source) =>
     defer(() => {
