@@ -12,9 +12,10 @@
  * engine always runs on a machine warmed, or loaded, by the other. Every run checks rows missing and
  * doubled against the topic read back, and its process tree's peak resident memory and CPU time.
  *
- * BENCH_SPARK_RECORDS (default 1 000 000), BENCH_SPARK_SECONDS (each live rate, default 20),
+ * BENCH_SPARK_RECORDS (default 1 000 000), BENCH_SPARK_SECONDS (each live rate, default 20; 0: no live runs),
  * BENCH_SPARK_ROUNDS (default 2), BENCH_SPARK_BACKLOG_TIMEOUT (s, default 300: an engine still
- * busy is stopped and its rate taken up to where it got).
+ * busy is stopped and its rate taken up to where it got), BENCH_SPARK_ENGINES (some of spark, vigie-default, vigie-seed,
+ * floor; all by default).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -36,8 +37,19 @@ const positive = (name: string, fallback: number): number => {
   return value;
 };
 const RECORDS = positive('BENCH_SPARK_RECORDS', 1_000_000);
-const SECONDS = positive('BENCH_SPARK_SECONDS', 20);
+/** 0: the backlog only, no live runs. */
+const SECONDS = Number(process.env['BENCH_SPARK_SECONDS'] ?? 20);
+if (!(SECONDS >= 0)) throw new RangeError(`BENCH_SPARK_SECONDS must be a number >= 0, got ${process.env['BENCH_SPARK_SECONDS']}`);
 const ROUNDS = positive('BENCH_SPARK_ROUNDS', 2);
+/** BENCH_SPARK_ENGINES: some of them, comma-separated (all by default); the others show as not measured. */
+const CHOSEN: readonly Engine[] = (() => {
+  const given = process.env['BENCH_SPARK_ENGINES'];
+  if (given === undefined) return ENGINES;
+  const names = given.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(ENGINES as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new RangeError(`BENCH_SPARK_ENGINES: unknown ${unknown.join(', ')}; known: ${ENGINES.join(', ')}`);
+  return ENGINES.filter((e) => names.includes(e));
+})();
 const BACKLOG_TIMEOUT_MS = positive('BENCH_SPARK_BACKLOG_TIMEOUT', 300) * 1000;
 const RATES = [1_000, 5_000] as const;
 const TARGETS = { backlogTimesSpark: 2, p99AtMs: { rate: 5_000, ms: 50 }, rssFractionOfSpark: 0.5 };
@@ -60,14 +72,17 @@ async function spark(): Promise<BenchSection> {
     `The seed's Spark Structured Streaming job (bench/spark/fraud_job.py: local[2], readStream kafka from earliest → from_json → amount > 10 000 → foreachBatch JDBC append) ` +
     `and \`vigie detect transactions\` (default rules, then \`--rules amount\`, the seed's rule alone; no tuning flag), one at a time on the same broker, database and records ` +
     `(the seed's generator, one partition), ${ROUNDS} rounds in alternating order. Backlog: ${fmt(RECORDS)} records produced first, timed from the engine's start to its last row's commit. ` +
-    `Live: a paced producer at ${RATES.map(rateLabel).join(' then ')} for ${SECONDS} s each after a 5 s warm-up whose rows it waits for, latency from the producer timestamp to the row's commit ` +
-    `(pg_xact_commit_timestamp), pooled over the rounds. Memory and CPU: the engine's whole process tree from /proc every 200 ms. ` +
+    (SECONDS > 0
+      ? `Live: a paced producer at ${RATES.map(rateLabel).join(' then ')} for ${SECONDS} s each after a 5 s warm-up whose rows it waits for, latency from the producer timestamp to the row's commit ` +
+        `(pg_xact_commit_timestamp), pooled over the rounds. `
+      : 'Live: not run (BENCH_SPARK_SECONDS=0). ') +
+    `Memory and CPU: the engine's whole process tree from /proc every 200 ms. ` +
     `The floor (bench/spark/floor.ts, backlog only): the seed rule's durable work as vigie must do it (vigie's rows with their unique key, its alerts, offsets committed after both), hand-written with the same clients and nothing else: what that work costs on this machine.`;
   const loadBefore = load();
   const failures: string[] = [];
   let install: SparkInstall;
   try {
-    install = await ensureSpark(log);
+    install = CHOSEN.includes('spark') ? await ensureSpark(log) : { description: 'not used', sparkSubmit: '', python: '', jars: [] };
   } catch (error) {
     return { title, method, figures: {}, failures: [`could not set the Spark job up: ${(error as Error).message}`] };
   }
@@ -81,7 +96,7 @@ async function spark(): Promise<BenchSection> {
     await produceBacklog(services.brokers, base, RECORDS, () => next(Date.now()).value as string);
     const produced = await readProduced(services.brokers, base, RECORDS, 600_000);
     for (let r = 0; r < ROUNDS; r++) {
-      const order = r % 2 === 0 ? ENGINES : [...ENGINES].reverse();
+      const order = r % 2 === 0 ? CHOSEN : [...CHOSEN].reverse();
       for (const engine of order) {
         await attempt(runs[engine], `backlog, round ${r + 1}`, async () => {
           const result = await backlogRun(engine, { services, spark: install, topic: base }, produced, BACKLOG_TIMEOUT_MS);
@@ -89,7 +104,7 @@ async function spark(): Promise<BenchSection> {
           runs[engine].backlog.push(result);
         });
       }
-      for (const engine of order.filter((e) => LIVE_ENGINES.includes(e))) {
+      for (const engine of order.filter((e) => SECONDS > 0 && LIVE_ENGINES.includes(e))) {
         await attempt(runs[engine], `live, round ${r + 1}`, async () => {
           runs[engine].live.push(await liveRun(engine, { services, spark: install, topic: `${base}-live-${engine}-${r}` }, RATES, SECONDS, String(r)));
         });

@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { redactUrl } from '../../src/adapters/postgres/embeddedPostgres.ts';
 import { postgresAndKafkaUnlessGiven } from '../../src/adapters/temporaryServers.ts';
+import { missingPrerequisites, prerequisitesMessage } from './prerequisites.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,6 +25,8 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
+  const missing = await missingPrerequisites();
+  if (missing.length > 0) throw new Error(prerequisitesMessage(missing));
   execFileSync(process.execPath, [new URL('../../scripts/build.mjs', import.meta.url).pathname], { stdio: 'inherit' });
   const servers = await postgresAndKafkaUnlessGiven('vigie-test');
   if (process.env['VIGIE_TEST_VERBOSE']) {

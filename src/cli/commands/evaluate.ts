@@ -6,11 +6,13 @@
  * `--scoreboard` runs every vigie detector and places them on NAB's published scoreboard, as a
  * table and a picture.
  */
+import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { VigieError } from '../../errors.ts';
-import { readDetectorResults, readProfiles, readPublished, readStoredScores } from '../../evaluation/nab/corpus.ts';
+import { readDetectorResults, readProfiles, readPublished, readStoredScores, readWindows } from '../../evaluation/nab/corpus.ts';
 import { nabDetectors } from '../../evaluation/nab/detectors.ts';
 import { PROFILES, type ScoreboardRow, rankScoreboard, scoreboardMarkdown, scoreboardSvg } from '../../evaluation/nab/scoreboard.ts';
 import { type NabFile, type SweepResult, scoreAt, sweep } from '../../evaluation/nab/scorer.ts';
@@ -31,6 +33,12 @@ interface EvaluateOptions {
   readonly data: string;
   readonly detector: string;
   readonly scoreboard?: boolean;
+  /** With --scoreboard: these of vigie's detectors only (all by default). */
+  readonly detectors?: string;
+  /** With --scoreboard: how many detectors run at once, each in a process of its own. */
+  readonly jobs: string;
+  /** One detector's normalised scores as a JSON line: what a --scoreboard job prints. */
+  readonly scoresJson?: boolean;
   readonly out: string;
 }
 
@@ -44,9 +52,13 @@ export function registerEvaluate(program: Command): void {
     .option('--detector <name>', 'the detector to score', 'numenta')
     .option('--scoreboard', "run every vigie detector and place them on NAB's published scoreboard")
     .option('--out <dir>', 'where --scoreboard writes scoreboard.{md,json,svg,png}', '.vigie/nab')
+    .option('--detectors <names>', "with --scoreboard: which of vigie's detectors, comma-separated (default: all)")
+    .option('--jobs <n>', 'with --scoreboard: detectors run at once, a process each (default: the cores)', String(availableParallelism()))
+    .addOption(new Option('--scores-json').hideHelp())
     .action(async (options: EvaluateOptions) => {
       try {
         if (options.scoreboard) await scoreboard(options);
+        else if (options.scoresJson) await scoresJson(options);
         else await evaluateOne(options);
       } catch (error) {
         fail(error);
@@ -98,14 +110,49 @@ async function evaluateOne(options: EvaluateOptions): Promise<void> {
   console.log(formatNabTable(options.detector, rows));
 }
 
-async function scoreboard(options: EvaluateOptions): Promise<void> {
+/** A scoreboard job: one detector over the corpus, its normalised score per profile on stdout. */
+async function scoresJson(options: EvaluateOptions): Promise<void> {
+  const files = await runVigieDetector(options.data, options.detector);
   const profiles = readProfiles(options.data);
-  const ours: ScoreboardRow[] = [];
-  for (const [name, { description }] of Object.entries(nabDetectors)) {
-    const files = await runVigieDetector(options.data, name);
-    const scores = Object.fromEntries(PROFILES.map((p) => [p, sweep(files, profiles[p]!).normalized])) as ScoreboardRow['scores'];
-    ours.push({ detector: name, from: 'vigie', scores, description });
+  const scores = Object.fromEntries(PROFILES.map((p) => [p, sweep(files, profiles[p]!).normalized]));
+  console.log(JSON.stringify({ detector: options.detector, scores }));
+}
+
+/**
+ * Every detector over the corpus, `--jobs` at a time, each in a child process running this same
+ * command with `--scores-json`: a detector is single-threaded work, so on two cores two detectors
+ * take the time of one. The scores do not depend on the jobs: each detector sees each file alone.
+ */
+async function scoreboard(options: EvaluateOptions): Promise<void> {
+  const names = options.detectors === undefined ? Object.keys(nabDetectors) : options.detectors.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(n in nabDetectors));
+  if (unknown.length > 0) {
+    throw new VigieError('CONFIG_INVALID', `unknown vigie detector "${unknown.join('", "')}"; known: ${Object.keys(nabDetectors).join(', ')}`, { where: { option: '--detectors' } });
   }
+  const jobs = Number(options.jobs);
+  if (!(Number.isInteger(jobs) && jobs >= 1)) throw new VigieError('CONFIG_INVALID', `--jobs must be an integer >= 1, got ${options.jobs}`, { where: { option: '--jobs' } });
+  const started = performance.now();
+  const files = readCorpusSize(options.data);
+  const bar = progress(`evaluate nab: ${names.length} detectors, ${jobs} at a time, files`, { total: names.length * files });
+  const done = new Map<string, number>();
+  const results = new Map<string, ScoreboardRow['scores']>();
+  const queue = [...names];
+  const worker = async (): Promise<void> => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      const detector = name;
+      results.set(
+        detector,
+        await scoreboardJob(options.data, detector, (file) => {
+          done.set(detector, file);
+          bar.update([...done.values()].reduce((a, b) => a + b, 0));
+        }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, names.length) }, worker));
+  bar.finish();
+  console.error(`evaluate nab: ${names.length} detectors in ${((performance.now() - started) / 1000).toFixed(1)} s, ${jobs} at a time`);
+  const ours: ScoreboardRow[] = names.map((name) => ({ detector: name, from: 'vigie', scores: results.get(name)!, description: nabDetectors[name]!.description }));
   const rows = rankScoreboard(readPublished(options.data), ours);
   const markdown = scoreboardMarkdown(rows);
   const svg = scoreboardSvg(rows);
@@ -117,6 +164,37 @@ async function scoreboard(options: EvaluateOptions): Promise<void> {
   if (png) await writeFile(join(options.out, 'scoreboard.png'), png);
   console.log(markdown);
   console.log(`\nwritten: ${['scoreboard.md', 'scoreboard.json', 'scoreboard.svg', ...(png ? ['scoreboard.png'] : [])].map((f) => join(options.out, f)).join(', ')}`);
+}
+
+/** How many labelled files the corpus has: the progress bar's unit. */
+function readCorpusSize(data: string): number {
+  return Object.keys(readWindows(data)).length;
+}
+
+/** One detector in a child process (this command, `--scores-json`); `onFile` hears of each file it finished. */
+function scoreboardJob(data: string, detector: string, onFile: (count: number) => void): Promise<ScoreboardRow['scores']> {
+  const argv = [...process.execArgv, process.argv[1]!, 'evaluate', 'nab', '--data', data, '--detector', detector, '--scores-json'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr = (stderr + d).slice(-4_000);
+      // its per-file lines (no terminal): `<name> <i>/<total> <file> (...)`
+      for (const match of d.matchAll(/^\S+ (\d+)\/\d+ /gm)) onFile(Number(match[1]));
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error(`exited with code ${code}`);
+        resolve((JSON.parse(line) as { scores: ScoreboardRow['scores'] }).scores);
+      } catch (error) {
+        reject(new VigieError('CONFIG_INVALID', `the scoreboard's job for ${detector} failed (${(error as Error).message}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`, { where: { detector } }));
+      }
+    });
+  });
 }
 
 export function formatNabTable(detector: string, rows: readonly NabRow[]): string {
