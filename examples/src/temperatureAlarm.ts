@@ -4,7 +4,8 @@
  * its own (`detectWith`). vigie's marble spec runs it (`tests/examples/temperatureAlarm.spec.ts`).
  */
 import { type Observable, filter, map, pipe } from 'rxjs';
-import { type Detection, type Reading, type TimedLine, detectWith, parseArduinoLine, perKey, warmUp } from 'vigie';
+import type { Detection, Reading, TimedLine } from 'vigie';
+import { detectWith, parseArduinoLine, perKey, warmUp } from 'vigie/operators';
 
 const mean = (xs: readonly number[]): number => xs.reduce((sum, x) => sum + x, 0) / xs.length;
 

@@ -64,6 +64,10 @@ describe('examples/, a project of its own, on the packed vigie', () => {
     await run(process.execPath, [path.join(project, 'node_modules/typescript/bin/tsc'), '-p', '.', '--strict'], { cwd: project }).catch((error: { stdout?: string }) => {
       throw new Error(`tsc --strict in the example project failed:\n${error.stdout}`);
     });
+    for (const entry of ['vigie', 'vigie/operators', 'vigie/adapters', 'vigie/streams', 'vigie/detectors', 'vigie/state']) {
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `console.log(Object.keys(await import('${entry}')).length)`], { cwd: project });
+      expect(Number(stdout), entry).toBeGreaterThan(0);
+    }
 
     const brokers = inject('kafkaBrokers');
     const topic = uniqueTopic('temperature');
