@@ -42,7 +42,7 @@ export const defaultAnomalyLikelihoodOptions: AnomalyLikelihoodOptions = {
 };
 
 /** Throws a RangeError naming the first option out of range. */
-export function checkLikelihoodOptions(o: AnomalyLikelihoodOptions, who = 'anomalyLikelihood'): void {
+export function checkAnomalyLikelihoodOptions(o: AnomalyLikelihoodOptions, who = 'anomalyLikelihood'): void {
   const int = (name: keyof AnomalyLikelihoodOptions, min: number): void => {
     const v = o[name];
     if (!(Number.isInteger(v) && v >= min)) throw new RangeError(`${who}: ${name} must be an integer >= ${min}, got ${v}`);
@@ -116,7 +116,7 @@ export function restoreAnomalyLikelihood(snapshot: AnomalyLikelihoodSnapshot): A
 }
 
 function likelihoodOf(options: AnomalyLikelihoodOptions, twoSided: boolean, from?: AnomalyLikelihoodSnapshot): AnomalyLikelihood {
-  checkLikelihoodOptions(options);
+  checkAnomalyLikelihoodOptions(options);
   const { learningPeriod, estimationSamples, historicWindow, reestimationPeriod, averagingWindow, minStdev } = options;
   const recent = new Float64Array(averagingWindow);
   const history = new Float64Array(historicWindow);
@@ -267,7 +267,7 @@ function likelihoodScore(options: LikelihoodScoreOptions, from?: LikelihoodScore
 
 /** Throws a RangeError naming the first option out of range. */
 export function checkLikelihoodScoreOptions(o: LikelihoodScoreOptions): void {
-  checkLikelihoodOptions(o);
+  checkAnomalyLikelihoodOptions(o);
   if (!(o.spatialTolerance === null || (Number.isFinite(o.spatialTolerance) && o.spatialTolerance >= 0))) {
     throw new RangeError(`anomalyLikelihood: spatialTolerance must be null or a finite number >= 0, got ${o.spatialTolerance}`);
   }
