@@ -15,7 +15,7 @@
  * Every phase counts its rows in PostgreSQL and reads its group's committed offset back before
  * any of its figures is reported.
  */
-import { DEFAULT_BATCH } from '../src/adapters/postgres/toPostgres.ts';
+import { defaultPostgresBatch } from '../src/adapters/postgres/toPostgres.ts';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { compareOnBacklog } from './kafka/backlog.ts';
@@ -45,7 +45,7 @@ const MAX_P99_MS = 50;
  * (`vigie detect --max-in-flight`) well above rate × latency, so that fetching never pauses for
  * want of acknowledgements at the offered rates.
  */
-const TUNING: FlowTuning = { maxInFlight: 10_000, pgBatch: DEFAULT_BATCH };
+const TUNING: FlowTuning = { maxInFlight: 10_000, pgBatch: defaultPostgresBatch };
 /** How long the paced producer lets a batch wait for more records (Kafka's `linger.ms`). */
 const PRODUCER_LINGER_MS = 2;
 

@@ -8,7 +8,7 @@
 import { tmpdir } from 'node:os';
 import { from, lastValueFrom, reduce } from 'rxjs';
 import { openDatabase } from '../src/adapters/postgres/connect.ts';
-import { suspiciousTransactions } from '../src/adapters/postgres/tables.ts';
+import { suspiciousTransactionsTable } from '../src/adapters/postgres/tables.ts';
 import { toPostgres } from '../src/adapters/postgres/toPostgres.ts';
 import { postgresUnlessGiven } from '../src/adapters/temporaryServers.ts';
 import type { SuspiciousTransaction } from '../src/types.ts';
@@ -36,7 +36,7 @@ try {
     const started = performance.now();
     const { written, refused } = await lastValueFrom(
       from(input).pipe(
-        toPostgres(db.pool, suspiciousTransactions),
+        toPostgres(db.pool, suspiciousTransactionsTable),
         reduce((n, w) => ({ written: n.written + w.items.length, refused: n.refused + (w.refused?.length ?? 0) }), { written: 0, refused: 0 }),
       ),
     );

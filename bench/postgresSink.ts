@@ -15,8 +15,8 @@ import pg from 'pg';
 import { from, lastValueFrom, reduce } from 'rxjs';
 import { type Database, openDatabase } from '../src/adapters/postgres/connect.ts';
 import { redactUrl } from '../src/adapters/postgres/embeddedPostgres.ts';
-import { sensorDetections } from '../src/adapters/postgres/tables.ts';
-import { DEFAULT_BATCH, toPostgres } from '../src/adapters/postgres/toPostgres.ts';
+import { sensorDetectionsTable } from '../src/adapters/postgres/tables.ts';
+import { defaultPostgresBatch, toPostgres } from '../src/adapters/postgres/toPostgres.ts';
 import { postgresUnlessGiven } from '../src/adapters/temporaryServers.ts';
 import { seededRandom } from '../src/random.ts';
 import type { Detection } from '../src/types.ts';
@@ -44,7 +44,7 @@ function detections(source: string, count: number): Detection[] {
 async function throughToPostgres(pool: pg.Pool, rows: Detection[], batch?: { size: number; lingerMs: number }): Promise<number> {
   const started = performance.now();
   const written = await lastValueFrom(
-    from(rows).pipe(toPostgres(pool, sensorDetections, batch ? { batch } : {}), reduce((n, w) => n + w.items.length, 0)),
+    from(rows).pipe(toPostgres(pool, sensorDetectionsTable, batch ? { batch } : {}), reduce((n, w) => n + w.items.length, 0)),
   );
   if (written !== rows.length) throw new Error(`toPostgres reported ${written} of ${rows.length} rows written`);
   return rows.length / ((performance.now() - started) / 1000);
@@ -52,14 +52,14 @@ async function throughToPostgres(pool: pg.Pool, rows: Detection[], batch?: { siz
 
 /** The naive sink: the same columns and conflict target, one INSERT per row, awaited in turn. */
 async function rowByRow(pool: pg.Pool, rows: Detection[]): Promise<number> {
-  const columns = sensorDetections.columns;
+  const columns = sensorDetectionsTable.columns;
   const sql =
     `INSERT INTO sensor_detections (${columns.join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')}) ` +
     'ON CONFLICT (source, source_partition, source_offset, detector) DO NOTHING';
   const started = performance.now();
   for (const row of rows) {
     // toPostgres's own column mapping, one row's worth: identical values, only the statement differs.
-    await pool.query(sql, sensorDetections.params([row]).map((column) => (column as unknown[])[0]));
+    await pool.query(sql, sensorDetectionsTable.params([row]).map((column) => (column as unknown[])[0]));
   }
   return rows.length / ((performance.now() - started) / 1000);
 }
@@ -115,7 +115,7 @@ async function postgresSink(): Promise<BenchSection> {
       title: 'PostgreSQL sink: batched against one INSERT per row',
       method:
         `sensor_detections rows written to a real PostgreSQL (${server.started ? 'embedded, in a temporary directory' : 'DATABASE_URL'}, a fresh database migrated by openDatabase): ` +
-        `${BATCHED_ROWS.toLocaleString('en')} through toPostgres at its default batching (group commit: up to ${DEFAULT_BATCH.size.toLocaleString('en')} rows an INSERT, each holding what arrived during the previous one; one unnest INSERT per batch), ` +
+        `${BATCHED_ROWS.toLocaleString('en')} through toPostgres at its default batching (group commit: up to ${defaultPostgresBatch.size.toLocaleString('en')} rows an INSERT, each holding what arrived during the previous one; one unnest INSERT per batch), ` +
         `${PER_ROW_ROWS.toLocaleString('en')} through toPostgres at batch size 1, and ${PER_ROW_ROWS.toLocaleString('en')} as one parameterised ` +
         'INSERT ... ON CONFLICT DO NOTHING per row, awaited one after another (the naive sink). One connection at a time in each case.',
       figures: {

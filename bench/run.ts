@@ -4,6 +4,7 @@
  * `.vigie/bench/results.md`. `npm run bench -- NAME ...` runs only the named benchmarks.
  * Exits 1 when a target is missed.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { detectorsBench } from './detectors.ts';
@@ -14,12 +15,13 @@ import { millionAccountsBench } from './millionAccounts.ts';
 import { postgresSinkBench } from './postgresSink.ts';
 import { sensorSeriesBench } from './sensorSeries.ts';
 import { sparkBench } from './spark.ts';
+import { startupBench } from './startup.ts';
 import type { Bench, BenchSection } from './section.ts';
 import { stateBench } from './state.ts';
 import { stateRestoreBench } from './stateRestore.ts';
 import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, memoryBench, sensorSeriesBench, postgresSinkBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, memoryBench, sensorSeriesBench, postgresSinkBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));
@@ -27,6 +29,9 @@ if (unknown.length > 0) {
   console.error(`npm run bench: unknown benchmark ${unknown.join(', ')}; known: ${benches.map((b) => b.name).join(', ')}`);
   process.exit(2);
 }
+
+// Some benchmarks run the CLI as users do, compiled: build dist/ when src/ changed since.
+execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${process.platform}`;
 const sections: BenchSection[] = [];

@@ -72,8 +72,11 @@ async function spark(): Promise<BenchSection> {
     `The seed's Spark Structured Streaming job (bench/spark/fraud_job.py: local[2], readStream kafka from earliest → from_json → amount > 10 000 → foreachBatch JDBC append) ` +
     `and \`vigie detect transactions\` (default rules, then \`--rules amount\`, the seed's rule alone; no tuning flag), one at a time on the same broker, database and records ` +
     `(the seed's generator, one partition), ${ROUNDS} rounds in alternating order. Backlog: ${fmt(RECORDS)} records produced first, timed from the engine's start to its last row's commit. ` +
-    `Live: a paced producer at ${RATES.map(rateLabel).join(' then ')} for ${SECONDS} s each after a 5 s warm-up whose rows it waits for, latency from the producer timestamp to the row's commit ` +
-    `(pg_xact_commit_timestamp), pooled over the rounds. Memory and CPU: the engine's whole process tree from /proc every 200 ms. ` +
+    (SECONDS > 0
+      ? `Live: a paced producer at ${RATES.map(rateLabel).join(' then ')} for ${SECONDS} s each after a 5 s warm-up whose rows it waits for, latency from the producer timestamp to the row's commit ` +
+        `(pg_xact_commit_timestamp), pooled over the rounds. `
+      : 'Live: not run (BENCH_SPARK_SECONDS=0). ') +
+    `Memory and CPU: the engine's whole process tree from /proc every 200 ms. ` +
     `The floor (bench/spark/floor.ts, backlog only): the seed rule's durable work as vigie must do it (vigie's rows with their unique key, its alerts, offsets committed after both), hand-written with the same clients and nothing else: what that work costs on this machine.`;
   const loadBefore = load();
   const failures: string[] = [];

@@ -8,9 +8,9 @@
  *
  * Add a case to `stateCases` to measure another state.
  */
-import { createLikelihoodScore, defaultLikelihoodOptions, restoreLikelihoodScore } from '../src/detectors/anomalyLikelihood.ts';
+import { createLikelihoodScore, defaultAnomalyLikelihoodOptions, restoreLikelihoodScore } from '../src/detectors/anomalyLikelihood.ts';
 import { ArtDetector } from '../src/detectors/art.ts';
-import { CONTEXTUAL_DEFAULTS, ContextualDetector } from '../src/detectors/contextual.ts';
+import { defaultContextualOptions, ContextualDetector } from '../src/detectors/contextual.ts';
 import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions, restoreHalfSpaceTrees } from '../src/detectors/halfSpaceTrees.ts';
 import { seededRandom } from '../src/random.ts';
 import type { Bench } from './section.ts';
@@ -51,7 +51,7 @@ function contextualAtBound(): { detector: ContextualDetector; fed: number } {
   const detector = new ContextualDetector();
   const values = walk(LONG + 10_000);
   let fed = 0;
-  while (fed < LONG || detector.contexts < CONTEXTUAL_DEFAULTS.maxContexts) {
+  while (fed < LONG || detector.contexts < defaultContextualOptions.maxContexts) {
     if (fed === values.length) throw new Error('bench state: the contextual memory did not reach its bound');
     detector.update(values[fed++]!);
   }
@@ -92,7 +92,7 @@ export const stateCases: StateCase[] = [
     name: 'half-space-trees+likelihood',
     build() {
       const trees = createHalfSpaceTrees(defaultHalfSpaceTreesOptions);
-      const likelihood = createLikelihoodScore({ ...defaultLikelihoodOptions, spatialTolerance: 0.03, suppress: 20, threshold: 0.55 });
+      const likelihood = createLikelihoodScore({ ...defaultAnomalyLikelihoodOptions, spatialTolerance: 0.03, suppress: 20, threshold: 0.55 });
       const values = walk(LONG);
       for (const v of values) likelihood.update(trees.update(v), v);
       const built = `half-space trees (25 trees of depth 10) and the likelihood (history of 8 640) after ${LONG.toLocaleString('en')} values`;

@@ -13,7 +13,7 @@ import type pg from 'pg';
 import { type OperatorFunction, type Subscription, Subject, map, pipe, tap } from 'rxjs';
 import { fromKafka } from '../../src/adapters/kafka/fromKafka.ts';
 import type { KafkaRecord } from '../../src/adapters/kafka/types.ts';
-import { deadLetters, sensorDetections } from '../../src/adapters/postgres/tables.ts';
+import { deadLettersTable, sensorDetectionsTable } from '../../src/adapters/postgres/tables.ts';
 import { toPostgres } from '../../src/adapters/postgres/toPostgres.ts';
 import { batch } from '../../src/operators/batch.ts';
 import { retryPolicy } from '../../src/retry.ts';
@@ -75,8 +75,8 @@ export function startFlow(
     records$,
     database
       ? {
-          detections: toPostgres(pool, sensorDetections, { retry, batch: tuning.pgBatch }),
-          deadLetters: toPostgres(pool, deadLetters, { retry, batch: tuning.pgBatch }),
+          detections: toPostgres(pool, sensorDetectionsTable, { retry, batch: tuning.pgBatch }),
+          deadLetters: toPostgres(pool, deadLettersTable, { retry, batch: tuning.pgBatch }),
         }
       : { detections: nowhere<Detection>('sensor_detections', tuning), deadLetters: nowhere<DeadLetter>('dead_letters', tuning) },
     {
@@ -144,10 +144,10 @@ export function startFlow(
  */
 function timedPool(pool: pg.Pool, { onInsert, onInsertStart }: FlowHooks): pg.Pool {
   if (!onInsert && !onInsertStart) return pool;
-  const offsetColumn = sensorDetections.columns.indexOf('source_offset');
+  const offsetColumn = sensorDetectionsTable.columns.indexOf('source_offset');
   const timed = Object.create(pool) as pg.Pool;
   const query = (sql: string, params: unknown[][]): Promise<unknown> => {
-    if (sql === sensorDetections.sql) onInsertStart?.(params[offsetColumn] as number[]);
+    if (sql === sensorDetectionsTable.sql) onInsertStart?.(params[offsetColumn] as number[]);
     const started = performance.now();
     return pool.query(sql, params).then((result) => {
       onInsert?.(performance.now() - started, params[0]?.length ?? 0);

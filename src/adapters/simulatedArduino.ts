@@ -21,7 +21,7 @@ export interface SimulatedSensor {
   readonly decimals: number;
 }
 
-export const DEFAULT_SENSORS: readonly SimulatedSensor[] = [
+export const defaultSensors: readonly SimulatedSensor[] = [
   { topic: 'humidite', base: 55, amplitude: 5, periodS: 600, noise: 0.1, decimals: 2 },
   { topic: 'temperature', base: 24, amplitude: 2, periodS: 900, noise: 0.08, decimals: 2 },
 ];
@@ -45,7 +45,7 @@ export const toSerialBytes = (line: string): Buffer => Buffer.from(`${line}\r\n`
 
 /** An endless Observable of lines, one every `1000 / rate` ms, stamped with the scheduler's clock. */
 export function simulatedArduino({
-  sensors = DEFAULT_SENSORS,
+  sensors = defaultSensors,
   rate = 10,
   seed = 1,
   anomalyRate = 0.01,

@@ -13,7 +13,7 @@ import { toKafka } from '../adapters/kafka/toKafka.ts';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
 import { sensorMessages, suspiciousMessage } from '../dashboard/messages.ts';
 import { detectionTuple } from '../adapters/pickle/tuples.ts';
-import { deadLetters, sensorDetections, suspiciousTransactions } from '../adapters/postgres/tables.ts';
+import { deadLettersTable, sensorDetectionsTable, suspiciousTransactionsTable } from '../adapters/postgres/tables.ts';
 import { toPostgres } from '../adapters/postgres/toPostgres.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
@@ -127,8 +127,8 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     results$ = acknowledgedSensors(
       records$,
       {
-        detections: toPostgres(db.pool, sensorDetections, { retry }),
-        deadLetters: toPostgres(db.pool, deadLetters, { retry }),
+        detections: toPostgres(db.pool, sensorDetectionsTable, { retry }),
+        deadLetters: toPostgres(db.pool, deadLettersTable, { retry }),
         logs: {
           detections: topicLogs,
           deadLetters: [toJsonlLog<DeadLetter>(dead, { toRecord: deadLetterJson })],
@@ -197,8 +197,8 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     results$ = acknowledgedTransactions(
       records$.pipe(map((record) => ({ message: { raw: bytes(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
       {
-        suspicious: [toPostgres(db.pool, suspiciousTransactions, { retry }), toKafka(producer, alert, ALERT_SINK)],
-        deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toKafka(producer, deadLetter, { retry: kafkaRetry })],
+        suspicious: [toPostgres(db.pool, suspiciousTransactionsTable, { retry }), toKafka(producer, alert, ALERT_SINK)],
+        deadLetters: [toPostgres(db.pool, deadLettersTable, { retry }), toKafka(producer, deadLetter, { retry: kafkaRetry })],
         logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterValue), toJsonlLog(dead))] },
       },
       {

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { Subject, filter, map, merge, pipe, takeUntil, tap } from 'rxjs';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
-import { deadLetters, sensorDetections, suspiciousTransactions as suspiciousTable } from '../adapters/postgres/tables.ts';
+import { deadLettersTable, sensorDetectionsTable, suspiciousTransactionsTable as suspiciousTable } from '../adapters/postgres/tables.ts';
 import { toPostgres } from '../adapters/postgres/toPostgres.ts';
 import { simulatedArduino } from '../adapters/simulatedArduino.ts';
 import { simulatedTransactions } from '../adapters/simulatedTransactions.ts';
@@ -73,11 +73,11 @@ export async function start(config: Config, log: (line: string) => void): Promis
     routeSensorEvents({
       readings: [pipe(map((e) => e.input), toPickleLog(files.readings, readingTuple))],
       detections: [
-        pipe(toPostgres(db.pool, sensorDetections, { retry }), deadLetterRefused(toPostgres(db.pool, deadLetters, { retry }), refusedRow)),
+        pipe(toPostgres(db.pool, sensorDetectionsTable, { retry }), deadLetterRefused(toPostgres(db.pool, deadLettersTable, { retry }), refusedRow)),
         ...pickles.map(({ name, file }) => pipe(filter((d: Detection) => d.detector === name), toPickleLog(file, detectionTuple))),
         toJsonlLog(files.detections),
       ],
-      deadLetters: [toPostgres(db.pool, deadLetters, { retry }), toJsonlLog(files.dead)],
+      deadLetters: [toPostgres(db.pool, deadLettersTable, { retry }), toJsonlLog(files.dead)],
     }),
   );
   const fraud$ = suspiciousTransactions(
@@ -97,7 +97,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
       dashboard.publish(suspiciousMessage(s));
     }),
     fanOut(
-      pipe(toPostgres(db.pool, suspiciousTable, { retry }), deadLetterRefused(toPostgres(db.pool, deadLetters, { retry }), refusedRow)),
+      pipe(toPostgres(db.pool, suspiciousTable, { retry }), deadLetterRefused(toPostgres(db.pool, deadLettersTable, { retry }), refusedRow)),
       toJsonlLog(files.suspicious),
     ),
   );

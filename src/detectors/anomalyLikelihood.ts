@@ -32,7 +32,7 @@ export interface AnomalyLikelihoodOptions {
   readonly minStdev: number;
 }
 
-export const defaultLikelihoodOptions: AnomalyLikelihoodOptions = {
+export const defaultAnomalyLikelihoodOptions: AnomalyLikelihoodOptions = {
   learningPeriod: 300,
   estimationSamples: 300,
   historicWindow: 8640,
@@ -42,7 +42,7 @@ export const defaultLikelihoodOptions: AnomalyLikelihoodOptions = {
 };
 
 /** Throws a RangeError naming the first option out of range. */
-export function checkLikelihoodOptions(o: AnomalyLikelihoodOptions, who = 'anomalyLikelihood'): void {
+export function checkAnomalyLikelihoodOptions(o: AnomalyLikelihoodOptions, who = 'anomalyLikelihood'): void {
   const int = (name: keyof AnomalyLikelihoodOptions, min: number): void => {
     const v = o[name];
     if (!(Number.isInteger(v) && v >= min)) throw new RangeError(`${who}: ${name} must be an integer >= ${min}, got ${v}`);
@@ -105,7 +105,7 @@ export interface AnomalyLikelihoodSnapshot extends SnapshotHeader<'anomaly-likel
  * implementation (its tail is two-sided through symmetry), but only a rise makes sense for most
  * raw detectors, so `twoSided` defaults to false here.
  */
-export function createAnomalyLikelihood(options: AnomalyLikelihoodOptions = defaultLikelihoodOptions, twoSided = false): AnomalyLikelihood {
+export function createAnomalyLikelihood(options: AnomalyLikelihoodOptions = defaultAnomalyLikelihoodOptions, twoSided = false): AnomalyLikelihood {
   return likelihoodOf(options, twoSided);
 }
 
@@ -116,7 +116,7 @@ export function restoreAnomalyLikelihood(snapshot: AnomalyLikelihoodSnapshot): A
 }
 
 function likelihoodOf(options: AnomalyLikelihoodOptions, twoSided: boolean, from?: AnomalyLikelihoodSnapshot): AnomalyLikelihood {
-  checkLikelihoodOptions(options);
+  checkAnomalyLikelihoodOptions(options);
   const { learningPeriod, estimationSamples, historicWindow, reestimationPeriod, averagingWindow, minStdev } = options;
   const recent = new Float64Array(averagingWindow);
   const history = new Float64Array(historicWindow);
@@ -267,7 +267,7 @@ function likelihoodScore(options: LikelihoodScoreOptions, from?: LikelihoodScore
 
 /** Throws a RangeError naming the first option out of range. */
 export function checkLikelihoodScoreOptions(o: LikelihoodScoreOptions): void {
-  checkLikelihoodOptions(o);
+  checkAnomalyLikelihoodOptions(o);
   if (!(o.spatialTolerance === null || (Number.isFinite(o.spatialTolerance) && o.spatialTolerance >= 0))) {
     throw new RangeError(`anomalyLikelihood: spatialTolerance must be null or a finite number >= 0, got ${o.spatialTolerance}`);
   }

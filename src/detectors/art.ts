@@ -52,7 +52,7 @@ export interface ArtOptions {
   readonly maxCategories: number;
 }
 
-export const ART_DEFAULTS: ArtOptions = { step: 6, window: 8, learn: 240, levels: 80, chomp: 0.075, margin: 0.3, trend: 40, maxCategories: 256 };
+export const defaultArtOptions: ArtOptions = { step: 6, window: 8, learn: 240, levels: 80, chomp: 0.075, margin: 0.3, trend: 40, maxCategories: 256 };
 
 /** Throws a RangeError naming the first option out of range. */
 export function checkArtOptions(o: ArtOptions): void {
@@ -123,7 +123,7 @@ export class ArtDetector {
   private anomalySims = { sum: 0, n: 0, last: 0 };
 
   constructor(options: Partial<ArtOptions> = {}) {
-    this.o = { ...ART_DEFAULTS, ...options };
+    this.o = { ...defaultArtOptions, ...options };
     checkArtOptions(this.o);
     this.net = new FuzzyArt(2 * this.o.window, this.o.maxCategories);
     this.histogram = new Float64Array(this.o.levels + 1);
@@ -201,8 +201,16 @@ export class ArtDetector {
     return d;
   }
 
-  /** The anomaly score of `value`, in [0, 1], from it and the values before it only. */
-  update(value: number): number {
+  /**
+   * The anomaly score of `value`, in [0, 1], from it and the values before it only; null while
+   * learning (the first `learn` values), as every online detector of vigie.
+   */
+  update(value: number): number | null {
+    const score = this.score(value);
+    return this.fill < 1 ? null : score;
+  }
+
+  private score(value: number): number {
     if (!Number.isFinite(value)) throw new RangeError(`art: values must be finite, got ${value}`);
     const b = this.block;
     this.rows++;

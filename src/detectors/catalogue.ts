@@ -20,11 +20,11 @@ import { isolationForest } from '../operators/isolationForest.ts';
 import { robustZScore } from '../operators/robustZScore.ts';
 import { warmUp } from '../operators/warmUp.ts';
 import type { Detection, Reading } from '../types.ts';
-import { type ArtSnapshot, ART_DEFAULTS, ArtDetector } from './art.ts';
+import { type ArtSnapshot, ArtDetector, defaultArtOptions } from './art.ts';
 import { type ContextualSnapshot, ContextualDetector } from './contextual.ts';
 import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions, restoreHalfSpaceTrees } from './halfSpaceTrees.ts';
 import { createRobustZScore, defaultRobustZScoreOptions, restoreRobustZScore } from './robustZScore.ts';
-import { type Scorer, type SeriesDetectorKind, combined, scored, withLikelihood } from './seriesDetector.ts';
+import { type SeriesDetectorKind, combined, scored, withLikelihood } from './seriesDetector.ts';
 
 export interface CatalogueDetector {
   /** What it is, in a line, for the scoreboard and `--help`. */
@@ -37,32 +37,10 @@ export interface CatalogueDetector {
   readonly series?: SeriesDetectorKind;
 }
 
-/** ART as the operator runs it: no score until it has learnt. */
-const artScorer = (art: ArtDetector): Scorer<ArtSnapshot> => ({
-  update: (value) => {
-    const score = art.update(value);
-    return art.fill < 1 ? null : score;
-  },
-  get fill() {
-    return art.fill;
-  },
-  snapshot: () => art.snapshot(),
-});
-const contextualScorer = (contextual: ContextualDetector): Scorer<ContextualSnapshot> => ({
-  update: (value, time) => {
-    const score = contextual.update(value, time);
-    return contextual.fill < 1 ? null : score;
-  },
-  get fill() {
-    return contextual.fill;
-  },
-  snapshot: () => contextual.snapshot(),
-});
-
 const ART_THRESHOLD = 0.29;
 const CONTEXTUAL_THRESHOLD = 0.75;
-const art = scored('art', ART_THRESHOLD, () => artScorer(new ArtDetector(ART_DEFAULTS)), (s) => artScorer(ArtDetector.restore(s)));
-const contextual = scored('contextual', CONTEXTUAL_THRESHOLD, () => contextualScorer(new ContextualDetector()), (s) => contextualScorer(ContextualDetector.restore(s)));
+const art = scored('art', ART_THRESHOLD, () => new ArtDetector(defaultArtOptions), (s: ArtSnapshot) => ArtDetector.restore(s));
+const contextual = scored('contextual', CONTEXTUAL_THRESHOLD, () => new ContextualDetector(), (s: ContextualSnapshot) => ContextualDetector.restore(s));
 const ROBUST_Z = { ...defaultRobustZScoreOptions, window: 100 };
 const ROBUST_LIKELIHOOD = { averagingWindow: 15, spatialTolerance: 0.03, suppress: 20, threshold: 0.55 };
 const HST = { ...defaultHalfSpaceTreesOptions, shingle: 4 };

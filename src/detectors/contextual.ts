@@ -48,7 +48,7 @@ export interface ContextualOptions {
 }
 
 /** The one parameter set used on the whole NAB corpus. */
-export const CONTEXTUAL_DEFAULTS: ContextualOptions = {
+export const defaultContextualOptions: ContextualOptions = {
   learn: 30,
   margin: 0.5,
   replay: 2000,
@@ -110,7 +110,7 @@ export class ContextualDetector {
   private quiet = 0;
 
   constructor(options: Partial<ContextualOptions> = {}) {
-    this.o = { ...CONTEXTUAL_DEFAULTS, ...options };
+    this.o = { ...defaultContextualOptions, ...options };
     checkContextualOptions(this.o);
     this.memory = new ContextMemory(this.o.maxLeft, this.o.maxActive, this.o.maxContexts);
     this.ring = new Float64Array(this.o.replay + 1);
@@ -156,8 +156,13 @@ export class ContextualDetector {
     return d;
   }
 
-  /** The score of `value` in [0, 1], 0 while learning. `time` is unused: CAD sees only the order. */
-  update(value: number, _time?: number): number {
+  /** The score of `value` in [0, 1], null while learning. `time` is unused: CAD sees only the order. */
+  update(value: number, _time?: number): number | null {
+    const score = this.score(value);
+    return this.fill < 1 ? null : score;
+  }
+
+  private score(value: number): number {
     if (!Number.isFinite(value)) throw new RangeError(`contextual: values must be finite, got ${value}`);
     const { learn, replay } = this.o;
     const i = this.count++;

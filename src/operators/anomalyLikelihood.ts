@@ -1,5 +1,5 @@
 import { type OperatorFunction, defer, map } from 'rxjs';
-import { type LikelihoodScore, type LikelihoodScoreOptions, checkLikelihoodScoreOptions, createLikelihoodScore, defaultLikelihoodOptions } from '../detectors/anomalyLikelihood.ts';
+import { type LikelihoodScore, type LikelihoodScoreOptions, checkLikelihoodScoreOptions, createLikelihoodScore, defaultAnomalyLikelihoodOptions } from '../detectors/anomalyLikelihood.ts';
 import { ANOMALY, type Detection, INITIALISING, NORMAL } from '../types.ts';
 
 export type AnomalyLikelihoodOperatorOptions = Partial<LikelihoodScoreOptions>;
@@ -44,7 +44,7 @@ export function anomalyLikelihood(options: AnomalyLikelihoodOperatorOptions = {}
 
 /** The operator's options with their defaults; throws a RangeError naming the first out of range. */
 export function likelihoodOptions(options: AnomalyLikelihoodOperatorOptions = {}): LikelihoodScoreOptions {
-  const o: LikelihoodScoreOptions = { ...defaultLikelihoodOptions, spatialTolerance: 0.05, suppress: 0, threshold: 0.5, ...options };
+  const o: LikelihoodScoreOptions = { ...defaultAnomalyLikelihoodOptions, spatialTolerance: 0.05, suppress: 0, threshold: 0.5, ...options };
   checkLikelihoodScoreOptions(o);
   return o;
 }

@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
-import { ART_DEFAULTS, ArtDetector, type ArtOptions, checkArtOptions } from '../detectors/art.ts';
+import { defaultArtOptions, ArtDetector, type ArtOptions, checkArtOptions } from '../detectors/art.ts';
 import type { Detection, Reading } from '../types.ts';
-import { type OnlineDetector, detectOnline } from './detectOnline.ts';
+import { detectOnline } from './detectOnline.ts';
 
 export interface ArtAnomalyOptions extends Partial<ArtOptions> {
   /** A reading whose score reaches this is an anomaly; 0.29 is NAB's best threshold for the defaults. */
@@ -30,25 +30,12 @@ export interface ArtAnomalyOptions extends Partial<ArtOptions> {
  * @example
  * readings$.pipe(artAnomaly({ threshold: 0.5 }), filter((d) => d.state === ANOMALY))
  *
- * @param options the detector's `ArtOptions` (defaults `ART_DEFAULTS`) and `threshold`.
+ * @param options the detector's `ArtOptions` (defaults `defaultArtOptions`) and `threshold`.
  * @return An Observable of one `Detection` per reading, with detector `art`.
  */
 export function artAnomaly({ threshold = 0.29, ...options }: ArtAnomalyOptions = {}): OperatorFunction<Reading, Detection> {
-  const settings: ArtOptions = { ...ART_DEFAULTS, ...options };
+  const settings: ArtOptions = { ...defaultArtOptions, ...options };
   checkArtOptions(settings); // at assembly, not at the first reading
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`art: threshold must be in [0, 1], got ${threshold}`);
-  return detectOnline('art', () => learning(new ArtDetector(settings)), threshold);
-}
-
-/** The detector's score once it has learnt, null before. */
-function learning(art: ArtDetector): OnlineDetector {
-  return {
-    update: (value) => {
-      const score = art.update(value);
-      return art.fill < 1 ? null : score;
-    },
-    get fill() {
-      return art.fill;
-    },
-  };
+  return detectOnline('art', () => new ArtDetector(settings), threshold);
 }

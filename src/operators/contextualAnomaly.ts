@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
-import { CONTEXTUAL_DEFAULTS, ContextualDetector, type ContextualOptions, checkContextualOptions } from '../detectors/contextual.ts';
+import { defaultContextualOptions, ContextualDetector, type ContextualOptions, checkContextualOptions } from '../detectors/contextual.ts';
 import type { Detection, Reading } from '../types.ts';
-import { type OnlineDetector, detectOnline } from './detectOnline.ts';
+import { detectOnline } from './detectOnline.ts';
 
 export interface ContextualAnomalyOptions extends Partial<ContextualOptions> {
   /** A score at or above this is an anomaly; 0.75 by default. */
@@ -35,20 +35,7 @@ export interface ContextualAnomalyOptions extends Partial<ContextualOptions> {
  * @return An Observable of one `Detection` per reading, with detector `contextual`.
  */
 export function contextualAnomaly({ threshold = 0.75, ...options }: ContextualAnomalyOptions = {}): OperatorFunction<Reading, Detection> {
-  checkContextualOptions({ ...CONTEXTUAL_DEFAULTS, ...options }); // at assembly, not at the first reading
+  checkContextualOptions({ ...defaultContextualOptions, ...options }); // at assembly, not at the first reading
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`contextualAnomaly: threshold must be in [0, 1], got ${threshold}`);
-  return detectOnline('contextual', () => learning(new ContextualDetector(options)), threshold);
-}
-
-/** The detector's score once it has learnt, null before. */
-function learning(contextual: ContextualDetector): OnlineDetector {
-  return {
-    update: (value, time) => {
-      const score = contextual.update(value, time);
-      return contextual.fill < 1 ? null : score;
-    },
-    get fill() {
-      return contextual.fill;
-    },
-  };
+  return detectOnline('contextual', () => new ContextualDetector(options), threshold);
 }

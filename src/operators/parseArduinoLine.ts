@@ -35,11 +35,11 @@ const MAX_TOPIC = 249;
  * @return An Observable of one {@link Parsed} reading per line, keeping the line's time and source.
  */
 export function parseArduinoLine(): OperatorFunction<TimedLine, Parsed<Reading>> {
-  return map(parseLine);
+  return map(parseTimedLine);
 }
 
 /** The same parse, for one line. */
-export function parseLine({ line, time, ref, bytes }: TimedLine): Parsed<Reading> {
+export function parseTimedLine({ line, time, ref, bytes }: TimedLine): Parsed<Reading> {
   const text = line.endsWith('\r') ? line.slice(0, -1) : line;
   const bang = text.lastIndexOf('!');
   const reject = (reason: string): Parsed<Reading> => ({

@@ -43,11 +43,11 @@ export interface SensorRecord {
  * @return An Observable of one {@link Parsed} reading per record, timed by the record's timestamp.
  */
 export function parseKafkaReading(): OperatorFunction<SensorRecord, Parsed<Reading>> {
-  return map(parseReading);
+  return map(parseSensorRecord);
 }
 
 /** The same parse, for one record. */
-export function parseReading({ topic, key, value, timestamp: time, ref }: SensorRecord): Parsed<Reading> {
+export function parseSensorRecord({ topic, key, value, timestamp: time, ref }: SensorRecord): Parsed<Reading> {
   const bytes = value ?? new Uint8Array(0);
   const reject = (reason: string): Parsed<Reading> => ({
     ok: false,

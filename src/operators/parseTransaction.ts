@@ -11,7 +11,7 @@ const lossy = new TextDecoder('utf-8', { ignoreBOM: true });
 export const PARSE_TRANSACTION = 'parse-transaction';
 
 /** A raw message: its text or its exact bytes (UTF-8 expected), where it came from, when it was received. */
-export interface RawMessage {
+export interface TransactionMessage {
   readonly raw: string | Uint8Array;
   readonly ref: SourceRef;
   readonly time: number;
@@ -90,12 +90,12 @@ const transactionSchema = z.object({
  *
  * @return An Observable of one {@link Parsed} transaction per message, keeping its source.
  */
-export function parseTransaction(): OperatorFunction<RawMessage, Parsed<TransactionRecord>> {
+export function parseTransaction(): OperatorFunction<TransactionMessage, Parsed<TransactionRecord>> {
   return map(parseTransactionMessage);
 }
 
 /** The same parse, for one message. */
-export function parseTransactionMessage({ raw, ref, time }: RawMessage): Parsed<TransactionRecord> {
+export function parseTransactionMessage({ raw, ref, time }: TransactionMessage): Parsed<TransactionRecord> {
   const bytes = typeof raw === 'string' ? undefined : raw;
   const reject = (reason: string, text = typeof raw === 'string' ? raw : lossy.decode(raw)): Parsed<TransactionRecord> => ({
     ok: false,

@@ -22,7 +22,7 @@ export interface AcknowledgeableRecord extends SensorRecord {
 }
 
 export interface AcknowledgedSensorSinks {
-  /** Durable and idempotent on the detection's source and detector, e.g. `toPostgres(pool, sensorDetections)`. */
+  /** Durable and idempotent on the detection's source and detector, e.g. `toPostgres(pool, sensorDetectionsTable)`. */
   readonly detections: DurableSink<Detection>;
   readonly deadLetters: DurableSink<DeadLetter>;
   /** Further sinks, not waited for. */

@@ -10,14 +10,14 @@
  */
 import { type Observable, type OperatorFunction, Subject, defer, filter, finalize, map, mergeWith, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
-import { type RawMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
+import { type TransactionMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
 import type { DeadLetter, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
 import { Acknowledgements, type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
 import { type Judged, judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
 import type { SuspiciousTransactionsOptions } from './suspiciousTransactions.ts';
 
 export interface AcknowledgeableMessage {
-  readonly message: RawMessage;
+  readonly message: TransactionMessage;
   ack(): void;
 }
 

@@ -17,7 +17,7 @@
 import { type Observable, type OperatorFunction, filter, map, pipe } from 'rxjs';
 import type { SerialEvent, SerialLineEvent, SerialStatusEvent } from '../adapters/serial/fromSerialPort.ts';
 import { fanOut } from '../operators/fanOut.ts';
-import { parseLine } from '../operators/parseArduinoLine.ts';
+import { parseTimedLine } from '../operators/parseArduinoLine.ts';
 import type { DeadLetter, Reading, TimedLine, Written } from '../types.ts';
 
 /** The stage of dead letters for lines that are not valid UTF-8. */
@@ -70,7 +70,7 @@ export function judgeLine({ line, utf8, rawHex, tooLong }: SerialLineEvent): Jud
     return dead(READ_SERIAL_LINE, `line of ${length} bytes is longer than the limit of ${limit} bytes (--max-line-bytes); its first ${limit} kept`);
   }
   if (!utf8) return dead(DECODE_SERIAL_LINE, 'not valid UTF-8');
-  const parsed = parseLine(line);
+  const parsed = parseTimedLine(line);
   if (!parsed.ok) return dead(parsed.dead.stage, parsed.dead.reason);
   const text = line.line.endsWith('\r') ? line.line.slice(0, -1) : line.line;
   return { ok: true, value: { reading: parsed.value, line, valueText: text.slice(text.lastIndexOf('!') + 1).trim() } };

@@ -7,8 +7,8 @@
  */
 import { type Observable, filter, map, pipe } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
-import { parseLine } from '../operators/parseArduinoLine.ts';
-import { type SensorRecord, parseReading } from '../operators/parseKafkaReading.ts';
+import { parseTimedLine } from '../operators/parseArduinoLine.ts';
+import { type SensorRecord, parseSensorRecord } from '../operators/parseKafkaReading.ts';
 import type { DeadLetter, Detection, Parsed, Reading, TimedLine } from '../types.ts';
 import { type SeriesDetectionOptions, detectPerSeries } from './sensorSeries.ts';
 
@@ -29,7 +29,7 @@ export type SensorAnomaliesOptions = SeriesDetectionOptions;
  * ```
  */
 export function sensorAnomalies(lines$: Observable<TimedLine>, options: SensorAnomaliesOptions = {}): Observable<SensorEvent<TimedLine>> {
-  return parsedSensorAnomalies(lines$, parseLine, options);
+  return parsedSensorAnomalies(lines$, parseTimedLine, options);
 }
 
 /**
@@ -42,7 +42,7 @@ export function sensorAnomalies(lines$: Observable<TimedLine>, options: SensorAn
  * ```
  */
 export function sensorRecordAnomalies<R extends SensorRecord>(records$: Observable<R>, options: SensorAnomaliesOptions = {}): Observable<SensorEvent<R>> {
-  return parsedSensorAnomalies(records$, parseReading, options);
+  return parsedSensorAnomalies(records$, parseSensorRecord, options);
 }
 
 function parsedSensorAnomalies<In>(inputs$: Observable<In>, parse: (input: In) => Parsed<Reading>, options: SensorAnomaliesOptions): Observable<SensorEvent<In>> {

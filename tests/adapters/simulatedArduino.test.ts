@@ -1,8 +1,8 @@
 import { TestScheduler } from 'rxjs/testing';
 import { take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SENSORS, simulatedArduino, toSerialBytes } from '../../src/adapters/simulatedArduino.ts';
-import { parseLine } from '../../src/operators/parseArduinoLine.ts';
+import { defaultSensors, simulatedArduino, toSerialBytes } from '../../src/adapters/simulatedArduino.ts';
+import { parseTimedLine } from '../../src/operators/parseArduinoLine.ts';
 import type { TimedLine } from '../../src/types.ts';
 
 function run(count: number, options: Parameters<typeof simulatedArduino>[0] = {}): TimedLine[] {
@@ -20,7 +20,7 @@ describe('simulatedArduino', () => {
     expect(lines.map((l) => l.time)).toEqual([250, 500, 750, 1000, 1250, 1500]);
     expect(lines.map((l) => l.ref.offset)).toEqual([0, 1, 2, 3, 4, 5]);
     for (const l of lines) expect(l.line).toMatch(/^(humidite|temperature)!\d+\.\d{2}$/);
-    const topics = lines.map((l) => parseLine(l)).map((p) => (p.ok ? p.value.topic : 'bad'));
+    const topics = lines.map((l) => parseTimedLine(l)).map((p) => (p.ok ? p.value.topic : 'bad'));
     expect(topics).toEqual(['humidite', 'temperature', 'humidite', 'temperature', 'humidite', 'temperature']);
   });
 
@@ -31,7 +31,7 @@ describe('simulatedArduino', () => {
 
   it('injects spikes at about the configured rate, far from the noise', () => {
     const n = 20_000;
-    const lines = run(n, { anomalyRate: 0.02, rate: 1000, sensors: [DEFAULT_SENSORS[0]!] });
+    const lines = run(n, { anomalyRate: 0.02, rate: 1000, sensors: [defaultSensors[0]!] });
     // residual from the sensor's drift; the noise has sd 0.1, so 1.0 is 10 sigma away
     const residuals = lines.map((l) => Number(l.line.split('!')[1]) - (55 + 5 * Math.sin((2 * Math.PI * l.time) / 1000 / 600)));
     const spikes = residuals.filter((r) => Math.abs(r) > 1).length;

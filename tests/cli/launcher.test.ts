@@ -5,7 +5,7 @@
  * the heap limit Node actually got.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -17,9 +17,9 @@ writeFileSync(probe, "process.stderr.write(`heap limit ${require('node:v8').getH
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the launcher with `--help`; resolves with its exit code, its output and the heap limit Node reported (MB). */
-function launch(path: string, env: Record<string, string>): Promise<{ code: number | null; output: string; heapMb: number }> {
+function launch(path: string, env: Record<string, string>, before: readonly string[] = []): Promise<{ code: number | null; output: string; heapMb: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(path, ['--help'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(path, [...before, '--help'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -52,5 +52,14 @@ describe('bin/vigie', () => {
     const run = await launch(link, { NODE_OPTIONS: `--require ${probe}` });
     expect(run.code, run.output).toBe(0);
     expect(run.output).toMatch(/Usage: vigie/);
+  });
+
+  it('runs the compiled CLI, and without a build says in one line what to type', async () => {
+    // A copy of the launcher in a folder without dist/, as a clone before `npm install`.
+    mkdirSync(join(dir, 'clone', 'bin'), { recursive: true });
+    copyFileSync(join(root, 'bin/vigie.js'), join(dir, 'clone', 'bin', 'vigie.js'));
+    const run = await launch(process.execPath, { NODE_OPTIONS: '' }, [join(dir, 'clone', 'bin', 'vigie.js')]);
+    expect(run.code).toBe(1);
+    expect(run.output.trim()).toBe(`vigie: ${join(dir, 'clone', 'dist', 'cli', 'main.js')} is missing: run \`npm run build\` in ${join(dir, 'clone')}/`);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createAnomalyLikelihood, createLikelihoodScore, defaultLikelihoodOptions, logLikelihood, normalTail } from '../../src/detectors/anomalyLikelihood.ts';
+import { createAnomalyLikelihood, createLikelihoodScore, defaultAnomalyLikelihoodOptions, logLikelihood, normalTail } from '../../src/detectors/anomalyLikelihood.ts';
 import { seededRandom } from '../../src/random.ts';
 
-const small = { ...defaultLikelihoodOptions, learningPeriod: 50, estimationSamples: 100, historicWindow: 500 };
+const small = { ...defaultAnomalyLikelihoodOptions, learningPeriod: 50, estimationSamples: 100, historicWindow: 500 };
 
 describe('createAnomalyLikelihood', () => {
   it('says nothing while learning and estimating, then 0.5 on the first estimate', () => {

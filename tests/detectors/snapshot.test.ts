@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type LikelihoodScoreOptions, createLikelihoodScore, defaultLikelihoodOptions, restoreLikelihoodScore } from '../../src/detectors/anomalyLikelihood.ts';
+import { type LikelihoodScoreOptions, createLikelihoodScore, defaultAnomalyLikelihoodOptions, restoreLikelihoodScore } from '../../src/detectors/anomalyLikelihood.ts';
 import { ArtDetector } from '../../src/detectors/art.ts';
 import { ContextualDetector } from '../../src/detectors/contextual.ts';
 import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions, restoreHalfSpaceTrees } from '../../src/detectors/halfSpaceTrees.ts';
@@ -83,7 +83,7 @@ describe.skipIf(!exists)('detector snapshots resume exactly', () => {
 
     const scorer = trees();
     const raw = values.map((value) => ({ raw: scorer.update(value), value }));
-    const options: LikelihoodScoreOptions = { ...defaultLikelihoodOptions, spatialTolerance: 0.03, suppress: 20, threshold: 0.55 };
+    const options: LikelihoodScoreOptions = { ...defaultAnomalyLikelihoodOptions, spatialTolerance: 0.03, suppress: 20, threshold: 0.55 };
     const step = (d: ReturnType<typeof createLikelihoodScore>, r: { raw: number | null; value: number }) => [d.update(r.raw, r.value), d.fill];
     const { learningPeriod: learn, estimationSamples: estimate, historicWindow } = options;
     const likelihood = expectResumes(() => createLikelihoodScore(options), restoreLikelihoodScore, step, raw, [learn + 300, learn + estimate + 250, learn + estimate + 251, learn + historicWindow + 400, ...spread(raw.length)]);

@@ -6,7 +6,7 @@
  * and restore to exactly the state it was taken from.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLikelihoodScore, defaultLikelihoodOptions, restoreLikelihoodScore } from '../../src/detectors/anomalyLikelihood.ts';
+import { createLikelihoodScore, defaultAnomalyLikelihoodOptions, restoreLikelihoodScore } from '../../src/detectors/anomalyLikelihood.ts';
 import { ArtDetector } from '../../src/detectors/art.ts';
 import { ContextualDetector } from '../../src/detectors/contextual.ts';
 import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions, restoreHalfSpaceTrees } from '../../src/detectors/halfSpaceTrees.ts';
@@ -42,7 +42,7 @@ const detectors: [string, () => Detector, (s: never) => { snapshot(): unknown }]
   [
     'likelihood-score',
     () => {
-      const score = createLikelihoodScore({ ...defaultLikelihoodOptions, learningPeriod: 10, estimationSamples: 20, spatialTolerance: 0.05, suppress: 5, threshold: 0.5 });
+      const score = createLikelihoodScore({ ...defaultAnomalyLikelihoodOptions, learningPeriod: 10, estimationSamples: 20, spatialTolerance: 0.05, suppress: 5, threshold: 0.5 });
       return { update: (v: number) => score.update(v % 1, v), snapshot: () => score.snapshot() };
     },
     restoreLikelihoodScore,

@@ -1,6 +1,6 @@
 import { Observable, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { PARSE_ARDUINO_LINE, parseArduinoLine, parseLine } from '../../src/operators/parseArduinoLine.ts';
+import { PARSE_ARDUINO_LINE, parseArduinoLine, parseTimedLine } from '../../src/operators/parseArduinoLine.ts';
 import type { TimedLine } from '../../src/types.ts';
 import { marbles } from '../helpers/marbles.ts';
 
@@ -59,7 +59,7 @@ describe('parseArduinoLine', () => {
     [`${'t'.repeat(249)}!1`, 't'.repeat(249), 1],
   ])('reads %j as topic %j, value %j', (line, topic, value) => {
     const l = at(line);
-    expect(parseLine(l)).toStrictEqual(ok(l, topic, value));
+    expect(parseTimedLine(l)).toStrictEqual(ok(l, topic, value));
   });
 
   it.each([
@@ -81,14 +81,14 @@ describe('parseArduinoLine', () => {
     ['..!1', 'topic ".." is not allowed by Kafka'],
   ])('rejects %j: %s', (line, reason) => {
     const l = at(line);
-    expect(parseLine(l)).toStrictEqual(dead(l, reason));
+    expect(parseTimedLine(l)).toStrictEqual(dead(l, reason));
   });
 });
 
-describe('parseLine on bytes that are not UTF-8', () => {
+describe('parseTimedLine on bytes that are not UTF-8', () => {
   it('dead-letters the line, keeping its exact bytes, even when its text would parse', () => {
     const bytes = Buffer.from([0x68, 0x21, 0x34, 0xff]); // h!4 then a byte no UTF-8 text holds
     const line: TimedLine = { line: 'h!4\ufffd', time: 1, ref: ref(9), bytes };
-    expect(parseLine(line)).toStrictEqual({ ok: false, dead: { stage: PARSE_ARDUINO_LINE, reason: 'not valid UTF-8', raw: 'h!4\ufffd', bytes, ref: ref(9), time: 1 } });
+    expect(parseTimedLine(line)).toStrictEqual({ ok: false, dead: { stage: PARSE_ARDUINO_LINE, reason: 'not valid UTF-8', raw: 'h!4\ufffd', bytes, ref: ref(9), time: 1 } });
   });
 });

@@ -3,7 +3,7 @@
  * rule; `!` in it is not a separator but a bad value, and bytes that are not UTF-8 are kept exact.
  */
 import { describe, expect, it } from 'vitest';
-import { PARSE_KAFKA_READING, type SensorRecord, parseKafkaReading, parseReading } from '../../src/operators/parseKafkaReading.ts';
+import { PARSE_KAFKA_READING, type SensorRecord, parseKafkaReading, parseSensorRecord } from '../../src/operators/parseKafkaReading.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
 
@@ -61,7 +61,7 @@ describe('parseKafkaReading', () => {
     ['.5', 0.5],
   ])('reads %j as %j, as a serial line\'s value would be', (value, expected) => {
     const r = record(value);
-    expect(parseReading(r)).toStrictEqual(ok(r, expected));
+    expect(parseSensorRecord(r)).toStrictEqual(ok(r, expected));
   });
 
   it.each([
@@ -73,22 +73,22 @@ describe('parseKafkaReading', () => {
     ['1e999', 'value "1e999" is not finite'],
   ])('dead-letters %j: %s, naming the record', (value, reason) => {
     const r = record(value, 4);
-    expect(parseReading(r)).toStrictEqual(dead(r, reason, value));
+    expect(parseSensorRecord(r)).toStrictEqual(dead(r, reason, value));
   });
 
   it('dead-letters bytes that are not UTF-8, keeping them exact, even when their text would parse', () => {
     const r = record(Buffer.from([0x35, 0x30, 0xff]), 1); // "50" then a byte no UTF-8 text holds
-    expect(parseReading(r)).toStrictEqual(dead(r, 'not valid UTF-8', '50\ufffd'));
+    expect(parseSensorRecord(r)).toStrictEqual(dead(r, 'not valid UTF-8', '50\ufffd'));
   });
 
   it('dead-letters a record with no value (a tombstone)', () => {
     const r = record(null, 2);
-    expect(parseReading(r)).toStrictEqual(dead(r, 'no value (a tombstone)', ''));
+    expect(parseSensorRecord(r)).toStrictEqual(dead(r, 'no value (a tombstone)', ''));
   });
 
   it('keeps any key exact, text or not, so that two keys are never one series', () => {
     const keys = [Buffer.from([0xff]), Buffer.from([0xfe]), Buffer.from('s1'), Buffer.from('')];
-    const read = keys.map((key) => parseReading(record('1', 0, { key }))).map((p) => (p.ok ? p.value.key : 'dead'));
+    const read = keys.map((key) => parseSensorRecord(record('1', 0, { key }))).map((p) => (p.ok ? p.value.key : 'dead'));
     expect(new Set(read).size).toBe(keys.length);
     expect(read[2]).toBe('s1');
   });

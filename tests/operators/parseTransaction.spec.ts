@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { PARSE_TRANSACTION, parseTransaction, parseTransactionMessage, type RawMessage } from '../../src/operators/parseTransaction.ts';
+import { PARSE_TRANSACTION, parseTransaction, parseTransactionMessage, type TransactionMessage } from '../../src/operators/parseTransaction.ts';
 import { marbles } from '../helpers/marbles.ts';
 
-const msg = (raw: string, offset = 0): RawMessage => ({ raw, ref: { source: 'transaction', partition: 0, offset }, time: 5000 });
+const msg = (raw: string, offset = 0): TransactionMessage => ({ raw, ref: { source: 'transaction', partition: 0, offset }, time: 5000 });
 const good = { id: 1234, transaction_id: 56789, amount: 15000.5, currency: 'XAF', timestamp: '2026-11-22 10:00:00' };
 const a = msg(JSON.stringify(good), 0);
 const b = msg('not json', 1);
-const reason = (m: RawMessage): string => {
+const reason = (m: TransactionMessage): string => {
   const p = parseTransactionMessage(m);
   return p.ok ? 'ok' : p.dead.reason;
 };
@@ -67,7 +67,7 @@ describe('parseTransaction on the optional fields', () => {
 });
 
 describe('parseTransaction on bytes', () => {
-  const bytes = (raw: Uint8Array): RawMessage => ({ raw, ref: { source: 'transaction', partition: 0, offset: 3 }, time: 5000 });
+  const bytes = (raw: Uint8Array): TransactionMessage => ({ raw, ref: { source: 'transaction', partition: 0, offset: 3 }, time: 5000 });
 
   it('decodes UTF-8 and parses', () => {
     const withAccent = { ...good, account: 'Océane' };

@@ -8,7 +8,7 @@ import { type Observable, Subject, concatMap, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type AcknowledgeableRecord, acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
 import { type AcknowledgeableMessage, acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
-import type { RawMessage } from '../../src/operators/parseTransaction.ts';
+import type { TransactionMessage } from '../../src/operators/parseTransaction.ts';
 import { VigieError } from '../../src/errors.ts';
 import { REFUSED_BY_SINK } from '../../src/streams/acknowledgements.ts';
 import type { DeadLetter, SourceRef, SuspiciousTransaction } from '../../src/types.ts';
@@ -87,7 +87,7 @@ const tx = (amount: number, second: number) =>
 
 /** A message whose `ack` is a method using `this`, as a class-based source hands them over. */
 class ClassMessage implements AcknowledgeableMessage {
-  readonly message: RawMessage;
+  readonly message: TransactionMessage;
   constructor(raw: string, offset: number, private readonly acked: Subject<number>) {
     this.message = { raw, ref: ref(offset), time: 0 };
   }

@@ -18,8 +18,9 @@ import { VigieError } from '../../errors.ts';
 
 const run = promisify(execFile);
 
-// English messages whatever the user's language: readiness is read from the server's log.
-const ENV = { ...process.env, LC_MESSAGES: 'C' };
+// English messages whatever the user's language: readiness is read from the server's log. Read
+// at each start, not at import: a program may set its environment after importing vigie.
+const serverEnv = (): NodeJS.ProcessEnv => ({ ...process.env, LC_MESSAGES: 'C' });
 
 interface Binaries {
   readonly initdb: string;
@@ -55,7 +56,7 @@ export async function initCluster(dataDir: string, user: string, password: strin
     }
     const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'];
     // Detached too: a Ctrl-C during the first start must not kill initdb half-way (vigie stops once started).
-    const child = spawn(initdb, args, { ...owner, env: ENV, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(initdb, args, { ...owner, env: serverEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const collect = (d: Buffer): void => {
       output += d.toString();
@@ -95,7 +96,7 @@ export async function startServer(
     return ['-c', `${name}=${value}`];
   });
   const args = ['-D', dataDir, '-p', String(port), ...extra, '-c', 'listen_addresses=127.0.0.1'];
-  const child = spawn(postgres, args, { ...owner, env: ENV, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(postgres, args, { ...owner, env: serverEnv(), detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // vigie exiting early (a second Ctrl-C, a fatal error) must not leave the server running:
   // nothing else would stop it now that the terminal's signals do not reach it.

@@ -42,7 +42,7 @@ function writer<T>(table: string, conflict: string, columns: readonly Column<T>[
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export const sensorDetections: TableWriter<Detection> = writer<Detection>(
+export const sensorDetectionsTable: TableWriter<Detection> = writer<Detection>(
   'sensor_detections',
   'source, source_partition, source_offset, detector',
   [
@@ -78,7 +78,7 @@ function jsonWriter<T>(table: string, conflict: string, columns: readonly (reado
 /** JSON has no infinity: a score that overflowed is written as the largest finite one. */
 const finite = (n: number): number => (Number.isFinite(n) ? n : n > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE);
 
-export const suspiciousTransactions: TableWriter<SuspiciousTransaction> = jsonWriter<SuspiciousTransaction>(
+export const suspiciousTransactionsTable: TableWriter<SuspiciousTransaction> = jsonWriter<SuspiciousTransaction>(
   'suspicious_transactions',
   'source, source_partition, source_offset, revision',
   [
@@ -145,7 +145,7 @@ function eventTimeIso(timestamp: string): string | null {
  * A dead letter is the one row that must always be taken, whatever it holds: its text columns
  * show a NUL as U+2400 (a text column cannot hold one; the exact bytes are in `raw_bytes`).
  */
-export const deadLetters: TableWriter<DeadLetter> = writer<DeadLetter>(
+export const deadLettersTable: TableWriter<DeadLetter> = writer<DeadLetter>(
   'dead_letters',
   'source, source_partition, source_offset, stage',
   [

@@ -32,7 +32,7 @@
  * ```
  *
  * @example
- * detections$.pipe(toPostgres(pool, sensorDetections)).subscribe(({ items }) => ack(items));
+ * detections$.pipe(toPostgres(pool, sensorDetectionsTable)).subscribe(({ items }) => ack(items));
  */
 import type pg from 'pg';
 import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, defer, map, of, reduce, throwError } from 'rxjs';
@@ -49,7 +49,7 @@ import type { TableWriter } from './tables.ts';
  */
 const SPLIT = 16;
 
-export const DEFAULT_BATCH = { size: 5000, lingerMs: 5, concurrency: 2 } as const;
+export const defaultPostgresBatch = { size: 5000, lingerMs: 5, concurrency: 2 } as const;
 
 export interface ToPostgresOptions {
   /** Rows per INSERT at most, how long a row arriving while idle waits for others, INSERTs at once. Default: 5000 rows, 5 ms, 2. */
@@ -71,7 +71,7 @@ export function toPostgres<T>(
   options: ToPostgresOptions = {},
 ): OperatorFunction<T, Written<T>> {
   const { retry = defaultRetryPolicy, scheduler = asyncScheduler } = options;
-  const { size, lingerMs, concurrency = 1 } = options.batch ?? DEFAULT_BATCH;
+  const { size, lingerMs, concurrency = 1 } = options.batch ?? defaultPostgresBatch;
   const sink = `postgres:${table.table}`;
   const write = (rows: T[]): Observable<Written<T>> => {
     const attempt = (part: T[]): Observable<Outcome<T>> =>

@@ -7,7 +7,7 @@ export interface AmountAboveOptions {
 }
 
 /** The prototype's rule: 10 000 XAF. */
-export const DEFAULT_LIMITS: Readonly<Record<string, number>> = { XAF: 10_000 };
+export const defaultAmountAboveOptions: Required<AmountAboveOptions> = { limits: { XAF: 10_000 } };
 
 /**
  * Flags the transactions whose amount is strictly above the limit of their currency, with the
@@ -30,7 +30,7 @@ export const DEFAULT_LIMITS: Readonly<Record<string, number>> = { XAF: 10_000 };
  * @param options the limit per currency; 10 000 XAF by default.
  * @return An Observable of every judgement, flagged or not.
  */
-export function amountAbove({ limits = DEFAULT_LIMITS }: AmountAboveOptions = {}): OperatorFunction<Judged, Judged> {
+export function amountAbove({ limits = defaultAmountAboveOptions.limits }: AmountAboveOptions = {}): OperatorFunction<Judged, Judged> {
   for (const [currency, limit] of Object.entries(limits)) {
     if (!(Number.isFinite(limit) && limit > 0)) {
       throw new RangeError(`amountAbove: the limit for ${currency} must be a positive number, got ${limit}`);

@@ -12,7 +12,7 @@ import { asyncScheduler, interval, lastValueFrom, map, take, toArray } from 'rxj
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../../../src/adapters/postgres/embeddedPostgres.ts';
 import { migrate } from '../../../src/adapters/postgres/migrations.ts';
-import { sensorDetections } from '../../../src/adapters/postgres/tables.ts';
+import { sensorDetectionsTable } from '../../../src/adapters/postgres/tables.ts';
 import { toPostgres } from '../../../src/adapters/postgres/toPostgres.ts';
 import { retryPolicy } from '../../../src/retry.ts';
 import type { Detection } from '../../../src/types.ts';
@@ -50,7 +50,7 @@ it('loses nothing and doubles nothing when the database restarts mid-stream', { 
     interval(2, asyncScheduler).pipe(
       take(COUNT),
       map(detection),
-      toPostgres(pool, sensorDetections, { batch: { size: 50, lingerMs: 20 }, retry }),
+      toPostgres(pool, sensorDetectionsTable, { batch: { size: 50, lingerMs: 20 }, retry }),
       toArray(),
     ),
   );

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suspiciousTransactions } from '../../../src/adapters/postgres/tables.ts';
+import { suspiciousTransactionsTable } from '../../../src/adapters/postgres/tables.ts';
 import { toPostgres } from '../../../src/adapters/postgres/toPostgres.ts';
 import { parseTransactionMessage } from '../../../src/operators/parseTransaction.ts';
 import { retryPolicy } from '../../../src/retry.ts';
@@ -59,7 +59,7 @@ describe('the transaction schema and the suspicious_transactions table', () => {
     expect(accepted.length).toBeGreaterThan(500); // the test tests something
 
     const written = await lastValueFrom(
-      from(accepted).pipe(toPostgres(db.pool, suspiciousTransactions, { batch: { size: 500, lingerMs: 5 }, retry: retryPolicy({ retries: 0 }) }), toArray()),
+      from(accepted).pipe(toPostgres(db.pool, suspiciousTransactionsTable, { batch: { size: 500, lingerMs: 5 }, retry: retryPolicy({ retries: 0 }) }), toArray()),
     );
     expect(written.flatMap((w) => w.refused ?? []).map((r) => `${JSON.stringify(r.item.transaction)}: ${r.reason}`)).toEqual([]);
     const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM suspicious_transactions WHERE source = 'schema'");

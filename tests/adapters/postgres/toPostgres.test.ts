@@ -5,7 +5,7 @@
 import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrate, migrations } from '../../../src/adapters/postgres/migrations.ts';
-import { deadLetters, sensorDetections, suspiciousTransactions } from '../../../src/adapters/postgres/tables.ts';
+import { deadLettersTable, sensorDetectionsTable, suspiciousTransactionsTable } from '../../../src/adapters/postgres/tables.ts';
 import { toPostgres } from '../../../src/adapters/postgres/toPostgres.ts';
 import { VigieError } from '../../../src/errors.ts';
 import { retryPolicy } from '../../../src/retry.ts';
@@ -40,7 +40,7 @@ function write<T>(rows: readonly T[], table: Parameters<typeof toPostgres<T>>[1]
 describe('toPostgres', () => {
   it('writes detections with their types intact', async () => {
     const rows = [detection(0, 'types'), detection(1, 'types')];
-    const written = await write(rows, sensorDetections);
+    const written = await write(rows, sensorDetectionsTable);
     expect(written).toEqual([{ sink: 'postgres:sensor_detections', items: rows }]);
     const { rows: got } = await db.pool.query(
       `SELECT topic, value, (extract(epoch FROM event_time) * 1000)::bigint AS ms, state, detector, score, fill,
@@ -62,7 +62,7 @@ describe('toPostgres', () => {
       { transaction: { id: 1000, transaction_id: 10000, amount: 0.1, currency: 'EUR', timestamp: '2024-05-01 12:00:01' },
         ref: { source: 'transaction', partition: 2, offset: 8 }, reasons: [], score: 0 },
     ];
-    await write(rows, suspiciousTransactions);
+    await write(rows, suspiciousTransactionsTable);
     const { rows: got } = await db.pool.query(
       `SELECT client_id, transaction_id, amount::text, currency, tx_timestamp, reasons, score, source_partition, source_offset
        FROM suspicious_transactions ORDER BY source_offset`,
@@ -82,7 +82,7 @@ describe('toPostgres', () => {
         account: sql, location: { lat: 4.0511, lon: 9.7679, country: 'CM' }, channel: "mobile'--", type: 'TRANSFER', balanceBefore: 260000.5 },
       ref: { source: 'fields', partition: 0, offset: 1 }, reasons: ['balance-drain>=90%', sql], score: 0.96,
     };
-    await write([row], suspiciousTransactions);
+    await write([row], suspiciousTransactionsTable);
     const { rows: got } = await db.pool.query(
       `SELECT account, latitude, longitude, country, channel, type, balance_before::text, event_time, input, reasons
        FROM suspicious_transactions WHERE source = 'fields'`,
@@ -99,7 +99,7 @@ describe('toPostgres', () => {
       transaction: { id: 1234, transaction_id: 56789, amount: 15_000, currency: 'XAF', timestamp: '2026-12-03 10:00:00' },
       ref: { source: 'decided', partition: 0, offset: 1 }, reasons: ['amount>10000XAF'], score: 1.5, decidedAt,
     };
-    await write([row], suspiciousTransactions);
+    await write([row], suspiciousTransactionsTable);
     const { rows: got } = await db.pool.query("SELECT detected_at FROM suspicious_transactions WHERE source = 'decided'");
     expect(got).toEqual([{ detected_at: new Date(decidedAt) }]);
   });
@@ -107,7 +107,7 @@ describe('toPostgres', () => {
   it('writes dead letters with their receive time', async () => {
     const dead: DeadLetter = { stage: 'parse-arduino-line', reason: 'not a number', raw: "h:4x'; DROP TABLE x;--",
       ref: { source: 'serial:/dev/ttyACM0', partition: 0, offset: 3 }, time: 1_700_000_000_999 };
-    await write([dead], deadLetters);
+    await write([dead], deadLettersTable);
     const { rows: got } = await db.pool.query(
       'SELECT stage, reason, raw, source, source_offset, received_at FROM dead_letters',
     );
@@ -119,11 +119,11 @@ describe('toPostgres', () => {
     const rows = Array.from({ length: 1000 }, (_, i) => detection(i, 'batching'));
     const query = vi.spyOn(db.pool, 'query');
     try {
-      const written = await write(rows, sensorDetections, 100);
+      const written = await write(rows, sensorDetectionsTable, 100);
       expect(written.map((w) => w.items.length)).toEqual(Array(10).fill(100));
       expect(written.flatMap((w) => w.items)).toEqual(rows);
       expect(query).toHaveBeenCalledTimes(10);
-      expect(new Set(query.mock.calls.map(([sql]) => sql))).toEqual(new Set([sensorDetections.sql]));
+      expect(new Set(query.mock.calls.map(([sql]) => sql))).toEqual(new Set([sensorDetectionsTable.sql]));
     } finally {
       query.mockRestore();
     }
@@ -133,9 +133,9 @@ describe('toPostgres', () => {
 
   it('writes nothing twice when a batch is replayed', async () => {
     const rows = Array.from({ length: 50 }, (_, i) => detection(i, 'replay'));
-    await write(rows, sensorDetections, 20);
-    await write(rows, sensorDetections, 20);
-    await write(rows.slice(10, 30), sensorDetections, 7);
+    await write(rows, sensorDetectionsTable, 20);
+    await write(rows, sensorDetectionsTable, 20);
+    await write(rows.slice(10, 30), sensorDetectionsTable, 7);
     const { rows: [count] } = await db.pool.query(
       "SELECT count(*)::int AS n, count(DISTINCT source_offset)::int AS d FROM sensor_detections WHERE source = 'replay'",
     );
@@ -143,7 +143,7 @@ describe('toPostgres', () => {
   });
 
   it('surfaces a write that cannot succeed with the table in the message', async () => {
-    const missing = { ...suspiciousTransactions, table: 'no_such_table', sql: suspiciousTransactions.sql.replace('INSERT INTO suspicious_transactions', 'INSERT INTO no_such_table') };
+    const missing = { ...suspiciousTransactionsTable, table: 'no_such_table', sql: suspiciousTransactionsTable.sql.replace('INSERT INTO suspicious_transactions', 'INSERT INTO no_such_table') };
     const onRetry = vi.fn();
     const error = await firstValueFrom(
       from([suspicious(0, 'missing')]).pipe(toPostgres(db.pool, missing, { retry: retryPolicy({ onRetry }) })),
@@ -175,7 +175,7 @@ describe('toPostgres on rows the database refuses', () => {
     const query = vi.spyOn(db.pool, 'query');
     let written;
     try {
-      written = await write(rows, suspiciousTransactions, 100);
+      written = await write(rows, suspiciousTransactionsTable, 100);
       // the batch, its 14 parts of 3 rows, then each row of the 4 parts refused
       expect(query.mock.calls.length).toBe(1 + 14 + 4 * 3);
     } finally {
@@ -192,7 +192,7 @@ describe('toPostgres on rows the database refuses', () => {
 
   it('reports a batch of bad rows refused, and goes on with the next batch', async () => {
     const rows = [suspicious(0, 'all-bad', { transaction_id: -8589934592 }), suspicious(1, 'all-bad', { amount: 1e17 }), suspicious(2, 'all-bad')];
-    const written = await write(rows, suspiciousTransactions, 2);
+    const written = await write(rows, suspiciousTransactionsTable, 2);
     expect(written.map((w) => [w.items.length, w.refused?.length ?? 0])).toEqual([[0, 2], [1, 0]]);
   });
 
@@ -202,7 +202,7 @@ describe('toPostgres on rows the database refuses', () => {
       { stage: 'parse-transaction', reason: 'invalid JSON: \u0000 is not a token', raw: 'a\u0000b', ref: { source: 'nul', partition: 0, offset: 0 }, time: 1 },
       { stage: 'parse-transaction', reason: 'invalid UTF-8 at byte 2', raw: new TextDecoder().decode(bytes), bytes, ref: { source: 'nul', partition: 0, offset: 1 }, time: 1 },
     ];
-    const written = await write(dead, deadLetters);
+    const written = await write(dead, deadLettersTable);
     expect(written.flatMap((w) => w.refused ?? [])).toEqual([]);
     const { rows: got } = await db.pool.query("SELECT reason, raw, raw_bytes FROM dead_letters WHERE source = 'nul' ORDER BY source_offset");
     expect(got).toEqual([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { temperatureAlarm } from '../../examples/composeFlow.ts';
+import { temperatureAlarm } from '../../examples/src/temperatureAlarm.ts';
 import type { TimedLine } from '../../src/types.ts';
 import { marbles } from '../helpers/marbles.ts';
 

@@ -1,19 +1,17 @@
 /**
  * Composing a new flow in code: a temperature alarm that warms up on 10 values per sensor and
- * flags readings more than 3 standard deviations from their window's mean. The README shows this
- * file; `tests/examples/composeFlow.spec.ts` runs it.
+ * flags readings more than 3 standard deviations from their window's mean, with a detector of
+ * its own (`detectWith`). vigie's marble spec runs it (`tests/examples/temperatureAlarm.spec.ts`).
  */
 import { type Observable, filter, map, pipe } from 'rxjs';
-import { mean, standardDeviation } from 'simple-statistics';
-import { detectWith } from '../src/operators/detectWith.ts';
-import { parseArduinoLine } from '../src/operators/parseArduinoLine.ts';
-import { perKey } from '../src/operators/perKey.ts';
-import { warmUp } from '../src/operators/warmUp.ts';
-import type { Detection, Reading, TimedLine } from '../src/types.ts';
+import type { Detection, Reading, TimedLine } from 'vigie';
+import { detectWith, parseArduinoLine, perKey, warmUp } from 'vigie/operators';
+
+const mean = (xs: readonly number[]): number => xs.reduce((sum, x) => sum + x, 0) / xs.length;
 
 const zScore = (values: readonly number[]) => {
   const history = values.slice(0, -1);
-  const sd = standardDeviation(history) || 1e-9;
+  const sd = Math.sqrt(mean(history.map((x) => (x - mean(history)) ** 2))) || 1e-9;
   const score = Math.abs((values[values.length - 1]! - mean(history)) / sd);
   return { anomaly: score > 3, score };
 };
