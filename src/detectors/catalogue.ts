@@ -11,8 +11,8 @@
  */
 import { type OperatorFunction, pipe } from 'rxjs';
 import { anomalyLikelihood, likelihoodOptions } from '../operators/anomalyLikelihood.ts';
-import { artAnomaly } from '../operators/artAnomaly.ts';
-import { contextualAnomaly } from '../operators/contextualAnomaly.ts';
+import { art } from '../operators/art.ts';
+import { contextual } from '../operators/contextual.ts';
 import { dbscan } from '../operators/dbscan.ts';
 import { ensemble } from '../operators/ensemble.ts';
 import { halfSpaceTrees } from '../operators/halfSpaceTrees.ts';
@@ -39,8 +39,8 @@ export interface CatalogueDetector {
 
 const ART_THRESHOLD = 0.29;
 const CONTEXTUAL_THRESHOLD = 0.75;
-const art = scored('art', ART_THRESHOLD, () => new ArtDetector(defaultArtOptions), (s: ArtSnapshot) => ArtDetector.restore(s));
-const contextual = scored('contextual', CONTEXTUAL_THRESHOLD, () => new ContextualDetector(), (s: ContextualSnapshot) => ContextualDetector.restore(s));
+const artSeries = scored('art', ART_THRESHOLD, () => new ArtDetector(defaultArtOptions), (s: ArtSnapshot) => ArtDetector.restore(s));
+const contextualSeries = scored('contextual', CONTEXTUAL_THRESHOLD, () => new ContextualDetector(), (s: ContextualSnapshot) => ContextualDetector.restore(s));
 const ROBUST_Z = { ...defaultRobustZScoreOptions, window: 100 };
 const ROBUST_LIKELIHOOD = { averagingWindow: 15, spatialTolerance: 0.03, suppress: 20, threshold: 0.55 };
 const HST = { ...defaultHalfSpaceTreesOptions, shingle: 4 };
@@ -85,15 +85,15 @@ export const DETECTORS = {
     description:
       'causal ARTime-style dual-vigilance fuzzy ART (blocks of 6 rows, windows of 8, range learned from the first 240 rows and widened by 30% as new extremes arrive); tuned on the whole corpus',
     nabStandard: 64.19,
-    operator: () => artAnomaly({ threshold: ART_THRESHOLD }),
-    series: art,
+    operator: () => art({ threshold: ART_THRESHOLD }),
+    series: artSeries,
   },
   contextual: {
     description:
       'causal CAD OSE-style contextual sequence memory (3 bits, range from the first 30 rows, memory rebuilt from the last 2000 rows when a new extreme widens it by 50%, rest up to 150 rows); tuned on the whole corpus',
     nabStandard: 68.28,
-    operator: () => contextualAnomaly({ threshold: CONTEXTUAL_THRESHOLD }),
-    series: contextual,
+    operator: () => contextual({ threshold: CONTEXTUAL_THRESHOLD }),
+    series: contextualSeries,
   },
   'contextual+art': {
     description:
@@ -102,12 +102,12 @@ export const DETECTORS = {
     operator: () =>
       ensemble(
         [
-          { detector: contextualAnomaly(), ...ENSEMBLE_MEMBERS.contextual },
-          { detector: artAnomaly(), ...ENSEMBLE_MEMBERS.art },
+          { detector: contextual(), ...ENSEMBLE_MEMBERS.contextual },
+          { detector: art(), ...ENSEMBLE_MEMBERS.art },
         ],
         ENSEMBLE,
       ),
-    series: combined([{ kind: contextual, ...ENSEMBLE_MEMBERS.contextual }, { kind: art, ...ENSEMBLE_MEMBERS.art }], ENSEMBLE),
+    series: combined([{ kind: contextualSeries, ...ENSEMBLE_MEMBERS.contextual }, { kind: artSeries, ...ENSEMBLE_MEMBERS.art }], ENSEMBLE),
   },
 } as const satisfies Record<string, CatalogueDetector>;
 

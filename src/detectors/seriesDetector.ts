@@ -1,7 +1,7 @@
 /**
  * An online detector as a live flow holds it: one per series, kept in a state store between
  * readings, written down as JSON at a checkpoint and rebuilt from it after a restart. The
- * operators (`artAnomaly`, `anomalyLikelihood`, `ensemble`...) hold theirs inside a subscription,
+ * operators (`art`, `anomalyLikelihood`, `ensemble`...) hold theirs inside a subscription,
  * out of reach of a checkpoint; these give the same detections, reading for reading (the
  * catalogue's test compares them), from detectors whose whole state is a snapshot.
  */

@@ -11,7 +11,7 @@ export interface OnlineDetector {
 
 /**
  * Turns an online detector into an operator: what vigie's streaming detectors share, so that
- * `halfSpaceTrees`, `contextualAnomaly` and the others only say how to make their detector.
+ * `halfSpaceTrees`, `contextual` and the others only say how to make their detector.
  *
  * Each subscription gets a detector of its own (`create` is called on subscribe), so two
  * subscribers, or a resubscription after an error, never share learned state. While it learns,

@@ -41,7 +41,7 @@ export interface EnsembleOptions {
  *
  * @example
  * readings$.pipe(ensemble([
- *   { detector: artAnomaly(), threshold: 0.29 },
+ *   { detector: art(), threshold: 0.29 },
  *   { detector: pipe(halfSpaceTrees(), anomalyLikelihood()), threshold: 0.6 },
  * ], { name: 'art+hst' }))
  *

@@ -4,10 +4,10 @@
  * rules, batch and fan out.
  */
 export * from './anomalyLikelihood.ts';
-export * from './artAnomaly.ts';
+export * from './art.ts';
 export * from './batch.ts';
 export * from './broadcast.ts';
-export * from './contextualAnomaly.ts';
+export * from './contextual.ts';
 export * from './dbscan.ts';
 export * from './detectOnline.ts';
 export * from './detectWith.ts';

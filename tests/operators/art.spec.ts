@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { artAnomaly } from '../../src/operators/artAnomaly.ts';
+import { art } from '../../src/operators/art.ts';
 import type { Detection, Reading, State } from '../../src/types.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
@@ -17,11 +17,11 @@ const C = detection(c, -2, null, 3 / 4);
 const D = detection(d, 1, 0, 1);
 const E = detection(e, 1, 0, 1);
 
-describe('artAnomaly', () => {
+describe('art', () => {
   it('initialises while it learns, then flags the reading that breaks the learned pattern', marbles((m) => {
     const source = m.cold('-a-b-c-d-e-f-g-h-|', { a, b, c, d, e, f, g, h });
     const expected = /*  */ '-A-B-C-D-E-F-G-H-|';
-    m.expect(source.pipe(artAnomaly(small))).toBeObservable(expected, {
+    m.expect(source.pipe(art(small))).toBeObservable(expected, {
       A, B, C, D, E,
       F: detection(f, 1, 0, 1),
       G: detection(g, 1, 0, 1),
@@ -32,49 +32,49 @@ describe('artAnomaly', () => {
   it('counts a score equal to the threshold as an anomaly', marbles((m) => {
     const source = m.cold('abcdefgh|', { a, b, c, d, e, f, g, h });
     const values = { A, B, C, D, E, F: detection(f, 1, 0, 1), G: detection(g, 1, 0, 1) };
-    m.expect(source.pipe(artAnomaly({ ...small, threshold: 1 }))).toBeObservable('ABCDEFGH|', { ...values, H: detection(h, -1, 1, 1) });
+    m.expect(source.pipe(art({ ...small, threshold: 1 }))).toBeObservable('ABCDEFGH|', { ...values, H: detection(h, -1, 1, 1) });
   }));
 
   it('completes with the source, even while still learning', marbles((m) => {
     const source = m.cold('-a-b-|', { a, b });
-    m.expect(source.pipe(artAnomaly(small))).toBeObservable('-A-B-|', { A, B });
+    m.expect(source.pipe(art(small))).toBeObservable('-A-B-|', { A, B });
   }));
 
   it('passes an error on', marbles((m) => {
     const source = m.cold('-a-b-#', { a, b }, new Error('sensor gone'));
-    m.expect(source.pipe(artAnomaly(small))).toBeObservable('-A-B-#', { A, B }, new Error('sensor gone'));
+    m.expect(source.pipe(art(small))).toBeObservable('-A-B-#', { A, B }, new Error('sensor gone'));
   }));
 
   it('reports a non-finite value as an error notification, not a throw', marbles((m) => {
     const source = m.cold('-a-b-|', { a, b: reading(Number.NaN, 1) });
-    m.expect(source.pipe(artAnomaly(small))).toBeObservable('-A-#', { A }, new RangeError('art: values must be finite, got NaN'));
+    m.expect(source.pipe(art(small))).toBeObservable('-A-#', { A }, new RangeError('art: values must be finite, got NaN'));
   }));
 
   it('stops the source when unsubscribed', marbles((m) => {
     const source = m.hot('-a-b-c-d-e-f-|', { a, b, c, d, e, f });
     const subs = /*    */ '^--------!';
     const expected = /*  */ '-A-B-C-D--';
-    m.expect(source.pipe(artAnomaly(small)), subs).toBeObservable(expected, { A, B, C, D });
+    m.expect(source.pipe(art(small)), subs).toBeObservable(expected, { A, B, C, D });
     m.expect(source).toHaveSubscriptions(subs);
   }));
 
   it('keeps one network per subscription', marbles((m) => {
     const source = m.cold('abcd|', { a, b, c, d });
-    const op = source.pipe(artAnomaly(small));
+    const op = source.pipe(art(small));
     m.expect(op).toBeObservable('ABCD|', { A, B, C, D });
     m.expect(op).toBeObservable('ABCD|', { A, B, C, D });
   }));
 
   it('stops a synchronous source as soon as the consumer has enough', () => {
-    const { outputs, produced } = takeFromEndlessSource(artAnomaly(small), (i) => reading(i % 2, i), 5);
+    const { outputs, produced } = takeFromEndlessSource(art(small), (i) => reading(i % 2, i), 5);
     expect(outputs.map((x) => x.state)).toEqual([-2, -2, -2, 1, 1]);
     expect(produced).toBe(5);
   });
 
   it('rejects bad options when the pipeline is assembled', () => {
-    expect(() => artAnomaly({ threshold: 2 })).toThrow(/art: threshold must be in \[0, 1\], got 2/);
-    expect(() => artAnomaly({ step: 0 })).toThrow(/art: step must be an integer >= 1, got 0/);
-    expect(() => artAnomaly({ window: 6 })).toThrow(/art: window must be a power of 2, got 6/);
-    expect(() => artAnomaly({ step: 7, learn: 240 })).toThrow(/art: learn must be a multiple of step \(7\), got 240/);
+    expect(() => art({ threshold: 2 })).toThrow(/art: threshold must be in \[0, 1\], got 2/);
+    expect(() => art({ step: 0 })).toThrow(/art: step must be an integer >= 1, got 0/);
+    expect(() => art({ window: 6 })).toThrow(/art: window must be a power of 2, got 6/);
+    expect(() => art({ step: 7, learn: 240 })).toThrow(/art: learn must be a multiple of step \(7\), got 240/);
   });
 });

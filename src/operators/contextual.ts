@@ -3,7 +3,7 @@ import { defaultContextualOptions, ContextualDetector, type ContextualOptions, c
 import type { Detection, Reading } from '../types.ts';
 import { detectOnline } from './detectOnline.ts';
 
-export interface ContextualAnomalyOptions extends Partial<ContextualOptions> {
+export interface ContextualOperatorOptions extends Partial<ContextualOptions> {
   /** A score at or above this is an anomaly; 0.75 by default. */
   readonly threshold?: number;
 }
@@ -20,7 +20,7 @@ export interface ContextualAnomalyOptions extends Partial<ContextualOptions> {
  *
  * ```
  * source:  -a--b--c--d--e--|        a..d = 10, 20, 10, 20; e = 500
- *          contextualAnomaly({ learn: 3 })
+ *          contextual({ learn: 3 })
  * output:  -A--B--C--D--E--|
  *
  * A, B = initialising (fill 1/3, 2/3), C, D = normal (score 0: resting after learning a
@@ -28,14 +28,14 @@ export interface ContextualAnomalyOptions extends Partial<ContextualOptions> {
  * ```
  *
  * @example
- * readings$.pipe(contextualAnomaly({ threshold: 0.76 }), filter((d) => d.state === -1))
+ * readings$.pipe(contextual({ threshold: 0.76 }), filter((d) => d.state === -1))
  *
  * @param options the detector's parameters (see `ContextualOptions`; NAB's set by default) and
  * the anomaly threshold.
  * @return An Observable of one `Detection` per reading, with detector `contextual`.
  */
-export function contextualAnomaly({ threshold = 0.75, ...options }: ContextualAnomalyOptions = {}): OperatorFunction<Reading, Detection> {
+export function contextual({ threshold = 0.75, ...options }: ContextualOperatorOptions = {}): OperatorFunction<Reading, Detection> {
   checkContextualOptions({ ...defaultContextualOptions, ...options }); // at assembly, not at the first reading
-  if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`contextualAnomaly: threshold must be in [0, 1], got ${threshold}`);
+  if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`contextual: threshold must be in [0, 1], got ${threshold}`);
   return detectOnline('contextual', () => new ContextualDetector(options), threshold);
 }

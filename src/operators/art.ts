@@ -3,7 +3,7 @@ import { defaultArtOptions, ArtDetector, type ArtOptions, checkArtOptions } from
 import type { Detection, Reading } from '../types.ts';
 import { detectOnline } from './detectOnline.ts';
 
-export interface ArtAnomalyOptions extends Partial<ArtOptions> {
+export interface ArtOperatorOptions extends Partial<ArtOptions> {
   /** A reading whose score reaches this is an anomaly; 0.29 is NAB's best threshold for the defaults. */
   readonly threshold?: number;
 }
@@ -21,19 +21,19 @@ export interface ArtAnomalyOptions extends Partial<ArtOptions> {
  *
  * ```
  * source:  -a--b--c--d--e--f--|        a..e = 5 (learn 4, step 1, window 2), f = 50
- *          artAnomaly({ step: 1, window: 2, learn: 4, trend: 2 })
+ *          art({ step: 1, window: 2, learn: 4, trend: 2 })
  * output:  -A--B--C--D--E--F--|
  *
  * A, B, C = initialising (fill 1/4, 2/4, 3/4), D, E = normal (score 0), F = anomaly (score 1)
  * ```
  *
  * @example
- * readings$.pipe(artAnomaly({ threshold: 0.5 }), filter((d) => d.state === ANOMALY))
+ * readings$.pipe(art({ threshold: 0.5 }), filter((d) => d.state === ANOMALY))
  *
  * @param options the detector's `ArtOptions` (defaults `defaultArtOptions`) and `threshold`.
  * @return An Observable of one `Detection` per reading, with detector `art`.
  */
-export function artAnomaly({ threshold = 0.29, ...options }: ArtAnomalyOptions = {}): OperatorFunction<Reading, Detection> {
+export function art({ threshold = 0.29, ...options }: ArtOperatorOptions = {}): OperatorFunction<Reading, Detection> {
   const settings: ArtOptions = { ...defaultArtOptions, ...options };
   checkArtOptions(settings); // at assembly, not at the first reading
   if (!(threshold >= 0 && threshold <= 1)) throw new RangeError(`art: threshold must be in [0, 1], got ${threshold}`);

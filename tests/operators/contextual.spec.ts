@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contextualAnomaly } from '../../src/operators/contextualAnomaly.ts';
+import { contextual } from '../../src/operators/contextual.ts';
 import type { Detection, Reading, State } from '../../src/types.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
@@ -21,23 +21,23 @@ const C = detection(c, 1, 0, 1);
 const D = detection(d, 1, 0, 1);
 const E = detection(e, -1, 1, 1);
 
-describe('contextualAnomaly', () => {
+describe('contextual', () => {
   it('initialises while it learns, then scores each reading; a new extreme is an anomaly', marbles((m) => {
     const source = m.cold('-a--b--c--d--e--|', { a, b, c, d, e });
     const expected = /*  */ '-A--B--C--D--E--|';
-    m.expect(source.pipe(contextualAnomaly({ learn: 3 }))).toBeObservable(expected, { A, B, C, D, E });
+    m.expect(source.pipe(contextual({ learn: 3 }))).toBeObservable(expected, { A, B, C, D, E });
   }));
 
   it('keeps one detector per subscription', marbles((m) => {
     const source = m.cold('-a--b--c--d--e--|', { a, b, c, d, e });
-    const detect = source.pipe(contextualAnomaly({ learn: 3 }));
+    const detect = source.pipe(contextual({ learn: 3 }));
     m.expect(detect).toBeObservable('-A--B--C--D--E--|', { A, B, C, D, E });
     m.expect(detect).toBeObservable('-A--B--C--D--E--|', { A, B, C, D, E });
   }));
 
   it('is an anomaly exactly when the score reaches its threshold', marbles((m) => {
     const source = m.cold('-a--b--c--d--e--|', { a, b, c, d, e });
-    m.expect(source.pipe(contextualAnomaly({ learn: 3, threshold: 0 }))).toBeObservable('-A--B--C--D--E--|', {
+    m.expect(source.pipe(contextual({ learn: 3, threshold: 0 }))).toBeObservable('-A--B--C--D--E--|', {
       A,
       B,
       C: detection(c, -1, 0, 1),
@@ -48,17 +48,17 @@ describe('contextualAnomaly', () => {
 
   it('completes with the source, even while learning', marbles((m) => {
     const source = m.cold('-a--b--|', { a, b });
-    m.expect(source.pipe(contextualAnomaly({ learn: 3 }))).toBeObservable('-A--B--|', { A, B });
+    m.expect(source.pipe(contextual({ learn: 3 }))).toBeObservable('-A--B--|', { A, B });
   }));
 
   it('passes an error on', marbles((m) => {
     const source = m.cold('-a--b--#', { a, b }, new Error('sensor gone'));
-    m.expect(source.pipe(contextualAnomaly({ learn: 3 }))).toBeObservable('-A--B--#', { A, B }, new Error('sensor gone'));
+    m.expect(source.pipe(contextual({ learn: 3 }))).toBeObservable('-A--B--#', { A, B }, new Error('sensor gone'));
   }));
 
   it('reports a non-finite value as an error notification, not a throw', marbles((m) => {
     const source = m.cold('-a-b-c-|', { a, b: reading(Number.NaN, 1), c });
-    m.expect(source.pipe(contextualAnomaly({ learn: 3 }))).toBeObservable(
+    m.expect(source.pipe(contextual({ learn: 3 }))).toBeObservable(
       '-A-#',
       { A },
       new RangeError('contextual: values must be finite, got NaN'),
@@ -69,20 +69,20 @@ describe('contextualAnomaly', () => {
     const source = m.hot('-a--b--c--d--e--|', { a, b, c, d, e });
     const subs = /*    */ '^--------!';
     const expected = /*  */ '-A--B--C--';
-    m.expect(source.pipe(contextualAnomaly({ learn: 3 })), subs).toBeObservable(expected, { A, B, C });
+    m.expect(source.pipe(contextual({ learn: 3 })), subs).toBeObservable(expected, { A, B, C });
     m.expect(source).toHaveSubscriptions(subs);
   }));
 
   it('stops a synchronous source as soon as the consumer has enough', () => {
-    const { outputs, produced } = takeFromEndlessSource(contextualAnomaly({ learn: 3 }), (i) => reading(i % 2, i), 4);
+    const { outputs, produced } = takeFromEndlessSource(contextual({ learn: 3 }), (i) => reading(i % 2, i), 4);
     expect(outputs.map((x) => x.state)).toEqual([-2, -2, 1, 1]);
     expect(produced).toBe(4);
   });
 
   it('rejects bad options when the pipeline is assembled', () => {
-    expect(() => contextualAnomaly({ threshold: 2 })).toThrow(/contextualAnomaly: threshold must be in \[0, 1\], got 2/);
-    expect(() => contextualAnomaly({ learn: 1 })).toThrow(RangeError);
-    expect(() => contextualAnomaly({ learn: 100, replay: 50 })).toThrow(/contextual: replay must be an integer in \[100, Infinity\], got 50/);
-    expect(() => contextualAnomaly({ margin: -1 })).toThrow(/contextual: margin must be a number/);
+    expect(() => contextual({ threshold: 2 })).toThrow(/contextual: threshold must be in \[0, 1\], got 2/);
+    expect(() => contextual({ learn: 1 })).toThrow(RangeError);
+    expect(() => contextual({ learn: 100, replay: 50 })).toThrow(/contextual: replay must be an integer in \[100, Infinity\], got 50/);
+    expect(() => contextual({ margin: -1 })).toThrow(/contextual: margin must be a number/);
   });
 });
