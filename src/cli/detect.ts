@@ -18,6 +18,7 @@ import { toPostgres } from '../adapters/postgres/toPostgres.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
+import type { KafkaSecurity } from '../adapters/kafka/security.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import { fanOut } from '../operators/fanOut.ts';
 import { type RuleName, RulesStore } from '../operators/rules/index.ts';
@@ -36,6 +37,8 @@ import { openServices } from './services.ts';
 export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRate' | 'anomalyRate' | 'duration'> {
   readonly kind: 'sensors' | 'transactions';
   readonly kafka: string[];
+  /** TLS and SASL to the brokers; it holds the password: never print it. */
+  readonly kafkaSecurity?: KafkaSecurity;
   /** Read by one consumer; each topic's partitions have their own state (windows, accounts). */
   readonly topic: readonly string[];
   readonly group: string;
@@ -90,6 +93,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const records$ = fromKafka({
     state,
     brokers: config.kafka,
+    ...(config.kafkaSecurity && { security: config.kafkaSecurity }),
     topics: [...config.topic],
     groupId: config.group,
     start: config.from,
@@ -159,7 +163,10 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     // Brokers away at start are waited for, as in an outage later (until --max-outage, if set).
     // Alerts and dead letters are encoded and sent by a producer in a thread of its own: the
     // costliest stage of the flow, off the thread that runs the rules.
-    const producer = await createThreadedProducer(config.kafka, 'vigie', { retry: services.retryFor('kafka', brokers, `connecting to ${brokers}`) }).catch(
+    const producer = await createThreadedProducer(config.kafka, 'vigie', {
+      retry: services.retryFor('kafka', brokers, `connecting to ${brokers}`),
+      ...(config.kafkaSecurity && { security: config.kafkaSecurity }),
+    }).catch(
       async (error: unknown) => {
         await Promise.allSettled(files.map((f) => f.close()));
         await services.close();

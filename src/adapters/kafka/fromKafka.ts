@@ -57,9 +57,12 @@ import { OffsetTracker, type TopicPartition } from './offsetTracker.ts';
 import type { KafkaRecord } from './types.ts';
 import type { Checkpoints } from '../../state/checkpoints.ts';
 import { partitionStates } from './partitionStates.ts';
+import { type KafkaSecurity, kafkaSecurityConfig } from './security.ts';
 
 export interface FromKafkaOptions {
   readonly brokers: string[];
+  /** TLS and SASL; none by default (a plaintext broker). */
+  readonly security?: KafkaSecurity;
   readonly topics: string[];
   readonly groupId: string;
   /** Where a partition starts; see the module comment. Default `committed`. */
@@ -128,6 +131,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     const kafka = new Kafka({
       clientId: options.clientId ?? `vigie-${groupId}`,
       brokers,
+      ...kafkaSecurityConfig(options.security),
       logLevel: logLevel.WARN,
       logCreator: () => (entry) => quiet(`kafka ${entry.namespace}: ${entry.log.message}`),
     });

@@ -17,6 +17,7 @@ import type { Message, Producer, RecordMetadata } from 'kafkajs';
 import { VigieError } from '../../errors.ts';
 import { type RetryPolicy, retryAsync } from '../../retry.ts';
 import { isKafkaOutage } from './outage.ts';
+import { type KafkaSecurity, kafkaSecurityConfig } from './security.ts';
 import { PRODUCER_CONFIG } from './toKafka.ts';
 
 /** What `toKafka` needs of a producer. */
@@ -50,9 +51,13 @@ export interface ThreadedProducer extends BatchProducer {
   close(): Promise<void>;
 }
 
-export async function createThreadedProducer(brokers: readonly string[], clientId = 'vigie', options: { retry?: RetryPolicy } = {}): Promise<ThreadedProducer> {
+export async function createThreadedProducer(
+  brokers: readonly string[],
+  clientId = 'vigie',
+  options: { retry?: RetryPolicy; security?: KafkaSecurity } = {},
+): Promise<ThreadedProducer> {
   const worker = new Worker(new URL('./producerThread.worker.mjs', import.meta.url), {
-    workerData: { brokers: [...brokers], clientId, config: PRODUCER_CONFIG },
+    workerData: { brokers: [...brokers], clientId, config: PRODUCER_CONFIG, security: kafkaSecurityConfig(options.security) },
   });
   // the thread must not keep a stopping process alive
   worker.unref();

@@ -9,7 +9,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import kafkajs from 'kafkajs';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
-const { brokers, clientId, config } = workerData;
+// `security`: kafkajs's ssl and sasl, plain data made by kafkaSecurityConfig (security.ts)
+const { brokers, clientId, config, security } = workerData;
 
 // A resent batch keeps the partition each message got at its first attempt (see
 // `pinnedPartitioner` in toKafka.ts): the messages of a batch are kept here, by batch id, until
@@ -25,7 +26,7 @@ const pinnedPartitioner = () => {
   };
 };
 
-const producer = new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING }).producer({ ...config, createPartitioner: pinnedPartitioner });
+const producer = new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, ...security }).producer({ ...config, createPartitioner: pinnedPartitioner });
 /** @type {Map<number, unknown[]>} */
 const batches = new Map();
 const KEPT = 16;

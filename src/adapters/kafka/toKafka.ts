@@ -26,6 +26,7 @@ import { type ICustomPartitioner, Kafka, type Message, type Producer, type Recor
 import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, concatMap, defer, map, throwError } from 'rxjs';
 import { VigieError } from '../../errors.ts';
 import type { BatchProducer } from './producerThread.ts';
+import { type KafkaSecurity, kafkaSecurityConfig } from './security.ts';
 import { isKafkaOutage } from './outage.ts';
 import { batch } from '../../operators/batch.ts';
 import { type RetryPolicy, defaultRetryPolicy, retryAsync, retryWith } from '../../retry.ts';
@@ -64,8 +65,12 @@ export const PRODUCER_CONFIG = { idempotent: true, maxInFlightRequests: 1 } as c
  * reaches the stream as a rejected send anyway. Its internal retries (within 30 s per request)
  * come first, the sink's policy after them. Disconnect it when done.
  */
-export async function createProducer(brokers: readonly string[], clientId = 'vigie', options: { retry?: RetryPolicy } = {}): Promise<Producer> {
-  const kafka = new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING });
+export async function createProducer(
+  brokers: readonly string[],
+  clientId = 'vigie',
+  options: { retry?: RetryPolicy; security?: KafkaSecurity } = {},
+): Promise<Producer> {
+  const kafka = new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING, ...kafkaSecurityConfig(options.security) });
   const producer = kafka.producer({ ...PRODUCER_CONFIG, createPartitioner: pinnedPartitioner });
   const connect = (): Promise<void> =>
     producer.connect().catch((cause: unknown) => {

@@ -21,6 +21,8 @@ import { toPickleLog } from '../../adapters/toPickleLog.ts';
 import { VigieError } from '../../errors.ts';
 import { type BridgedReading, type SerialDeadLetter, bridge, deadLetterRecord } from '../../streams/bridge.ts';
 import { fail } from '../fail.ts';
+import { addSettingOptions } from '../config.ts';
+import { KAFKA_SECURITY_SETTINGS, resolveKafkaSecurity } from '../kafkaSecurity.ts';
 import { onStopSignals } from '../signals.ts';
 import { sensorMessages } from '../../dashboard/messages.ts';
 import { createMetrics } from '../../dashboard/metrics.ts';
@@ -40,7 +42,7 @@ interface BridgeFlags {
 }
 
 export function registerBridge(program: Command): void {
-  program
+  const bridge = program
     .command('bridge')
     .description('read topic!value lines from a serial port and send them to Kafka, until Ctrl-C or SIGTERM')
     .requiredOption('--serial <path>', 'the serial device, e.g. /dev/ttyACM0 (see `vigie simulate arduino`)')
@@ -49,14 +51,14 @@ export function registerBridge(program: Command): void {
     .option('--kafka <brokers>', 'comma-separated brokers; env KAFKA_BROKERS (default: 127.0.0.1:9092)')
     .option('--data-dir <dir>', 'where logs/readings.pkl and logs/dead-letters.jsonl go', '.vigie')
     .option('--dashboard-port <n>', 'port of the live page and /metrics (0: a free one)', '0')
-    .option('--dashboard-host <host>', 'the address the dashboard listens on', '127.0.0.1')
-    .action(async (flags: BridgeFlags) => {
-      try {
-        await run(flags);
-      } catch (error) {
-        fail(error);
-      }
-    });
+    .option('--dashboard-host <host>', 'the address the dashboard listens on', '127.0.0.1');
+  addSettingOptions(bridge, KAFKA_SECURITY_SETTINGS).action(async (flags: BridgeFlags) => {
+    try {
+      await run(flags);
+    } catch (error) {
+      fail(error);
+    }
+  });
 }
 
 async function run(flags: BridgeFlags): Promise<void> {
@@ -72,6 +74,7 @@ async function run(flags: BridgeFlags): Promise<void> {
   if (!(Number.isInteger(dashboardPort) && dashboardPort >= 0 && dashboardPort < 65_536)) {
     throw new VigieError('CONFIG_INVALID', `--dashboard-port: expected a port number, got ${JSON.stringify(flags.dashboardPort)}`);
   }
+  const security = resolveKafkaSecurity(flags, process.env);
   const brokers = (flags.kafka ?? (process.env['KAFKA_BROKERS'] || '127.0.0.1:9092')).split(',').map((b) => b.trim()).filter(Boolean);
   const log = (line: string): void => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   const logs = path.join(flags.dataDir, 'logs');
@@ -90,6 +93,7 @@ async function run(flags: BridgeFlags): Promise<void> {
     // once there is somewhere to send its lines.
     const awaited = brokers.join(',');
     producer = await createProducer(brokers, 'vigie-bridge', {
+      security,
       retry: retryPolicy({
         onRetry: (error, attempt, ms) => {
           if (attempt === 1) log(`kafka at ${awaited} is down: waiting for it`);

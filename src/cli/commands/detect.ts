@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { type Setting, SETTINGS, addSettingOptions, resolveSettings } from '../config.ts';
 import { type DetectConfig, detect } from '../detect.ts';
 import { fail } from '../fail.ts';
+import { KAFKA_SECURITY_SETTINGS, resolveKafkaSecurity } from '../kafkaSecurity.ts';
 import { RULE_NAMES } from '../../operators/rules/index.ts';
 import { runUntilSignal } from '../run.ts';
 
@@ -108,11 +109,13 @@ export function registerDetect(program: Command): void {
   for (const [kind, settings, description] of flows) {
     const command = detectCommand.command(kind).description(description);
     addSettingOptions(command, settings);
+    addSettingOptions(command, KAFKA_SECURITY_SETTINGS);
     command.action(async (flags: Record<string, string | undefined>) => {
       let config: DetectConfig;
       try {
         const resolved = resolveSettings(settings, flags, process.env);
-        config = { ...SETTING_DEFAULTS, ...resolved, kind, group: (resolved['group'] as string | undefined) ?? `vigie-${kind}` } as DetectConfig;
+        const kafkaSecurity = resolveKafkaSecurity(flags, process.env);
+        config = { ...SETTING_DEFAULTS, ...resolved, kind, group: (resolved['group'] as string | undefined) ?? `vigie-${kind}`, kafkaSecurity } as DetectConfig;
       } catch (error) {
         fail(error);
       }

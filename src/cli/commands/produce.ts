@@ -14,6 +14,9 @@ import { simulatedTransactions } from '../../adapters/simulatedTransactions.ts';
 import { VigieError } from '../../errors.ts';
 import { retryPolicy } from '../../retry.ts';
 import { fail } from '../fail.ts';
+import { addSettingOptions } from '../config.ts';
+import { KAFKA_SECURITY_SETTINGS, resolveKafkaSecurity } from '../kafkaSecurity.ts';
+import type { KafkaSecurity } from '../../adapters/kafka/security.ts';
 
 interface ProduceFlags {
   readonly rate: string;
@@ -30,32 +33,33 @@ interface ProduceOptions {
   readonly count: number | undefined;
   readonly topic: string;
   readonly seed: number;
+  readonly security: KafkaSecurity;
 }
 
 const MAX_RATE = 1_000; // one per timer tick: the simulator's interval cannot go faster
 
 export function registerProduce(program: Command): void {
   const produce = program.command('produce').description('send simulated records to Kafka');
-  produce
+  const transactions = produce
     .command('transactions')
     .description("send the prototype's simulated bank transactions to a Kafka topic as JSON, until --count, Ctrl-C or SIGTERM")
     .option('--rate <rate>', `how many: 5 (per second), 5/s or 300/min; at most ${MAX_RATE}/s`, '1/s')
     .option('--kafka <brokers>', 'comma-separated host:port list; env KAFKA_BROKERS (default: 127.0.0.1:9092)')
     .option('--count <n>', 'stop after this many (default: no limit)')
     .option('--topic <topic>', 'where to send them', 'transaction')
-    .option('--seed <n>', "the generator's seed, to send the same transactions again (default: random)")
-    .action(async (flags: ProduceFlags) => {
-      let options: ProduceOptions;
-      try {
-        options = parseProduceOptions(flags, process.env);
-      } catch (error) {
-        fail(error);
-      }
-      await produceTransactions(options).catch(fail);
-    });
+    .option('--seed <n>', "the generator's seed, to send the same transactions again (default: random)");
+  addSettingOptions(transactions, KAFKA_SECURITY_SETTINGS).action(async (flags: ProduceFlags) => {
+    let options: ProduceOptions;
+    try {
+      options = parseProduceOptions(flags, process.env);
+    } catch (error) {
+      fail(error);
+    }
+    await produceTransactions(options).catch(fail);
+  });
 }
 
-async function produceTransactions({ rate, brokers, count, topic, seed }: ProduceOptions): Promise<void> {
+async function produceTransactions({ rate, brokers, count, topic, seed, security }: ProduceOptions): Promise<void> {
   const where = { brokers: brokers.join(',') };
   // A broker away at start is waited for, as one that goes away while sending.
   const waiting = retryPolicy({
@@ -64,7 +68,7 @@ async function produceTransactions({ rate, brokers, count, topic, seed }: Produc
       console.error(`vigie: ${(error as Error).message}; retry ${attempt} in ${ms} ms`);
     },
   });
-  const producer: Producer = await createProducer(brokers, 'vigie-produce', { retry: waiting }).catch((cause: unknown) => {
+  const producer: Producer = await createProducer(brokers, 'vigie-produce', { retry: waiting, security }).catch((cause: unknown) => {
     throw new VigieError('SINK_WRITE_FAILED', `cannot connect to Kafka: ${(cause as Error)?.message ?? cause}`, { where, cause });
   });
   console.error(`vigie: sending transactions to topic ${topic} on ${where.brokers} at ${rate}/s (seed ${seed}); Ctrl-C to stop`);
@@ -109,7 +113,14 @@ export function parseProduceOptions(flags: ProduceFlags, env: NodeJS.ProcessEnv)
     return parsed as T;
   };
   const brokersFrom = flags.kafka !== undefined ? '--kafka' : env['KAFKA_BROKERS'] ? 'KAFKA_BROKERS (environment)' : '--kafka';
+  let security: KafkaSecurity = {};
+  try {
+    security = resolveKafkaSecurity(flags, env);
+  } catch (error) {
+    problems.push((error as Error).message.replace(/^[^\n]*\n  /, ''));
+  }
   const options: ProduceOptions = {
+    security,
     rate: check('--rate', flags.rate, parseRate),
     brokers: check(brokersFrom, flags.kafka ?? (env['KAFKA_BROKERS'] || '127.0.0.1:9092'), parseBrokers),
     count: flags.count === undefined ? undefined : check('--count', flags.count, (raw) => positiveInteger(raw) ?? new Invalid('expected an integer >= 1')),
