@@ -24,12 +24,21 @@ export interface KafkaBrokerOptions {
   readonly log?: (line: string) => void;
   /** Partitions of auto-created topics. */
   readonly defaultPartitions?: number;
+  /**
+   * A second client listener, `SECURE`, on a port of its own (the first stays PLAINTEXT, for the
+   * broker itself and for tests that watch a topic from outside): TLS, SASL or both, for tests of
+   * secured clients. `properties` are the broker's settings for it (keystore, enabled mechanisms,
+   * JAAS), named without their `listener.name.secure.` prefix.
+   */
+  readonly secureListener?: { readonly protocol: 'SSL' | 'SASL_SSL' | 'SASL_PLAINTEXT'; readonly properties: Readonly<Record<string, string>> };
 }
 
 export interface KafkaBroker {
   /** `127.0.0.1:<port>`, for kafkajs's `brokers`. */
   readonly brokers: string[];
   readonly port: number;
+  /** With `secureListener`: `127.0.0.1:<its port>`. */
+  readonly secureBrokers?: string[];
   /** SIGTERM (a clean shutdown, SIGKILL after 15 s) by default; SIGKILL to crash it, as tests of outages do. */
   stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
@@ -53,6 +62,9 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
   const libs = await ensureKafkaJars(log);
   const port = options.port ?? (await freePort());
   const controllerPort = await freePort();
+  const secure = options.secureListener;
+  const securePort = secure && (await freePort());
+  const listeners = [`PLAINTEXT://127.0.0.1:${port}`, ...(secure ? [`SECURE://127.0.0.1:${securePort}`] : [])];
   const where = { port, dataDir };
   await mkdir(dataDir, { recursive: true });
   const config = path.join(dataDir, 'server.properties');
@@ -64,10 +76,11 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      `listeners=${listeners.join(',')},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=${listeners.join(',')}`,
       'controller.listener.names=CONTROLLER',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${secure ? `,SECURE:${secure.protocol}` : ''}`,
+      ...Object.entries(secure?.properties ?? {}).map(([key, value]) => `listener.name.secure.${key}=${value}`),
       'inter.broker.listener.name=PLAINTEXT',
       `log.dirs=${logs}`,
       `num.partitions=${defaultPartitions}`,
@@ -126,7 +139,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
     child.kill('SIGKILL');
     throw new VigieError('SERVICE_START_FAILED', `Kafka broker did not start: ${tail.slice(-3).join(' | ')}`, { where, cause });
   }
-  return { brokers: [`127.0.0.1:${port}`], port, stop: (signal = 'SIGTERM') => stopChild(child, signal) };
+  return { brokers: [`127.0.0.1:${port}`], port, ...(secure && { secureBrokers: [`127.0.0.1:${securePort}`] }), stop: (signal = 'SIGTERM') => stopChild(child, signal) };
 }
 
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {

@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 import type { Message, Producer, RecordMetadata } from 'kafkajs';
 import { VigieError } from '../../errors.ts';
 import { type RetryPolicy, retryAsync } from '../../retry.ts';
-import { isKafkaOutage } from './outage.ts';
+import { connectFailed, isKafkaOutage } from './outage.ts';
 import { type KafkaSecurity, kafkaSecurityConfig } from './security.ts';
 import { PRODUCER_CONFIG } from './toKafka.ts';
 
@@ -115,8 +115,7 @@ export async function createThreadedProducer(
   };
   const connect = (): Promise<void> =>
     producer.connect().catch((cause: unknown) => {
-      const message = `cannot reach Kafka at ${brokers.join(',')}: ${(cause as Error)?.message ?? cause}`;
-      throw new VigieError('KAFKA_UNAVAILABLE', message, { cause, retriable: isKafkaOutage(cause) });
+      throw connectFailed(brokers, cause);
     });
   try {
     await (options.retry ? retryAsync(options.retry, connect) : connect());

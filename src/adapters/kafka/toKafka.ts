@@ -27,7 +27,7 @@ import { type Observable, type OperatorFunction, type SchedulerLike, asyncSchedu
 import { VigieError } from '../../errors.ts';
 import type { BatchProducer } from './producerThread.ts';
 import { type KafkaSecurity, kafkaSecurityConfig } from './security.ts';
-import { isKafkaOutage } from './outage.ts';
+import { connectFailed, isKafkaOutage } from './outage.ts';
 import { batch } from '../../operators/batch.ts';
 import { type RetryPolicy, defaultRetryPolicy, retryAsync, retryWith } from '../../retry.ts';
 import type { Written } from '../../types.ts';
@@ -74,8 +74,7 @@ export async function createProducer(
   const producer = kafka.producer({ ...PRODUCER_CONFIG, createPartitioner: pinnedPartitioner });
   const connect = (): Promise<void> =>
     producer.connect().catch((cause: unknown) => {
-      const message = `cannot reach Kafka at ${brokers.join(',')}: ${(cause as Error)?.message ?? cause}`;
-      throw new VigieError('KAFKA_UNAVAILABLE', message, { cause, retriable: isKafkaOutage(cause) });
+      throw connectFailed(brokers, cause);
     });
   await (options.retry ? retryAsync(options.retry, connect) : connect());
   return producer;
