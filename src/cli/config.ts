@@ -14,6 +14,8 @@ export interface Setting {
   readonly description: string;
   readonly schema: z.ZodType;
   readonly fallback?: string;
+  /** Never echoed, not even in the error that refuses it (a password, a token, a URL holding one). */
+  readonly secret?: boolean;
 }
 
 const num = z.coerce.number({ error: 'expected a number' }).refine(Number.isFinite, 'expected a finite number');
@@ -24,6 +26,7 @@ export const SETTINGS = {
   databaseUrl: {
     flag: '--database-url <url>',
     env: 'DATABASE_URL',
+    secret: true,
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
     description: 'use this PostgreSQL instead of the embedded one',
   },
@@ -57,7 +60,28 @@ export const SETTINGS = {
     schema: int.pipe(z.number().min(0).max(65_535)),
     description: "the dashboard's HTTP port, 0 for any free one",
   },
-  dashboardHost: { flag: '--dashboard-host <host>', env: 'VIGIE_DASHBOARD_HOST', fallback: '127.0.0.1', schema: z.string().min(1), description: 'the address the dashboard listens on' },
+  dashboardHost: {
+    flag: '--dashboard-host <host>',
+    env: 'VIGIE_DASHBOARD_HOST',
+    fallback: '127.0.0.1',
+    schema: z.string().min(1),
+    description: 'the address the dashboard listens on; any but loopback requires a token',
+  },
+  dashboardToken: {
+    flag: '--dashboard-token <token>',
+    env: 'VIGIE_DASHBOARD_TOKEN',
+    secret: true,
+    schema: z.string().min(16, 'at least 16 characters').optional(),
+    description:
+      'the token the dashboard requires (Authorization: Bearer, or /?token= once); generated and printed once on a non-loopback address when not given. Prefer the variable: a flag shows in the process list',
+  },
+  dashboardAllowedHosts: {
+    flag: '--dashboard-allowed-hosts <names>',
+    env: 'VIGIE_DASHBOARD_ALLOWED_HOSTS',
+    fallback: '',
+    schema: z.string().transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== '')),
+    description: "more names the dashboard answers to in the Host header (a DNS name, a proxy's), besides its address, localhost and the machine's names",
+  },
   maxOutage: {
     flag: '--max-outage <seconds>',
     env: 'VIGIE_MAX_OUTAGE',
@@ -84,6 +108,8 @@ export interface Config {
   readonly amountLimit: number;
   readonly dashboardPort: number;
   readonly dashboardHost: string;
+  readonly dashboardToken: string | undefined;
+  readonly dashboardAllowedHosts: readonly string[];
   readonly maxOutage: number | undefined;
   readonly duration: number | undefined;
 }
@@ -110,8 +136,8 @@ export function resolveSettings(
     else {
       const from = flag !== undefined ? setting.flag.split(' ')[0] : `${setting.env} (environment)`;
       const why = parsed.error.issues.map((i) => i.message).join('; ');
-      // never echo a database URL: it may hold a password
-      const shown = key === 'databaseUrl' ? '<hidden>' : JSON.stringify(raw);
+      // never echo a secret (a database URL may hold a password)
+      const shown = setting.secret ? '<hidden>' : JSON.stringify(raw);
       problems.push(`${from}: ${why}, got ${shown}`);
     }
   }

@@ -17,6 +17,8 @@ export interface ServicesConfig {
   readonly databaseUrl: string | undefined;
   readonly dashboardHost: string;
   readonly dashboardPort: number;
+  readonly dashboardToken?: string | undefined;
+  readonly dashboardAllowedHosts?: readonly string[];
   /** Seconds an outage may last before the process exits; undefined: wait for ever. */
   readonly maxOutage?: number | undefined;
 }
@@ -55,8 +57,14 @@ export async function openServices(config: ServicesConfig, log: (line: string) =
         log(`${dependency}: ${what} failed (${String(error)}), retry ${attempt} in ${ms} ms`);
       },
     });
-  const dashboard = await startDashboard({ host: config.dashboardHost, port: config.dashboardPort, registry: metrics.registry });
-  log(`Dashboard: ${dashboard.url}`);
+  const dashboard = await startDashboard({
+    host: config.dashboardHost,
+    port: config.dashboardPort,
+    registry: metrics.registry,
+    ...(config.dashboardToken !== undefined ? { token: config.dashboardToken } : {}),
+    allowedHosts: config.dashboardAllowedHosts ?? [],
+  });
+  log(dashboardLine(dashboard));
   // Until the flow runs and publishes its own stats, the page still says what is awaited.
   const waiting = setInterval(() => {
     const down = outages.describe();
@@ -93,4 +101,15 @@ export async function openServices(config: ServicesConfig, log: (line: string) =
       await dashboard.close();
     },
   };
+}
+
+/**
+ * What the log says of the dashboard: its address, and whether a token guards it. A generated
+ * token is printed this once (the page's address with it), never again; a given one never.
+ */
+export function dashboardLine(dashboard: Dashboard): string {
+  if (dashboard.generatedToken !== undefined) {
+    return `Dashboard: ${dashboard.url}/?token=${dashboard.generatedToken} (not on loopback: a token is required for the page, /events and /metrics; this one was generated and is shown once; set VIGIE_DASHBOARD_TOKEN to choose it; Prometheus sends it as Authorization: Bearer)`;
+  }
+  return `Dashboard: ${dashboard.url}${dashboard.protected ? ' (a token is required: VIGIE_DASHBOARD_TOKEN)' : ''}`;
 }

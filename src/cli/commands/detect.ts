@@ -58,6 +58,8 @@ const shared = {
   databaseUrl: SETTINGS.databaseUrl,
   dashboardPort: SETTINGS.dashboardPort,
   dashboardHost: SETTINGS.dashboardHost,
+  dashboardToken: SETTINGS.dashboardToken,
+  dashboardAllowedHosts: SETTINGS.dashboardAllowedHosts,
   maxOutage: SETTINGS.maxOutage,
 } satisfies Record<string, Setting>;
 
