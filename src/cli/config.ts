@@ -6,6 +6,7 @@
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { VigieError } from '../errors.ts';
+import { DATABASE_SSL_MODES, type DatabaseTls } from '../adapters/postgres/connect.ts';
 import { DEFAULT_DETECTORS, DETECTOR_NAMES, type DetectorName, detectorChoices } from '../detectors/catalogue.ts';
 
 export interface Setting {
@@ -30,6 +31,15 @@ export const SETTINGS = {
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
     description: 'use this PostgreSQL instead of the embedded one',
   },
+  databaseSslMode: {
+    flag: '--database-ssl-mode <mode>',
+    env: 'VIGIE_DATABASE_SSLMODE',
+    schema: z.enum(DATABASE_SSL_MODES).optional(),
+    description: `TLS to the PostgreSQL of --database-url: ${DATABASE_SSL_MODES.join(', ')} (libpq's meanings; default: what the URL says)`,
+  },
+  databaseCa: { flag: '--database-ca <file>', env: 'VIGIE_DATABASE_CA', schema: z.string().min(1).optional(), description: "PEM file of the CA that signs the database server's certificate (default: the system's)" },
+  databaseCert: { flag: '--database-cert <file>', env: 'VIGIE_DATABASE_CERT', schema: z.string().min(1).optional(), description: 'PEM file of a client certificate for the database' },
+  databaseKey: { flag: '--database-key <file>', env: 'VIGIE_DATABASE_KEY', schema: z.string().min(1).optional(), description: "PEM file of that certificate's key" },
   sensorRate: { flag: '--sensor-rate <n>', env: 'VIGIE_SENSOR_RATE', fallback: '10', schema: num.pipe(z.number().positive().max(100_000)), description: 'simulated Arduino lines per second' },
   transactionRate: { flag: '--transaction-rate <n>', env: 'VIGIE_TRANSACTION_RATE', fallback: '1', schema: num.pipe(z.number().positive().max(100_000)), description: 'simulated transactions per second' },
   anomalyRate: { flag: '--anomaly-rate <p>', env: 'VIGIE_ANOMALY_RATE', fallback: '0.05', schema: num.pipe(z.number().min(0).max(1)), description: 'probability that a simulated reading is a spike' },
@@ -108,6 +118,10 @@ export interface Config {
   readonly amountLimit: number;
   readonly dashboardPort: number;
   readonly dashboardHost: string;
+  readonly databaseSslMode: DatabaseTls['mode'] | undefined;
+  readonly databaseCa: string | undefined;
+  readonly databaseCert: string | undefined;
+  readonly databaseKey: string | undefined;
   readonly dashboardToken: string | undefined;
   readonly dashboardAllowedHosts: readonly string[];
   readonly maxOutage: number | undefined;
