@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.built');
 // Read at run time by the compiled code, next to it (new URL('./…', import.meta.url)).
-const ASSETS = ['dashboard/page.html', 'adapters/kafka/producerThread.worker.mjs'];
+const ASSETS = ['dashboard/page.html', 'dashboard/page.js', 'adapters/kafka/producerThread.worker.mjs'];
 
 /** The newest modification time among what the build reads. */
 function newestInput() {

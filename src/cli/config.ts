@@ -6,6 +6,7 @@
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { VigieError } from '../errors.ts';
+import { DATABASE_SSL_MODES, type DatabaseTls } from '../adapters/postgres/connect.ts';
 import { DEFAULT_DETECTORS, DETECTOR_NAMES, type DetectorName, detectorChoices } from '../detectors/catalogue.ts';
 
 export interface Setting {
@@ -14,6 +15,8 @@ export interface Setting {
   readonly description: string;
   readonly schema: z.ZodType;
   readonly fallback?: string;
+  /** Never echoed, not even in the error that refuses it (a password, a token, a URL holding one). */
+  readonly secret?: boolean;
 }
 
 const num = z.coerce.number({ error: 'expected a number' }).refine(Number.isFinite, 'expected a finite number');
@@ -24,9 +27,19 @@ export const SETTINGS = {
   databaseUrl: {
     flag: '--database-url <url>',
     env: 'DATABASE_URL',
+    secret: true,
     schema: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// URL').optional(),
     description: 'use this PostgreSQL instead of the embedded one',
   },
+  databaseSslMode: {
+    flag: '--database-ssl-mode <mode>',
+    env: 'VIGIE_DATABASE_SSLMODE',
+    schema: z.enum(DATABASE_SSL_MODES).optional(),
+    description: `TLS to the PostgreSQL of --database-url: ${DATABASE_SSL_MODES.join(', ')} (libpq's meanings; default: what the URL says)`,
+  },
+  databaseCa: { flag: '--database-ca <file>', env: 'VIGIE_DATABASE_CA', schema: z.string().min(1).optional(), description: "PEM file of the CA that signs the database server's certificate (default: the system's)" },
+  databaseCert: { flag: '--database-cert <file>', env: 'VIGIE_DATABASE_CERT', schema: z.string().min(1).optional(), description: 'PEM file of a client certificate for the database' },
+  databaseKey: { flag: '--database-key <file>', env: 'VIGIE_DATABASE_KEY', schema: z.string().min(1).optional(), description: "PEM file of that certificate's key" },
   sensorRate: { flag: '--sensor-rate <n>', env: 'VIGIE_SENSOR_RATE', fallback: '10', schema: num.pipe(z.number().positive().max(100_000)), description: 'simulated Arduino lines per second' },
   transactionRate: { flag: '--transaction-rate <n>', env: 'VIGIE_TRANSACTION_RATE', fallback: '1', schema: num.pipe(z.number().positive().max(100_000)), description: 'simulated transactions per second' },
   anomalyRate: { flag: '--anomaly-rate <p>', env: 'VIGIE_ANOMALY_RATE', fallback: '0.05', schema: num.pipe(z.number().min(0).max(1)), description: 'probability that a simulated reading is a spike' },
@@ -57,7 +70,28 @@ export const SETTINGS = {
     schema: int.pipe(z.number().min(0).max(65_535)),
     description: "the dashboard's HTTP port, 0 for any free one",
   },
-  dashboardHost: { flag: '--dashboard-host <host>', env: 'VIGIE_DASHBOARD_HOST', fallback: '127.0.0.1', schema: z.string().min(1), description: 'the address the dashboard listens on' },
+  dashboardHost: {
+    flag: '--dashboard-host <host>',
+    env: 'VIGIE_DASHBOARD_HOST',
+    fallback: '127.0.0.1',
+    schema: z.string().min(1),
+    description: 'the address the dashboard listens on; any but loopback requires a token',
+  },
+  dashboardToken: {
+    flag: '--dashboard-token <token>',
+    env: 'VIGIE_DASHBOARD_TOKEN',
+    secret: true,
+    schema: z.string().min(16, 'at least 16 characters').optional(),
+    description:
+      'the token the dashboard requires (Authorization: Bearer, or /?token= once); generated and printed once on a non-loopback address when not given. Prefer the variable: a flag shows in the process list',
+  },
+  dashboardAllowedHosts: {
+    flag: '--dashboard-allowed-hosts <names>',
+    env: 'VIGIE_DASHBOARD_ALLOWED_HOSTS',
+    fallback: '',
+    schema: z.string().transform((s) => s.split(',').map((n) => n.trim()).filter((n) => n !== '')),
+    description: "more names the dashboard answers to in the Host header (a DNS name, a proxy's), besides its address, localhost and the machine's names",
+  },
   maxOutage: {
     flag: '--max-outage <seconds>',
     env: 'VIGIE_MAX_OUTAGE',
@@ -84,6 +118,12 @@ export interface Config {
   readonly amountLimit: number;
   readonly dashboardPort: number;
   readonly dashboardHost: string;
+  readonly databaseSslMode: DatabaseTls['mode'] | undefined;
+  readonly databaseCa: string | undefined;
+  readonly databaseCert: string | undefined;
+  readonly databaseKey: string | undefined;
+  readonly dashboardToken: string | undefined;
+  readonly dashboardAllowedHosts: readonly string[];
   readonly maxOutage: number | undefined;
   readonly duration: number | undefined;
 }
@@ -110,8 +150,8 @@ export function resolveSettings(
     else {
       const from = flag !== undefined ? setting.flag.split(' ')[0] : `${setting.env} (environment)`;
       const why = parsed.error.issues.map((i) => i.message).join('; ');
-      // never echo a database URL: it may hold a password
-      const shown = key === 'databaseUrl' ? '<hidden>' : JSON.stringify(raw);
+      // never echo a secret (a database URL may hold a password)
+      const shown = setting.secret ? '<hidden>' : JSON.stringify(raw);
       problems.push(`${from}: ${why}, got ${shown}`);
     }
   }

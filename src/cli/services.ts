@@ -5,7 +5,7 @@
  * and `detect` cannot drift apart.
  */
 import { join, resolve } from 'node:path';
-import { type Database, addressOf, openDatabase } from '../adapters/postgres/connect.ts';
+import { type Database, type DatabaseTls, addressOf, openDatabase } from '../adapters/postgres/connect.ts';
 import { type Metrics, createMetrics } from '../dashboard/metrics.ts';
 import { type Dashboard, startDashboard } from '../dashboard/server.ts';
 import { isRetriable } from '../errors.ts';
@@ -15,8 +15,15 @@ import { type Dependency, type Outages, createOutages } from './outages.ts';
 export interface ServicesConfig {
   readonly dataDir: string;
   readonly databaseUrl: string | undefined;
+  /** TLS to that database: a mode, and the CA, client certificate and key files. */
+  readonly databaseSslMode?: DatabaseTls['mode'] | undefined;
+  readonly databaseCa?: string | undefined;
+  readonly databaseCert?: string | undefined;
+  readonly databaseKey?: string | undefined;
   readonly dashboardHost: string;
   readonly dashboardPort: number;
+  readonly dashboardToken?: string | undefined;
+  readonly dashboardAllowedHosts?: readonly string[];
   /** Seconds an outage may last before the process exits; undefined: wait for ever. */
   readonly maxOutage?: number | undefined;
 }
@@ -55,8 +62,14 @@ export async function openServices(config: ServicesConfig, log: (line: string) =
         log(`${dependency}: ${what} failed (${String(error)}), retry ${attempt} in ${ms} ms`);
       },
     });
-  const dashboard = await startDashboard({ host: config.dashboardHost, port: config.dashboardPort, registry: metrics.registry });
-  log(`Dashboard: ${dashboard.url}`);
+  const dashboard = await startDashboard({
+    host: config.dashboardHost,
+    port: config.dashboardPort,
+    registry: metrics.registry,
+    ...(config.dashboardToken !== undefined ? { token: config.dashboardToken } : {}),
+    allowedHosts: config.dashboardAllowedHosts ?? [],
+  });
+  log(dashboardLine(dashboard));
   // Until the flow runs and publishes its own stats, the page still says what is awaited.
   const waiting = setInterval(() => {
     const down = outages.describe();
@@ -68,6 +81,7 @@ export async function openServices(config: ServicesConfig, log: (line: string) =
     dataDir,
     log: (m) => m.startsWith('postgres:') && log(m),
     ...(config.databaseUrl ? { retry: retryFor('postgres', addressOf(config.databaseUrl), `connecting to ${addressOf(config.databaseUrl)}`) } : {}),
+    ...(databaseTls(config) ? { tls: databaseTls(config)! } : {}),
   }).catch(async (error: unknown) => {
     clearInterval(waiting);
     await dashboard.close();
@@ -93,4 +107,22 @@ export async function openServices(config: ServicesConfig, log: (line: string) =
       await dashboard.close();
     },
   };
+}
+
+/**
+ * What the log says of the dashboard: its address, and whether a token guards it. A generated
+ * token is printed this once (the page's address with it), never again; a given one never.
+ */
+export function dashboardLine(dashboard: Dashboard): string {
+  if (dashboard.generatedToken !== undefined) {
+    return `Dashboard: ${dashboard.url}/?token=${dashboard.generatedToken} (not on loopback: a token is required for the page, /events and /metrics; this one was generated and is shown once; set VIGIE_DASHBOARD_TOKEN to choose it; Prometheus sends it as Authorization: Bearer)`;
+  }
+  return `Dashboard: ${dashboard.url}${dashboard.protected ? ' (a token is required: VIGIE_DASHBOARD_TOKEN)' : ''}`;
+}
+
+/** The database's TLS options, when any was given (a CA, a certificate or a key alone means verify-full). */
+function databaseTls(config: ServicesConfig): DatabaseTls | undefined {
+  const { databaseSslMode: mode, databaseCa: ca, databaseCert: cert, databaseKey: key } = config;
+  if (mode === undefined && ca === undefined && cert === undefined && key === undefined) return undefined;
+  return { mode: mode ?? 'verify-full', ca, cert, key };
 }

@@ -37,6 +37,15 @@ describe('resolveConfig', () => {
     }
   });
 
+  it('never echoes a dashboard token it refuses', () => {
+    expect(() => resolveConfig({}, { VIGIE_DASHBOARD_TOKEN: 'tooShortSecret' })).toThrow(/VIGIE_DASHBOARD_TOKEN \(environment\): at least 16 characters, got <hidden>/);
+    expect(() => resolveConfig({}, { VIGIE_DASHBOARD_TOKEN: 'tooShortSecret' })).not.toThrow(/tooShortSecret/);
+    expect(resolveConfig({}, { VIGIE_DASHBOARD_TOKEN: 'long-enough-secret-token', VIGIE_DASHBOARD_ALLOWED_HOSTS: 'a.example, b.example' })).toMatchObject({
+      dashboardToken: 'long-enough-secret-token',
+      dashboardAllowedHosts: ['a.example', 'b.example'],
+    });
+  });
+
   it('rejects a fractional window', () => {
     expect(() => resolveConfig({ window: '2.5' }, {})).toThrow(/--window: expected an integer/);
   });

@@ -22,15 +22,20 @@ const sample = (text: string, name: string): number | undefined => {
   return line === undefined ? undefined : Number(line.split(' ').at(-1));
 };
 
+/** A broker, a data dir, a database and a topic of the test's own, removed after. */
+async function ready() {
+  const brokers = inject('kafkaBrokers');
+  const dir = await mkdtemp(join(tmpdir(), 'vigie-watch-'));
+  await chmod(dir, 0o755);
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const db = await freshDatabase();
+  cleanups.push(() => db.drop());
+  return { brokers, dir, db, topic: uniqueTopic('humidite') };
+}
+
 describe('detect sensors, watched', () => {
   it('serves /metrics with records counted and the consumer lag', async () => {
-    const brokers = inject('kafkaBrokers');
-    const dir = await mkdtemp(join(tmpdir(), 'vigie-watch-'));
-    await chmod(dir, 0o755);
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const db = await freshDatabase();
-    cleanups.push(() => db.drop());
-    const topic = uniqueTopic('humidite');
+    const { brokers, dir, db, topic } = await ready();
     const values = Array.from({ length: 300 }, (_, i) => (50 + (i % 7) / 10).toFixed(2));
     execFileSync('kcat', ['-P', '-b', brokers.join(','), '-t', topic], { input: `${values.join('\n')}\n` });
 
@@ -49,5 +54,18 @@ describe('detect sensors, watched', () => {
     expect((await (await fetch(url)).text())).toMatch(/consumer lag/);
     detect.proc.kill('SIGTERM');
     expect(await detect.exit, detect.output()).toBe(0);
+  }, 90_000);
+
+  it('on another address than loopback, requires a token it generates and prints once', async () => {
+    const { brokers, dir, db, topic } = await ready();
+    const detect = vigie(['detect', 'sensors', '--topic', topic, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', dir, '--dashboard-host', '0.0.0.0']);
+    const [, url, token] = await until('the dashboard address and its token', async () => /Dashboard: (http:\/\/0\.0\.0\.0:\d+)\/\?token=(\S+) \(not on loopback: a token is required/.exec(detect.output()) ?? undefined);
+    const local = url!.replace('0.0.0.0', '127.0.0.1');
+    expect((await fetch(`${local}/metrics`)).status).toBe(401);
+    expect((await fetch(`${local}/metrics`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    detect.proc.kill('SIGTERM');
+    expect(await detect.exit, detect.output()).toBe(0);
+    // shown once, at start
+    expect(detect.output().split(token!).length - 1).toBe(1);
   }, 90_000);
 });

@@ -27,6 +27,7 @@ import { onStopSignals } from '../signals.ts';
 import { sensorMessages } from '../../dashboard/messages.ts';
 import { createMetrics } from '../../dashboard/metrics.ts';
 import { startDashboard } from '../../dashboard/server.ts';
+import { dashboardLine } from '../services.ts';
 
 /** The topic of dead letters, as JSON `{ reason, raw, rawHex, path, time }`. */
 export const SERIAL_DLQ = 'serial.dlq';
@@ -51,7 +52,7 @@ export function registerBridge(program: Command): void {
     .option('--kafka <brokers>', 'comma-separated brokers; env KAFKA_BROKERS (default: 127.0.0.1:9092)')
     .option('--data-dir <dir>', 'where logs/readings.pkl and logs/dead-letters.jsonl go', '.vigie')
     .option('--dashboard-port <n>', 'port of the live page and /metrics (0: a free one)', '0')
-    .option('--dashboard-host <host>', 'the address the dashboard listens on', '127.0.0.1');
+    .option('--dashboard-host <host>', 'the address the dashboard listens on; any but loopback requires a token (VIGIE_DASHBOARD_TOKEN, or one generated and printed once)', '127.0.0.1');
   addSettingOptions(bridge, KAFKA_SECURITY_SETTINGS).action(async (flags: BridgeFlags) => {
     try {
       await run(flags);
@@ -80,8 +81,10 @@ async function run(flags: BridgeFlags): Promise<void> {
   const logs = path.join(flags.dataDir, 'logs');
 
   const metrics = createMetrics();
-  const dashboard = await startDashboard({ host: flags.dashboardHost, port: dashboardPort, registry: metrics.registry });
-  log(`Dashboard: ${dashboard.url}`);
+  const token = process.env['VIGIE_DASHBOARD_TOKEN'] || undefined;
+  const allowedHosts = (process.env['VIGIE_DASHBOARD_ALLOWED_HOSTS'] ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const dashboard = await startDashboard({ host: flags.dashboardHost, port: dashboardPort, registry: metrics.registry, allowedHosts, ...(token ? { token } : {}) });
+  log(dashboardLine(dashboard));
   let producer: Producer | null = null;
   let readings: PickleLog | null = null;
   let deadLetters: JsonlLog | null = null;

@@ -57,8 +57,14 @@ const shared = {
   },
   dataDir: SETTINGS.dataDir,
   databaseUrl: SETTINGS.databaseUrl,
+  databaseSslMode: SETTINGS.databaseSslMode,
+  databaseCa: SETTINGS.databaseCa,
+  databaseCert: SETTINGS.databaseCert,
+  databaseKey: SETTINGS.databaseKey,
   dashboardPort: SETTINGS.dashboardPort,
   dashboardHost: SETTINGS.dashboardHost,
+  dashboardToken: SETTINGS.dashboardToken,
+  dashboardAllowedHosts: SETTINGS.dashboardAllowedHosts,
   maxOutage: SETTINGS.maxOutage,
 } satisfies Record<string, Setting>;
 
