@@ -31,6 +31,11 @@ export interface KafkaBrokerOptions {
    * JAAS), named without their `listener.name.secure.` prefix.
    */
   readonly secureListener?: { readonly protocol: 'SSL' | 'SASL_SSL' | 'SASL_PLAINTEXT'; readonly properties: Readonly<Record<string, string>> };
+  /**
+   * SCRAM users, written when the storage is formatted (KRaft keeps them in its metadata, so a
+   * broker cannot be given them otherwise before it runs): `SCRAM-SHA-256=[name=u,password=p]`.
+   */
+  readonly scramCredentials?: readonly string[];
 }
 
 export interface KafkaBroker {
@@ -116,7 +121,7 @@ export async function startKafkaBroker(options: KafkaBrokerOptions): Promise<Kaf
   // The cluster id is fixed per data dir: formatting again with another id would fail.
   if (!existsSync(path.join(logs, 'meta.properties'))) {
     try {
-      await run('java', java('kafka.tools.StorageTool', ['format', '-t', 'dmlnaWUtZGV2LWNsdXN0ZXI', '-c', config]));
+      await run('java', java('kafka.tools.StorageTool', ['format', '-t', 'dmlnaWUtZGV2LWNsdXN0ZXI', '-c', config, ...(options.scramCredentials ?? []).flatMap((c) => ['--add-scram', c])]));
     } catch (cause) {
       throw new VigieError('SERVICE_START_FAILED', 'cannot format the Kafka storage', { where, cause });
     }

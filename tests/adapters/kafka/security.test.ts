@@ -43,10 +43,13 @@ beforeAll(async () => {
         'ssl.keystore.type': 'PKCS12',
         'ssl.keystore.location': path.join(dir, 'broker.p12'),
         'ssl.keystore.password': 'keystore-pw',
-        'sasl.enabled.mechanisms': 'PLAIN',
+        'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
         'plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_vigie="${PASSWORD}";`,
+        'scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+        'scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
       },
     },
+    scramCredentials: [`SCRAM-SHA-256=[name=vigie,password=${PASSWORD}]`, `SCRAM-SHA-512=[name=vigie,password=${PASSWORD}]`],
   });
   secure = broker.secureBrokers![0]!;
 }, 120_000);
@@ -62,7 +65,7 @@ const env = (password: string): NodeJS.ProcessEnv => {
   delete e['KAFKA_BROKERS'];
   return e;
 };
-const security = (ca = 'broker-ca.pem'): string[] => ['--kafka-ca', path.join(dir, ca), '--kafka-sasl-mechanism', 'plain', '--kafka-username', 'vigie'];
+const security = (ca = 'broker-ca.pem', mechanism = 'plain'): string[] => ['--kafka-ca', path.join(dir, ca), '--kafka-sasl-mechanism', mechanism, '--kafka-username', 'vigie'];
 
 describe('Kafka through SASL_SSL', () => {
   it('vigie produce transactions sends with the right password and a CA that signed the broker', async () => {
@@ -71,6 +74,16 @@ describe('Kafka through SASL_SSL', () => {
     expect(await run.exit, run.output()).toBe(0);
     expect(run.output()).not.toContain(PASSWORD);
     expect(await consumeAll(broker.brokers, topic, 5)).toHaveLength(5);
+  }, 90_000);
+
+  it.each(['scram-sha-256', 'scram-sha-512'])('vigie produce transactions sends with SASL %s, the password in a file', async (mechanism) => {
+    const topic = uniqueTopic('secure-scram');
+    const passwordFile = path.join(dir, 'password');
+    await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+    const run = vigie(['produce', 'transactions', '--count', '3', '--rate', '100/s', '--kafka', secure, '--topic', topic, ...security('broker-ca.pem', mechanism), '--kafka-password-file', passwordFile], env(''));
+    expect(await run.exit, run.output()).toBe(0);
+    expect(run.output()).not.toContain(PASSWORD);
+    expect(await consumeAll(broker.brokers, topic, 3)).toHaveLength(3);
   }, 90_000);
 
   it('vigie detect transactions reads and writes its alerts through it', async () => {
