@@ -125,4 +125,22 @@ describe('Kafka through SASL_SSL', () => {
     expect(run.output()).toMatch(/certificate is not trusted: see --kafka-ca/);
     expect(run.output()).not.toContain(PASSWORD);
   }, 90_000);
+
+  it.each([
+    ['a wrong password', PASSWORD.toUpperCase(), 'broker-ca.pem', /authentication failed/i],
+    ['an untrusted certificate', PASSWORD, 'other-ca.pem', /certificate is not trusted/],
+  ])('vigie detect transactions ends on %s with a clear error naming host:port', async (_what, password, ca, why) => {
+    const db = await freshDatabase();
+    try {
+      const args = ['detect', 'transactions', '--topic', uniqueTopic('secure-refused'), '--kafka', secure, '--database-url', db.url, '--data-dir', path.join(dir, 'refused'), ...security(ca)];
+      const run = vigie(args, env(password));
+      const code = await run.exit;
+      expect(code, run.output()).not.toBe(0);
+      expect(run.output()).toContain(secure);
+      expect(run.output()).toMatch(why);
+      expect(run.output()).not.toContain(password);
+    } finally {
+      await db.drop();
+    }
+  }, 90_000);
 });
