@@ -1,6 +1,6 @@
 /**
  * vigie's commands through a broker's SASL_SSL listener, as a bank's broker asks: a test CA and
- * a broker certificate made here with openssl, a broker of this file's own with a second
+ * a broker certificate made here with openssl, a client certificate the broker requires, a broker of this file's own with a second
  * listener (TLS + SASL PLAIN) beside its plaintext one, which the test uses to write and read
  * behind vigie's back. A wrong password and a CA that did not sign the broker's certificate
  * must each end the command with a clear error naming host:port, never the password.
@@ -34,6 +34,9 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'vigie-kafka-security-'));
   certificates('broker');
   certificates('other');
+  // a client certificate signed by the broker's CA, which the broker requires (ssl.client.auth)
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=vigie', '-keyout', 'client.key', '-out', 'client.csr');
+  openssl('x509', '-req', '-in', 'client.csr', '-CA', 'broker-ca.pem', '-CAkey', 'broker-ca.key', '-CAcreateserial', '-days', '2', '-out', 'client.pem');
   openssl('pkcs12', '-export', '-in', 'broker.pem', '-inkey', 'broker.key', '-out', 'broker.p12', '-passout', 'pass:keystore-pw');
   broker = await startKafkaBroker({
     dataDir: path.join(dir, 'kafka'),
@@ -43,6 +46,9 @@ beforeAll(async () => {
         'ssl.keystore.type': 'PKCS12',
         'ssl.keystore.location': path.join(dir, 'broker.p12'),
         'ssl.keystore.password': 'keystore-pw',
+        'ssl.client.auth': 'required',
+        'ssl.truststore.type': 'PEM',
+        'ssl.truststore.location': path.join(dir, 'broker-ca.pem'),
         'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
         'plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_vigie="${PASSWORD}";`,
         'scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
@@ -65,7 +71,10 @@ const env = (password: string): NodeJS.ProcessEnv => {
   delete e['KAFKA_BROKERS'];
   return e;
 };
-const security = (ca = 'broker-ca.pem', mechanism = 'plain'): string[] => ['--kafka-ca', path.join(dir, ca), '--kafka-sasl-mechanism', mechanism, '--kafka-username', 'vigie'];
+const security = (ca = 'broker-ca.pem', mechanism = 'plain'): string[] => [
+  ...['--kafka-ca', path.join(dir, ca), '--kafka-cert', path.join(dir, 'client.pem'), '--kafka-key', path.join(dir, 'client.key')],
+  ...['--kafka-sasl-mechanism', mechanism, '--kafka-username', 'vigie'],
+];
 
 describe('Kafka through SASL_SSL', () => {
   it('vigie produce transactions sends with the right password and a CA that signed the broker', async () => {
@@ -142,5 +151,14 @@ describe('Kafka through SASL_SSL', () => {
     } finally {
       await db.drop();
     }
+  }, 90_000);
+
+  it('without the client certificate the broker requires, a clear error', async () => {
+    const args = ['produce', 'transactions', '--count', '1', '--kafka', secure, '--topic', uniqueTopic('secure-nocert'), '--kafka-ca', path.join(dir, 'broker-ca.pem')];
+    const run = vigie([...args, '--kafka-sasl-mechanism', 'plain', '--kafka-username', 'vigie'], env(PASSWORD));
+    const code = await run.exit;
+    expect(code, run.output()).not.toBe(0);
+    expect(run.output()).toContain(secure);
+    expect(run.output()).toMatch(/the broker refused our certificate: see --kafka-cert/);
   }, 90_000);
 });
