@@ -6,7 +6,8 @@
  * must each end the command with a clear error naming host:port, never the password.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,10 +109,20 @@ describe('Kafka through SASL_SSL', () => {
       const run = vigie(args, env(PASSWORD));
       const count = async (): Promise<number> => Number((await db.pool.query('SELECT count(*) AS n FROM suspicious_transactions WHERE source = $1', [topic])).rows[0].n);
       await until('5 suspicious transactions', async () => ((await count()) >= 5 ? true : undefined), 60_000);
-      expect(await consumeAll(broker.brokers, alerts, 5)).toHaveLength(5);
+      const alerted = await consumeAll(broker.brokers, alerts, 5);
+      expect(alerted).toHaveLength(5);
+      // the password is in none of the places a user or a scraper reads
+      const dashboard = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())![1]!;
+      const metrics = await (await fetch(`${dashboard}/metrics`)).text();
+      expect(metrics).toMatch(/vigie_records_in_total/);
       run.proc.kill('SIGTERM');
       await run.exit;
-      expect(run.output()).not.toContain(PASSWORD);
+      const logs = path.join(dir, 'detect', 'logs');
+      const logged = (await readdir(logs)).map((name) => readFileSync(path.join(logs, name), 'latin1')).join('\n');
+      for (const [place, text] of Object.entries({ output: run.output(), metrics, logs: logged, alerts: JSON.stringify(alerted), rows: JSON.stringify((await db.pool.query('SELECT * FROM suspicious_transactions')).rows) })) {
+        expect(text.length, place).toBeGreaterThan(0);
+        expect(text.includes(PASSWORD), `the Kafka password in ${place}`).toBe(false);
+      }
     } finally {
       await db.drop();
     }
