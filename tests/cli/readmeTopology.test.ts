@@ -58,7 +58,17 @@ const freePort = (): Promise<number> =>
     });
   });
 
+/** The commands the test types, as the README's three terminals give them (after `npx vigie`). */
+const TYPED = ['simulate arduino', 'bridge --serial .vigie/serial/vigie --baud 9600', 'detect sensors --detector contextual+art --topic humidite,temperature', 'produce transactions --rate 20/s', 'detect transactions'];
+
 describe("the README's three terminals, as written", () => {
+  it('are the commands this test runs, word for word (the broker: `npm run kafka`, here on a free port)', () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf('# terminal 1:'), readme.indexOf('```', readme.indexOf('# terminal 1:')));
+    const lines = block.split('\n').map((l) => l.replace(/#.*$/, '').replace(/&\s*$/, '').trim()).filter(Boolean);
+    expect(lines).toEqual(['npm run kafka', ...TYPED.map((c) => `npx vigie ${c}`)]);
+  });
+
   it('run side by side on the default .vigie: both detect flows write to one shared PostgreSQL', async () => {
     dir = await mkdtemp(join(tmpdir(), 'vigie-readme-'));
     await chmod(dir, 0o755); // the embedded server runs as the postgres user when we are root
@@ -74,13 +84,10 @@ describe("the README's three terminals, as written", () => {
     await until('the broker', async () => (/Kafka broker on/.test(kafka.output()) ? true : undefined), 120_000).catch((e: Error) => {
       throw new Error(`${e.message}\n${failing()}`);
     });
-    const simulate = job(['simulate', 'arduino'], env);
+    const simulate = job(TYPED[0]!.split(' '), env);
     all.push(simulate);
     await until('the virtual Arduino', async () => (existsSync(join(dir, '.vigie/serial/vigie')) ? true : undefined), 30_000);
-    const bridge = job(['bridge', '--serial', '.vigie/serial/vigie', '--baud', '9600'], env);
-    const sensors = job(['detect', 'sensors', '--detector', 'contextual+art', '--topic', 'humidite,temperature'], env);
-    const produce = job(['produce', 'transactions', '--rate', '20/s'], env);
-    const transactions = job(['detect', 'transactions'], env);
+    const [bridge, sensors, produce, transactions] = TYPED.slice(1).map((command) => job(command.split(' '), env)) as [Job, Job, Job, Job];
     all.push(bridge, sensors, produce, transactions);
 
     // the database both detect processes use: the embedded server's port and password files
