@@ -1,76 +1,14 @@
 import type { OperatorFunction } from 'rxjs';
 import { operate, operatorSubscriber } from '../operate.ts';
 import type { SourceRef, TransactionRecord } from '../../types.ts';
-import { type PartitionState, StateStore } from '../../state/stateStore.ts';
+import type { PartitionState } from '../../state/stateStore.ts';
+import { type Account, type AccountState, type Clock, type HeldTransaction, RulesStore, type RulesState, heldKey } from './rulesStore.ts';
 import type { AccountRule } from './accountRule.ts';
 import { accountOf, eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
 
-/**
- * A transaction of an account that a record arriving later may still precede in event time: held,
- * each under a key of its own in {@link RulesStore.held} (its offset), written once and deleted
- * when it is folded into its account's state.
- */
-export interface HeldTransaction {
-  readonly time: number;
-  readonly record: TransactionRecord;
-  /** What the stateless rules before this operator said: kept, the stateful reasons follow. */
-  readonly given: { readonly reasons: readonly string[]; readonly score: number };
-  readonly reasons: readonly string[];
-  readonly score: number;
-  readonly revision: number;
-}
-
-/**
- * One account's state, plain data, replaced and never mutated. A checkpoint writes `base` and
- * `last` only: the recent transactions are written once each, under keys of their own, and
- * `recent` and `tip` are rebuilt from them on restore. An account's value stays small however
- * many of its transactions are held (a backlog holds them all for the allowed lateness).
- */
-export interface AccountState {
-  /** Each rule's state after the account's final transactions (older than the watermark). */
-  readonly base: readonly unknown[];
-  /** Each rule's state after `recent` too: where an in-order transaction is judged from; `base` when absent (no recent). */
-  readonly tip?: readonly unknown[];
-  /** Transactions at or after the watermark, in event-time order (ties by offset); absent when written down. */
-  readonly recent?: readonly HeldTransaction[];
-  /** The newest event time of the account, for its TTL. */
-  readonly last: number;
-}
-
-/** An account in memory: its recent transactions always there. */
-type Account = AccountState & { readonly recent: readonly HeldTransaction[] };
-
-/** The partition's clock, kept among its keys under {@link CLOCK}. */
-interface Clock {
-  readonly maxTime: number;
-}
-
-export type RulesState = AccountState | Clock;
-
-/**
- * Where the stateful rules keep their state: each account's state (and the partition's clock) in
- * `accounts`, each transaction held within the allowed lateness in `held`. Checkpoint both
- * (`stores`): they are consistent only together.
- */
-export class RulesStore {
-  readonly accounts: StateStore<RulesState>;
-  readonly held: StateStore<HeldTransaction>;
-
-  /** @param name the accounts' store name; the held transactions' is `${name}-held`. */
-  constructor(name = 'fraud-rules') {
-    this.accounts = new StateStore<RulesState>(name);
-    this.held = new StateStore<HeldTransaction>(`${name}-held`);
-  }
-
-  /** Both stores, for `postgresCheckpoints`. */
-  get stores(): StateStore<unknown>[] {
-    return [this.accounts as StateStore<unknown>, this.held as StateStore<unknown>];
-  }
-}
-
-/** A held transaction's key: its offset, unique in its partition. */
-const heldKey = (entry: HeldTransaction): string => String(entry.record.ref.offset);
+export { RulesStore };
+export type { AccountState, HeldTransaction, RulesState };
 
 /**
  * The key of the partition's clock: no account is empty (parseTransaction wants at least one
