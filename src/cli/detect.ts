@@ -21,7 +21,7 @@ import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import type { KafkaSecurity } from '../adapters/kafka/security.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import { fanOut } from '../operators/fanOut.ts';
-import { type RuleName, RulesStore } from '../operators/rules/index.ts';
+import { type RuleName, RulesStore, eventTime } from '../operators/rules/index.ts';
 import type { SeriesWindow } from '../operators/seriesWarmUp.ts';
 import type { SeriesDetectorState } from '../operators/seriesDetect.ts';
 import { type Checkpoints, postgresCheckpoints } from '../state/checkpoints.ts';
@@ -30,6 +30,7 @@ import { StateStore } from '../state/stateStore.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
 import type { DeadLetter, Detection, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
 import type { Config } from './config.ts';
+import { lateLog } from './lateLog.ts';
 import { type Running, running } from './running.ts';
 import { openServices } from './services.ts';
 
@@ -78,6 +79,8 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
   const stores = config.kind === 'transactions' ? rulesState.stores : [sensorWindows as StateStore<unknown>, sensorDetectors];
   // How far event time has got over the partitions this process holds, for /metrics.
   const watermarks = new Watermarks();
+  // Late transactions' coordinates, at most a line a second per partition.
+  const lateLines = lateLog(log);
   metrics.watermark(() => watermarks.current());
   const checkpoints = postgresCheckpoints(db.pool, config.group, stores, {
     onRestore: ({ store, topic, partition, keys, offset, ms }) =>
@@ -221,8 +224,11 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
             metrics.revision();
           } else metrics.transaction();
           if (judged.late) {
+            const { ref, transaction } = judged.record;
             counts.late++;
-            metrics.late();
+            metrics.late(ref.source, ref.partition);
+            const watermark = watermarks.of(ref);
+            lateLines.late(ref, watermark === undefined ? undefined : watermark - eventTime(transaction));
           }
           if (judged.reasons.length === 0) return;
           metrics.suspicious();
@@ -273,6 +279,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
     summary: () => log(`${counts.records} records | ${counts.rows} rows written`),
     close: async () => {
       clearInterval(ticker);
+      lateLines.close();
       await Promise.allSettled(files.map((f) => f.close()));
       await services.close();
     },

@@ -20,7 +20,7 @@ export interface Metrics {
   /** Where `vigie_watermark_seconds` reads the flow's watermark (see src/state/watermarks.ts). */
   watermark(current: () => number | undefined): void;
   /** A transaction behind its partition's watermark: judged against the state as it was. */
-  late(): void;
+  late(topic: string, partition: number): void;
   /** An earlier decision changed by a transaction that arrived out of order. */
   revision(): void;
   written(report: Written<unknown>, now?: number): void;
@@ -45,7 +45,7 @@ export function createMetrics(): Metrics {
   const recordsOut = new Counter({ name: 'vigie_records_out_total', help: 'Records a flow produced', labelNames: ['stage'], registers: [registry] });
   const deadLetters = new Counter({ name: 'vigie_dead_letters_total', help: 'Records rejected, by stage', labelNames: ['stage'], registers: [registry] });
   const anomalies = new Counter({ name: 'vigie_anomalies_total', help: 'Readings a detector called anomalous', labelNames: ['detector', 'topic'], registers: [registry] });
-  const late = new Counter({ name: 'vigie_late_transactions_total', help: 'Transactions behind their partition\'s watermark, judged against the state as it was', registers: [registry] });
+  const late = new Counter({ name: 'vigie_late_transactions_total', help: 'Transactions behind their partition\'s watermark, judged against the state as it was', labelNames: ['topic', 'partition'], registers: [registry] });
   const revisions = new Counter({ name: 'vigie_revisions_total', help: 'Earlier decisions changed by a transaction that arrived out of order', registers: [registry] });
   const sinkErrors = new Counter({ name: 'vigie_sink_errors_total', help: 'Failed sink writes (each retry counts)', labelNames: ['sink'], registers: [registry] });
   const batchSize = new Histogram({
@@ -84,13 +84,19 @@ export function createMetrics(): Metrics {
   });
   // Counted on every transaction's path as plain numbers, handed to prom-client at each scrape:
   // a labelled counter's inc() per record cost more than the rule that made it.
-  const pending = { transactions: 0, suspicious: 0, late: 0, revisions: 0 };
+  const pending = { transactions: 0, suspicious: 0, revisions: 0 };
+  // late ones are rare: counted by partition (`topic\u0000partition`)
+  const pendingLate = new Map<string, number>();
   const flush = (): void => {
     if (pending.transactions > 0) recordsIn.labels('transactions').inc(pending.transactions);
     if (pending.suspicious > 0) recordsOut.labels('suspicious').inc(pending.suspicious);
-    if (pending.late > 0) late.inc(pending.late);
     if (pending.revisions > 0) revisions.inc(pending.revisions);
-    pending.transactions = pending.suspicious = pending.late = pending.revisions = 0;
+    pending.transactions = pending.suspicious = pending.revisions = 0;
+    for (const [id, count] of pendingLate) {
+      const at = id.indexOf('\u0000');
+      late.labels(id.slice(0, at), id.slice(at + 1)).inc(count);
+    }
+    pendingLate.clear();
   };
   // The event loop's delay: every record, timer and request waits behind whatever blocks it.
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -129,7 +135,10 @@ export function createMetrics(): Metrics {
       }
     },
     transaction: () => void pending.transactions++,
-    late: () => void pending.late++,
+    late: (topic, partition) => {
+      const id = `${topic}\u0000${partition}`;
+      pendingLate.set(id, (pendingLate.get(id) ?? 0) + 1);
+    },
     watermark: (current) => {
       new Gauge({
         name: 'vigie_watermark_seconds',

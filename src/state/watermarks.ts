@@ -32,6 +32,11 @@ export class Watermarks {
     }
   }
 
+  /** The partition's watermark, undefined until a record moved it in this process (a restored one is not seen here). */
+  of(ref: PartitionRef): number | undefined {
+    return this.partitions.get(`${ref.source}\u0000${ref.partition}`)?.watermark;
+  }
+
   /** A partition had a record (its watermark may not have moved): it is active. */
   touch(ref: PartitionRef): void {
     const entry = this.partitions.get(`${ref.source}\u0000${ref.partition}`);

@@ -21,6 +21,17 @@ describe('Watermarks', () => {
     expect(w.current()).toBe(300);
   });
 
+  it("gives a partition's own watermark, idle or not, none for one never moved or forgotten", () => {
+    let now = 0;
+    const w = new Watermarks(10, () => now);
+    w.advance(p(0), 100);
+    now = 100;
+    expect(w.of(p(0))).toBe(100);
+    expect(w.of(p(1))).toBeUndefined();
+    w.forget(p(0));
+    expect(w.of(p(0))).toBeUndefined();
+  });
+
   it('never goes back for a partition, and with every partition idle is the highest', () => {
     let now = 0;
     const w = new Watermarks(10, () => now);
