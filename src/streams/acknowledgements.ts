@@ -44,9 +44,14 @@ const inputOf = (item: Derived): SourceRef => item.cause ?? item.ref;
 /** The stage of the dead letters made of rows a durable sink refused. */
 export const REFUSED_BY_SINK = 'refused-by-sink';
 
-/** The dead letter of a row `sink` refused: the row as JSON, the sink's reason, the input's ref. */
+/**
+ * The dead letter of a row `sink` refused: the row as JSON, the sink's reason, the row's ref. A
+ * revision's keeps its `cause`, the input it was derived from: that input, not the long
+ * acknowledged one of the row, is held until the dead letter is written.
+ */
 export function refusedDeadLetter<T extends Derived>({ item, reason }: Refusal<T>, sink: string, time: number): DeadLetter {
-  return { stage: REFUSED_BY_SINK, reason: `${sink}: ${reason}`, raw: JSON.stringify(item), ref: item.ref, time };
+  const dead = { stage: REFUSED_BY_SINK, reason: `${sink}: ${reason}`, raw: JSON.stringify(item), ref: item.ref, time };
+  return item.cause === undefined ? dead : { ...dead, cause: item.cause };
 }
 
 export class Acknowledgements {

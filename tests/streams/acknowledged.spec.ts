@@ -134,6 +134,35 @@ describe('acknowledgedTransactions', () => {
     expect(deadLetters).toEqual([{ stage: REFUSED_BY_SINK, reason: 'db: integer out of range', raw: message.raw, ref: ref(0), time: message.time }]);
   }));
 
+  /*
+   * A revision is derived from the message that caused it (its `cause`), not from the record it
+   * revises, which was acknowledged long before. Its dead letter was held under the row's own
+   * ref, so the causing message was acknowledged, and its offset committed, before that dead
+   * letter was written: a crash then lost it.
+   */
+  it('holds the message that caused a refused revision until the revision\'s dead letter is written', marbles((m) => {
+    const acked = new Subject<number>();
+    // one account: a, b a second later (two in the window: suspicious), then c, late, between
+    // them: c is suspicious, and b is revised (three in its window), caused by c
+    const message = (raw: string, offset: number): AcknowledgeableMessage => ({ message: { raw, ref: ref(offset), time: 0 }, ack: () => acked.next(offset) });
+    const messages = m.cold('-a-b-c-|', { a: message(tx(500, 0), 0), b: message(tx(500, 2), 1), c: message(tx(500, 1), 2) });
+    // writes every row at once but refuses revisions, as PostgreSQL refuses a score out of range
+    const refusingRevisions = map((item: SuspiciousTransaction) =>
+      item.revision === undefined ? { sink: 'db', items: [item] } : { sink: 'db', items: [], refused: [{ item, reason: 'out of range' }] });
+    const deadLetters: DeadLetter[] = [];
+    const deadSink = concatMap((item: DeadLetter) => (deadLetters.push(item), m.cold('---(w|)', { w: { sink: 'dlq', items: [item] } })));
+    const options = { rules: ['frequency'], frequency: { max: 1 } } as const;
+    acknowledgedTransactions(messages, { suspicious: [refusingRevisions], deadLetters: [deadSink] }, options).subscribe();
+    // a, b acknowledged as they come; c once b's revision's dead letter is written, at 8
+    m.expect(acked).toBeObservable('-a-b----c', { a: 0, b: 1, c: 2 });
+    m.flush();
+    // the dead letter keeps the row's own coordinates (the row as JSON), and names its cause
+    expect(deadLetters).toHaveLength(1);
+    const [dead] = deadLetters;
+    expect(dead).toEqual(expect.objectContaining({ stage: REFUSED_BY_SINK, reason: 'db: out of range', ref: ref(1), cause: ref(2) }));
+    expect(JSON.parse(dead!.raw)).toEqual(expect.objectContaining({ ref: ref(1), revision: 1, cause: ref(2) }));
+  }));
+
   it('acknowledges every message when it has no durable sink of a kind', marbles((m) => {
     const acked = new Subject<number>();
     const messages = m.cold('-a-b-c-|', threeMessages(acked));
