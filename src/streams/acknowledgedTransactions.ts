@@ -46,7 +46,7 @@ export function acknowledgedTransactions(
   options: AcknowledgedTransactionsOptions = {},
 ): Observable<Written<unknown>> {
   return defer(() => {
-    const acks = new Acknowledgements();
+    const acks = new Acknowledgements('acknowledgedTransactions');
     // Open until the suspicious rows' sinks are done: what they refuse comes back as dead letters.
     const refused = new Subject<DeadLetter>();
     // A refused row's dead letter holds the exact bytes that came, not the row: its message is

@@ -4,13 +4,13 @@
  * yields nothing; whatever the sinks (none of a kind), whatever the message (a class whose ack uses
  * `this`); a row a sink refuses becomes a dead letter that holds its input in turn.
  */
-import { type Observable, Subject, concatMap, map } from 'rxjs';
+import { type Observable, Subject, concatMap, delay, map, mergeMap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type AcknowledgeableRecord, acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
 import { type AcknowledgeableMessage, acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
 import type { TransactionMessage } from '../../src/operators/parseTransaction.ts';
 import { VigieError } from '../../src/errors.ts';
-import { REFUSED_BY_SINK } from '../../src/streams/acknowledgements.ts';
+import { Acknowledgements, REFUSED_BY_SINK } from '../../src/streams/acknowledgements.ts';
 import type { DeadLetter, SourceRef, SuspiciousTransaction } from '../../src/types.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
@@ -170,6 +170,42 @@ describe('acknowledgedTransactions', () => {
     // each as it arrives
     m.expect(written).toBeObservable('-------|');
     m.expect(acked).toBeObservable('-a-b-c', { a: 0, b: 1, c: 2 });
+  }));
+});
+
+/*
+ * The seam holds an input only while the flow runs synchronously from `acks.inputs` to
+ * `acks.durable`. An asynchronous operator between them let the input go first: it was
+ * acknowledged, its offset committed past rows not yet written, and the row silently opened a
+ * fresh entry that acknowledged nothing. A wrong composition must fail its tests instead.
+ */
+describe('Acknowledgements, composed wrongly', () => {
+  const input = (offset: number) => ({ ref: ref(offset) });
+  const writeAll = map((item: { ref: SourceRef }) => ({ sink: 'db', items: [item] }));
+
+  it('ends the flow with an error naming it and the input when a row enters durable after its input was acknowledged', marbles((m) => {
+    const acks = new Acknowledgements('delayed flow');
+    const acked = new Subject<number>();
+    const inputs = m.cold('-a-b-|', { a: input(0), b: input(1) });
+    const written = inputs.pipe(acks.inputs((i) => i.ref, (i) => acked.next(i.ref.offset)), delay(2, m.scheduler), acks.durable([writeAll]));
+    m.expect(written).toBeObservable('---#', undefined, new VigieError(
+      'ACKNOWLEDGED_TWICE',
+      'delayed flow: a row entered its durable sinks after its input was acknowledged (an asynchronous operator between acks.inputs and acks.durable?) (flow=delayed flow source=topic partition=0 offset=0)',
+    ));
+  }));
+
+  it('ends the flow with an error when a sink reports a row written twice, rather than acknowledge its input twice', marbles((m) => {
+    const acks = new Acknowledgements('twice');
+    const acked = new Subject<number>();
+    const inputs = m.cold('-a-|', { a: input(5) });
+    // reports the row written at 2, and again at 4
+    const twice = mergeMap((item: { ref: SourceRef }) => m.cold('-w-w|', { w: { sink: 'db', items: [item] } }));
+    const written = inputs.pipe(acks.inputs((i) => i.ref, (i) => acked.next(i.ref.offset)), acks.durable([twice]));
+    m.expect(written).toBeObservable('--w-#', { w: { sink: 'db', items: [input(5)] } }, new VigieError(
+      'ACKNOWLEDGED_TWICE',
+      'twice: an input was acknowledged twice (a sink reported a row written more than once?) (flow=twice source=topic partition=0 offset=5)',
+    ));
+    m.expect(acked).toBeObservable('--a', { a: 5 });
   }));
 });
 
