@@ -142,8 +142,11 @@ export class Acknowledgements {
 
   /** The entry of an input still held; an error naming the flow and the input when it is not. */
   private held(ref: SourceRef, problem: string): Pending {
-    const pending = ref === this.lastRef ? this.lastEntry : this.sources.get(ref.source)?.get(ref.partition)?.get(ref.offset);
+    if (ref === this.lastRef) return this.lastEntry!;
+    const pending = this.sources.get(ref.source)?.get(ref.partition)?.get(ref.offset);
     if (pending === undefined) throw this.misuse(ref, problem);
+    this.lastRef = ref;
+    this.lastEntry = pending;
     return pending;
   }
 
