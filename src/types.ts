@@ -117,6 +117,8 @@ export interface DeadLetter {
   /** The exact bytes received, when the input came as bytes (Kafka); otherwise the UTF-8 of `raw`. */
   readonly bytes?: Uint8Array;
   readonly ref: SourceRef;
+  /** A refused revision's: the input that caused it, held until this dead letter is written. */
+  readonly cause?: SourceRef;
   /** When it was received (epoch ms). */
   readonly time: number;
 }

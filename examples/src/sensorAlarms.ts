@@ -9,7 +9,7 @@ import { filter, map, pipe } from 'rxjs';
 import { Acknowledgements, type Database, type FromKafkaOptions, type Reading, dbscan, fromKafka, parseKafkaReading, perKey, sensorDetectionsTable, toPostgres, warmUp } from 'vigie';
 
 export function sensorAlarms(kafka: FromKafkaOptions, pool: Database['pool']) {
-  const acks = new Acknowledgements();
+  const acks = new Acknowledgements('sensorAlarms');
   return fromKafka(kafka).pipe(
     acks.inputs((record) => record.ref, (record) => record.ack()),
     parseKafkaReading(),

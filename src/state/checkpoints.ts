@@ -11,7 +11,8 @@
  *   lost, the state's offset is the truth: records below it are skipped when read again (their
  *   results are already written), so no record counts twice in the state. A snapshot that
  *   fails to be written gives its keys back to the next one; nothing is committed meanwhile.
- * - On assignment, the partition's keys and offset are loaded before its first record; records
+ * - On assignment, the partition's keys and offset are loaded before its first record, every
+ *   store's in one REPEATABLE READ transaction (one moment, whatever commits meanwhile); records
  *   below the offset are skipped, and a committed offset behind the state's is read from there.
  * - Writes are monotonic per partition: a write locks the partition's offset row and is refused
  *   when another process wrote a newer offset there (a process that lost a partition and did not
@@ -123,6 +124,42 @@ function deletions(changes: ReadonlyMap<string, unknown>): string[] {
   return keys;
 }
 
+/**
+ * Each store's offset and keys for a partition, all read in one REPEATABLE READ transaction: a
+ * checkpoint committing meanwhile (the partition's previous owner, not yet told it lost it) is
+ * seen by every store or by none. Stores that are consistent only together (the fraud rules'
+ * accounts and held transactions) are then restored as of one offset.
+ */
+async function readOneMoment(pool: pg.Pool, stores: readonly string[], topic: string, partition: number): Promise<{ at: number | undefined; rows: { key: string; value: string }[]; ms: number }[]> {
+  const client = await pool.connect();
+  let failure: unknown;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const read = [];
+    for (const store of stores) {
+      const started = Date.now();
+      const offset = await client.query<{ covered_offset: string }>(
+        'SELECT covered_offset FROM vigie_state_offsets WHERE store = $1 AND topic = $2 AND source_partition = $3',
+        [store, topic, partition],
+      );
+      const rows = await client.query<{ key: string; value: string }>(
+        'SELECT key, value FROM vigie_state WHERE store = $1 AND topic = $2 AND source_partition = $3 AND value IS NOT NULL',
+        [store, topic, partition],
+      );
+      const at = offset.rows[0] === undefined ? undefined : Number(offset.rows[0].covered_offset);
+      read.push({ at, rows: rows.rows, ms: Date.now() - started });
+    }
+    await client.query('COMMIT');
+    return read;
+  } catch (error) {
+    failure = error;
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release(failure instanceof Error ? failure : undefined);
+  }
+}
+
 export interface PostgresCheckpointsOptions {
   /** Told of each restore: for the log and the metrics. */
   readonly onRestore?: (info: { store: string; topic: string; partition: number; keys: number; offset: number | undefined; ms: number }) => void;
@@ -136,23 +173,15 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
   const id = (store: StateStore<unknown>): string => `${group}/${store.name}`;
   return {
     async restore(topic, partition) {
+      const read = await readOneMoment(pool, stores.map(id), topic, partition);
       let covered: number | undefined;
-      for (const store of stores) {
-        const started = Date.now();
-        const offset = await pool.query<{ covered_offset: string }>(
-          'SELECT covered_offset FROM vigie_state_offsets WHERE store = $1 AND topic = $2 AND source_partition = $3',
-          [id(store), topic, partition],
-        );
-        const at = offset.rows[0] === undefined ? undefined : Number(offset.rows[0].covered_offset);
-        const rows = await pool.query<{ key: string; value: string }>(
-          'SELECT key, value FROM vigie_state WHERE store = $1 AND topic = $2 AND source_partition = $3 AND value IS NOT NULL',
-          [id(store), topic, partition],
-        );
-        store.restore(topic, partition, rows.rows.map((r) => [JSON.parse(r.key) as string, JSON.parse(r.value) as unknown] as const));
-        options.onRestore?.({ store: store.name, topic, partition, keys: rows.rows.length, offset: at, ms: Date.now() - started });
+      stores.forEach((store, i) => {
+        const { at, rows, ms } = read[i]!;
+        store.restore(topic, partition, rows.map((r) => [JSON.parse(r.key) as string, JSON.parse(r.value) as unknown] as const));
+        options.onRestore?.({ store: store.name, topic, partition, keys: rows.length, offset: at, ms });
         // Stores written in one transaction share their offset; the lowest is safe in any case.
         if (at !== undefined) covered = covered === undefined ? at : Math.min(covered, at);
-      }
+      });
       return covered;
     },
 

@@ -40,7 +40,7 @@ export function acknowledgedSensors(
   options: AcknowledgedSensorsOptions = {},
 ): Observable<Written<unknown>> {
   return defer(() => {
-    const acks = new Acknowledgements();
+    const acks = new Acknowledgements('acknowledgedSensors');
     // Open until the detections' sink is done: what it refuses comes back as dead letters.
     const refused = new Subject<DeadLetter>();
     const inputs$ = records$.pipe(acks.inputs((record) => record.ref, (record) => record.ack()));

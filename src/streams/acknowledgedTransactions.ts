@@ -46,12 +46,13 @@ export function acknowledgedTransactions(
   options: AcknowledgedTransactionsOptions = {},
 ): Observable<Written<unknown>> {
   return defer(() => {
-    const acks = new Acknowledgements();
+    const acks = new Acknowledgements('acknowledgedTransactions');
     // Open until the suspicious rows' sinks are done: what they refuse comes back as dead letters.
     const refused = new Subject<DeadLetter>();
     // A refused row's dead letter holds the exact bytes that came, not the row: its message is
-    // found among those held (a revision's, long acknowledged, keeps the row as JSON).
+    // found among those held. A revision's keeps the row as JSON: its message is not the one held.
     const asReceived = (dead: DeadLetter): DeadLetter => {
+      if (dead.cause !== undefined) return dead;
       const input = (acks.inputOf(dead.ref) as AcknowledgeableMessage | undefined)?.message;
       if (input === undefined) return dead;
       return typeof input.raw === 'string'

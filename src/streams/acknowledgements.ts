@@ -6,6 +6,13 @@
  * item carries its input's `ref`) holds it from the moment the item enters the sink until the sink
  * reports it written. An input that yields nothing is acknowledged as soon as it is derived.
  *
+ * The seam checks itself: an item entering `durable` for an input no longer held (an
+ * asynchronous operator between `inputs` and `durable` let it go, and its offset could be
+ * committed before the item is written), or an input released more often than it was held (a
+ * sink reporting a row twice), ends the flow with `ACKNOWLEDGED_TWICE`, naming the flow and the
+ * input's coordinates. A revision never trips it: it is derived from its `cause`, the input
+ * being processed, which is held meanwhile.
+ *
  * Inputs are found by source, then partition, then offset, in nested maps: on the hot path of
  * every record, a key string built per lookup cost more than the rest of the bookkeeping. The
  * last entry found is kept, since the outputs of one input come together.
@@ -41,15 +48,25 @@ export type DurableSink<T> = OperatorFunction<T, DurableReport<T>>;
 type Derived = { readonly ref: SourceRef; readonly cause?: SourceRef };
 const inputOf = (item: Derived): SourceRef => item.cause ?? item.ref;
 
+const TWICE = 'an input was acknowledged twice (a sink reported a row written more than once?)';
+
 /** The stage of the dead letters made of rows a durable sink refused. */
 export const REFUSED_BY_SINK = 'refused-by-sink';
 
-/** The dead letter of a row `sink` refused: the row as JSON, the sink's reason, the input's ref. */
+/**
+ * The dead letter of a row `sink` refused: the row as JSON, the sink's reason, the row's ref. A
+ * revision's keeps its `cause`, the input it was derived from: that input, not the long
+ * acknowledged one of the row, is held until the dead letter is written.
+ */
 export function refusedDeadLetter<T extends Derived>({ item, reason }: Refusal<T>, sink: string, time: number): DeadLetter {
-  return { stage: REFUSED_BY_SINK, reason: `${sink}: ${reason}`, raw: JSON.stringify(item), ref: item.ref, time };
+  const dead = { stage: REFUSED_BY_SINK, reason: `${sink}: ${reason}`, raw: JSON.stringify(item), ref: item.ref, time };
+  return item.cause === undefined ? dead : { ...dead, cause: item.cause };
 }
 
 export class Acknowledgements {
+  /** `flow`: named in the errors of a wrong composition (an input acknowledged twice). */
+  constructor(readonly flow: string) {}
+
   private readonly sources = new Map<string, Map<number, Map<number, Pending>>>();
   private count = 0;
   private lastRef: SourceRef | undefined;
@@ -83,21 +100,27 @@ export class Acknowledgements {
    * `refused`, a refusal ends the flow, since the row can be neither written nor dropped.
    */
   durable<T extends Derived>(sinks: readonly DurableSink<T>[], refused?: (refusal: Refusal<T>, sink: string) => void): OperatorFunction<T, DurableReport<T>> {
+    const written = (item: T): void => {
+      const input = inputOf(item);
+      this.release(input, this.held(input, TWICE));
+    };
     const report = tap((r: DurableReport<T>) => {
-      for (const item of r.items) this.release(inputOf(item), this.entry(inputOf(item)));
+      for (const item of r.items) written(item);
       for (const refusal of r.refused ?? []) {
         if (refused === undefined) {
           const { source, partition, offset } = refusal.item.ref;
           throw new VigieError('SINK_WRITE_FAILED', `${r.sink} refused a row and the flow has nowhere to put it: ${refusal.reason}`, { where: { source, partition, offset } });
         }
         refused(refusal, r.sink);
-        this.release(inputOf(refusal.item), this.entry(inputOf(refusal.item)));
+        written(refusal.item);
       }
     });
     const holds = sinks.length;
     return pipe(
       tap((item: T) => {
-        if (holds > 0) this.entry(inputOf(item)).holds += holds;
+        // Not held: something asynchronous between `inputs` and here let the input go, and its
+        // offset may be committed before this row is written.
+        this.held(inputOf(item), 'a row entered its durable sinks after its input was acknowledged (an asynchronous operator between acks.inputs and acks.durable?)').holds += holds;
       }),
       fanOut(...sinks.map((sink) => pipe(sink, report))),
     );
@@ -115,6 +138,21 @@ export class Acknowledgements {
   /** Inputs received and not yet acknowledged. */
   get pending(): number {
     return this.count;
+  }
+
+  /** The entry of an input still held; an error naming the flow and the input when it is not. */
+  private held(ref: SourceRef, problem: string): Pending {
+    if (ref === this.lastRef) return this.lastEntry!;
+    const pending = this.sources.get(ref.source)?.get(ref.partition)?.get(ref.offset);
+    if (pending === undefined) throw this.misuse(ref, problem);
+    this.lastRef = ref;
+    this.lastEntry = pending;
+    return pending;
+  }
+
+  /** A wrong composition: thrown in an operator's handler, it ends the flow (never commits early). */
+  private misuse({ source, partition, offset }: SourceRef, problem: string): VigieError {
+    return new VigieError('ACKNOWLEDGED_TWICE', `${this.flow}: ${problem}`, { where: { flow: this.flow, source, partition, offset } });
   }
 
   private entry(ref: SourceRef): Pending {
@@ -142,6 +180,8 @@ export class Acknowledgements {
   }
 
   private release(ref: SourceRef, pending: Pending): void {
+    // already let go: a sink reported more rows written than it was given
+    if (pending.holds <= 0) throw this.misuse(ref, TWICE);
     if (--pending.holds > 0) return;
     this.sources.get(ref.source)?.get(ref.partition)?.delete(ref.offset);
     if (this.lastEntry === pending) this.lastRef = this.lastEntry = undefined;

@@ -98,6 +98,69 @@ describe('postgresCheckpoints', () => {
   });
 });
 
+/**
+ * The real pool, but the first read of a store's keys (`FROM vigie_state `, on a restore) waits
+ * for `between` before it returns: another process's checkpoint then commits between two
+ * stores' reads at the same point on every run, whatever the scheduling.
+ */
+function pausingAfterFirstKeys(pool: pg.Pool, between: () => Promise<void>): pg.Pool {
+  let paused = false;
+  type Query = (...args: unknown[]) => Promise<unknown>;
+  const pausing = (query: Query): Query => async (...args) => {
+    const result = await query(...args);
+    if (!paused && String(args[0]).includes('FROM vigie_state ')) {
+      paused = true;
+      await between();
+    }
+    return result;
+  };
+  /** `target` with `overrides`; its own methods keep `target` as `this`. */
+  const wrap = <T extends object>(target: T, overrides: Record<string, unknown>): T =>
+    new Proxy(target, {
+      get: (t, p) => {
+        if (typeof p === 'string' && p in overrides) return overrides[p];
+        const v: unknown = Reflect.get(t, p, t);
+        return typeof v === 'function' ? (v as Query).bind(t) : v;
+      },
+    });
+  return wrap(pool, {
+    query: pausing(pool.query.bind(pool) as Query),
+    connect: async () => {
+      const client = await pool.connect();
+      return wrap(client, { query: pausing(client.query.bind(client) as Query) });
+    },
+  });
+}
+
+describe('a restore racing a checkpoint', () => {
+  /*
+   * The fraud rules keep two stores that are consistent only together (accounts and the
+   * transactions held within the lateness). A restore read them one after the other, outside a
+   * transaction: a checkpoint of the partition's previous owner (which did not know yet it had
+   * lost it) committing between the two reads gave accounts as of one offset and held
+   * transactions as of another, and the records between them counted twice in one store.
+   */
+  it('reads every store of a partition as of one moment', async () => {
+    const stores = () => [new StateStore<string>('accounts'), new StateStore<string>('held')];
+    const owner = stores();
+    const checkpoints = postgresCheckpoints(db.pool, 'g-race', owner as StateStore<unknown>[]);
+    const at = async (offset: number): Promise<void> => {
+      for (const store of owner) store.partition('t', 4).set('k', `${store.name} at ${offset}`);
+      await checkpoints.write(checkpoints.snapshot([{ topic: 't', partition: 4, offset }]));
+    };
+    await at(10);
+    const restored = stores();
+    const racing = pausingAfterFirstKeys(db.pool, () => at(20));
+    const covered = await postgresCheckpoints(racing, 'g-race', restored as StateStore<unknown>[]).restore('t', 4);
+    const [accounts, held] = restored.map((store) => store.partition('t', 4).get('k'));
+    expect({ covered, accounts, held }).toEqual({ covered: 10, accounts: 'accounts at 10', held: 'held at 10' });
+    // the checkpoint did land: the next restore reads it, both stores at 20
+    const next = stores();
+    expect(await postgresCheckpoints(db.pool, 'g-race', next as StateStore<unknown>[]).restore('t', 4)).toBe(20);
+    expect(next.map((store) => store.partition('t', 4).get('k'))).toEqual(['accounts at 20', 'held at 20']);
+  });
+});
+
 describe('fromKafka with state', () => {
   const brokers = inject('kafkaBrokers');
 

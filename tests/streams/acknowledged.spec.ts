@@ -4,13 +4,13 @@
  * yields nothing; whatever the sinks (none of a kind), whatever the message (a class whose ack uses
  * `this`); a row a sink refuses becomes a dead letter that holds its input in turn.
  */
-import { type Observable, Subject, concatMap, map } from 'rxjs';
+import { type Observable, Subject, concatMap, delay, map, mergeMap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type AcknowledgeableRecord, acknowledgedSensors } from '../../src/streams/acknowledgedSensors.ts';
 import { type AcknowledgeableMessage, acknowledgedTransactions } from '../../src/streams/acknowledgedTransactions.ts';
 import type { TransactionMessage } from '../../src/operators/parseTransaction.ts';
 import { VigieError } from '../../src/errors.ts';
-import { REFUSED_BY_SINK } from '../../src/streams/acknowledgements.ts';
+import { Acknowledgements, REFUSED_BY_SINK } from '../../src/streams/acknowledgements.ts';
 import type { DeadLetter, SourceRef, SuspiciousTransaction } from '../../src/types.ts';
 import { takeFromEndlessSource } from '../helpers/endless.ts';
 import { marbles } from '../helpers/marbles.ts';
@@ -134,6 +134,35 @@ describe('acknowledgedTransactions', () => {
     expect(deadLetters).toEqual([{ stage: REFUSED_BY_SINK, reason: 'db: integer out of range', raw: message.raw, ref: ref(0), time: message.time }]);
   }));
 
+  /*
+   * A revision is derived from the message that caused it (its `cause`), not from the record it
+   * revises, which was acknowledged long before. Its dead letter was held under the row's own
+   * ref, so the causing message was acknowledged, and its offset committed, before that dead
+   * letter was written: a crash then lost it.
+   */
+  it('holds the message that caused a refused revision until the revision\'s dead letter is written', marbles((m) => {
+    const acked = new Subject<number>();
+    // one account: a, b a second later (two in the window: suspicious), then c, late, between
+    // them: c is suspicious, and b is revised (three in its window), caused by c
+    const message = (raw: string, offset: number): AcknowledgeableMessage => ({ message: { raw, ref: ref(offset), time: 0 }, ack: () => acked.next(offset) });
+    const messages = m.cold('-a-b-c-|', { a: message(tx(500, 0), 0), b: message(tx(500, 2), 1), c: message(tx(500, 1), 2) });
+    // writes every row at once but refuses revisions, as PostgreSQL refuses a score out of range
+    const refusingRevisions = map((item: SuspiciousTransaction) =>
+      item.revision === undefined ? { sink: 'db', items: [item] } : { sink: 'db', items: [], refused: [{ item, reason: 'out of range' }] });
+    const deadLetters: DeadLetter[] = [];
+    const deadSink = concatMap((item: DeadLetter) => (deadLetters.push(item), m.cold('---(w|)', { w: { sink: 'dlq', items: [item] } })));
+    const options = { rules: ['frequency'], frequency: { max: 1 } } as const;
+    acknowledgedTransactions(messages, { suspicious: [refusingRevisions], deadLetters: [deadSink] }, options).subscribe();
+    // a, b acknowledged as they come; c once b's revision's dead letter is written, at 8
+    m.expect(acked).toBeObservable('-a-b----c', { a: 0, b: 1, c: 2 });
+    m.flush();
+    // the dead letter keeps the row's own coordinates (the row as JSON), and names its cause
+    expect(deadLetters).toHaveLength(1);
+    const [dead] = deadLetters;
+    expect(dead).toEqual(expect.objectContaining({ stage: REFUSED_BY_SINK, reason: 'db: out of range', ref: ref(1), cause: ref(2) }));
+    expect(JSON.parse(dead!.raw)).toEqual(expect.objectContaining({ ref: ref(1), revision: 1, cause: ref(2) }));
+  }));
+
   it('acknowledges every message when it has no durable sink of a kind', marbles((m) => {
     const acked = new Subject<number>();
     const messages = m.cold('-a-b-c-|', threeMessages(acked));
@@ -141,6 +170,42 @@ describe('acknowledgedTransactions', () => {
     // each as it arrives
     m.expect(written).toBeObservable('-------|');
     m.expect(acked).toBeObservable('-a-b-c', { a: 0, b: 1, c: 2 });
+  }));
+});
+
+/*
+ * The seam holds an input only while the flow runs synchronously from `acks.inputs` to
+ * `acks.durable`. An asynchronous operator between them let the input go first: it was
+ * acknowledged, its offset committed past rows not yet written, and the row silently opened a
+ * fresh entry that acknowledged nothing. A wrong composition must fail its tests instead.
+ */
+describe('Acknowledgements, composed wrongly', () => {
+  const input = (offset: number) => ({ ref: ref(offset) });
+  const writeAll = map((item: { ref: SourceRef }) => ({ sink: 'db', items: [item] }));
+
+  it('ends the flow with an error naming it and the input when a row enters durable after its input was acknowledged', marbles((m) => {
+    const acks = new Acknowledgements('delayed flow');
+    const acked = new Subject<number>();
+    const inputs = m.cold('-a-b-|', { a: input(0), b: input(1) });
+    const written = inputs.pipe(acks.inputs((i) => i.ref, (i) => acked.next(i.ref.offset)), delay(2, m.scheduler), acks.durable([writeAll]));
+    m.expect(written).toBeObservable('---#', undefined, new VigieError(
+      'ACKNOWLEDGED_TWICE',
+      'delayed flow: a row entered its durable sinks after its input was acknowledged (an asynchronous operator between acks.inputs and acks.durable?) (flow=delayed flow source=topic partition=0 offset=0)',
+    ));
+  }));
+
+  it('ends the flow with an error when a sink reports a row written twice, rather than acknowledge its input twice', marbles((m) => {
+    const acks = new Acknowledgements('twice');
+    const acked = new Subject<number>();
+    const inputs = m.cold('-a-|', { a: input(5) });
+    // reports the row written at 2, and again at 4
+    const twice = mergeMap((item: { ref: SourceRef }) => m.cold('-w-w|', { w: { sink: 'db', items: [item] } }));
+    const written = inputs.pipe(acks.inputs((i) => i.ref, (i) => acked.next(i.ref.offset)), acks.durable([twice]));
+    m.expect(written).toBeObservable('--w-#', { w: { sink: 'db', items: [input(5)] } }, new VigieError(
+      'ACKNOWLEDGED_TWICE',
+      'twice: an input was acknowledged twice (a sink reported a row written more than once?) (flow=twice source=topic partition=0 offset=5)',
+    ));
+    m.expect(acked).toBeObservable('--a', { a: 5 });
   }));
 });
 

@@ -21,7 +21,8 @@
  * - State (`state`): a partition newly assigned has its state loaded before its first record is
  *   emitted; records below the offset the state covers are skipped (their results are written),
  *   and a committed offset behind it is read from the state's offset. Commits write the state
- *   first. A revoked partition's state is dropped, so a partition kept is never reloaded.
+ *   first. A revoked partition's state is dropped, emitted from or not (and every one on a new
+ *   member id or a crash), so a partition kept is never reloaded and one that comes back is.
  * - Rebalances under kafkajs's eager protocol re-read every kept partition from the broker's
  *   committed offset; kept partitions are sought past what was already emitted, and any record
  *   at or below the last emitted offset is skipped, so a record is emitted once per assignment.
@@ -215,9 +216,12 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
         const now = Object.entries(payload.memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
         const owned = new Set(now.map(key));
         // Another member id means we were out of the group: anything may have moved meanwhile.
-        const revoked = payload.memberId === memberId ? assigned.filter((tp) => !owned.has(key(tp))) : tracker.partitions();
+        const same = payload.memberId === memberId;
+        const revoked = same ? assigned.filter((tp) => !owned.has(key(tp))) : tracker.partitions();
         tracker.revoke(revoked);
-        states.forget(revoked);
+        // Every state loaded here and lost, emitted from or not (a partition whose restore
+        // sought back emitted nothing): when it comes back, another member may have moved it on.
+        states.forget(states.loaded().filter((tp) => !same || !owned.has(key(tp))));
         if (tracker.inFlight === 0) idle?.();
         memberId = payload.memberId;
         assigned = now;
@@ -233,7 +237,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       });
       c.on(c.events.CRASH, ({ payload }) => {
         if (c !== consumer) return;
-        states.forget(tracker.partitions());
+        states.forget(states.loaded());
         tracker.revoke(tracker.partitions());
         idle?.();
         memberId = undefined;

@@ -3,7 +3,9 @@
  * partition's first batch after an assignment, say which offset it covers (records below it are
  * in the state and their results written: skipped), and, once per load, seek back to that offset
  * when the group committed past it (the state was lost, or written by an older vigie). A revoked
- * partition's state is dropped, so a partition kept across a rebalance is never loaded again.
+ * partition's state is dropped, so a partition kept across a rebalance is never loaded again, and
+ * one that comes back is: `loaded` lists every partition whose state is here, emitted from or
+ * not, for the source to drop all it lost.
  */
 import type { Checkpoints } from '../../state/checkpoints.ts';
 import type { TopicPartition } from './offsetTracker.ts';
@@ -19,19 +21,21 @@ export interface PartitionStates {
   beforeBatch(tp: TopicPartition, first: number | undefined, untracked: boolean, seek: (offset: number) => void): Promise<BeforeBatch>;
   /** The partitions left this consumer: their state goes. */
   forget(tps: readonly TopicPartition[]): void;
+  /** The partitions whose state is loaded (or being loaded), whether or not they emitted since. */
+  loaded(): TopicPartition[];
 }
 
 export function partitionStates(state: Checkpoints | undefined, log: (line: string) => void, retryMs: number): PartitionStates {
   /** Partitions whose state is loaded (or being loaded), with the offset it covers. */
-  const restored = new Map<string, Promise<number | undefined>>();
+  const restored = new Map<string, { readonly tp: TopicPartition; readonly covered: Promise<number | undefined> }>();
   /** Partitions sought back to their state's offset since it was loaded: once, or a reset could loop. */
   const sought = new Set<string>();
   const id = ({ topic, partition }: TopicPartition): string => `${topic}\u0000${partition}`;
   return {
     async beforeBatch(tp, first, untracked, seek) {
       if (state === undefined) return { go: true, covered: undefined };
-      let restoring = restored.get(id(tp));
-      if (restoring === undefined) restored.set(id(tp), (restoring = state.restore(tp.topic, tp.partition)));
+      let restoring = restored.get(id(tp))?.covered;
+      if (restoring === undefined) restored.set(id(tp), { tp, covered: (restoring = state.restore(tp.topic, tp.partition)) });
       let covered: number | undefined;
       try {
         covered = await restoring;
@@ -59,5 +63,6 @@ export function partitionStates(state: Checkpoints | undefined, log: (line: stri
       }
       state?.revoke(tps);
     },
+    loaded: () => [...restored.values()].map(({ tp }) => tp),
   };
 }
