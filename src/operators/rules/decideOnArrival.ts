@@ -6,9 +6,10 @@ import { type Account, type AccountState, type Clock, type HeldTransaction, Rule
 import type { AccountRule } from './accountRule.ts';
 import { accountOf, eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
+import { RuleStatesReader, type RulesRestored, toNamed } from './ruleStates.ts';
 
 export { RulesStore };
-export type { AccountState, HeldTransaction, RulesState };
+export type { AccountState, HeldTransaction, RulesRestored, RulesState };
 
 /**
  * The key of the partition's clock: no account is empty (parseTransaction wants at least one
@@ -28,6 +29,11 @@ export interface DecideOnArrivalOptions {
   readonly store?: RulesStore;
   /** Told of each partition's watermark when it moves (epoch ms), for metrics. */
   readonly onWatermark?: (ref: SourceRef, watermark: number) => void;
+  /**
+   * Told, once per restored partition, of the rules whose restored state differs from the rules
+   * running now (added, dropped, migrated, or written by position by an older vigie), for the log.
+   */
+  readonly onRestored?: (restored: RulesRestored) => void;
 }
 
 /** Per partition, what is not state: the eviction queue, rebuilt after a restore. */
@@ -53,7 +59,9 @@ interface Runtime {
  *
  * Everything depends only on each partition's records in offset order: a backlog read at any
  * speed, or a partition read again after a restart from its checkpointed state, gives the same
- * decisions and revisions as the live stream.
+ * decisions and revisions as the live stream. The state is written under each rule's name and
+ * version (see `ruleStates.ts`): restored with other rules, each rule finds its own state, a rule
+ * new to it starts from `init()`, and a dropped rule's state goes.
  *
  * ```
  * source:  -a-b-c-|          one account, event times a = 10:00:00, b = 10:00:20, c = 10:00:10
@@ -80,6 +88,8 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       throw new RangeError(`decideOnArrival: ${rule.name}'s ttlMs (${rule.ttlMs}) must be above allowedLatenessMs (${allowedLatenessMs})`);
     }
   }
+  const names = rules.map((r) => r.name);
+  if (new Set(names).size !== names.length) throw new RangeError(`decideOnArrival: two rules named alike (${names.join(', ')}): each rule's state is kept under its name`);
   const ttl = Math.max(...rules.map((r) => r.ttlMs), 0);
   const shortestTtl = Math.min(...rules.map((r) => r.ttlMs));
 
@@ -96,7 +106,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       if (runtime === undefined) {
         // restored (or new): the accounts' recent transactions, and the eviction queue
         const held = store.held.partition(ref.source, ref.partition);
-        const accounts = rebuild(state, held);
+        const accounts = rebuild(ref, state, held);
         accounts.sort((a, b) => a[1].last - b[1].last);
         runtime = { state, held, keys: accounts.map(([k]) => k), times: accounts.map(([, a]) => a.last), head: 0 };
         runtimes.set(state, runtime);
@@ -105,8 +115,11 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       return runtime;
     };
 
-    /** Puts each held transaction back in its account's `recent`, in order, and its `tip` back. */
-    const rebuild = (state: PartitionState<RulesState>, held: PartitionState<HeldTransaction>): [string, AccountState][] => {
+    /**
+     * Reads each account's rule states back by name (see `ruleStates.ts`), and puts each held
+     * transaction back in its account's `recent`, in order, and its `tip` back.
+     */
+    const rebuild = (ref: SourceRef, state: PartitionState<RulesState>, held: PartitionState<HeldTransaction>): [string, AccountState][] => {
       const byAccount = new Map<string, HeldTransaction[]>();
       for (const [, entry] of held.entries()) {
         const key = accountOf(entry.record.transaction);
@@ -114,25 +127,31 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         if (list === undefined) byAccount.set(key, (list = []));
         list.push(entry);
       }
+      const reader = new RuleStatesReader(rules, { topic: ref.source, partition: ref.partition });
       const accounts: [string, AccountState][] = [];
       for (const [key, value] of state.entries()) {
         if (key === CLOCK) continue;
-        const account = value as AccountState;
-        if (account.recent !== undefined) {
+        const written = value as { base: unknown; recent?: readonly HeldTransaction[]; last: number };
+        const { states: base, changed } = reader.read(written.base);
+        let recent: readonly HeldTransaction[];
+        if (written.recent !== undefined) {
           // written by a version that kept them inside the account: each gets its own key now
-          for (const entry of account.recent) held.set(heldKey(entry), entry);
-          state.set(key, account);
-        } else {
-          const recent = (byAccount.get(key) ?? []).sort((a, b) => a.time - b.time || a.record.ref.offset - b.record.ref.offset);
-          let tip = account.base;
-          for (const entry of recent) tip = stepAll(tip, entry.record, entry.time).states;
-          state.replace(key, recent.length === 0 ? { base: account.base, recent, last: account.last } : { base: account.base, tip, recent, last: account.last });
-        }
+          for (const entry of written.recent) held.set(heldKey(entry), entry);
+          recent = written.recent;
+        } else recent = (byAccount.get(key) ?? []).sort((a, b) => a.time - b.time || a.record.ref.offset - b.record.ref.offset);
+        let tip = base;
+        for (const entry of recent) tip = stepAll(tip, entry.record, entry.time).states;
+        const account: Account = recent.length === 0 ? { base, recent, last: written.last } : { base, tip, recent, last: written.last };
+        // in another form than written (rules added, dropped, migrated): written again at the next checkpoint
+        if (changed || written.recent !== undefined) state.set(key, account);
+        else state.replace(key, account);
         byAccount.delete(key);
         accounts.push([key, account]);
       }
       // held transactions of no account (none, unless written by hand): nothing can use them
       for (const entries of byAccount.values()) for (const entry of entries) held.delete(heldKey(entry));
+      const restored = reader.report();
+      if (restored !== undefined) options.onRestored?.(restored);
       return accounts;
     };
 
@@ -281,13 +300,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       return { base, tip, recent: recent.slice(count), last: account.last };
     };
 
-    // A checkpoint writes an account's base and last time only: its recent transactions are
-    // written under their own keys, once each (see RulesStore).
+    // A checkpoint writes an account's base, by rule name and version, and its last time only:
+    // its recent transactions are written under their own keys, once each (see RulesStore).
     store.accounts.compact = (changes) => {
       for (const [key, value] of changes) {
         if (key === CLOCK || value === undefined) continue;
         const { base, last } = value as AccountState;
-        changes.set(key, { base, last });
+        changes.set(key, { base: toNamed(rules, base), last });
       }
     };
     source.subscribe(operatorSubscriber<Judged>(subscriber, { next: accept }));
