@@ -6,6 +6,7 @@ import { type Account, type AccountState, type Clock, type HeldTransaction, Rule
 import type { AccountRule } from './accountRule.ts';
 import { accountOf, eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
+import { AccountEviction, keepEviction } from './accountEviction.ts';
 import { RuleStatesReader, type RulesRestored, toNamed } from './ruleStates.ts';
 
 export { RulesStore };
@@ -36,13 +37,11 @@ export interface DecideOnArrivalOptions {
   readonly onRestored?: (restored: RulesRestored) => void;
 }
 
-/** Per partition, what is not state: the eviction queue, rebuilt after a restore. */
+/** Per partition, what is not state: the accounts' eviction, rebuilt after a restore. */
 interface Runtime {
   readonly state: PartitionState<RulesState>;
   readonly held: PartitionState<HeldTransaction>;
-  keys: string[];
-  times: number[];
-  head: number;
+  readonly eviction: AccountEviction;
 }
 
 /**
@@ -104,12 +103,12 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       if (last !== undefined && last.state === state) return last.runtime;
       let runtime = runtimes.get(state);
       if (runtime === undefined) {
-        // restored (or new): the accounts' recent transactions, and the eviction queue
+        // restored (or new): the accounts' recent transactions, and their eviction
         const held = store.held.partition(ref.source, ref.partition);
-        const accounts = rebuild(ref, state, held);
-        accounts.sort((a, b) => a[1].last - b[1].last);
-        runtime = { state, held, keys: accounts.map(([k]) => k), times: accounts.map(([, a]) => a.last), head: 0 };
+        const eviction = new AccountEviction(rebuild(ref, state, held).map(([key, account]) => [key, account.last]));
+        runtime = { state, held, eviction };
         runtimes.set(state, runtime);
+        keepEviction(state, eviction);
       }
       last = { source: ref.source, partition: ref.partition, state, runtime };
       return runtime;
@@ -178,22 +177,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
     const decided = (given: HeldTransaction['given'], reasons: string[] | undefined, score: number) =>
       reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
 
-    const evict = (runtime: Runtime, maxTime: number): void => {
-      const { state, held, keys, times } = runtime;
-      while (runtime.head < keys.length && maxTime - times[runtime.head]! > ttl) {
-        const key = keys[runtime.head]!;
+    /** Forgets the accounts idle longer than the longest TTL, and their held transactions. */
+    const evict = ({ state, held, eviction }: Runtime, maxTime: number): void => {
+      eviction.evict(maxTime, ttl, (key) => {
         const account = state.get(key) as Account | undefined;
-        if (account !== undefined && account.last === times[runtime.head]) {
-          state.delete(key);
-          for (const entry of account.recent) held.delete(heldKey(entry));
-        }
-        runtime.head++;
-      }
-      if (runtime.head > 1024 && runtime.head * 2 > keys.length) {
-        runtime.keys = keys.slice(runtime.head);
-        runtime.times = times.slice(runtime.head);
-        runtime.head = 0;
-      }
+        state.delete(key);
+        for (const entry of account?.recent ?? []) held.delete(heldKey(entry));
+      });
     };
 
     const accept = (judged: Judged): void => {
@@ -269,8 +259,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         next = { base: account.base, tip: states, recent: entries, last: Math.max(account.last, time) };
       }
       state.set(key, next);
-      runtime.keys.push(key);
-      runtime.times.push(next.last);
+      runtime.eviction.touch(key, next.last);
       evict(runtime, maxTime);
       for (const output of outputs) {
         if (subscriber.closed) return;
