@@ -7,7 +7,7 @@ import type { AccountRule } from './accountRule.ts';
 import { accountOf, eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
 import { AccountEviction, keepEviction } from './accountEviction.ts';
-import { RuleStatesReader, type RulesRestored, toNamed } from './ruleStates.ts';
+import { RuleStatesReader, type RulesRestored, holdInMemory, toNamed } from './ruleStates.ts';
 
 export { RulesStore };
 export type { AccountState, HeldTransaction, RulesRestored, RulesState };
@@ -109,6 +109,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         runtime = { state, held, eviction };
         runtimes.set(state, runtime);
         keepEviction(state, eviction);
+        holdInMemory(state, rules);
       }
       last = { source: ref.source, partition: ref.partition, state, runtime };
       return runtime;
@@ -126,14 +127,15 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         if (list === undefined) byAccount.set(key, (list = []));
         list.push(entry);
       }
-      const reader = new RuleStatesReader(rules, { topic: ref.source, partition: ref.partition });
+      const reader = new RuleStatesReader(rules, state, { topic: ref.source, partition: ref.partition });
       const accounts: [string, AccountState][] = [];
       for (const [key, value] of state.entries()) {
         if (key === CLOCK) continue;
         const written = value as { base: unknown; recent?: readonly HeldTransaction[]; last: number };
         const { states: base, changed } = reader.read(written.base);
         let recent: readonly HeldTransaction[];
-        if (written.recent !== undefined) {
+        if (written.recent !== undefined && reader.layout !== undefined) recent = written.recent; // held in memory by another operator
+        else if (written.recent !== undefined) {
           // written by a version that kept them inside the account: each gets its own key now
           for (const entry of written.recent) held.set(heldKey(entry), entry);
           recent = written.recent;
@@ -142,7 +144,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         for (const entry of recent) tip = stepAll(tip, entry.record, entry.time).states;
         const account: Account = recent.length === 0 ? { base, recent, last: written.last } : { base, tip, recent, last: written.last };
         // in another form than written (rules added, dropped, migrated): written again at the next checkpoint
-        if (changed || written.recent !== undefined) state.set(key, account);
+        if (changed || (written.recent !== undefined && reader.layout === undefined)) state.set(key, account);
         else state.replace(key, account);
         byAccount.delete(key);
         accounts.push([key, account]);

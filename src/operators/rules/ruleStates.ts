@@ -25,7 +25,7 @@ export interface RulesRestored {
   /** States written by an earlier version of a rule and migrated by it. */
   readonly migrated: readonly { readonly rule: string; readonly from: number; readonly accounts: number }[];
   /**
-   * Accounts written by vigie 0.x up to d418ce4, whose states were kept by position only: which
+   * Accounts written by vigie up to d418ce4, whose states were kept by position only: which
    * rule each belonged to depends on the `--rules` of that run, which was not written down, and a
    * changed rule set may already have misread them. They are not read: every rule starts from
    * `init()` for those accounts (their `last` and held transactions are kept).
@@ -34,6 +34,18 @@ export interface RulesRestored {
 }
 
 const keyOf = (rule: AccountRule<unknown>): string => `${rule.name}@${rule.version}`;
+
+/**
+ * Partition states whose accounts an operator holds in memory, by the position of its rules (their
+ * keys): another operator given the same store (a second subscription, other rules) reads them by
+ * those positions, not as a checkpoint of the positional layout.
+ */
+const inMemory = new WeakMap<object, readonly string[]>();
+
+/** `partition`'s accounts are held in memory by the position of `rules` from now on. */
+export function holdInMemory(partition: object, rules: readonly AccountRule<unknown>[]): void {
+  inMemory.set(partition, rules.map(keyOf));
+}
 
 /** `states`, by the position of `rules`, as written. */
 export function toNamed(rules: readonly AccountRule<unknown>[], states: readonly unknown[]): NamedStates {
@@ -53,10 +65,16 @@ export class RuleStatesReader {
   private readonly dropped = new Map<string, number>();
   private readonly migrated = new Map<string, { rule: string; from: number; accounts: number }>();
 
+  /** The keys by which the partition's accounts are held in memory; undefined when restored (written). */
+  readonly layout: readonly string[] | undefined;
+
   constructor(
     private readonly rules: readonly AccountRule<unknown>[],
+    partition: object,
     private readonly where: { readonly topic: string; readonly partition: number },
-  ) {}
+  ) {
+    this.layout = inMemory.get(partition);
+  }
 
   /**
    * The states of `rules` in `written` (an account's written `base`); `changed` when they are not
@@ -65,11 +83,11 @@ export class RuleStatesReader {
    */
   read(written: unknown): { states: unknown[]; changed: boolean } {
     this.accounts++;
-    if (Array.isArray(written)) {
+    if (Array.isArray(written) && this.layout === undefined) {
       this.positional++;
       return { states: this.rules.map((r) => r.init()), changed: true };
     }
-    const named = (written ?? {}) as NamedStates;
+    const named = Array.isArray(written) ? Object.fromEntries(this.layout!.map((key, i) => [key, written[i]])) : ((written ?? {}) as NamedStates);
     let used = 0;
     let changed = false;
     const states = this.rules.map((rule) => {

@@ -36,12 +36,12 @@ const PREFIX = { frequency: 'frequency>', location: 'travel>', zscore: 'zscore>'
  * The first half through `before`, written down and restored, the second half through `after`;
  * and the whole uninterrupted through `after`: what each rule of both decided, for comparison.
  */
-async function acrossRestart(before: AccountRule<unknown>[], after: AccountRule<unknown>[]) {
+async function acrossRestart(before: AccountRule<unknown>[], after: AccountRule<unknown>[], through: 'checkpoint' | 'memory' = 'checkpoint') {
   const input = arrivalOrder(generate(600, 3), LATENESS, 9);
   const store = new RulesStore('rules');
   const first = await judgeAll(input.slice(0, 300), before, { store });
   const restoredLog: RulesRestored[] = [];
-  const second = await judgeAll(input.slice(300), after, { store: restoredCopy(store, 300), onRestored: (r) => restoredLog.push(r) });
+  const second = await judgeAll(input.slice(300), after, { store: through === 'memory' ? store : restoredCopy(store, 300), onRestored: (r) => restoredLog.push(r) });
   const whole = await judgeAll(input, after);
   return { restarted: [...first, ...second], whole, restoredLog };
 }
@@ -93,6 +93,14 @@ describe('decideOnArrival: rule state by name and version', () => {
     expect(restarted.slice(-300)).toEqual(whole.slice(-300));
     for (const prefix of Object.values(PREFIX)) expect(verdictsOf(restarted, prefix)).toEqual(verdictsOf(whole, prefix));
     expect(restoredLog).toEqual([]);
+  });
+
+  it('takes over a store another operator held in memory (no checkpoint between): each rule its own state', async () => {
+    const { restarted, whole, restoredLog } = await acrossRestart([frequency(), location(), zscore()], [zscore(), location(), frequency()], 'memory');
+    expect(restarted.slice(-300)).toEqual(whole.slice(-300));
+    expect(restoredLog).toEqual([]);
+    const same = await acrossRestart([frequency(), location()], [frequency(), location()], 'memory');
+    expect(same.restarted).toEqual(same.whole);
   });
 
   /** A rule counting an account's transactions; its state's shape at version 1 was `{ n }`. */
