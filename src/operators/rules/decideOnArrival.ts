@@ -293,11 +293,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
 
     // A checkpoint writes an account's base, by rule name and version, and its last time only:
     // its recent transactions are written under their own keys, once each (see RulesStore).
-    store.accounts.compact = (changes) => {
+    // By the rules of the operator holding the partition: a store handed over keeps an old
+    // operator's positions until the new one meets the partition's first record.
+    store.accounts.compact = (changes, partition) => {
       for (const [key, value] of changes) {
         if (key === CLOCK || value === undefined) continue;
         const { base, last } = value as AccountState;
-        changes.set(key, { base: toNamed(rules, base), last });
+        changes.set(key, { base: toNamed(partition, base), last });
       }
     };
     source.subscribe(operatorSubscriber<Judged>(subscriber, { next: accept }));

@@ -47,10 +47,14 @@ export function holdInMemory(partition: object, rules: readonly AccountRule<unkn
   inMemory.set(partition, rules.map(keyOf));
 }
 
-/** `states`, by the position of `rules`, as written. */
-export function toNamed(rules: readonly AccountRule<unknown>[], states: readonly unknown[]): NamedStates {
+/**
+ * `states` of an account of `partition`, held in memory by the position of the rules of the
+ * operator holding it, as written.
+ */
+export function toNamed(partition: object, states: readonly unknown[]): NamedStates {
+  const keys = inMemory.get(partition) ?? [];
   const named: Record<string, unknown> = {};
-  for (let i = 0; i < rules.length; i++) named[keyOf(rules[i]!)] = states[i];
+  for (let i = 0; i < keys.length; i++) named[keys[i]!] = states[i];
   return named;
 }
 

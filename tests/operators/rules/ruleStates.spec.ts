@@ -7,7 +7,7 @@
  * migrated, and a checkpoint of the positional layout is not misread.
  */
 import { describe, expect, it } from 'vitest';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { Subject, from, lastValueFrom, toArray } from 'rxjs';
 import type { AccountRule } from '../../../src/operators/rules/accountRule.ts';
 import { type DecideOnArrivalOptions, RulesStore, decideOnArrival } from '../../../src/operators/rules/decideOnArrival.ts';
 import { amountZScoreRule } from '../../../src/operators/rules/amountZScore.ts';
@@ -101,6 +101,21 @@ describe('decideOnArrival: rule state by name and version', () => {
     expect(restoredLog).toEqual([]);
     const same = await acrossRestart([frequency(), location()], [frequency(), location()], 'memory');
     expect(same.restarted).toEqual(same.whole);
+  });
+
+  it('a checkpoint taken after the hand-over, before the new operator met the partition, names each state by the rules that hold it', async () => {
+    const input = arrivalOrder(generate(600, 3), LATENESS, 9);
+    const store = new RulesStore('rules');
+    const first = await judgeAll(input.slice(0, 300), [frequency(), location(), zscore()], { store });
+    // another operator with the rules reordered takes the store, and a checkpoint is taken before its first record
+    const idle = new Subject<TransactionRecord>().pipe(judge(), decideOnArrival([zscore(), location(), frequency()], { allowedLatenessMs: LATENESS, store })).subscribe();
+    const checkpoint = restoredCopy(store, 300);
+    idle.unsubscribe();
+    const after = [zscore(), location(), frequency()];
+    const second = await judgeAll(input.slice(300), after, { store: checkpoint });
+    const whole = await judgeAll(input, after);
+    expect([...first, ...second].slice(-300)).toEqual(whole.slice(-300));
+    for (const prefix of Object.values(PREFIX)) expect(verdictsOf([...first, ...second], prefix)).toEqual(verdictsOf(whole, prefix));
   });
 
   /** A rule counting an account's transactions; its state's shape at version 1 was `{ n }`. */
