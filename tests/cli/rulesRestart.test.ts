@@ -10,7 +10,8 @@
  * Every run must keep going and stop cleanly, every transaction above 10 000 XAF must be stored
  * exactly once, each restart must say which rules' state it started or dropped, and frequency,
  * on in every run, must decide as one uninterrupted run of the default rules does (another group,
- * another database, the same topic).
+ * another database, the same topic). And state written in that positional layout, read back by
+ * this vigie, is not misread: said in the log, the rules start empty, the flow goes on.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -47,7 +48,7 @@ async function runToEnd(brokers: string[], topic: string, group: string, db: Fre
   const args = ['detect', 'transactions', '--topic', topic, '--group', group, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', dir, '--session-timeout', '6000'];
   const run = vigie([...args, ...rules]);
   const exitedEarly = run.exit.then((code) => {
-    throw new Error(`vigie ${rules.join(' ')} exited ${code} before reaching the end of ${topic}:\n${run.output()}`);
+    throw new Error(`vigie ${rules.join(' ') || '(default rules)'} exited ${code} before reaching the end of ${topic}:\n${run.output()}`);
   });
   await Promise.race([until(`${group} at the end of ${topic}`, lagAtMost(brokers, group, topic), 90_000), exitedEarly]);
   exitedEarly.catch(() => {});
@@ -115,4 +116,36 @@ describe('restarting a group with other --rules', () => {
     expect(fewer).toContain(`state fraud-rules of ${topic}/0: rule amountZScore is no longer in --rules: its state in 16 accounts is dropped`);
     expect(more).toContain(`state fraud-rules of ${topic}/0: rule location has no state in 16 of 16 accounts (new to --rules): it starts from empty state at the restored offset`);
   }, 300_000);
+
+  it('does not misread a checkpoint of the positional layout (vigie up to d418ce4): logs it, starts the rules empty, keeps running', async () => {
+    const brokers = inject('kafkaBrokers');
+    const topic = uniqueTopic('transactions-positional');
+    await createTopic(brokers, topic, 1, KEEP_FOREVER);
+    const all = transactions(480);
+    await produceAll(brokers, topic, all.map((t) => ({ key: t.account, value: JSON.stringify(t) })));
+    const group = uniqueTopic('vigie-positional');
+    const { db, dir } = await newDatabaseAndDir('positional');
+    // what d418ce4 wrote after `--rules amount,frequency` up to offset 240: each account's
+    // states as an array by rule position (frequency's times alone), and the partition's clock
+    const last = (account: number): number => T0 + (224 + account) * 5000;
+    const rows: [string, string][] = [['', JSON.stringify({ maxTime: last(15) })]];
+    for (let a = 0; a < 16; a++) rows.push([`acct-${a}`, JSON.stringify({ base: [[last(a) - 80_000, last(a)]], last: last(a) })]);
+    for (const store of ['fraud-rules', 'fraud-rules-held']) {
+      await db.pool.query('INSERT INTO vigie_state_offsets (store, topic, source_partition, covered_offset) VALUES ($1, $2, 0, 240)', [`${group}/${store}`, topic]);
+    }
+    for (const [key, value] of rows) {
+      await db.pool.query('INSERT INTO vigie_state (store, topic, source_partition, key, value, covered_offset) VALUES ($1, $2, 0, $3, $4, 240)', [`${group}/fraud-rules`, topic, JSON.stringify(key), value]);
+    }
+
+    const output = await runToEnd(brokers, topic, group, db, dir, []);
+    const { rows: stored } = await db.pool.query<{ source_offset: string }>(
+      `SELECT source_offset FROM suspicious_transactions WHERE source = $1 AND revision = 0 AND 'amount>10000XAF' = ANY(reasons) ORDER BY source_offset`,
+      [topic],
+    );
+    expect(stored.map((r) => r.source_offset)).toEqual(all.flatMap((t, offset) => (offset >= 240 && t.amount > 10_000 ? [String(offset)] : [])));
+    expect(output).toContain(`state fraud-rules of ${topic}/0: 16 of 16 accounts were written by an older vigie that kept rule state by position: not read, every rule starts from empty state for them at the restored offset`);
+    // written again by name
+    const { rows: written } = await db.pool.query<{ value: string }>('SELECT value FROM vigie_state WHERE store = $1 AND key = $2', [`${group}/fraud-rules`, JSON.stringify('acct-0')]);
+    expect(Object.keys((JSON.parse(written[0]!.value) as { base: object }).base)).toEqual(['frequency@1', 'location@1', 'amountZScore@1']);
+  }, 120_000);
 });
