@@ -16,7 +16,8 @@ import type { Bench } from './section.ts';
 const COUNT = Number(process.env.BENCH_COUNT ?? 1_000_000);
 const PER_SECOND = 100;
 const gc = (globalThis as { gc?: () => void }).gc;
-const heapMb = (): number => {
+/** The heap used after a full GC (node --expose-gc, as `npm run bench` runs), in MB. */
+export const heapMb = (): number => {
   gc?.();
   return process.memoryUsage().heapUsed / 2 ** 20;
 };

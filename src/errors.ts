@@ -14,7 +14,8 @@ export type ErrorCode =
   | 'OUTAGE_TOO_LONG'
   | 'PICKLE_CORRUPT'
   | 'SERVICE_START_FAILED'
-  | 'NO_DATA';
+  | 'NO_DATA'
+  | 'STATE_INCOMPATIBLE';
 
 export type Where = Readonly<Record<string, string | number>>;
 

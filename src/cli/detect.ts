@@ -21,7 +21,7 @@ import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import type { KafkaSecurity } from '../adapters/kafka/security.ts';
 import { acknowledgedSensors } from '../streams/acknowledgedSensors.ts';
 import { fanOut } from '../operators/fanOut.ts';
-import { type RuleName, RulesStore, eventTime } from '../operators/rules/index.ts';
+import { type RuleName, type RulesRestored, RulesStore, eventTime } from '../operators/rules/index.ts';
 import type { SeriesWindow } from '../operators/seriesWarmUp.ts';
 import type { SeriesDetectorState } from '../operators/seriesDetect.ts';
 import { type Checkpoints, postgresCheckpoints } from '../state/checkpoints.ts';
@@ -61,6 +61,15 @@ export const ALERT_ID_HEADER = 'vigie-alert-id';
  */
 export const alertId = (ref: SourceRef, revision = 0): string =>
   revision === 0 ? `${ref.source}/${ref.partition}/${ref.offset}` : `${ref.source}/${ref.partition}/${ref.offset}#${revision}`;
+
+/** A line per rule whose restored state differs from the rules running now (once per partition, not per account). */
+function logRestoredRules({ topic, partition, accounts, started, dropped, migrated, positional }: RulesRestored, log: (line: string) => void): void {
+  const where = `state fraud-rules of ${topic}/${partition}`;
+  for (const { rule, accounts: n } of started) log(`${where}: rule ${rule} has no state in ${n} of ${accounts} accounts (new to --rules): it starts from empty state at the restored offset`);
+  for (const { rule, accounts: n } of dropped) log(`${where}: rule ${rule} is no longer in --rules: its state in ${n} accounts is dropped`);
+  for (const { rule, from, accounts: n } of migrated) log(`${where}: rule ${rule}'s state in ${n} accounts migrated from its version ${from}`);
+  if (positional > 0) log(`${where}: ${positional} of ${accounts} accounts were written by an older vigie that kept rule state by position: not read, every rule starts from empty state for them at the restored offset`);
+}
 
 /** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
 const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
@@ -217,6 +226,7 @@ export async function detect(config: DetectConfig, log: (line: string) => void):
         allowedLatenessMs: config.allowedLateness,
         store: rulesState,
         onWatermark: (ref, watermark) => watermarks.advance(ref, watermark),
+        onRestored: (restored) => logRestoredRules(restored, log),
         onJudged: (judged) => {
           watermarks.touch(judged.record.ref);
           if ((judged.revision ?? 0) > 0) {

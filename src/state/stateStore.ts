@@ -98,9 +98,10 @@ export class StateStore<V> {
   private readonly partitions = new Map<string, Map<number, PartitionState<V>>>();
   /**
    * Rewrites a checkpoint's changes into a smaller equivalent (the operator owning the store sets
-   * it): e.g. the rules fold the transactions no record can precede any more.
+   * it): e.g. the rules fold the transactions no record can precede any more. `partition` is the
+   * state the changes were taken from.
    */
-  compact: ((changes: Map<string, V | undefined>) => void) | undefined;
+  compact: ((changes: Map<string, V | undefined>, partition: PartitionState<V>) => void) | undefined;
 
   /** @param name what the state is, e.g. `fraud-rules`; with the group id, its name in the database. */
   constructor(readonly name: string) {}
@@ -136,7 +137,7 @@ export class StateStore<V> {
       const state = this.partitions.get(topic)?.get(partition);
       if (state === undefined) return { topic, partition, offset, changes: new Map(), abandon: () => {} };
       const changes = state.takeDirty();
-      this.compact?.(changes);
+      this.compact?.(changes, state);
       return { topic, partition, offset, changes, abandon: () => state.markDirty(changes.keys()) };
     });
   }

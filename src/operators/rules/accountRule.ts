@@ -12,8 +12,18 @@ export interface Flag {
 }
 
 export interface AccountRule<S> {
-  /** For errors and metrics. */
+  /** For errors and metrics, and the name its state is written under: unique among the rules that run together. */
   readonly name: string;
+  /**
+   * The version of its state's shape: raise it when `S` changes, so that state written by an
+   * earlier vigie is migrated (see {@link migrate}) or refused, never misread.
+   */
+  readonly version: number;
+  /**
+   * The state written by version `fromVersion` of this rule, in the current shape; absent, such
+   * state is refused with an error naming the rule and both versions.
+   */
+  migrate?(fromVersion: number, state: unknown): S;
   /** The state of an account with no transaction yet. Plain data (JSON), never mutated. */
   init(): S;
   /**

@@ -46,6 +46,7 @@ export function amountZScoreRule({
   const reason = `zscore>${threshold}`;
   return {
     name: 'amountZScore',
+    version: 1,
     ttlMs,
     init: () => [],
     step: (history, { amount }) => {

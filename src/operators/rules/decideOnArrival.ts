@@ -6,9 +6,11 @@ import { type Account, type AccountState, type Clock, type HeldTransaction, Rule
 import type { AccountRule } from './accountRule.ts';
 import { accountOf, eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
+import { AccountEviction, keepEviction } from './accountEviction.ts';
+import { RuleStatesReader, type RulesRestored, holdInMemory, toNamed } from './ruleStates.ts';
 
 export { RulesStore };
-export type { AccountState, HeldTransaction, RulesState };
+export type { AccountState, HeldTransaction, RulesRestored, RulesState };
 
 /**
  * The key of the partition's clock: no account is empty (parseTransaction wants at least one
@@ -28,15 +30,18 @@ export interface DecideOnArrivalOptions {
   readonly store?: RulesStore;
   /** Told of each partition's watermark when it moves (epoch ms), for metrics. */
   readonly onWatermark?: (ref: SourceRef, watermark: number) => void;
+  /**
+   * Told, once per restored partition, of the rules whose restored state differs from the rules
+   * running now (added, dropped, migrated, or written by position by an older vigie), for the log.
+   */
+  readonly onRestored?: (restored: RulesRestored) => void;
 }
 
-/** Per partition, what is not state: the eviction queue, rebuilt after a restore. */
+/** Per partition, what is not state: the accounts' eviction, rebuilt after a restore. */
 interface Runtime {
   readonly state: PartitionState<RulesState>;
   readonly held: PartitionState<HeldTransaction>;
-  keys: string[];
-  times: number[];
-  head: number;
+  readonly eviction: AccountEviction;
 }
 
 /**
@@ -53,7 +58,9 @@ interface Runtime {
  *
  * Everything depends only on each partition's records in offset order: a backlog read at any
  * speed, or a partition read again after a restart from its checkpointed state, gives the same
- * decisions and revisions as the live stream.
+ * decisions and revisions as the live stream. The state is written under each rule's name and
+ * version (see `ruleStates.ts`): restored with other rules, each rule finds its own state, a rule
+ * new to it starts from `init()`, and a dropped rule's state goes.
  *
  * ```
  * source:  -a-b-c-|          one account, event times a = 10:00:00, b = 10:00:20, c = 10:00:10
@@ -80,6 +87,8 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       throw new RangeError(`decideOnArrival: ${rule.name}'s ttlMs (${rule.ttlMs}) must be above allowedLatenessMs (${allowedLatenessMs})`);
     }
   }
+  const names = rules.map((r) => r.name);
+  if (new Set(names).size !== names.length) throw new RangeError(`decideOnArrival: two rules named alike (${names.join(', ')}): each rule's state is kept under its name`);
   const ttl = Math.max(...rules.map((r) => r.ttlMs), 0);
   const shortestTtl = Math.min(...rules.map((r) => r.ttlMs));
 
@@ -94,19 +103,23 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       if (last !== undefined && last.state === state) return last.runtime;
       let runtime = runtimes.get(state);
       if (runtime === undefined) {
-        // restored (or new): the accounts' recent transactions, and the eviction queue
+        // restored (or new): the accounts' recent transactions, and their eviction
         const held = store.held.partition(ref.source, ref.partition);
-        const accounts = rebuild(state, held);
-        accounts.sort((a, b) => a[1].last - b[1].last);
-        runtime = { state, held, keys: accounts.map(([k]) => k), times: accounts.map(([, a]) => a.last), head: 0 };
+        const eviction = new AccountEviction(rebuild(ref, state, held).map(([key, account]) => [key, account.last]));
+        runtime = { state, held, eviction };
         runtimes.set(state, runtime);
+        keepEviction(state, eviction);
+        holdInMemory(state, rules);
       }
       last = { source: ref.source, partition: ref.partition, state, runtime };
       return runtime;
     };
 
-    /** Puts each held transaction back in its account's `recent`, in order, and its `tip` back. */
-    const rebuild = (state: PartitionState<RulesState>, held: PartitionState<HeldTransaction>): [string, AccountState][] => {
+    /**
+     * Reads each account's rule states back by name (see `ruleStates.ts`), and puts each held
+     * transaction back in its account's `recent`, in order, and its `tip` back.
+     */
+    const rebuild = (ref: SourceRef, state: PartitionState<RulesState>, held: PartitionState<HeldTransaction>): [string, AccountState][] => {
       const byAccount = new Map<string, HeldTransaction[]>();
       for (const [, entry] of held.entries()) {
         const key = accountOf(entry.record.transaction);
@@ -114,25 +127,32 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         if (list === undefined) byAccount.set(key, (list = []));
         list.push(entry);
       }
+      const reader = new RuleStatesReader(rules, state, { topic: ref.source, partition: ref.partition });
       const accounts: [string, AccountState][] = [];
       for (const [key, value] of state.entries()) {
         if (key === CLOCK) continue;
-        const account = value as AccountState;
-        if (account.recent !== undefined) {
+        const written = value as { base: unknown; recent?: readonly HeldTransaction[]; last: number };
+        const { states: base, changed } = reader.read(written.base);
+        let recent: readonly HeldTransaction[];
+        if (written.recent !== undefined && reader.layout !== undefined) recent = written.recent; // held in memory by another operator
+        else if (written.recent !== undefined) {
           // written by a version that kept them inside the account: each gets its own key now
-          for (const entry of account.recent) held.set(heldKey(entry), entry);
-          state.set(key, account);
-        } else {
-          const recent = (byAccount.get(key) ?? []).sort((a, b) => a.time - b.time || a.record.ref.offset - b.record.ref.offset);
-          let tip = account.base;
-          for (const entry of recent) tip = stepAll(tip, entry.record, entry.time).states;
-          state.replace(key, recent.length === 0 ? { base: account.base, recent, last: account.last } : { base: account.base, tip, recent, last: account.last });
-        }
+          for (const entry of written.recent) held.set(heldKey(entry), entry);
+          recent = written.recent;
+        } else recent = (byAccount.get(key) ?? []).sort((a, b) => a.time - b.time || a.record.ref.offset - b.record.ref.offset);
+        let tip = base;
+        for (const entry of recent) tip = stepAll(tip, entry.record, entry.time).states;
+        const account: Account = recent.length === 0 ? { base, recent, last: written.last } : { base, tip, recent, last: written.last };
+        // in another form than written (rules added, dropped, migrated): written again at the next checkpoint
+        if (changed || (written.recent !== undefined && reader.layout === undefined)) state.set(key, account);
+        else state.replace(key, account);
         byAccount.delete(key);
         accounts.push([key, account]);
       }
       // held transactions of no account (none, unless written by hand): nothing can use them
       for (const entries of byAccount.values()) for (const entry of entries) held.delete(heldKey(entry));
+      const restored = reader.report();
+      if (restored !== undefined) options.onRestored?.(restored);
       return accounts;
     };
 
@@ -159,22 +179,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
     const decided = (given: HeldTransaction['given'], reasons: string[] | undefined, score: number) =>
       reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
 
-    const evict = (runtime: Runtime, maxTime: number): void => {
-      const { state, held, keys, times } = runtime;
-      while (runtime.head < keys.length && maxTime - times[runtime.head]! > ttl) {
-        const key = keys[runtime.head]!;
+    /** Forgets the accounts idle longer than the longest TTL, and their held transactions. */
+    const evict = ({ state, held, eviction }: Runtime, maxTime: number): void => {
+      eviction.evict(maxTime, ttl, (key) => {
         const account = state.get(key) as Account | undefined;
-        if (account !== undefined && account.last === times[runtime.head]) {
-          state.delete(key);
-          for (const entry of account.recent) held.delete(heldKey(entry));
-        }
-        runtime.head++;
-      }
-      if (runtime.head > 1024 && runtime.head * 2 > keys.length) {
-        runtime.keys = keys.slice(runtime.head);
-        runtime.times = times.slice(runtime.head);
-        runtime.head = 0;
-      }
+        state.delete(key);
+        for (const entry of account?.recent ?? []) held.delete(heldKey(entry));
+      });
     };
 
     const accept = (judged: Judged): void => {
@@ -250,8 +261,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         next = { base: account.base, tip: states, recent: entries, last: Math.max(account.last, time) };
       }
       state.set(key, next);
-      runtime.keys.push(key);
-      runtime.times.push(next.last);
+      runtime.eviction.touch(key, next.last);
       evict(runtime, maxTime);
       for (const output of outputs) {
         if (subscriber.closed) return;
@@ -281,13 +291,15 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       return { base, tip, recent: recent.slice(count), last: account.last };
     };
 
-    // A checkpoint writes an account's base and last time only: its recent transactions are
-    // written under their own keys, once each (see RulesStore).
-    store.accounts.compact = (changes) => {
+    // A checkpoint writes an account's base, by rule name and version, and its last time only:
+    // its recent transactions are written under their own keys, once each (see RulesStore).
+    // By the rules of the operator holding the partition: a store handed over keeps an old
+    // operator's positions until the new one meets the partition's first record.
+    store.accounts.compact = (changes, partition) => {
       for (const [key, value] of changes) {
         if (key === CLOCK || value === undefined) continue;
         const { base, last } = value as AccountState;
-        changes.set(key, { base, last });
+        changes.set(key, { base: toNamed(partition, base), last });
       }
     };
     source.subscribe(operatorSubscriber<Judged>(subscriber, { next: accept }));

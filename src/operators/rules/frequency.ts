@@ -64,6 +64,7 @@ export function frequencyRule({ max = 5, windowMs = 10 * 60_000, ttlMs = 2 * win
   const reason = `frequency>${max}/${formatDuration(windowMs)}`;
   return {
     name: 'frequency',
+    version: 1,
     ttlMs,
     init: () => [],
     step: (state, _transaction, time) => {

@@ -12,7 +12,7 @@ import { suspiciousOnly } from './suspiciousOnly.ts';
 
 export { RulesStore, amountAbove, amountZScore, amountZScoreRule, balanceDrain, decideOnArrival, frequency, frequencyRule, judge, location, locationRule, suspiciousOnly };
 export type { AccountRule, Flag } from './accountRule.ts';
-export type { AccountState, DecideOnArrivalOptions, HeldTransaction, RulesState } from './decideOnArrival.ts';
+export type { AccountState, DecideOnArrivalOptions, HeldTransaction, RulesRestored, RulesState } from './decideOnArrival.ts';
 export { eventTime } from './eventTime.ts';
 export type { Judged } from './judged.ts';
 
@@ -34,6 +34,8 @@ export interface DefaultRulesOptions {
   readonly store?: RulesStore;
   /** Told of each partition's watermark when it moves. */
   readonly onWatermark?: DecideOnArrivalOptions['onWatermark'];
+  /** Told of rules whose restored state differs from the rules running now (see `decideOnArrival`). */
+  readonly onRestored?: DecideOnArrivalOptions['onRestored'];
 }
 
 /**
@@ -66,7 +68,7 @@ export function defaultRules(options: DefaultRulesOptions = {}): OperatorFunctio
  * an evaluation to count the true negatives.
  */
 export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<TransactionRecord, Judged> {
-  const { allowedLatenessMs = 30_000, store, onWatermark, rules = RULE_NAMES } = options;
+  const { allowedLatenessMs = 30_000, store, onWatermark, onRestored, rules = RULE_NAMES } = options;
   const unknown = rules.filter((name) => !RULE_NAMES.includes(name));
   if (unknown.length > 0) throw new RangeError(`judgeRules: unknown rule ${unknown.join(', ')}; known: ${RULE_NAMES.join(', ')}`);
   const on = (name: RuleName): boolean => rules.includes(name);
@@ -80,7 +82,7 @@ export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<
     ...(on('drain') ? [balanceDrain(options.drain)] : []),
     // with no stateful rule, no state: nothing to hold, checkpoint or revise
     ...(stateful.length > 0
-      ? [decideOnArrival(stateful, { allowedLatenessMs, ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}) })]
+      ? [decideOnArrival(stateful, { allowedLatenessMs, ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}), ...(onRestored ? { onRestored } : {}) })]
       : []),
   ];
   return (source) => stages.reduce<Observable<Judged>>((judged$, stage) => judged$.pipe(stage), source.pipe(judge()));

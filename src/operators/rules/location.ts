@@ -51,6 +51,7 @@ export function locationRule({ maxSpeedKmh = 900, minHistory = 3, ttlMs = 30 * 2
   if (!(ttlMs > 0)) throw new RangeError(`location: ttlMs must be > 0, got ${ttlMs}`);
   return {
     name: 'location',
+    version: 1,
     ttlMs,
     init: () => ({ last: null, countries: [], withCountry: 0 }),
     step: (seen, transaction, time) => {

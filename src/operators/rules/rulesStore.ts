@@ -4,6 +4,7 @@
  */
 import type { TransactionRecord } from '../../types.ts';
 import { StateStore } from '../../state/stateStore.ts';
+import type { NamedStates } from './ruleStates.ts';
 
 /**
  * A transaction of an account that a record arriving later may still precede in event time: held,
@@ -21,13 +22,14 @@ export interface HeldTransaction {
 }
 
 /**
- * One account's state, plain data, replaced and never mutated. A checkpoint writes `base` and
- * `last` only: the recent transactions are written once each, under keys of their own, and
- * `recent` and `tip` are rebuilt from them on restore. An account's value stays small however
- * many of its transactions are held (a backlog holds them all for the allowed lateness).
+ * One account's state in memory, plain data, replaced and never mutated. A checkpoint writes
+ * {@link WrittenAccount}, `base` and `last` only: the recent transactions are written once each,
+ * under keys of their own, and `recent` and `tip` are rebuilt from them on restore. An account's
+ * value stays small however many of its transactions are held (a backlog holds them all for the
+ * allowed lateness).
  */
 export interface AccountState {
-  /** Each rule's state after the account's final transactions (older than the watermark). */
+  /** Each rule's state after the account's final transactions (older than the watermark), by the rule's position. */
   readonly base: readonly unknown[];
   /** Each rule's state after `recent` too: where an in-order transaction is judged from; `base` when absent (no recent). */
   readonly tip?: readonly unknown[];
@@ -45,7 +47,13 @@ export interface Clock {
   readonly maxTime: number;
 }
 
-export type RulesState = AccountState | Clock;
+/** An account as a checkpoint writes it: each rule's state under its name and version (see `ruleStates.ts`). */
+export interface WrittenAccount {
+  readonly base: NamedStates;
+  readonly last: number;
+}
+
+export type RulesState = AccountState | WrittenAccount | Clock;
 
 /**
  * Where the stateful rules keep their state: each account's state (and the partition's clock) in

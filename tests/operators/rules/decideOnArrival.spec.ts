@@ -35,7 +35,7 @@ describe('decideOnArrival', () => {
   }));
 
   it('sends a throw of a rule to the stream as an error', marbles((m) => {
-    const broken: AccountRule<null> = { name: 'broken', ttlMs: 60_000, init: () => null, step: () => { throw new Error('broken rule'); } };
+    const broken: AccountRule<null> = { name: 'broken', version: 1, ttlMs: 60_000, init: () => null, step: () => { throw new Error('broken rule'); } };
     m.expect(m.cold('-a-b-|', { a, b }).pipe(decideOnArrival([broken]))).toBeObservable('-#', undefined, new Error('broken rule'));
   }));
 

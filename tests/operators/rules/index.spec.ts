@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { seededRandom } from '../../../src/random.ts';
 import { RulesStore, defaultRules, judgeRules } from '../../../src/operators/rules/index.ts';
-import type { StateStore } from '../../../src/state/stateStore.ts';
 import type { SuspiciousTransaction, TransactionRecord } from '../../../src/types.ts';
 import { marbles } from '../../helpers/marbles.ts';
-import { tx } from './records.ts';
+import { arrivalOrder, generate, restoredCopy, tx } from './records.ts';
 
 const run = async (input: TransactionRecord[], lateness = 5 * 60_000): Promise<SuspiciousTransaction[]> =>
   lastValueFrom(from(input).pipe(defaultRules({ allowedLatenessMs: lateness }), toArray()));
@@ -15,27 +14,6 @@ const verdicts = (output: SuspiciousTransaction[]): string[] => {
   const last = new Map(output.map((s) => [s.ref.offset, s.reasons.join(',')]));
   return [...last].filter(([, reasons]) => reasons !== '').map(([offset, reasons]) => `${offset}:${reasons}`).sort();
 };
-
-const PLACES = [
-  { lat: 4.05, lon: 9.7, country: 'CM' },
-  { lat: 3.87, lon: 11.52, country: 'CM' },
-  { lat: 48.86, lon: 2.35, country: 'FR' },
-  { lat: 6.52, lon: 3.38, country: 'NG' },
-];
-
-/** Hundreds of transactions of a few accounts, one every 10 s or so, some of them suspicious. */
-function generate(count: number, seed: number): TransactionRecord[] {
-  const random = seededRandom(seed);
-  return Array.from({ length: count }, (_, i) =>
-    tx(i, i * 10 + random.int(0, 9), {
-      account: `A${random.int(0, 7)}`,
-      amount: random.next() < 0.05 ? random.int(5000, 20_000) : random.int(50, 500),
-      balanceBefore: random.int(100, 5000),
-      type: random.next() < 0.2 ? 'CASH_IN' : 'TRANSFER',
-      location: PLACES[random.next() < 0.9 ? 0 : random.int(0, 3)],
-    }),
-  );
-}
 
 describe('defaultRules', () => {
   const a = tx(0, 0, { amount: 100 });
@@ -80,27 +58,14 @@ describe('defaultRules', () => {
 
   it('continues from a store restored with what another run wrote: the same decisions and revisions', async () => {
     const lateness = 5 * 60_000;
-    const random = seededRandom(11);
-    const input = generate(400, 5)
-      .map((record, i) => ({ record, arrival: i * 10_000 + random.uniform(0, lateness - 10_000) }))
-      .sort((x, y) => x.arrival - y.arrival)
-      .map(({ record }, offset) => ({ ...record, ref: { ...record.ref, offset } })); // offsets in arrival order, as in a partition
+    const input = arrivalOrder(generate(400, 5), lateness, 11);
     const judgeAll = (records: TransactionRecord[], store?: RulesStore) =>
       lastValueFrom(from(records).pipe(judgeRules({ allowedLatenessMs: lateness, ...(store ? { store } : {}) }), toArray()));
     const whole = await judgeAll(input);
     expect(whole.filter((j) => (j.revision ?? 0) > 0).length).toBeGreaterThan(0);
     const first = new RulesStore('rules');
     const before = await judgeAll(input.slice(0, 200), first);
-    // as a checkpoint takes it (each account's base, each held transaction on its own), writes
-    // it (JSON) and a restore reads it
-    const restored = new RulesStore('rules');
-    for (const [mine, theirs] of [
-      [first.accounts, restored.accounts],
-      [first.held, restored.held],
-    ] as [StateStore<unknown>, StateStore<unknown>][]) {
-      const [taken] = mine.snapshot([{ topic: 'test', partition: 0, offset: 200 }]);
-      theirs.restore('test', 0, JSON.parse(JSON.stringify([...taken!.changes].filter(([, v]) => v !== undefined))));
-    }
+    const restored = restoredCopy(first, 200);
     expect(restored.held.partition('test', 0).size).toBeGreaterThan(0);
     const after = await judgeAll(input.slice(200), restored);
     expect([...before, ...after]).toEqual(whole);
