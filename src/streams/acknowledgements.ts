@@ -45,12 +45,16 @@ export interface DurableReport<T> extends Written<T> {
 export type DurableSink<T> = OperatorFunction<T, DurableReport<T>>;
 
 /** An item derived from an input: `ref` unless it names the input that caused it (a revision's `cause`). */
-type Derived = { readonly ref: SourceRef; readonly cause?: SourceRef };
+type Derived = { readonly ref: SourceRef; readonly cause?: SourceRef; readonly revision?: number };
 const inputOf = (item: Derived): SourceRef => item.cause ?? item.ref;
 
 const TWICE = 'an input was acknowledged twice (a sink reported a row written more than once?)';
 
-/** The stage of the dead letters made of rows a durable sink refused. */
+/**
+ * The stage of the dead letters made of rows a durable sink refused; a revision's is
+ * `refused-by-sink revision N`, since dead letters are unique on the row's coordinates and stage
+ * and each refused revision of a row is a decision of its own, not a replay of the first.
+ */
 export const REFUSED_BY_SINK = 'refused-by-sink';
 
 /**
@@ -59,7 +63,8 @@ export const REFUSED_BY_SINK = 'refused-by-sink';
  * acknowledged one of the row, is held until the dead letter is written.
  */
 export function refusedDeadLetter<T extends Derived>({ item, reason }: Refusal<T>, sink: string, time: number): DeadLetter {
-  const dead = { stage: REFUSED_BY_SINK, reason: `${sink}: ${reason}`, raw: JSON.stringify(item), ref: item.ref, time };
+  const stage = item.revision ? `${REFUSED_BY_SINK} revision ${item.revision}` : REFUSED_BY_SINK;
+  const dead = { stage, reason: `${sink}: ${reason}`, raw: JSON.stringify(item), ref: item.ref, time };
   return item.cause === undefined ? dead : { ...dead, cause: item.cause };
 }
 

@@ -159,7 +159,7 @@ describe('acknowledgedTransactions', () => {
     // the dead letter keeps the row's own coordinates (the row as JSON), and names its cause
     expect(deadLetters).toHaveLength(1);
     const [dead] = deadLetters;
-    expect(dead).toEqual(expect.objectContaining({ stage: REFUSED_BY_SINK, reason: 'db: out of range', ref: ref(1), cause: ref(2) }));
+    expect(dead).toEqual(expect.objectContaining({ stage: `${REFUSED_BY_SINK} revision 1`, reason: 'db: out of range', ref: ref(1), cause: ref(2) }));
     expect(JSON.parse(dead!.raw)).toEqual(expect.objectContaining({ ref: ref(1), revision: 1, cause: ref(2) }));
   }));
 

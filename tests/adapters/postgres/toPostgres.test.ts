@@ -9,6 +9,7 @@ import { deadLettersTable, sensorDetectionsTable, suspiciousTransactionsTable } 
 import { toPostgres } from '../../../src/adapters/postgres/toPostgres.ts';
 import { VigieError } from '../../../src/errors.ts';
 import { retryPolicy } from '../../../src/retry.ts';
+import { refusedDeadLetter } from '../../../src/streams/acknowledgements.ts';
 import type { DeadLetter, Detection, SuspiciousTransaction } from '../../../src/types.ts';
 import { type FreshDatabase, freshDatabase } from '../../helpers/database.ts';
 
@@ -113,6 +114,19 @@ describe('toPostgres', () => {
     );
     expect(got).toEqual([{ stage: dead.stage, reason: dead.reason, raw: dead.raw, source: dead.ref.source,
       source_offset: '3', received_at: new Date(dead.time) }]);
+  });
+
+  it('keeps the dead letter of each refused revision of a row, not only the first (issue 19)', async () => {
+    // A row the table refuses (here: its data) is refused again in each revision a later record
+    // causes; dead_letters is unique on (source, partition, offset, stage), so with one stage for
+    // all of them every revision after the first was dropped by ON CONFLICT DO NOTHING.
+    const ref = { source: 'refused-revisions', partition: 0, offset: 7 };
+    const row = (revision: number, cause?: number) => ({ ref, revision, ...(cause === undefined ? {} : { cause: { ...ref, offset: cause } }) });
+    const dead = [refusedDeadLetter({ item: row(0), reason: 'out of range' }, 'db', 1), refusedDeadLetter({ item: row(1, 9), reason: 'out of range' }, 'db', 2),
+      refusedDeadLetter({ item: row(2, 12), reason: 'out of range' }, 'db', 3)];
+    await write([...dead, ...dead], deadLettersTable);
+    const { rows } = await db.pool.query('SELECT raw FROM dead_letters WHERE source = $1 ORDER BY received_at', [ref.source]);
+    expect(rows.map((r) => JSON.parse(r.raw).revision)).toEqual([0, 1, 2]);
   });
 
   it('writes 1000 rows in batches of 100 as exactly 10 round trips', async () => {
