@@ -1,0 +1,202 @@
+/**
+ * The real CLI, fuzzed: generated transactions produced by another client (kcat) to a topic of
+ * their own, `vigie detect transactions` (its default rules) reading them into a database of its
+ * own, a restart in the middle (SIGKILL or SIGTERM, drawn from the seed), and every record looked
+ * up where it must have gone (fuzz/accounting.ts). The process must never exit on data.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import fc from 'fast-check';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { type Outcome, report } from './accounting.ts';
+import type { FuzzCase } from './arbitraries/fuzzCase.ts';
+import { kafkaTransactionCase, sampleCases } from './arbitraries/transactions.ts';
+import { migrate } from '../src/adapters/postgres/migrations.ts';
+
+const run = promisify(execFile);
+const root = new URL('../', import.meta.url).pathname;
+
+export interface CliFuzzOptions {
+  readonly brokers: readonly string[];
+  /** The server's URL: the run creates a database of its own on it. */
+  readonly serverUrl: string;
+  readonly seed: number;
+  readonly records: number;
+  /** Told of progress every few seconds, and of each step. */
+  readonly log?: (line: string) => void;
+}
+
+export interface CliFuzzResult {
+  readonly seed: number;
+  readonly records: number;
+  readonly rows: number;
+  readonly deadLetters: number;
+  readonly committed: number;
+  readonly restart: 'SIGKILL' | 'SIGTERM';
+  readonly seconds: number;
+  /** Each problem in words, with the record at fault: none when the properties hold. */
+  readonly problems: readonly string[];
+}
+
+/** Records per kcat call: one file each, so kcat sends each whole whatever bytes it holds. */
+const CHUNK = 200;
+
+/**
+ * Produces `cases` to partition 0, in order (offset = index), with kcat. Each call gives its
+ * records one text key and headers drawn from the seed: kcat takes them on its command line.
+ */
+async function produce(brokers: readonly string[], topic: string, dir: string, cases: readonly FuzzCase[], from: number, seed: number): Promise<void> {
+  const [key, headers] = fc.sample(fc.tuple(fc.stringMatching(/^[^\0]{0,16}$/), fc.array(fc.tuple(fc.stringMatching(/^[a-z][a-z-]{0,8}$/), fc.stringMatching(/^[^\0]{0,16}$/)), { maxLength: 2 })), { seed: seed + from, numRuns: 1 })[0]!;
+  const files = await Promise.all(cases.map(async (c, i) => {
+    const file = join(dir, `r${from + i}`);
+    await writeFile(file, c.bytes);
+    return file;
+  }));
+  const args = ['-P', '-b', brokers.join(','), '-t', topic, '-p', '0', '-X', 'message.max.bytes=2000000', ...(key ? ['-k', key] : []), ...headers.flatMap(([n, v]) => ['-H', `${n}=${v}`])];
+  await run('kcat', [...args, ...files], { maxBuffer: 1 << 24 });
+  await Promise.all(files.map((f) => rm(f)));
+}
+
+async function committed(kafka: Kafka, group: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    return Number(offsets?.partitions[0]?.offset ?? -1);
+  } catch {
+    return -1;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+interface Detect {
+  readonly proc: ChildProcess;
+  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  output(): string;
+}
+
+function detect(args: readonly string[]): Detect {
+  const proc = spawn(process.execPath, ['bin/vigie.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (d: Buffer): void => {
+    out = (out + d.toString()).slice(-20_000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  return { proc, output: () => out, exit: new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal }))) };
+}
+
+/** The last lines it printed, stack frames left out: the error's message stays in view. */
+const tail = (d: Detect): string => d.output().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-6).join('\n');
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export async function fuzzCli({ brokers, serverUrl, seed, records, log = () => {} }: CliFuzzOptions): Promise<CliFuzzResult> {
+  const started = Date.now();
+  const cases = sampleCases(kafkaTransactionCase, seed, records);
+  const id = randomBytes(4).toString('hex');
+  const topic = `fuzz-${seed}-${id}`;
+  const group = `vigie-fuzz-${id}`;
+  const dir = await mkdtemp(join(tmpdir(), 'vigie-fuzz-'));
+  const kafka = new Kafka({ clientId: 'vigie-fuzz', brokers: [...brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [topic, `${topic}.dlq`, `${topic}.alerts`].map((t) => ({ topic: t, numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
+  await admin.disconnect();
+  const database = `vigie_fuzz_${id}`;
+  const server = new pg.Client({ connectionString: serverUrl });
+  await server.connect();
+  await server.query(`CREATE DATABASE ${database}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const pool = new pg.Pool({ connectionString: url.toString() });
+  pool.on('error', () => {});
+  await migrate(pool);
+
+  const args = ['detect', 'transactions', '--topic', topic, '--group', group, '--kafka', brokers.join(','), '--database-url', url.toString(),
+    '--data-dir', join(dir, 'vigie'), '--alerts-topic', `${topic}.alerts`, '--dlq-topic', `${topic}.dlq`, '--session-timeout', '6000'];
+  const restart = fc.sample(fc.constantFrom('SIGKILL' as const, 'SIGTERM' as const), { seed, numRuns: 1 })[0]!;
+  const problems: string[] = [];
+  const count = async (sql: string): Promise<number> => Number((await pool.query(sql)).rows[0].n);
+  let produced = 0;
+  let done = 0;
+  let current = detect(args);
+  // the process must never exit on its own: an exit on data is the property failing
+  const watch = (d: Detect): void => {
+    void d.exit.then(({ code, signal }) => {
+      if (d === current && !stopping) problems.push(`vigie exited (code ${code}, signal ${signal}) on data:\n${tail(d)}`);
+    });
+  };
+  let stopping = false;
+  watch(current);
+  try {
+    const producing = (async () => {
+      for (let from = 0; from < records; from += CHUNK) {
+        await produce(brokers, topic, dir, cases.slice(from, from + CHUNK), from, seed);
+        produced = Math.min(records, from + CHUNK);
+      }
+    })();
+    let restarted = false;
+    let last = { at: Date.now(), done: 0 };
+    for (;;) {
+      await sleep(500);
+      done = await committed(kafka, group, topic);
+      if (problems.length > 0) break;
+      if (!restarted && done >= records / 2) {
+        restarted = true;
+        log(`restart: ${restart} at ${done} committed`);
+        stopping = true;
+        current.proc.kill(restart);
+        await current.exit;
+        stopping = false;
+        current = detect(args);
+        watch(current);
+      }
+      if (Date.now() - last.at >= 3_000) {
+        const rate = Math.round(((done - last.done) * 1000) / (Date.now() - last.at));
+        log(`produced ${produced} | committed ${Math.max(done, 0)} of ${records} | ${rate} records/s`);
+        last = { at: Date.now(), done };
+      }
+      if (done >= records && produced >= records) break;
+      if (Date.now() - last.at > 120_000) throw new Error(`no progress for 2 minutes at ${done} committed`);
+    }
+    await producing;
+  } finally {
+    stopping = true;
+    if (current.proc.exitCode === null && current.proc.signalCode === null) {
+      current.proc.kill('SIGTERM');
+      const { code } = await current.exit;
+      if (code !== 0 && problems.length === 0) problems.push(`vigie exited ${code} on SIGTERM:\n${tail(current)}`);
+    }
+  }
+  // the record at the committed offset is the one that stopped it, when it stopped
+  if (done < records && cases[Math.max(done, 0)]) problems.push(`stuck before offset ${Math.max(done, 0)}, the record: ${fc.stringify(cases[Math.max(done, 0)])}`);
+
+  const rows = (await pool.query('SELECT source_offset::int AS offset, revision FROM suspicious_transactions WHERE source = $1', [topic])).rows as { offset: number; revision: number }[];
+  const dead = (await pool.query('SELECT source_offset::int AS offset, stage, reason, raw_bytes AS bytes FROM dead_letters WHERE source = $1', [topic])).rows as { offset: number; stage: string; reason: string; bytes: Buffer }[];
+  const rowsAt = new Map<number, number>();
+  for (const r of rows) if (r.revision === 0) rowsAt.set(r.offset, (rowsAt.get(r.offset) ?? 0) + 1);
+  const deadAt = new Map<number, typeof dead>();
+  for (const d of dead) deadAt.set(d.offset, [...(deadAt.get(d.offset) ?? []), d]);
+  // what was committed and left no dead letter was judged: the CLI shows no other trace of it
+  const outcomes: Outcome[] = cases.map((_, offset) => ({
+    judged: offset < done && !deadAt.has(offset) ? 1 : 0,
+    rows: rowsAt.get(offset) ?? 0,
+    dead: deadAt.get(offset) ?? [],
+  }));
+  if (problems.length === 0) problems.push(...report(cases, outcomes));
+  const result = { seed, records, rows: rows.length, deadLetters: dead.length, committed: done, restart, seconds: Math.round((Date.now() - started) / 1000), problems };
+  await pool.end();
+  if (problems.length === 0) {
+    await server.query(`DROP DATABASE ${database} WITH (FORCE)`);
+    await rm(dir, { recursive: true, force: true });
+  } else log(`kept for a look: database ${database}, topic ${topic}, folder ${dir}`);
+  await server.end();
+  return result;
+}
