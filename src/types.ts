@@ -47,7 +47,7 @@ export interface Transaction {
   readonly amount: number;
   /** ISO 4217 code; `XAF` in the prototype. */
   readonly currency: string;
-  /** Local time, `YYYY-MM-DD HH:MM:SS`. */
+  /** As sent: the prototype's `YYYY-MM-DD HH:MM:SS` (local time, read as UTC) or ISO 8601; see src/timestamps.ts. */
   readonly timestamp: string;
   /** The account debited; when absent, rules key on the client `id`. */
   readonly account?: string;

@@ -1,5 +1,6 @@
 import { type OperatorFunction, map } from 'rxjs';
 import { z } from 'zod';
+import { parseTimestamp } from '../timestamps.ts';
 import type { Parsed, SourceRef, Transaction, TransactionRecord } from '../types.ts';
 
 /** Bytes that are not UTF-8 are refused, never turned into U+FFFD; a BOM is kept, so JSON.parse refuses it too. */
@@ -60,9 +61,11 @@ const transactionSchema = z.object({
   transaction_id: int4(),
   amount: money().refine((n) => n >= 0, 'expected a number >= 0'),
   currency: z.string().refine((c) => CURRENCIES.has(c), 'expected a known ISO 4217 currency code such as XAF'),
-  timestamp: text()
-    .regex(/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/, 'expected YYYY-MM-DD HH:MM:SS')
-    .refine((t) => Number.isFinite(Date.parse(`${t.slice(0, 10)}T${t.slice(11, 19)}Z`)), 'not a real date and time'),
+  // the one reading of a timestamp that the rules' event time and the event_time column share
+  timestamp: z.string().superRefine((t, ctx) => {
+    const time = parseTimestamp(t);
+    if (typeof time === 'string') ctx.addIssue({ code: 'custom', message: time });
+  }),
   account: text().min(1).max(128).optional(),
   location: location.optional(),
   channel: text().min(1).max(64).optional(),
@@ -131,7 +134,6 @@ export function checkedTransaction(json: unknown): Transaction | string {
 
 /** The text fields a plain transaction may have besides the five of the prototype, with their longest length. */
 const PLAIN_TEXT: Readonly<Record<string, number>> = { account: 128, channel: 64, type: 32 };
-const TIMESTAMP = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/;
 const LONE_SURROGATE = /\p{Cs}/u;
 
 const isInt4 = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= INT4_MIN && n <= INT4_MAX;
@@ -142,8 +144,9 @@ const isText = (s: unknown, max: number): s is string => typeof s === 'string' &
  * in a fraction of the schema's time. Accepts only what the schema accepts, and gives the same
  * object (its keys in the schema's order); anything else (another field, a bad value) is left to
  * {@link checkedTransaction}, which says what is wrong.
+ * @internal exported for the property test that holds it to the schema on timestamps
  */
-function plainTransaction(json: unknown): Transaction | undefined {
+export function plainTransaction(json: unknown): Transaction | undefined {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined;
   const o = json as Record<string, unknown>;
   let texts = 0;
@@ -157,8 +160,7 @@ function plainTransaction(json: unknown): Transaction | undefined {
   if (!isInt4(id) || !isInt4(transaction_id)) return undefined;
   if (!(typeof amount === 'number' && amount >= 0 && amount < NUMERIC_18_2_LIMIT && Number(amount.toFixed(2)) === amount)) return undefined;
   if (typeof currency !== 'string' || !CURRENCIES.has(currency)) return undefined;
-  if (typeof timestamp !== 'string' || timestamp.includes('\u0000') || LONE_SURROGATE.test(timestamp) || !TIMESTAMP.test(timestamp)) return undefined;
-  if (!Number.isFinite(Date.parse(`${timestamp.slice(0, 10)}T${timestamp.slice(11, 19)}Z`))) return undefined;
+  if (typeof timestamp !== 'string' || typeof parseTimestamp(timestamp) !== 'number') return undefined;
   if (texts === 0) return { id, transaction_id, amount, currency, timestamp };
   const { account, channel, type } = o as { account?: string; channel?: string; type?: string };
   return {

@@ -10,6 +10,7 @@
  * amounts as decimal strings (exact, unlike a float8 cast to numeric), and each transaction's
  * reasons as one JSON array, since `unnest` of a 2-D array would flatten the rows together.
  */
+import { parseTimestamp } from '../../timestamps.ts';
 import type { DeadLetter, Detection, SuspiciousTransaction } from '../../types.ts';
 
 /** What {@link toPostgres} needs to write rows of `T` to a table. */
@@ -125,7 +126,7 @@ export const suspiciousTransactionsTable: TableWriter<SuspiciousTransaction> = j
       channel: t.channel,
       type: t.type,
       balance_before: t.balanceBefore,
-      // the transaction's own clock (no zone in the prototype's format): read as UTC
+      // the instant its timestamp names (without a zone: UTC), as the rules read it
       event_time: eventTimeIso(t.timestamp),
       input: t,
       revision: s.revision ?? 0,
@@ -136,9 +137,10 @@ export const suspiciousTransactionsTable: TableWriter<SuspiciousTransaction> = j
   },
 );
 
+/** NULL only for a transaction built by hand that names no instant: a parsed one always does. */
 function eventTimeIso(timestamp: string): string | null {
-  const ms = Date.parse(`${timestamp.slice(0, 10)}T${timestamp.slice(11, 19)}Z`);
-  return Number.isFinite(ms) ? new Date(ms).toISOString() : null;
+  const time = parseTimestamp(timestamp);
+  return typeof time === 'number' ? iso(time) : null;
 }
 
 /**

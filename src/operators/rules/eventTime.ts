@@ -1,21 +1,17 @@
+import { parseTimestamp } from '../../timestamps.ts';
 import type { Transaction } from '../../types.ts';
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/;
-
 /**
- * The event time of a transaction, in epoch ms: its `timestamp` (`YYYY-MM-DD HH:MM:SS`) read as
- * UTC. The prototype's timestamps are local time without a zone; reading them all as UTC keeps
- * the differences between them right, which is all the rules need.
+ * The event time of a transaction, in epoch ms: the instant its `timestamp` names, read by
+ * {@link parseTimestamp} (the seed's `YYYY-MM-DD HH:MM:SS` or ISO 8601; without a zone, UTC), the
+ * reading `parseTransaction` checked it with: a parsed transaction always has one.
  *
- * @throws RangeError when the timestamp is not `YYYY-MM-DD HH:MM:SS`: inside an operator, the
- * stream's error.
+ * @throws RangeError when the timestamp names no instant, which only a transaction built by hand,
+ * never parsed, can have: inside an operator, the stream's error.
  */
 export function eventTime(tx: Transaction): number {
-  const m = TIMESTAMP.exec(tx.timestamp);
-  const time = m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : Number.NaN;
-  if (!Number.isFinite(time)) {
-    throw new RangeError(`eventTime: transaction ${tx.transaction_id} has timestamp "${tx.timestamp}", not YYYY-MM-DD HH:MM:SS`);
-  }
+  const time = parseTimestamp(tx.timestamp);
+  if (typeof time === 'string') throw new RangeError(`eventTime: transaction ${tx.transaction_id} has an unparsed timestamp: ${time}`);
   return time;
 }
 

@@ -2,7 +2,7 @@
  * The transaction schema against the real table: whatever it accepts, PostgreSQL must take, or
  * one message fails its whole batch (issue 10). Values are drawn wide on purpose: integers past
  * int's range, amounts past numeric(18, 2) and with more decimals than it keeps, strings with
- * NULs and lone surrogates. Each message the schema accepts is written; none may be refused.
+ * NULs and lone surrogates, timestamps at the ends of the years PostgreSQL and the parser take. Each message the schema accepts is written; none may be refused.
  */
 import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
@@ -13,6 +13,7 @@ import { parseTransactionMessage } from '../../../src/operators/parseTransaction
 import { retryPolicy } from '../../../src/retry.ts';
 import type { SuspiciousTransaction } from '../../../src/types.ts';
 import { type FreshDatabase, freshDatabase } from '../../helpers/database.ts';
+import { written } from '../../helpers/timestamps.ts';
 
 let db: FreshDatabase;
 beforeAll(async () => {
@@ -40,7 +41,14 @@ const transaction = fc.record(
     transaction_id: wideInteger,
     amount: wideMoney,
     currency: fc.constantFrom('XAF', 'EUR'),
-    timestamp: fc.oneof(fc.constant('2026-11-22 10:00:00'), wideText.map((t) => `2026-11-22 10:00:00${t}`)),
+    // every form the parser accepts, at any instant of years 0001-9999 (event_time is timestamptz),
+    // the ends of that range, and text after a valid one
+    timestamp: fc.oneof(
+      fc.constant('2026-11-22 10:00:00'),
+      written.map((w) => w.text),
+      fc.constantFrom('0001-01-01 00:00:00', '0001-01-01T00:59:00+00:59', '9999-12-31T23:59:59.999999Z', '9999-12-31T22:59:59.999-01:00'),
+      wideText.map((t) => `2026-11-22 10:00:00${t}`),
+    ),
     account: wideText,
     channel: wideText,
     type: wideText,

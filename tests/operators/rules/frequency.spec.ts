@@ -54,7 +54,7 @@ describe('frequency', () => {
     m.expect(source.pipe(frequency())).toBeObservable(
       '-a-#',
       { a: a[0] },
-      new RangeError('eventTime: transaction 10000 has timestamp "yesterday", not YYYY-MM-DD HH:MM:SS'),
+      new RangeError('eventTime: transaction 10000 has an unparsed timestamp: expected YYYY-MM-DD HH:MM:SS or ISO 8601 such as 2026-03-01T10:30:00.123+01:00, got "yesterday"'),
     );
     m.expect(source).toHaveSubscriptions(subs);
   }));

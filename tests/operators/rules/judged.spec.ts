@@ -11,8 +11,12 @@ describe('eventTime', () => {
     expect(eventTime(tx(0, 61).transaction) - eventTime(tx(0, 0).transaction)).toBe(61_000);
   });
 
-  it('rejects a timestamp of another shape, naming the transaction', () => {
-    expect(() => eventTime({ ...tx(0, 0).transaction, timestamp: '2026-11-22T10:00:00' })).toThrow(/10000.*YYYY-MM-DD HH:MM:SS/);
+  it('reads ISO 8601 as parseTransaction does, the offset applied', () => {
+    expect(eventTime({ ...tx(0, 0).transaction, timestamp: '2026-11-22T11:00:00.250+01:00' })).toBe(Date.UTC(2026, 10, 22, 10, 0, 0, 250));
+  });
+
+  it('rejects a timestamp no parse accepted, naming the transaction and the value', () => {
+    expect(() => eventTime({ ...tx(0, 0).transaction, timestamp: '2026-02-30 10:00:00' })).toThrow(/^eventTime: transaction 10000 has an unparsed timestamp: day 30 .* in "2026-02-30 10:00:00"$/);
   });
 });
 
