@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type Producer, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { type Outcome, report } from './accounting.ts';
 import type { FuzzCase } from './arbitraries/fuzzCase.ts';
@@ -43,23 +43,42 @@ export interface CliFuzzResult {
   readonly problems: readonly string[];
 }
 
-/** Records per kcat call: one file each, so kcat sends each whole whatever bytes it holds. */
-const CHUNK = 200;
+/** Records per kcat call at most: one file each, so kcat sends each whole whatever bytes it holds. */
+const MAX_CHUNK = 200;
 
 /**
  * Produces `cases` to partition 0, in order (offset = index), with kcat. Each call gives its
  * records one text key and headers drawn from the seed: kcat takes them on its command line.
+ * kcat sends no empty value, so empty values and tombstones go by kafkajs, in their place.
  */
-async function produce(brokers: readonly string[], topic: string, dir: string, cases: readonly FuzzCase[], from: number, seed: number): Promise<void> {
+async function produce(brokers: readonly string[], producer: Producer, topic: string, dir: string, cases: readonly FuzzCase[], from: number, seed: number): Promise<void> {
   const [key, headers] = fc.sample(fc.tuple(fc.stringMatching(/^[^\0]{0,16}$/), fc.array(fc.tuple(fc.stringMatching(/^[a-z][a-z-]{0,8}$/), fc.stringMatching(/^[^\0]{0,16}$/)), { maxLength: 2 })), { seed: seed + from, numRuns: 1 })[0]!;
-  const files = await Promise.all(cases.map(async (c, i) => {
-    const file = join(dir, `r${from + i}`);
-    await writeFile(file, c.bytes);
-    return file;
-  }));
   const args = ['-P', '-b', brokers.join(','), '-t', topic, '-p', '0', '-X', 'message.max.bytes=2000000', ...(key ? ['-k', key] : []), ...headers.flatMap(([n, v]) => ['-H', `${n}=${v}`])];
-  await run('kcat', [...args, ...files], { maxBuffer: 1 << 24 });
-  await Promise.all(files.map((f) => rm(f)));
+  for (let i = 0; i < cases.length; ) {
+    if (cases[i]!.bytes.length === 0) {
+      await producer.send({ topic, acks: -1, messages: [{ partition: 0, value: cases[i]!.tombstone ? null : Buffer.alloc(0) }] });
+      i++;
+      continue;
+    }
+    const files: string[] = [];
+    for (; i < cases.length && cases[i]!.bytes.length > 0; i++) {
+      files.push(join(dir, `r${from + i}`));
+      await writeFile(files.at(-1)!, cases[i]!.bytes);
+    }
+    await run('kcat', [...args, ...files], { maxBuffer: 1 << 24 });
+    await Promise.all(files.map((f) => rm(f)));
+  }
+}
+
+/** The topic's end offset on partition 0: how many records it holds. */
+async function endOffset(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)?.high ?? -1);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 async function committed(kafka: Kafka, group: string, topic: string): Promise<number> {
@@ -123,7 +142,6 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, log = () => {
     '--data-dir', join(dir, 'vigie'), '--alerts-topic', `${topic}.alerts`, '--dlq-topic', `${topic}.dlq`, '--session-timeout', '6000'];
   const restart = fc.sample(fc.constantFrom('SIGKILL' as const, 'SIGTERM' as const), { seed, numRuns: 1 })[0]!;
   const problems: string[] = [];
-  const count = async (sql: string): Promise<number> => Number((await pool.query(sql)).rows[0].n);
   let produced = 0;
   let done = 0;
   let current = detect(args);
@@ -136,20 +154,39 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, log = () => {
   let stopping = false;
   watch(current);
   try {
+    // the first half, then the restart once the first quarter is committed, then the second
+    // half: records are read, judged and written on both sides of it
+    // a tenth of a small run per call, so that the restart lands among records still coming
+    const CHUNK = Math.min(MAX_CHUNK, Math.ceil(records / 10));
+    const half = Math.ceil(records / 2 / CHUNK) * CHUNK;
+    let restarted: () => void = () => {};
+    const restartDone = new Promise<void>((resolve) => (restarted = resolve));
     const producing = (async () => {
-      for (let from = 0; from < records; from += CHUNK) {
-        await produce(brokers, topic, dir, cases.slice(from, from + CHUNK), from, seed);
-        produced = Math.min(records, from + CHUNK);
+      const producer = kafka.producer();
+      await producer.connect();
+      try {
+        for (let from = 0; from < records; from += CHUNK) {
+          if (from === half) await restartDone;
+          await produce(brokers, producer, topic, dir, cases.slice(from, from + CHUNK), from, seed);
+          produced = Math.min(records, from + CHUNK);
+          // offsets are the cases' indexes: a record lost on the way would shift every one after it
+          const end = await endOffset(kafka, topic);
+          if (end !== produced) throw new Error(`the topic holds ${end} records after ${produced} were produced`);
+        }
+      } finally {
+        await producer.disconnect();
       }
     })();
-    let restarted = false;
+    producing.catch((e: Error) => problems.push(`producing: ${e.message}`));
+    let restartedAt = -1;
     let last = { at: Date.now(), done: 0 };
+    let moved = { at: Date.now(), done: -1 };
     for (;;) {
       await sleep(500);
       done = await committed(kafka, group, topic);
       if (problems.length > 0) break;
-      if (!restarted && done >= records / 2) {
-        restarted = true;
+      if (restartedAt < 0 && done >= Math.min(records, half) / 2) {
+        restartedAt = done;
         log(`restart: ${restart} at ${done} committed`);
         stopping = true;
         current.proc.kill(restart);
@@ -157,16 +194,22 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, log = () => {
         stopping = false;
         current = detect(args);
         watch(current);
+        restarted();
       }
+      if (done !== moved.done) moved = { at: Date.now(), done };
       if (Date.now() - last.at >= 3_000) {
         const rate = Math.round(((done - last.done) * 1000) / (Date.now() - last.at));
         log(`produced ${produced} | committed ${Math.max(done, 0)} of ${records} | ${rate} records/s`);
         last = { at: Date.now(), done };
       }
-      if (done >= records && produced >= records) break;
-      if (Date.now() - last.at > 120_000) throw new Error(`no progress for 2 minutes at ${done} committed`);
+      if (done >= records && produced >= records && /records\/s/.test(current.output())) break;
+      if (Date.now() - moved.at > 120_000) {
+        problems.push(`no progress for 2 minutes at ${done} committed of ${records}:\n${tail(current)}`);
+        break;
+      }
     }
-    await producing;
+    restarted();
+    await producing.catch(() => {});
   } finally {
     stopping = true;
     if (current.proc.exitCode === null && current.proc.signalCode === null) {

@@ -189,6 +189,7 @@ const byteLevel: fc.Arbitrary<{ bytes: Buffer; expect: Expect; what: string }> =
   fc.tuple(valid, fc.constantFrom(' ', '\n', '\r\n', '\t')).map(([d, ws]) => ({ bytes: Buffer.from(ws + jsonText(d.entries) + ws), expect: 'either' as const, what: 'surrounded by white space' })),
   fc.constantFrom('', ' ', 'null', '[]', '0', '"text"', '[{"id":1}]', 'NaN', '{', '}').map((s) => ({ bytes: Buffer.from(s), expect: 'invalid' as const, what: `not an object: ${JSON.stringify(s)}` })),
   fc.uint8Array({ maxLength: 64 }).map((b) => ({ bytes: Buffer.from(b), expect: 'invalid' as const, what: 'random bytes' })),
+  fc.constant({ bytes: Buffer.alloc(0), expect: 'invalid' as const, what: 'no value (a tombstone)', tombstone: true }),
   hugeLength.map((n) => ({ bytes: Buffer.alloc(n, 'z'), expect: 'invalid' as const, what: `${n} bytes of z` })),
 );
 

@@ -30,7 +30,7 @@ async function batchProblems(cases: readonly FuzzCase[]): Promise<string[]> {
 describe('the transaction flow, fuzzed in process', () => {
   it('ends every generated record as one judgement or one dead letter with its bytes, and never errors', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(transactionCase, { minLength: 1, maxLength: 40 }), async (cases) => {
+      fc.asyncProperty(fc.array(transactionCase, { minLength: 1, maxLength: 40, size: 'max' }), async (cases) => {
         const found = await batchProblems(cases);
         if (found.length > 0) throw new Error(found.join('\n'));
       }),
@@ -45,7 +45,7 @@ describe('the transaction flow, fuzzed in process, writing to PostgreSQL', () =>
     try {
       let run = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(transactionCase, { minLength: 1, maxLength: 20 }), async (cases) => {
+        fc.asyncProperty(fc.array(transactionCase, { minLength: 1, maxLength: 20, size: 'max' }), async (cases) => {
           // a source of its own per run: the tables keep every run's rows
           const source = `fuzz-${run++}`;
           const result = await runFlow(cases, source, {
