@@ -19,7 +19,8 @@ const BATCH = 40;
 /** Produces one batch, each record to a partition drawn from `random`; says the seed it drew from. */
 export async function produceFuzz(brokers: string[], topic: string, partitions: number, dir: string, n: number, random: Random): Promise<number> {
   const seed = random.int(0, 2 ** 31 - 1);
-  const cases = fc.sample(transactionCase.filter((c) => c.expect === 'invalid'), { seed, numRuns: BATCH });
+  // kcat sends no empty value: those are left to npm run fuzz, which sends them by kafkajs
+  const cases = fc.sample(transactionCase.filter((c) => c.expect === 'invalid' && c.bytes.length > 0), { seed, numRuns: BATCH });
   const byPartition = new Map<number, string[]>();
   for (const [i, c] of cases.entries()) {
     const file = path.join(dir, `fuzz-${n}-${i}`);

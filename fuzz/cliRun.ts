@@ -1,8 +1,8 @@
 /**
- * The real CLI, fuzzed: generated transactions produced by another client (kcat) to a topic of
- * their own, `vigie detect transactions` (its default rules) reading them into a database of its
- * own, a restart in the middle (SIGKILL or SIGTERM, drawn from the seed), and every record looked
- * up where it must have gone (fuzz/accounting.ts). The process must never exit on data.
+ * The real CLI, fuzzed: generated records produced by another client (kcat) to a topic of
+ * their own, `vigie detect transactions` (its default rules) or `vigie detect sensors` reading
+ * them into a database of its own, a restart in the middle (SIGKILL or SIGTERM, drawn from the seed), and every record looked
+ * up where it must have gone (fuzz/cliFlows.ts). The process must never exit on data.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,9 +13,8 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { Kafka, type Producer, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { type Outcome, report } from './accounting.ts';
+import { type CliFlowName, cliFlows } from './cliFlows.ts';
 import type { FuzzCase } from './arbitraries/fuzzCase.ts';
-import { kafkaTransactionCase, sampleCases } from './arbitraries/transactions.ts';
 import { migrate } from '../src/adapters/postgres/migrations.ts';
 
 const run = promisify(execFile);
@@ -27,11 +26,14 @@ export interface CliFuzzOptions {
   readonly serverUrl: string;
   readonly seed: number;
   readonly records: number;
+  /** Which `vigie detect`: transactions by default. */
+  readonly flow?: CliFlowName;
   /** Told of progress every few seconds, and of each step. */
   readonly log?: (line: string) => void;
 }
 
 export interface CliFuzzResult {
+  readonly flow: CliFlowName;
   readonly seed: number;
   readonly records: number;
   readonly rows: number;
@@ -116,9 +118,10 @@ const tail = (d: Detect): string => d.output().split('\n').filter((l) => !/^\s+a
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function fuzzCli({ brokers, serverUrl, seed, records, log = () => {} }: CliFuzzOptions): Promise<CliFuzzResult> {
+export async function fuzzCli({ brokers, serverUrl, seed, records, flow: name = 'transactions', log = () => {} }: CliFuzzOptions): Promise<CliFuzzResult> {
   const started = Date.now();
-  const cases = sampleCases(kafkaTransactionCase, seed, records);
+  const flow = cliFlows[name];
+  const cases = flow.cases(seed, records);
   const id = randomBytes(4).toString('hex');
   const topic = `fuzz-${seed}-${id}`;
   const group = `vigie-fuzz-${id}`;
@@ -138,8 +141,8 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, log = () => {
   pool.on('error', () => {});
   await migrate(pool);
 
-  const args = ['detect', 'transactions', '--topic', topic, '--group', group, '--kafka', brokers.join(','), '--database-url', url.toString(),
-    '--data-dir', join(dir, 'vigie'), '--alerts-topic', `${topic}.alerts`, '--dlq-topic', `${topic}.dlq`, '--session-timeout', '6000'];
+  const args = ['detect', ...flow.args(topic), '--topic', topic, '--group', group, '--kafka', brokers.join(','), '--database-url', url.toString(),
+    '--data-dir', join(dir, 'vigie'), '--session-timeout', '6000'];
   const restart = fc.sample(fc.constantFrom('SIGKILL' as const, 'SIGTERM' as const), { seed, numRuns: 1 })[0]!;
   const problems: string[] = [];
   let produced = 0;
@@ -221,20 +224,9 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, log = () => {
   // the record at the committed offset is the one that stopped it, when it stopped
   if (done < records && cases[Math.max(done, 0)]) problems.push(`stuck before offset ${Math.max(done, 0)}, the record: ${fc.stringify(cases[Math.max(done, 0)])}`);
 
-  const rows = (await pool.query('SELECT source_offset::int AS offset, revision FROM suspicious_transactions WHERE source = $1', [topic])).rows as { offset: number; revision: number }[];
-  const dead = (await pool.query('SELECT source_offset::int AS offset, stage, reason, raw_bytes AS bytes FROM dead_letters WHERE source = $1', [topic])).rows as { offset: number; stage: string; reason: string; bytes: Buffer }[];
-  const rowsAt = new Map<number, number>();
-  for (const r of rows) if (r.revision === 0) rowsAt.set(r.offset, (rowsAt.get(r.offset) ?? 0) + 1);
-  const deadAt = new Map<number, typeof dead>();
-  for (const d of dead) deadAt.set(d.offset, [...(deadAt.get(d.offset) ?? []), d]);
-  // what was committed and left no dead letter was judged: the CLI shows no other trace of it
-  const outcomes: Outcome[] = cases.map((_, offset) => ({
-    judged: offset < done && !deadAt.has(offset) ? 1 : 0,
-    rows: rowsAt.get(offset) ?? 0,
-    dead: deadAt.get(offset) ?? [],
-  }));
-  if (problems.length === 0) problems.push(...report(cases, outcomes));
-  const result = { seed, records, rows: rows.length, deadLetters: dead.length, committed: done, restart, seconds: Math.round((Date.now() - started) / 1000), problems };
+  const tables = await flow.audit(pool, topic, cases, done);
+  if (problems.length === 0) problems.push(...tables.problems);
+  const result = { flow: name, seed, records, rows: tables.rows, deadLetters: tables.deadLetters, committed: done, restart, seconds: Math.round((Date.now() - started) / 1000), problems };
   await pool.end();
   if (problems.length === 0) {
     await server.query(`DROP DATABASE ${database} WITH (FORCE)`);

@@ -15,6 +15,8 @@ export interface FuzzCase {
   readonly what: string;
   /** For a valid transaction: what the amount rule needs to say whether it must be a row. */
   readonly amount?: { readonly value: number; readonly currency: string };
+  /** For a valid sensor reading: the number it spells. */
+  readonly reading?: number;
   /** Produced with no value at all (a tombstone); `bytes` is then empty, as vigie reads it. */
   readonly tombstone?: boolean;
   /** The Kafka key and headers to produce it with (none when absent). */
