@@ -3,7 +3,7 @@
  * tombstone) through parseKafkaReading, and generated serial lines, cut into chunks anywhere,
  * through the LineSplitter and parseArduinoLine. Each must end as exactly one reading of the
  * number it spells or one dead letter with its exact bytes and a reason; nothing throws.
- * FUZZ_SEED replays another seed.
+ * FUZZ_SEED replays another seed, FUZZ_PATH a failure's path.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ import { parseSensorRecord } from '../../src/operators/parseKafkaReading.ts';
 import type { Parsed, Reading } from '../../src/types.ts';
 
 const seed = Number(process.env['FUZZ_SEED'] ?? 19);
+/** fast-check's replay path of a failure (printed beside its seed): straight to the shrunk case. */
+const path = process.env['FUZZ_PATH'];
 const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** What is wrong with the parse of `c` (none: all is well). */
@@ -44,7 +46,7 @@ describe('sensor inputs, fuzzed', () => {
         });
         if (found.length > 0) throw new Error(found.join('\n'));
       }),
-      { seed, numRuns: 60 },
+      { seed, numRuns: 60, ...(path && { path }) },
     );
   });
 
@@ -73,7 +75,7 @@ describe('sensor inputs, fuzzed', () => {
         });
         if (found.length > 0) throw new Error(found.join('\n'));
       }),
-      { seed, numRuns: 60 },
+      { seed, numRuns: 60, ...(path && { path }) },
     );
   });
 });

@@ -4,7 +4,8 @@
  * the stream never errors, each record is acknowledged once and ends as exactly one judgement or
  * one dead letter with its exact bytes and a reason naming what is wrong, and a valid XAF
  * transaction over 10 000 is a suspicious row. About 2 000 records at a fixed seed; FUZZ_SEED
- * replays another, and a failure prints the smallest record found, its seed and its path.
+ * replays another, and a failure prints the smallest record found, its seed and its path
+ * (FUZZ_SEED=s FUZZ_PATH=p replays it at once).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +18,8 @@ import { toPostgres } from '../../src/adapters/postgres/toPostgres.ts';
 import { freshDatabase } from '../helpers/database.ts';
 
 const seed = Number(process.env['FUZZ_SEED'] ?? 19);
+/** fast-check's replay path of a failure (printed beside its seed): straight to the shrunk case. */
+const path = process.env['FUZZ_PATH'];
 
 /** The property over a batch of records: what is wrong, in words, or nothing. */
 async function batchProblems(cases: readonly FuzzCase[]): Promise<string[]> {
@@ -34,7 +37,7 @@ describe('the transaction flow, fuzzed in process', () => {
         const found = await batchProblems(cases);
         if (found.length > 0) throw new Error(found.join('\n'));
       }),
-      { seed, numRuns: 100 },
+      { seed, numRuns: 100, ...(path && { path }) },
     );
   }, 120_000);
 });
@@ -59,7 +62,7 @@ describe('the transaction flow, fuzzed in process, writing to PostgreSQL', () =>
           if (result.error !== undefined) found.unshift(`the stream errored: ${String(result.error)}`);
           if (found.length > 0) throw new Error(found.join('\n'));
         }),
-        { seed, numRuns: 15 },
+        { seed, numRuns: 15, ...(path && { path }) },
       );
     } finally {
       await db.drop();
