@@ -1,8 +1,8 @@
 /**
  * The faults of issue 10, each as something that really happens to a deployment: a process
  * killed, Ctrl-C in its terminal, the broker or the database going away, the serial cable pulled,
- * poison produced by another client, generated malformed records (`fuzz`). `inject` does the harm and the repair, and says what must
- * move again for the fault to count as healed.
+ * poison produced by another client, generated malformed records (`fuzz`, issue 19). `inject`
+ * does the harm and the repair, and says what must move again for the fault to count as healed.
  */
 import type { Random } from '../src/random.ts';
 import { type Flow, type Flows, TAIL_LINES } from './flows.ts';
