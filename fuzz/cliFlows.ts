@@ -19,8 +19,10 @@ export interface Tables {
 
 export interface CliFlow {
   cases(seed: number, count: number): FuzzCase[];
-  /** `vigie detect ...` for a topic, besides the common options. */
-  args(topic: string): string[];
+  /** `vigie detect ...` for a topic, besides the common options; `run` names its output topics. */
+  args(topic: string, run: string): string[];
+  /** What the run wrote, a line per row, every column but the times of writing: two runs compare so. */
+  snapshot(pool: pg.Pool, topic: string): Promise<string[]>;
   /** Every record looked up: `committed` records were judged unless dead-lettered. */
   audit(pool: pg.Pool, topic: string, cases: readonly FuzzCase[], committed: number): Promise<Tables>;
 }
@@ -32,6 +34,13 @@ interface Dead {
   bytes: Buffer;
 }
 
+/** The rows of `sql` (its first parameter the topic), each as a line of JSON. */
+async function lines(pool: pg.Pool, sql: string, topic: string): Promise<string[]> {
+  return (await pool.query(sql, [topic])).rows.map((r) => JSON.stringify(r));
+}
+
+const DEAD_LETTER_LINES = "SELECT 'dead' AS t, source_offset, stage, reason, encode(raw_bytes, 'hex') AS bytes FROM dead_letters WHERE source = $1 ORDER BY 2, 3";
+
 async function deadLetters(pool: pg.Pool, topic: string): Promise<Map<number, Dead[]>> {
   const { rows } = await pool.query('SELECT source_offset::int AS offset, stage, reason, raw_bytes AS bytes FROM dead_letters WHERE source = $1', [topic]);
   const at = new Map<number, Dead[]>();
@@ -41,7 +50,11 @@ async function deadLetters(pool: pg.Pool, topic: string): Promise<Map<number, De
 
 const transactions: CliFlow = {
   cases: (seed, count) => sampleCases(kafkaTransactionCase, seed, count),
-  args: (topic) => ['transactions', '--alerts-topic', `${topic}.alerts`, '--dlq-topic', `${topic}.dlq`],
+  args: (topic, run) => ['transactions', '--alerts-topic', `${topic}.${run}.alerts`, '--dlq-topic', `${topic}.${run}.dlq`],
+  snapshot: async (pool, topic) => [
+    ...(await lines(pool, 'SELECT source_offset, revision, revised_by, reasons, score, amount::text, currency, tx_timestamp, event_time, input FROM suspicious_transactions WHERE source = $1 ORDER BY 1, 2', topic)),
+    ...(await lines(pool, DEAD_LETTER_LINES, topic)),
+  ],
   audit: async (pool, topic, cases, committed) => {
     const { rows } = await pool.query('SELECT source_offset::int AS offset, revision FROM suspicious_transactions WHERE source = $1', [topic]);
     const rowsAt = new Map<number, number>();
@@ -61,6 +74,10 @@ const sensors: CliFlow = {
   cases: (seed, count) => sampleCases(sensorValueCase, seed, count),
   // one detector: one detection row per reading
   args: () => ['sensors', '--detector', 'dbscan'],
+  snapshot: async (pool, topic) => [
+    ...(await lines(pool, 'SELECT source_offset, detector, topic, value, event_time, state, score, fill FROM sensor_detections WHERE source = $1 ORDER BY 1, 2', topic)),
+    ...(await lines(pool, DEAD_LETTER_LINES, topic)),
+  ],
   audit: async (pool, topic, cases, committed) => {
     const { rows } = await pool.query('SELECT source_offset::int AS offset, value FROM sensor_detections WHERE source = $1', [topic]);
     const rowsAt = new Map<number, number[]>();

@@ -1,8 +1,10 @@
 /**
  * The real CLI, fuzzed: generated records produced by another client (kcat) to a topic of
  * their own, `vigie detect transactions` (its default rules) or `vigie detect sensors` reading
- * them into a database of its own, a restart in the middle (SIGKILL or SIGTERM, drawn from the seed), and every record looked
- * up where it must have gone (fuzz/cliFlows.ts). The process must never exit on data.
+ * them into a database of its own, a restart in the middle (SIGKILL or SIGTERM, drawn from the
+ * seed), and every record looked up where it must have gone (fuzz/cliFlows.ts); then the same
+ * topic read again without a restart, whose tables must be the same. The process must never exit
+ * on data.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -118,6 +120,50 @@ const tail = (d: Detect): string => d.output().split('\n').filter((l) => !/^\s+a
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+async function newDatabase(server: pg.Client, serverUrl: string, database: string): Promise<{ url: string; pool: pg.Pool }> {
+  await server.query(`CREATE DATABASE ${database}`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const pool = new pg.Pool({ connectionString: url.toString() });
+  pool.on('error', () => {});
+  await migrate(pool);
+  return { url: url.toString(), pool };
+}
+
+/** Runs `args` until its group committed every record and it reports progress; what went wrong. */
+async function uninterrupted(args: readonly string[], position: () => Promise<number>, records: number): Promise<string[]> {
+  const d = detect(args);
+  let moved = { at: Date.now(), done: -1 };
+  for (;;) {
+    await sleep(500);
+    if (d.proc.exitCode !== null) return [`the uninterrupted run exited ${d.proc.exitCode}:\n${tail(d)}`];
+    const done = await position();
+    if (done >= records && /records\/s/.test(d.output())) break;
+    if (done !== moved.done) moved = { at: Date.now(), done };
+    if (Date.now() - moved.at > 120_000) {
+      d.proc.kill('SIGKILL');
+      return [`the uninterrupted run made no progress for 2 minutes at ${done} of ${records}`];
+    }
+  }
+  d.proc.kill('SIGTERM');
+  const { code } = await d.exit;
+  return code === 0 ? [] : [`the uninterrupted run exited ${code} on SIGTERM:\n${tail(d)}`];
+}
+
+/** The rows one run has and the other has not, a few of each. */
+function differences(restarted: readonly string[], replay: readonly string[]): string[] {
+  const a = new Set(restarted);
+  const b = new Set(replay);
+  const onlyA = restarted.filter((l) => !b.has(l));
+  const onlyB = replay.filter((l) => !a.has(l));
+  if (onlyA.length + onlyB.length === 0) return [];
+  return [
+    `the restart changed the results: ${onlyA.length} rows only in the restarted run, ${onlyB.length} only in the uninterrupted one` +
+      onlyA.slice(0, 3).map((l) => `\n  restarted:     ${l.slice(0, 400)}`).join('') +
+      onlyB.slice(0, 3).map((l) => `\n  uninterrupted: ${l.slice(0, 400)}`).join(''),
+  ];
+}
+
 export async function fuzzCli({ brokers, serverUrl, seed, records, flow: name = 'transactions', log = () => {} }: CliFuzzOptions): Promise<CliFuzzResult> {
   const started = Date.now();
   const flow = cliFlows[name];
@@ -125,24 +171,20 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, flow: name = 
   const id = randomBytes(4).toString('hex');
   const topic = `fuzz-${seed}-${id}`;
   const group = `vigie-fuzz-${id}`;
+  const fuzzGroup = `${group}-fuzz`;
   const dir = await mkdtemp(join(tmpdir(), 'vigie-fuzz-'));
   const kafka = new Kafka({ clientId: 'vigie-fuzz', brokers: [...brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [topic, `${topic}.dlq`, `${topic}.alerts`].map((t) => ({ topic: t, numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
+  await admin.createTopics({ topics: [topic, ...['fuzz', 'replay'].flatMap((run) => [`${topic}.${run}.dlq`, `${topic}.${run}.alerts`])].map((t) => ({ topic: t, numPartitions: 1, replicationFactor: 1 })), waitForLeaders: true });
   await admin.disconnect();
-  const database = `vigie_fuzz_${id}`;
   const server = new pg.Client({ connectionString: serverUrl });
   await server.connect();
-  await server.query(`CREATE DATABASE ${database}`);
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  const pool = new pg.Pool({ connectionString: url.toString() });
-  pool.on('error', () => {});
-  await migrate(pool);
-
-  const args = ['detect', ...flow.args(topic), '--topic', topic, '--group', group, '--kafka', brokers.join(','), '--database-url', url.toString(),
-    '--data-dir', join(dir, 'vigie'), '--session-timeout', '6000'];
+  const database = `vigie_fuzz_${id}`;
+  const { url, pool } = await newDatabase(server, serverUrl, database);
+  const argsOf = (run: string, databaseUrl: string): string[] => ['detect', ...flow.args(topic, run), '--topic', topic, '--group', `${group}-${run}`,
+    '--kafka', brokers.join(','), '--database-url', databaseUrl, '--data-dir', join(dir, run), '--session-timeout', '6000'];
+  const args = argsOf('fuzz', url);
   const restart = fc.sample(fc.constantFrom('SIGKILL' as const, 'SIGTERM' as const), { seed, numRuns: 1 })[0]!;
   const problems: string[] = [];
   let produced = 0;
@@ -186,7 +228,7 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, flow: name = 
     let moved = { at: Date.now(), done: -1 };
     for (;;) {
       await sleep(500);
-      done = await committed(kafka, group, topic);
+      done = await committed(kafka, fuzzGroup, topic);
       if (problems.length > 0) break;
       if (restartedAt < 0 && done >= Math.min(records, half) / 2) {
         restartedAt = done;
@@ -226,12 +268,20 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, flow: name = 
 
   const tables = await flow.audit(pool, topic, cases, done);
   if (problems.length === 0) problems.push(...tables.problems);
+  // the restart must change nothing: the same topic read again without one gives the same tables
+  const replay = await newDatabase(server, serverUrl, `${database}_replay`);
+  if (problems.length === 0) {
+    log('the same records again, uninterrupted, to compare');
+    problems.push(...(await uninterrupted(argsOf('replay', replay.url), () => committed(kafka, `${group}-replay`, topic), records)));
+  }
+  if (problems.length === 0) problems.push(...differences(await flow.snapshot(pool, topic), await flow.snapshot(replay.pool, topic)));
   const result = { flow: name, seed, records, rows: tables.rows, deadLetters: tables.deadLetters, committed: done, restart, seconds: Math.round((Date.now() - started) / 1000), problems };
-  await pool.end();
+  await Promise.all([pool.end(), replay.pool.end()]);
   if (problems.length === 0) {
     await server.query(`DROP DATABASE ${database} WITH (FORCE)`);
+    await server.query(`DROP DATABASE ${database}_replay WITH (FORCE)`);
     await rm(dir, { recursive: true, force: true });
-  } else log(`kept for a look: database ${database}, topic ${topic}, folder ${dir}`);
+  } else log(`kept for a look: databases ${database} and ${database}_replay, topic ${topic}, folder ${dir}`);
   await server.end();
   return result;
 }

@@ -2,7 +2,8 @@
  * Issue 19: the real `vigie detect transactions` (default rules) on the suite's broker and
  * database, fed about 300 generated records by kcat, restarted in the middle (SIGKILL or SIGTERM,
  * from the seed): it never exits on data, every record ends as exactly one row or one dead letter
- * with its exact bytes as the generator says, and the offsets reach the end (fuzz/cliRun.ts).
+ * with its exact bytes as the generator says, the offsets reach the end, and the same topic read
+ * again without a restart gives the same rows and dead letters (fuzz/cliRun.ts).
  * The same for `vigie detect sensors` (one detector: one row per reading, of the number the value
  * spells). FUZZ_SEED replays another seed; `npm run fuzz` runs the same for longer.
  */
