@@ -6,21 +6,17 @@
  * topic read again without a restart, whose tables must be the same. The process must never exit
  * on data.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import fc from 'fast-check';
-import { Kafka, type Producer, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { type CliFlowName, cliFlows } from './cliFlows.ts';
-import type { FuzzCase } from './arbitraries/fuzzCase.ts';
+import { type Detect, detect, sleep, tail, uninterrupted } from './detectProcess.ts';
+import { MAX_CHUNK, committed, endOffset, produce } from './topic.ts';
 import { migrate } from '../src/adapters/postgres/migrations.ts';
-
-const run = promisify(execFile);
-const root = new URL('../', import.meta.url).pathname;
 
 export interface CliFuzzOptions {
   readonly brokers: readonly string[];
@@ -47,79 +43,6 @@ export interface CliFuzzResult {
   readonly problems: readonly string[];
 }
 
-/** Records per kcat call at most: one file each, so kcat sends each whole whatever bytes it holds. */
-const MAX_CHUNK = 200;
-
-/**
- * Produces `cases` to partition 0, in order (offset = index), with kcat. Each call gives its
- * records one text key and headers drawn from the seed: kcat takes them on its command line.
- * kcat sends no empty value, so empty values and tombstones go by kafkajs, in their place.
- */
-async function produce(brokers: readonly string[], producer: Producer, topic: string, dir: string, cases: readonly FuzzCase[], from: number, seed: number): Promise<void> {
-  const [key, headers] = fc.sample(fc.tuple(fc.stringMatching(/^[^\0]{0,16}$/), fc.array(fc.tuple(fc.stringMatching(/^[a-z][a-z-]{0,8}$/), fc.stringMatching(/^[^\0]{0,16}$/)), { maxLength: 2 })), { seed: seed + from, numRuns: 1 })[0]!;
-  const args = ['-P', '-b', brokers.join(','), '-t', topic, '-p', '0', '-X', 'message.max.bytes=2000000', ...(key ? ['-k', key] : []), ...headers.flatMap(([n, v]) => ['-H', `${n}=${v}`])];
-  for (let i = 0; i < cases.length; ) {
-    if (cases[i]!.bytes.length === 0) {
-      await producer.send({ topic, acks: -1, messages: [{ partition: 0, value: cases[i]!.tombstone ? null : Buffer.alloc(0) }] });
-      i++;
-      continue;
-    }
-    const files: string[] = [];
-    for (; i < cases.length && cases[i]!.bytes.length > 0; i++) {
-      files.push(join(dir, `r${from + i}`));
-      await writeFile(files.at(-1)!, cases[i]!.bytes);
-    }
-    await run('kcat', [...args, ...files], { maxBuffer: 1 << 24 });
-    await Promise.all(files.map((f) => rm(f)));
-  }
-}
-
-/** The topic's end offset on partition 0: how many records it holds. */
-async function endOffset(kafka: Kafka, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return Number((await admin.fetchTopicOffsets(topic)).find((p) => p.partition === 0)?.high ?? -1);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function committed(kafka: Kafka, group: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
-    return Number(offsets?.partitions[0]?.offset ?? -1);
-  } catch {
-    return -1;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-interface Detect {
-  readonly proc: ChildProcess;
-  readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
-}
-
-function detect(args: readonly string[]): Detect {
-  const proc = spawn(process.execPath, ['bin/vigie.js', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const keep = (d: Buffer): void => {
-    out = (out + d.toString()).slice(-20_000);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  return { proc, output: () => out, exit: new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal }))) };
-}
-
-/** The last lines it printed, stack frames left out: the error's message stays in view. */
-const tail = (d: Detect): string => d.output().split('\n').filter((l) => !/^\s+at /.test(l)).slice(-6).join('\n');
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 async function newDatabase(server: pg.Client, serverUrl: string, database: string): Promise<{ url: string; pool: pg.Pool }> {
   await server.query(`CREATE DATABASE ${database}`);
   const url = new URL(serverUrl);
@@ -128,26 +51,6 @@ async function newDatabase(server: pg.Client, serverUrl: string, database: strin
   pool.on('error', () => {});
   await migrate(pool);
   return { url: url.toString(), pool };
-}
-
-/** Runs `args` until its group committed every record and it reports progress; what went wrong. */
-async function uninterrupted(args: readonly string[], position: () => Promise<number>, records: number): Promise<string[]> {
-  const d = detect(args);
-  let moved = { at: Date.now(), done: -1 };
-  for (;;) {
-    await sleep(500);
-    if (d.proc.exitCode !== null) return [`the uninterrupted run exited ${d.proc.exitCode}:\n${tail(d)}`];
-    const done = await position();
-    if (done >= records && /records\/s/.test(d.output())) break;
-    if (done !== moved.done) moved = { at: Date.now(), done };
-    if (Date.now() - moved.at > 120_000) {
-      d.proc.kill('SIGKILL');
-      return [`the uninterrupted run made no progress for 2 minutes at ${done} of ${records}`];
-    }
-  }
-  d.proc.kill('SIGTERM');
-  const { code } = await d.exit;
-  return code === 0 ? [] : [`the uninterrupted run exited ${code} on SIGTERM:\n${tail(d)}`];
 }
 
 /** The rows one run has and the other has not, a few of each. */
