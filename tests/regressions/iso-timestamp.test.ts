@@ -1,13 +1,15 @@
 /**
  * Found by the fuzzer (issue 19; tests/fuzz/, fuzz/arbitraries/timestamps.ts) on d418ce4: a valid
- * transaction whose timestamp is ISO 8601 with a zone stops the fraud flow for good. In process,
- * seed 19 (transactions restricted to the valid ones) shrank to
- * `{"id":0,"transaction_id":0,"amount":0,"currency":"XAF","timestamp":"1970-01-01 00:00:00+00:00"}`
+ * transaction whose timestamp is ISO 8601 with a zone stops the fraud flow for good. In process
+ * (tests/fuzz/transactions.property.test.ts as first committed), FUZZ_SEED=2 failed at once and
+ * shrank in 16 steps (path 0:0:…:0) to
+ * `{"id":1000,"transaction_id":0,"amount":0,"currency":"XAF","timestamp":"1970-01-01 00:00:00+00:00"}`
  * (the stream errored: `RangeError: eventTime: transaction 0 has timestamp "1970-01-01 00:00:00+00:00",
- * not YYYY-MM-DD HH:MM:SS`); through the CLI, `npm run fuzz -- --seed 19 --records 300` stopped at
- * offset 1 on `"timestamp":"1987-11-05 22:02:11.012Z"` and vigie exited 1, having committed
- * nothing after it. `parseTransaction` accepted them, `eventTime` refused them inside the rules.
- * Each must be judged, stored (when suspicious) at its instant, and the partition go on.
+ * not YYYY-MM-DD HH:MM:SS`), and seeds 1 and 3-6 to `…00:00:00Z` or `…00:00:00.0`. Through the
+ * CLI, `npm run fuzz -- --seed 19 --records 300` stopped at offset 1 on
+ * `"timestamp":"1987-11-05 22:02:11.012Z"` and vigie exited 1, having committed nothing after it.
+ * `parseTransaction` accepted them, `eventTime` refused them inside the rules. Each must be
+ * judged, stored (when suspicious) at its instant, and the partition go on.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { killAll } from '../helpers/processes.ts';
@@ -17,7 +19,7 @@ afterAll(killAll);
 
 describe('regression: ISO 8601 timestamps (fuzz seed 19)', () => {
   it('are judged at their instant, and the records after them too', async () => {
-    const shrunk = Buffer.from('{"id":0,"transaction_id":0,"amount":0,"currency":"XAF","timestamp":"1970-01-01 00:00:00+00:00"}');
+    const shrunk = Buffer.from('{"id":1000,"transaction_id":0,"amount":0,"currency":"XAF","timestamp":"1970-01-01 00:00:00+00:00"}');
     const records = [
       transaction(),
       shrunk,
