@@ -1,9 +1,13 @@
 /**
  * Raw JSON texts of field values at the edges, each with what the issue implies must become of a
  * transaction holding it: ids are PostgreSQL int4, amounts and balances numeric(18, 2), an amount
- * is not negative, text holds no NUL and no lone surrogate.
+ * is not negative, text holds no NUL and no lone surrogate; and lengths for huge values.
  */
+import fc from 'fast-check';
 import type { Expect } from './fuzzCase.ts';
+
+/** Long strings, now and then up to 1 MB (Kafka's default largest message is about 1 MiB). */
+export const hugeLength = fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 200, max: 5_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 100_000, max: 1_000_000 }) });
 
 export const INT4_EDGES: Record<string, Expect> = {
   '0': 'valid', '-0': 'valid', '2147483647': 'valid', '-2147483648': 'valid', '2147483647.0': 'valid', '1e3': 'valid', '12340e-1': 'valid',

@@ -9,7 +9,7 @@
 import fc from 'fast-check';
 import { type Expect, type FuzzCase, fuzzCase } from './fuzzCase.ts';
 import { accountStreamCase, inSequence } from './accounts.ts';
-import { CURRENCY_EDGES, INT4_EDGES, LOCATION_EDGES, MONEY_EDGES, NEGATIVE_MONEY, TEXT_EDGES } from './edges.ts';
+import { CURRENCY_EDGES, INT4_EDGES, hugeLength, LOCATION_EDGES, MONEY_EDGES, NEGATIVE_MONEY, TEXT_EDGES } from './edges.ts';
 import { brokenTimestamp, doubtfulTimestamp, validTimestamp } from './timestamps.ts';
 
 type Entries = readonly (readonly [string, string])[];
@@ -33,8 +33,6 @@ const anyPlane = fc
 const text = (max: number): fc.Arbitrary<string> =>
   fc.string({ unit: fc.oneof(fc.constantFrom(...'abcXYZ019 -_'), anyPlane), minLength: 1, maxLength: max }).filter((s) => s.length <= max);
 
-/** Long strings, now and then up to 1 MB (Kafka's default largest message is about 1 MiB). */
-const hugeLength = fc.oneof({ weight: 20, arbitrary: fc.integer({ min: 200, max: 5_000 }) }, { weight: 1, arbitrary: fc.integer({ min: 100_000, max: 1_000_000 }) });
 const int4 = fc.oneof(fc.integer({ min: INT4_MIN, max: INT4_MAX }), fc.integer({ min: 1000, max: 99_999 }));
 /** An amount numeric(18, 2) holds: cents, small and large, and integers up to 2^53. */
 const money = fc.oneof(
