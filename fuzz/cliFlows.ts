@@ -39,7 +39,9 @@ async function lines(pool: pg.Pool, sql: string, topic: string): Promise<string[
   return (await pool.query(sql, [topic])).rows.map((r) => JSON.stringify(r));
 }
 
-const DEAD_LETTER_LINES = "SELECT 'dead' AS t, source_offset, stage, reason, encode(raw_bytes, 'hex') AS bytes FROM dead_letters WHERE source = $1 ORDER BY 2, 3";
+// digests, not the values: a run of huge records would not fit in memory twice as hex
+const DEAD_LETTER_LINES =
+  "SELECT 'dead' AS t, source_offset, stage, left(reason, 200) AS reason, md5(reason) AS reason_md5, length(raw_bytes) AS length, md5(raw_bytes) AS bytes_md5 FROM dead_letters WHERE source = $1 ORDER BY 2, 3";
 
 async function deadLetters(pool: pg.Pool, topic: string): Promise<Map<number, Dead[]>> {
   const { rows } = await pool.query('SELECT source_offset::int AS offset, stage, reason, raw_bytes AS bytes FROM dead_letters WHERE source = $1', [topic]);
