@@ -1,12 +1,13 @@
 /**
  * The faults of issue 10, each as something that really happens to a deployment: a process
  * killed, Ctrl-C in its terminal, the broker or the database going away, the serial cable pulled,
- * poison produced by another client. `inject` does the harm and the repair, and says what must
- * move again for the fault to count as healed.
+ * poison produced by another client, generated malformed records (`fuzz`, issue 19). `inject`
+ * does the harm and the repair, and says what must move again for the fault to count as healed.
  */
 import type { Random } from '../src/random.ts';
 import { type Flow, type Flows, TAIL_LINES } from './flows.ts';
 import type { GroupTopic } from './offsets.ts';
+import { produceFuzz } from './fuzzFault.ts';
 import { type SerialWriter, producePoison, sleep } from './producers.ts';
 import type { Progress } from './recovery.ts';
 import type { ChaosServers } from './services.ts';
@@ -21,6 +22,7 @@ export const FAULT_KINDS = [
   'poison-transactions',
   'poison-serial',
   'consumer-killed',
+  'fuzz',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -125,6 +127,11 @@ export async function inject(kind: FaultKind, ctx: FaultContext, n: number): Pro
     case 'poison-transactions': {
       const kinds = await producePoison(servers.brokers, ctx.transactions.topic, ctx.partitions, ctx.workDir, n, ctx.dlqMaxBytes, random);
       log(`poison: ${kinds.join(', ')}`);
+      return done(ctx.transactions.topic, { groups: [ctx.transactions] });
+    }
+    case 'fuzz': {
+      const seed = await produceFuzz(servers.brokers, ctx.transactions.topic, ctx.partitions, ctx.workDir, n, random);
+      log(`fuzz: generated malformed transactions, fast-check seed ${seed}`);
       return done(ctx.transactions.topic, { groups: [ctx.transactions] });
     }
     case 'poison-serial':

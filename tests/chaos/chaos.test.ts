@@ -1,6 +1,7 @@
 /**
- * The small chaos run (`npm run chaos -- --quick`): each fault kind of issue 10 once, on a broker,
- * a PostgreSQL and a serial cable of its own, with vigie's flows and bridge as separate processes;
+ * The small chaos run (`npm run chaos -- --quick`): each fault kind once (issue 10's, and issue
+ * 19's generated `fuzz` batch), on a broker, a PostgreSQL and a serial cable of its own, with
+ * vigie's flows and bridge as separate processes;
  * then every record produced is audited. It fails, with the run's report as the message, on any
  * loss, double, wrong outcome, crash, stuck partition or fault not recovered.
  */
