@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { createProducer } from '../src/adapters/kafka/toKafka.ts';
+import { createProducer } from '../src/adapters/kafka/producer.ts';
 import { kafkaUnlessGiven } from '../src/adapters/temporaryServers.ts';
 import { progress } from '../src/cli/progress.ts';
 import { seededRandom } from '../src/random.ts';

@@ -10,7 +10,7 @@ import { open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, type Producer, logLevel } from 'kafkajs';
-import { PRODUCER_CONFIG } from '../src/adapters/kafka/toKafka.ts';
+import { PRODUCER_CONFIG } from '../src/adapters/kafka/producer.ts';
 import type { Random } from '../src/random.ts';
 
 const run = promisify(execFile);

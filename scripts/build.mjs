@@ -16,7 +16,14 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.built');
 // Read at run time by the compiled code, next to it (new URL('./…', import.meta.url)).
-const ASSETS = ['dashboard/page.html', 'dashboard/page.js', 'adapters/kafka/producerThread.worker.mjs'];
+const ASSETS = [
+  'dashboard/page.html',
+  'dashboard/page.js',
+  'adapters/kafka/producerThread.worker.mjs',
+  // plain JavaScript shared by the worker and producer.ts, which tsc neither compiles nor copies
+  'adapters/kafka/pinnedPartitioner.mjs',
+  'adapters/kafka/pinnedPartitioner.d.mts',
+];
 
 /** The newest modification time among what the build reads. */
 function newestInput() {

@@ -20,7 +20,7 @@
  */
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createProducer } from '../../src/adapters/kafka/toKafka.ts';
+import { createProducer } from '../../src/adapters/kafka/producer.ts';
 import type { Message } from 'kafkajs';
 import { seedTransactionMessages, transactionMessages } from '../fraud/transactions.ts';
 import { PRODUCED_AT, SENT_AT, sensorValues } from './records.ts';

@@ -7,6 +7,7 @@
 export { type KafkaBroker, type KafkaBrokerOptions, startKafkaBroker } from './kafka/broker.ts';
 export * from './kafka/deadLetterJson.ts';
 export * from './kafka/fromKafka.ts';
+export * from './kafka/producer.ts';
 export * from './kafka/toKafka.ts';
 export * from './kafka/types.ts';
 export * from './paysim.ts';

@@ -13,15 +13,12 @@
  * whose messages keep the partitions of their first attempt.
  */
 import { Worker } from 'node:worker_threads';
-import type { Message, Producer, RecordMetadata } from 'kafkajs';
+import type { Message, RecordMetadata } from 'kafkajs';
 import { VigieError } from '../../errors.ts';
 import { type RetryPolicy, retryAsync } from '../../retry.ts';
 import { connectFailed, isKafkaOutage } from './outage.ts';
 import { type KafkaSecurity, kafkaSecurityConfig } from './security.ts';
-import { PRODUCER_CONFIG } from './toKafka.ts';
-
-/** What `toKafka` needs of a producer. */
-export type BatchProducer = Pick<Producer, 'connect' | 'disconnect' | 'sendBatch'>;
+import { type BatchProducer, PRODUCER_CONFIG } from './producer.ts';
 
 interface PlainError {
   readonly name?: string;

@@ -7,25 +7,16 @@
 // Messages out: { id, ok: true, value } | { id, ok: false, error } (the error as plain data).
 import { parentPort, workerData } from 'node:worker_threads';
 import kafkajs from 'kafkajs';
+import { pinnedPartitioner } from './pinnedPartitioner.mjs';
 
-const { Kafka, Partitioners, logLevel } = kafkajs;
+const { Kafka, logLevel } = kafkajs;
 // `security`: kafkajs's ssl and sasl, plain data made by kafkaSecurityConfig (security.ts)
 const { brokers, clientId, config, security } = workerData;
 
-// A resent batch keeps the partition each message got at its first attempt (see
-// `pinnedPartitioner` in toKafka.ts): the messages of a batch are kept here, by batch id, until
-// it is written, and every attempt sends those same objects. Batches go one at a time
-// (maxInFlightRequests 1); the few a sink gave up on or split are dropped past KEPT.
-const pinnedPartitioner = () => {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const pinned = new WeakMap();
-  return (args) => {
-    let partition = pinned.get(args.message);
-    if (partition === undefined) pinned.set(args.message, (partition = partitioner(args)));
-    return partition;
-  };
-};
-
+// A resent batch keeps the partition each message got at its first attempt (pinnedPartitioner):
+// the messages of a batch are kept here, by batch id, until it is written, and every attempt
+// sends those same objects. Batches go one at a time (maxInFlightRequests 1); the few a sink
+// gave up on or split are dropped past KEPT.
 const producer = new Kafka({ clientId, brokers, logLevel: logLevel.NOTHING, ...security }).producer({ ...config, createPartitioner: pinnedPartitioner });
 /** @type {Map<number, unknown[]>} */
 const batches = new Map();

@@ -3,7 +3,7 @@
  * only once the broker acknowledged it (`acks: -1`), so whatever is derived from the report (a
  * source's commit, a "sent" line) never gets ahead of what Kafka really holds.
  *
- * The producer is idempotent with one request in flight ({@link createProducer}): when a batch is
+ * The producer is idempotent with one request in flight (`createProducer`, producer.ts): when a batch is
  * sent again after a lost reply, the broker drops the duplicate, and batches land in order. While
  * the brokers are away the batch is retried whole with the {@link RetryPolicy} (the producer
  * reconnected first once kafkajs gave up, so an outage of any length is waited out) and later
@@ -22,12 +22,11 @@
  * alerts$.pipe(toKafka(producer, (a) => ({ topic: 'alerts', key: a.account, value: JSON.stringify(a) })))
  *   .subscribe(({ items }) => items.forEach((a) => a.ack()));
  */
-import { type ICustomPartitioner, Kafka, type Message, type Producer, type RecordMetadata, logLevel, Partitioners } from 'kafkajs';
+import type { Message, RecordMetadata } from 'kafkajs';
 import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, concatMap, defer, map, throwError } from 'rxjs';
 import { VigieError } from '../../errors.ts';
-import type { BatchProducer } from './producerThread.ts';
-import { type KafkaSecurity, kafkaSecurityConfig } from './security.ts';
-import { connectFailed, isKafkaOutage } from './outage.ts';
+import type { BatchProducer } from './producer.ts';
+import { isKafkaOutage } from './outage.ts';
 import { batch } from '../../operators/batch.ts';
 import { type RetryPolicy, defaultRetryPolicy, retryAsync, retryWith } from '../../retry.ts';
 import type { Written } from '../../types.ts';
@@ -55,33 +54,8 @@ export interface ToKafkaOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** The settings that make a resend harmless and keep batches in order; `toKafka` assumes them. */
-export const PRODUCER_CONFIG = { idempotent: true, maxInFlightRequests: 1 } as const;
-
 /**
- * A connected producer fit for {@link toKafka}; with `retry`, brokers away at start are waited
- * for as that policy says (its `onRetry` can say which are awaited). kafkajs's own logs are silenced: it logs as
- * errors what it then retries (a fresh broker's "coordinator is loading"), and what it cannot cure
- * reaches the stream as a rejected send anyway. Its internal retries (within 30 s per request)
- * come first, the sink's policy after them. Disconnect it when done.
- */
-export async function createProducer(
-  brokers: readonly string[],
-  clientId = 'vigie',
-  options: { retry?: RetryPolicy; security?: KafkaSecurity } = {},
-): Promise<Producer> {
-  const kafka = new Kafka({ clientId, brokers: [...brokers], logLevel: logLevel.NOTHING, ...kafkaSecurityConfig(options.security) });
-  const producer = kafka.producer({ ...PRODUCER_CONFIG, createPartitioner: pinnedPartitioner });
-  const connect = (): Promise<void> =>
-    producer.connect().catch((cause: unknown) => {
-      throw connectFailed(brokers, cause);
-    });
-  await (options.retry ? retryAsync(options.retry, connect) : connect());
-  return producer;
-}
-
-/**
- * @param producer Connected and made by {@link createProducer} (or with {@link PRODUCER_CONFIG}).
+ * @param producer Connected and made by `createProducer` (or with `PRODUCER_CONFIG`).
  * @param toMessage Where and how an item is written; called once per item when its batch goes out, not again on retries.
  * @return One {@link KafkaWritten} per batch (per half of a batch too large for its topic), after the broker acknowledged it, in source order.
  */
@@ -131,26 +105,6 @@ export function toKafka<T>(
     );
   };
 }
-
-/**
- * kafkajs's default partitioner, each message's partition pinned at its first attempt.
- *
- * kafkajs partitions a batch again on every attempt, its own retries and ours, and its round-robin
- * for keyless messages (the bridge's readings) moves on in between. A batch resent after a reply
- * lost to a broker crash then went to other partitions under the sequence numbers of the first
- * attempt: the broker took what landed on an already-written partition as a duplicate and dropped
- * it, and wrote the rest twice (`npm run chaos`, seed 1: 2 readings lost, 2 doubled). With the
- * partition pinned, a resend is the same request, which is what the idempotent producer needs.
- */
-export const pinnedPartitioner: ICustomPartitioner = () => {
-  const partitioner = Partitioners.DefaultPartitioner();
-  const pinned = new WeakMap<Message, number>();
-  return (args) => {
-    let partition = pinned.get(args.message);
-    if (partition === undefined) pinned.set(args.message, (partition = partitioner(args)));
-    return partition;
-  };
-};
 
 /** The broker refused a record batch larger than the topic's `max.message.bytes` (kafkajs may wrap it). */
 function isTooLarge(error: unknown): boolean {

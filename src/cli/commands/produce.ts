@@ -9,7 +9,8 @@
 import type { Command } from 'commander';
 import type { Producer } from 'kafkajs';
 import { Subject, identity, lastValueFrom, take, takeUntil, tap } from 'rxjs';
-import { createProducer, toKafka } from '../../adapters/kafka/toKafka.ts';
+import { createProducer } from '../../adapters/kafka/producer.ts';
+import { toKafka } from '../../adapters/kafka/toKafka.ts';
 import { simulatedTransactions } from '../../adapters/simulatedTransactions.ts';
 import { VigieError } from '../../errors.ts';
 import { retryPolicy } from '../../retry.ts';

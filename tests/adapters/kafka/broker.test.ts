@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KafkaBroker, startKafkaBroker } from '../../../src/adapters/kafka/broker.ts';
-import { createProducer } from '../../../src/adapters/kafka/toKafka.ts';
+import { createProducer } from '../../../src/adapters/kafka/producer.ts';
 import { consumeAll, uniqueTopic } from '../../helpers/kafka.ts';
 
 let dir = '';

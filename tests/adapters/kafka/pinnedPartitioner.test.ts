@@ -8,7 +8,7 @@
  */
 import { type Message, type PartitionMetadata, Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { pinnedPartitioner } from '../../../src/adapters/kafka/toKafka.ts';
+import { pinnedPartitioner } from '../../../src/adapters/kafka/producer.ts';
 
 const partitionMetadata: PartitionMetadata[] = [0, 1, 2].map((partitionId) => ({
   partitionId,

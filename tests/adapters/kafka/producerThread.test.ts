@@ -5,7 +5,8 @@
  */
 import { lastValueFrom, range, toArray } from 'rxjs';
 import { describe, expect, inject, it } from 'vitest';
-import { type BatchProducer, createThreadedProducer } from '../../../src/adapters/kafka/producerThread.ts';
+import type { BatchProducer } from '../../../src/adapters/kafka/producer.ts';
+import { createThreadedProducer } from '../../../src/adapters/kafka/producerThread.ts';
 import { toKafka } from '../../../src/adapters/kafka/toKafka.ts';
 import { VigieError } from '../../../src/errors.ts';
 import { retryPolicy } from '../../../src/retry.ts';

@@ -7,7 +7,8 @@ import { Kafka, type Producer } from 'kafkajs';
 import { concatMap, from, lastValueFrom, range, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { VigieError } from '../../../src/errors.ts';
-import { PRODUCER_CONFIG, createProducer, isRetriableKafkaError, toKafka } from '../../../src/adapters/kafka/toKafka.ts';
+import { PRODUCER_CONFIG, createProducer } from '../../../src/adapters/kafka/producer.ts';
+import { isRetriableKafkaError, toKafka } from '../../../src/adapters/kafka/toKafka.ts';
 import { retryPolicy } from '../../../src/retry.ts';
 import { consumeAll, createTopic, uniqueTopic } from '../../helpers/kafka.ts';
 
