@@ -7,7 +7,7 @@ import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { VigieError } from '../errors.ts';
 import { DATABASE_SSL_MODES, type DatabaseTls } from '../adapters/postgres/connect.ts';
-import { DEFAULT_DETECTORS, DETECTOR_NAMES, type DetectorName, detectorChoices } from '../detectors/catalogue.ts';
+import { DEFAULT_DETECTORS, DETECTOR_NAMES, type DetectorName, detectorChoices } from '../catalogue/detectors.ts';
 
 export interface Setting {
   readonly flag: string;

@@ -6,8 +6,8 @@
  * catalogue's test compares them), from detectors whose whole state is a snapshot.
  */
 import { type LikelihoodScoreOptions, createLikelihoodScore, restoreLikelihoodScore, type LikelihoodScoreSnapshot } from './anomalyLikelihood.ts';
-import { likelihoodStep } from '../operators/anomalyLikelihood.ts';
-import { type EnsembleOptions, ensembleScore } from '../operators/ensemble.ts';
+import { type EnsembleOptions, ensembleScore } from './ensembleScore.ts';
+import { likelihoodStep } from './likelihoodStep.ts';
 import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
 
 /** One series' detector: a detection per reading, and its whole state as JSON. */

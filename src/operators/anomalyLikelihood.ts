@@ -1,6 +1,7 @@
 import { type OperatorFunction, defer, map } from 'rxjs';
-import { type LikelihoodScore, type LikelihoodScoreOptions, checkLikelihoodScoreOptions, createLikelihoodScore, defaultAnomalyLikelihoodOptions } from '../detectors/anomalyLikelihood.ts';
-import { ANOMALY, type Detection, INITIALISING, NORMAL } from '../types.ts';
+import { type LikelihoodScoreOptions, createLikelihoodScore } from '../detectors/anomalyLikelihood.ts';
+import { likelihoodOptions, likelihoodStep } from '../detectors/likelihoodStep.ts';
+import type { Detection } from '../types.ts';
 
 export type AnomalyLikelihoodOperatorOptions = Partial<LikelihoodScoreOptions>;
 
@@ -40,24 +41,4 @@ export function anomalyLikelihood(options: AnomalyLikelihoodOperatorOptions = {}
       const step = likelihoodStep(createLikelihoodScore(o), o.threshold); // one per subscription
       return source.pipe(map(step));
     });
-}
-
-/** The operator's options with their defaults; throws a RangeError naming the first out of range. */
-export function likelihoodOptions(options: AnomalyLikelihoodOperatorOptions = {}): LikelihoodScoreOptions {
-  const o: LikelihoodScoreOptions = { ...defaultAnomalyLikelihoodOptions, spatialTolerance: 0.05, suppress: 0, threshold: 0.5, ...options };
-  checkLikelihoodScoreOptions(o);
-  return o;
-}
-
-/** One upstream detection to the likelihood's, with `likelihood` (which it updates) and the anomaly threshold. */
-export function likelihoodStep(likelihood: LikelihoodScore, threshold: number): (d: Detection) => Detection {
-  return (d) => {
-    const score = likelihood.update(d.score, d.value);
-    const detector = `${d.detector}+likelihood`;
-    if (score === null) {
-      const fill = d.score === null ? d.fill / 2 : (1 + likelihood.fill) / 2;
-      return { ...d, state: INITIALISING, detector, score, fill };
-    }
-    return { ...d, state: score >= threshold ? ANOMALY : NORMAL, detector, score, fill: 1 };
-  };
 }

@@ -1,21 +1,13 @@
 import { type OperatorFunction, map, zip } from 'rxjs';
 import { broadcast } from './broadcast.ts';
-import { ANOMALY, type Detection, INITIALISING, NORMAL, type Reading } from '../types.ts';
+import { type EnsembleOptions, type EnsembleWeight, ensembleScore } from '../detectors/ensembleScore.ts';
+import type { Detection, Reading } from '../types.ts';
+
+export type { EnsembleOptions } from '../detectors/ensembleScore.ts';
 
 /** One detector of an {@link ensemble}, and the score at which it alone would alarm. */
-export interface EnsembleMember {
+export interface EnsembleMember extends EnsembleWeight {
   readonly detector: OperatorFunction<Reading, Detection>;
-  /** The member's own alarm threshold: its scores are read relative to it. */
-  readonly threshold: number;
-  /** Its say in the combined score, relative to the other members' (> 0). Default 1. */
-  readonly weight?: number;
-}
-
-export interface EnsembleOptions {
-  /** The ensemble's name, copied into each Detection. */
-  readonly name: string;
-  /** A combined score at or above this is an anomaly; 0.5 means "the members, on average, at their thresholds". */
-  readonly threshold?: number;
 }
 
 /**
@@ -52,31 +44,4 @@ export interface EnsembleOptions {
 export function ensemble(members: readonly EnsembleMember[], options: EnsembleOptions): OperatorFunction<Reading, Detection> {
   const combine = ensembleScore(members, options);
   return broadcast((shared) => zip(members.map((m) => shared.pipe(m.detector))).pipe(map(combine)));
-}
-
-/**
- * The combination alone, for detectors held some other way (a flow keeps one per series in its
- * state store): the members' detections of one reading, in members' order, give the ensemble's.
- * Throws a RangeError for a member's or the ensemble's threshold or weight out of range.
- */
-export function ensembleScore(members: readonly Omit<EnsembleMember, 'detector'>[], { name, threshold = 0.5 }: EnsembleOptions): (said: readonly Detection[]) => Detection {
-  if (members.length === 0) throw new RangeError('ensemble: needs at least one member');
-  members.forEach((m, i) => {
-    if (!(m.threshold > 0 && Number.isFinite(m.threshold))) throw new RangeError(`ensemble: member ${i}'s threshold must be a finite number > 0, got ${m.threshold}`);
-    if (m.weight !== undefined && !(m.weight > 0 && Number.isFinite(m.weight))) throw new RangeError(`ensemble: member ${i}'s weight must be a finite number > 0, got ${m.weight}`);
-  });
-  // each score's factor: its weight share, over twice its threshold
-  const totalWeight = members.reduce((sum, m) => sum + (m.weight ?? 1), 0);
-  const factors = members.map((m) => (m.weight ?? 1) / totalWeight / (2 * m.threshold));
-  if (!(threshold > 0 && threshold <= 1)) throw new RangeError(`ensemble: threshold must be in (0, 1], got ${threshold}`);
-  return (said) => {
-    const { topic, value, time, ref } = said[0]!;
-    if (said.every((d) => d.score === null)) {
-      return { topic, value, time, state: INITIALISING, detector: name, score: null, fill: said.reduce((f, d) => f + d.fill, 0) / said.length, ref };
-    }
-    let sum = 0;
-    said.forEach((d, i) => (sum += (d.score ?? 0) * factors[i]!));
-    const score = Math.min(1, sum);
-    return { topic, value, time, state: score >= threshold ? ANOMALY : NORMAL, detector: name, score, fill: 1, ref };
-  };
 }

@@ -12,7 +12,7 @@ import { type IsolationForestOperatorOptions, isolationForest } from '../operato
 import { type SeriesWindow, seriesWarmUp } from '../operators/seriesWarmUp.ts';
 import type { WarmUpEvent } from '../operators/warmUp.ts';
 import type { StateStore } from '../state/stateStore.ts';
-import { DEFAULT_DETECTORS, DETECTORS, type DetectorName } from '../detectors/catalogue.ts';
+import { DEFAULT_DETECTORS, DETECTORS, type DetectorName } from '../catalogue/detectors.ts';
 import type { SeriesDetectorKind } from '../detectors/seriesDetector.ts';
 import { type SeriesDetectorState, seriesDetect } from '../operators/seriesDetect.ts';
 import type { Detection, Reading } from '../types.ts';
@@ -26,7 +26,7 @@ export interface SeriesDetectionOptions {
   readonly isolationForest?: IsolationForestOperatorOptions | false;
   /** Where the windows live; give one to checkpoint them with their offsets (src/state/). */
   readonly store?: StateStore<SeriesWindow>;
-  /** The catalogue's detectors to run (src/detectors/catalogue.ts); the prototype's pair by default. */
+  /** The catalogue's detectors to run (src/catalogue/detectors.ts); the prototype's pair by default. */
   readonly detectors?: readonly DetectorName[];
   /** Where the online detectors live, one per series and detector; checkpointed like the windows. */
   readonly detectorStore?: StateStore<SeriesDetectorState>;

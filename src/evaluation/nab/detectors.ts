@@ -1,8 +1,8 @@
 /**
- * vigie's detectors as NAB runs them: the catalogue's (src/detectors/catalogue.ts), each file
+ * vigie's detectors as NAB runs them: the catalogue's (src/catalogue/detectors.ts), each file
  * through a fresh operator, so that the scores are those of what the live flows run.
  */
-import { DETECTORS } from '../../detectors/catalogue.ts';
+import { DETECTORS } from '../../catalogue/detectors.ts';
 import type { DetectorFactory } from './stream.ts';
 
 export interface NabDetector {

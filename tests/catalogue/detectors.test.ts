@@ -1,12 +1,12 @@
 /**
- * The catalogue (src/detectors/catalogue.ts) builds each online detector twice: as the operator
+ * The catalogue (src/catalogue/detectors.ts) builds each online detector twice: as the operator
  * NAB scores, and as the per-series detector a live flow keeps in its state store. They must be
  * the same detector: the same detection for every reading, and, cut anywhere, written down as
  * JSON and restored, the same detections after the cut as without the cut.
  */
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { DETECTORS, DETECTOR_NAMES, DEFAULT_DETECTORS, detectorChoices } from '../../src/detectors/catalogue.ts';
+import { DETECTORS, DETECTOR_NAMES, DEFAULT_DETECTORS, detectorChoices } from '../../src/catalogue/detectors.ts';
 import type { SeriesDetectorKind } from '../../src/detectors/seriesDetector.ts';
 import { seededRandom } from '../../src/random.ts';
 import type { Reading } from '../../src/types.ts';

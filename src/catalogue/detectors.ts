@@ -10,7 +10,13 @@
  * reading: their state is the window (`seriesWarmUp`), and the flows give them their own options.
  */
 import { type OperatorFunction, pipe } from 'rxjs';
-import { anomalyLikelihood, likelihoodOptions } from '../operators/anomalyLikelihood.ts';
+import { type ArtSnapshot, ArtDetector, defaultArtOptions } from '../detectors/art.ts';
+import { type ContextualSnapshot, ContextualDetector } from '../detectors/contextual.ts';
+import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions, restoreHalfSpaceTrees } from '../detectors/halfSpaceTrees.ts';
+import { likelihoodOptions } from '../detectors/likelihoodStep.ts';
+import { createRobustZScore, defaultRobustZScoreOptions, restoreRobustZScore } from '../detectors/robustZScore.ts';
+import { type SeriesDetectorKind, combined, scored, withLikelihood } from '../detectors/seriesDetector.ts';
+import { anomalyLikelihood } from '../operators/anomalyLikelihood.ts';
 import { art } from '../operators/art.ts';
 import { contextual } from '../operators/contextual.ts';
 import { dbscan } from '../operators/dbscan.ts';
@@ -20,11 +26,6 @@ import { isolationForest } from '../operators/isolationForest.ts';
 import { robustZScore } from '../operators/robustZScore.ts';
 import { warmUp } from '../operators/warmUp.ts';
 import type { Detection, Reading } from '../types.ts';
-import { type ArtSnapshot, ArtDetector, defaultArtOptions } from './art.ts';
-import { type ContextualSnapshot, ContextualDetector } from './contextual.ts';
-import { createHalfSpaceTrees, defaultHalfSpaceTreesOptions, restoreHalfSpaceTrees } from './halfSpaceTrees.ts';
-import { createRobustZScore, defaultRobustZScoreOptions, restoreRobustZScore } from './robustZScore.ts';
-import { type SeriesDetectorKind, combined, scored, withLikelihood } from './seriesDetector.ts';
 
 export interface CatalogueDetector {
   /** What it is, in a line, for the scoreboard and `--help`. */
