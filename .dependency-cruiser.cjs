@@ -84,6 +84,13 @@ module.exports = {
       module: { path: '^src/adapters/kafka/(producer\\.ts|producerThread\\.worker\\.mjs)$' },
       to: { path: '^src/adapters/kafka/pinnedPartitioner\\.mjs$' },
     },
+    {
+      name: 'one-free-port',
+      severity: 'error',
+      comment: 'The servers vigie starts (Kafka, PostgreSQL) find their ports with the one freePort.',
+      module: { path: '^src/adapters/(kafka/broker|postgres/embeddedPostgres)\\.ts$' },
+      to: { path: '^src/adapters/freePort\\.ts$' },
+    },
   ],
   options: {
     // TypeScript 7 has no compiler API for dependency-cruiser to parse with: swc parses instead

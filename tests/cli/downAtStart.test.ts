@@ -7,11 +7,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../src/adapters/freePort.ts';
 import { type KafkaBroker, startKafkaBroker } from '../../src/adapters/kafka/broker.ts';
 import { type EmbeddedPostgresServer, startEmbeddedPostgres } from '../../src/adapters/postgres/embeddedPostgres.ts';
 import { transactionGenerator } from '../../src/adapters/simulatedTransactions.ts';
@@ -30,15 +30,6 @@ async function tempDir(): Promise<string> {
   await chmod(dir, 0o755);
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** 400 transactions on a new topic; resolves with how many are suspicious. */

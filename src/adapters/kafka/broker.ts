@@ -6,10 +6,10 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { VigieError } from '../../errors.ts';
+import { freePort } from '../freePort.ts';
 
 const run = promisify(execFile);
 const projectRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
@@ -182,13 +182,3 @@ function stopChild(child: ChildProcess, signal: 'SIGTERM' | 'SIGKILL'): Promise<
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

@@ -14,10 +14,10 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { access, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { VigieError } from '../../errors.ts';
+import { freePort } from '../freePort.ts';
 import { type PostgresProcess, initCluster, startServer } from './postgresProcess.ts';
 
 export interface EmbeddedPostgresOptions {
@@ -193,17 +193,6 @@ async function checkTraversable(dataDir: string): Promise<void> {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function exists(file: string): Promise<boolean> {
   return access(file).then(
