@@ -21,7 +21,7 @@ import { type MonoTypeOperatorFunction, type OperatorFunction, pipe, tap } from 
 import { VigieError } from '../errors.ts';
 import { fanOut } from '../operators/fanOut.ts';
 import { operate, operatorSubscriber } from '../operators/operate.ts';
-import type { DeadLetter, SourceRef, Written } from '../types.ts';
+import type { DeadLetter, Refused, SourceRef, Written } from '../types.ts';
 
 interface Pending {
   /** Not a closure per input: `ack(input)` is called when done. */
@@ -31,15 +31,9 @@ interface Pending {
   holds: number;
 }
 
-/** A row a durable sink would not take for its data (a number out of a column's range), and why. */
-export interface Refusal<T> {
-  readonly item: T;
-  readonly reason: string;
-}
-
 /** What a durable sink reports: what it wrote, and what it refused, if it can refuse. */
 export interface DurableReport<T> extends Written<T> {
-  readonly refused?: readonly Refusal<T>[];
+  readonly refused?: readonly Refused<T>[];
 }
 
 export type DurableSink<T> = OperatorFunction<T, DurableReport<T>>;
@@ -62,7 +56,7 @@ export const REFUSED_BY_SINK = 'refused-by-sink';
  * revision's keeps its `cause`, the input it was derived from: that input, not the long
  * acknowledged one of the row, is held until the dead letter is written.
  */
-export function refusedDeadLetter<T extends Derived>({ item, reason }: Refusal<T>, sink: string, time: number): DeadLetter {
+export function refusedDeadLetter<T extends Derived>({ item, reason }: Refused<T>, sink: string, time: number): DeadLetter {
   const stage = item.revision ? `${REFUSED_BY_SINK} revision ${item.revision}` : REFUSED_BY_SINK;
   const dead = { stage, reason: `${sink}: ${reason}`, raw: JSON.stringify(item), ref: item.ref, time };
   return item.cause === undefined ? dead : { ...dead, cause: item.cause };
@@ -104,7 +98,7 @@ export class Acknowledgements {
    * dead letter, held in its turn by the dead-letter sinks) before its hold is let go; with no
    * `refused`, a refusal ends the flow, since the row can be neither written nor dropped.
    */
-  durable<T extends Derived>(sinks: readonly DurableSink<T>[], refused?: (refusal: Refusal<T>, sink: string) => void): OperatorFunction<T, DurableReport<T>> {
+  durable<T extends Derived>(sinks: readonly DurableSink<T>[], refused?: (refusal: Refused<T>, sink: string) => void): OperatorFunction<T, DurableReport<T>> {
     const written = (item: T): void => {
       const input = inputOf(item);
       this.release(input, this.held(input, TWICE));

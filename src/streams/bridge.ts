@@ -56,12 +56,12 @@ export type BridgeEvent =
   | { readonly kind: 'sent' | 'logged'; readonly written: Written<BridgedReading> }
   | { readonly kind: 'dead-sent' | 'dead-logged'; readonly written: Written<SerialDeadLetter> };
 
-type Judged = { readonly ok: true; readonly value: BridgedReading } | { readonly ok: false; readonly dead: SerialDeadLetter };
+type JudgedLine = { readonly ok: true; readonly value: BridgedReading } | { readonly ok: false; readonly dead: SerialDeadLetter };
 
 /** One line, judged: a reading to bridge or a dead letter. */
-export function judgeLine({ line, utf8, rawHex, tooLong }: SerialLineEvent): Judged {
+export function judgeLine({ line, utf8, rawHex, tooLong }: SerialLineEvent): JudgedLine {
   const path = line.ref.source.replace(/^serial:/, '');
-  const dead = (stage: string, reason: string): Judged => ({
+  const dead = (stage: string, reason: string): JudgedLine => ({
     ok: false,
     dead: { stage, reason, raw: line.line, ref: line.ref, time: line.time, rawHex, path },
   });
@@ -88,7 +88,7 @@ export function bridge(serial$: Observable<SerialEvent>, sinks: BridgeSinks): Ob
       pipe(
         filter((e): e is SerialLineEvent => e.kind === 'line'),
         map(judgeLine),
-        fanOut<Judged, BridgeEvent>(
+        fanOut<JudgedLine, BridgeEvent>(
           pipe(
             filter((j) => j.ok),
             map((j) => j.value),
