@@ -7,6 +7,8 @@ export * from './anomalyLikelihood.ts';
 export * from './art.ts';
 export * from './contextual.ts';
 export * from './dbscan.ts';
+export * from './ensembleScore.ts';
 export * from './halfSpaceTrees.ts';
 export * from './isolationForest.ts';
+export * from './likelihoodStep.ts';
 export * from './robustZScore.ts';
