@@ -3,6 +3,7 @@
  * that know no CLI and no process; and the acknowledgement seam that lets a source commit only
  * what its sinks wrote.
  */
+export * from './acknowledged.ts';
 export * from './acknowledgedSensors.ts';
 export * from './acknowledgedTransactions.ts';
 export * from './acknowledgements.ts';
