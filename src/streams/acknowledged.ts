@@ -18,17 +18,18 @@
  * the source has and every sink has written what it holds.
  *
  * ```
- * source:       -a----b----c----|   a: 1 detection, b: not a number, c: 1 detection
- * durable:      detections write in 1 frame and refuse c's; deadLetters write in 2
- *               acknowledged(source, flow, { durable })
- * output:       --x------y-z---y-|  x: a's detection, y: a dead letter (b's; then c's row), z: c's refusal
- * acknowledged: --a------b-------c
+ * source:       -a----b----c----|   a: a row; b: not a number (a dead letter); c: a row
+ * durable:      rows written in 1 frame (c's refused: z), dead letters in 2
+ *               acknowledged(source, flow, { durable: { rows, deadLetters } })
+ * output:       --x-----y---z-y-|   x: a's row; y: b's dead letter, then c's refused row's
+ * acknowledged: --a-----b-----c
  * ```
  *
  * @example
+ * // the sensor flow from Kafka to PostgreSQL, each record's offset committed once its rows are in
  * acknowledged(
  *   fromKafka({ brokers, topics: ['temperature'], groupId: 'alarms' }),
- *   (records$) => sensorRecordAnomalies(records$).pipe(filter((e) => e.kind === 'detection'), map((e) => e.detection), routeTo('detections')),
+ *   (records$) => sensorRecordAnomalies(records$).pipe(map(sensorOutput)),
  *   { durable: { detections: [toPostgres(pool, sensorDetectionsTable)], deadLetters: [toPostgres(pool, deadLettersTable)] } },
  * );
  *
