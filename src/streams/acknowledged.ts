@@ -48,11 +48,17 @@ export type Routed<O> = { [K in keyof O]: { readonly to: K; readonly item: O[K] 
 
 type Sink<T> = OperatorFunction<T, Written<unknown>>;
 
-export interface AcknowledgedOptions<I, O> {
+/** An output addressed to a kind of sink, as {@link routeTo} makes them. */
+export interface Addressed { readonly to: string; readonly item: unknown }
+
+/** The items of the outputs `R` per kind of sink. */
+type Items<R extends Addressed> = { [P in R as P['to']]: P['item'] };
+
+export interface AcknowledgedOptions<I, R extends Addressed> {
   /** Per kind, the sinks an input waits for; `deadLetters` also takes the rows the others refuse. */
-  readonly durable: { readonly [K in keyof O]?: readonly DurableSink<O[K]>[] } & { readonly deadLetters?: readonly DurableSink<DeadLetter>[] };
+  readonly durable: { readonly [K in keyof Items<R>]?: readonly DurableSink<Items<R>[K]>[] } & { readonly deadLetters?: readonly DurableSink<DeadLetter>[] };
   /** Per kind, sinks not waited for (logs for people): they may repeat a few items after a crash. */
-  readonly logs?: { readonly [K in keyof O]?: readonly Sink<O[K]>[] } & { readonly deadLetters?: readonly Sink<DeadLetter>[] };
+  readonly logs?: { readonly [K in keyof Items<R>]?: readonly Sink<Items<R>[K]>[] } & { readonly deadLetters?: readonly Sink<DeadLetter>[] };
   /** Named in the errors of a wrong composition. */
   readonly name?: string;
   /** Where an input came from; by default its `ref`. */
@@ -60,7 +66,7 @@ export interface AcknowledgedOptions<I, O> {
   /** Says an input is done; by default calls its `ack()` (as a method: a class's may use `this`). */
   readonly ack?: (input: I) => void;
   /** The dead letter of a row `sink` refused; `input` is the row's own input while it is held. */
-  readonly deadLetter?: (refusal: Refusal<O[keyof O]>, sink: string, input: I | undefined) => DeadLetter;
+  readonly deadLetter?: (refusal: Refusal<R['item']>, sink: string, input: I | undefined) => DeadLetter;
 }
 
 /** Addresses each item to the sinks of kind `to`, for {@link acknowledged}. */
@@ -72,10 +78,10 @@ type Held = { readonly ref: SourceRef; ack(): void };
 const heldRef = (input: unknown): SourceRef => (input as Held).ref;
 const heldAck = (input: unknown): void => (input as Held).ack();
 
-export function acknowledged<I, O extends object>(
+export function acknowledged<I, R extends Addressed>(
   source$: Observable<I>,
-  flow: (inputs$: Observable<I>) => Observable<Routed<O>>,
-  options: AcknowledgedOptions<I, O>,
+  flow: (inputs$: Observable<I>) => Observable<R>,
+  options: NoInfer<AcknowledgedOptions<I, R>>,
 ): Observable<Written<unknown>> {
   const { durable, logs = {}, name = 'acknowledged', ref = heldRef, ack = heldAck } = options;
   const toDead = options.deadLetter ?? ((refusal: Refusal<never>, sink: string) => refusedDeadLetter(refusal, sink, Date.now()));
@@ -109,7 +115,7 @@ export function acknowledged<I, O extends object>(
       fanOut(
         ...kinds.map((kind) =>
           pipe(
-            filter((output: Routed<O>) => output.to === kind),
+            filter((output: R) => output.to === kind),
             map((output) => output.item as DeadLetter),
             sinksOf(kind),
           ),

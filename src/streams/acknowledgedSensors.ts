@@ -10,7 +10,7 @@
 import { type Observable, map, tap } from 'rxjs';
 import type { SensorRecord } from '../operators/parseKafkaReading.ts';
 import type { DeadLetter, Detection, Written } from '../types.ts';
-import { acknowledged } from './acknowledged.ts';
+import { type Routed, acknowledged } from './acknowledged.ts';
 import { type DurableSink, type Refusal, refusedDeadLetter } from './acknowledgements.ts';
 import { type SensorAnomaliesOptions, type SensorEvent, sensorRecordAnomalies } from './sensorAnomalies.ts';
 import { type SensorOutputs, type SensorSinks, sensorOutput } from './sensorPipeline.ts';
@@ -44,7 +44,7 @@ export function acknowledgedSensors(
     options.onEvent?.({ kind: 'dead-letter', dead });
     return dead;
   };
-  return acknowledged<AcknowledgeableRecord, SensorOutputs<AcknowledgeableRecord>>(
+  return acknowledged<AcknowledgeableRecord, Routed<SensorOutputs<AcknowledgeableRecord>>>(
     records$,
     (held$) => sensorRecordAnomalies(held$, options).pipe(tap((event) => options.onEvent?.(event)), map(sensorOutput)),
     { name: 'acknowledgedSensors', durable: { detections: [sinks.detections], deadLetters: [sinks.deadLetters] }, logs: sinks.logs, deadLetter },

@@ -51,7 +51,7 @@ export function acknowledgedTransactions(
     suspiciousOnly({ clock: Date.now }),
     routeTo('suspicious'),
   );
-  return acknowledged<AcknowledgeableMessage, TransactionOutputs>(
+  return acknowledged<AcknowledgeableMessage, Routed<TransactionOutputs>>(
     messages$,
     (held$) => held$.pipe(map(({ message }) => parseTransactionMessage(message)), fanOut<Parsed<TransactionRecord>, Routed<TransactionOutputs>>(
       pipe(filter((p) => !p.ok), map((p) => (p as { dead: DeadLetter }).dead), routeTo('deadLetters')),

@@ -8,7 +8,6 @@ export * from './acknowledgedSensors.ts';
 export * from './acknowledgedTransactions.ts';
 export * from './acknowledgements.ts';
 export * from './bridge.ts';
-export * from './deadLetterRefused.ts';
 export * from './sensorAnomalies.ts';
 export * from './sensorPipeline.ts';
 export * from './sensorSeries.ts';

@@ -139,7 +139,7 @@ describe('acknowledged', () => {
     const source = m.cold('-a-c|', { a: new Message(ref(0), '1'), c: new Message(ref(1), 'refused') });
     const flow = (messages$: Observable<Message>) => messages$.pipe(map((message) => ({ ref: message.coordinates, value: message.body })), routeTo('rows'));
     const deadLetters: DeadLetter[] = [];
-    const written = acknowledged<Message, Outputs>(source, flow, {
+    const written = acknowledged<Message, Routed<Outputs>>(source, flow, {
       ref: (message) => message.coordinates,
       ack: (message) => message.done(),
       durable: { rows: [sink<Row>(m, 'rows', '-')], deadLetters: [map((d: DeadLetter) => (deadLetters.push(d), { sink: 'dead', items: [d] }))] },
@@ -166,7 +166,7 @@ describe('acknowledged', () => {
     );
     const deadLetters: DeadLetter[] = [];
     const deadSink = concatMap((d: DeadLetter) => (deadLetters.push(d), m.cold('----(w|)', { w: { sink: 'dead', items: [d] } })));
-    const written = acknowledged<Input, Outputs>(source, flow, { durable: { rows: [sink<Row>(m, 'rows', '')], deadLetters: [deadSink] } });
+    const written = acknowledged<Input, Routed<Outputs>>(source, flow, { durable: { rows: [sink<Row>(m, 'rows', '')], deadLetters: [deadSink] } });
     m.expect(written.pipe(map((w) => w.sink))).toBeObservable('-x-(xx)(y|)', { x: 'rows', y: 'dead' });
     // b, which caused the revision, once its dead letter is written at 7
     m.expect(acked).toBeObservable('-a-----b', { a: 0, b: 1 });
