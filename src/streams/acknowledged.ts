@@ -75,13 +75,16 @@ export function routeTo<K extends string>(to: K): <T>(source: Observable<T>) => 
 }
 
 type Held = { readonly ref: SourceRef; ack(): void };
+/** `ref` and `ack` are required of inputs that do not carry them: a missing one fails to compile, not at the first record. */
+type HowToAcknowledge<I> = ([I] extends [{ readonly ref: SourceRef }] ? unknown : { readonly ref: (input: I) => SourceRef })
+  & ([I] extends [{ ack(): void }] ? unknown : { readonly ack: (input: I) => void });
 const heldRef = (input: unknown): SourceRef => (input as Held).ref;
 const heldAck = (input: unknown): void => (input as Held).ack();
 
 export function acknowledged<I, R extends Addressed>(
   source$: Observable<I>,
   flow: (inputs$: Observable<I>) => Observable<R>,
-  options: NoInfer<AcknowledgedOptions<I, R>>,
+  options: NoInfer<AcknowledgedOptions<I, R> & HowToAcknowledge<I>>,
 ): Observable<Written<unknown>> {
   const { durable, logs = {}, name = 'acknowledged', ref = heldRef, ack = heldAck } = options;
   const toDead = options.deadLetter ?? ((refusal: Refusal<never>, sink: string) => refusedDeadLetter(refusal, sink, Date.now()));

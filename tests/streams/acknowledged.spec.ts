@@ -151,6 +151,17 @@ describe('acknowledged', () => {
     expect(deadLetters).toEqual([{ stage: 'refused', reason: 'rows: out of range', raw: 'refused', ref: ref(1), time: 7 }]);
   }));
 
+  // checked by `npm run typecheck` (an unused @ts-expect-error fails it); the body only builds the calls
+  it('asks, at compile time, how to find the ref and the ack of inputs that carry none', () => {
+    const noRef = (source$: Observable<{ value: string; ack(): void }>) =>
+      // @ts-expect-error: no `ref` on the inputs, and no `ref` option
+      acknowledged(source$, (inputs$: Observable<{ value: string; ack(): void }>) => inputs$.pipe(routeTo('rows')), { durable: {} });
+    const noAck = (source$: Observable<{ value: string; ref: SourceRef }>) =>
+      // @ts-expect-error: no `ack()` on the inputs, and no `ack` option
+      acknowledged(source$, (inputs$: Observable<{ value: string; ref: SourceRef }>) => inputs$.pipe(routeTo('rows')), { durable: {} });
+    expect([noRef, noAck]).toHaveLength(2);
+  });
+
   /*
    * A revision is derived from the input that caused it (its `cause`), not from the input of the
    * row it revises, long acknowledged. Its dead letter must hold the causing input, or that
