@@ -40,8 +40,8 @@
  */
 import { type Observable, type OperatorFunction, Subject, defer, filter, finalize, map, mergeWith, pipe } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
-import type { DeadLetter, SourceRef, Written } from '../types.ts';
-import { Acknowledgements, type DurableSink, type Refusal, refusedDeadLetter } from './acknowledgements.ts';
+import type { DeadLetter, Refused, SourceRef, Written } from '../types.ts';
+import { Acknowledgements, type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
 
 /** An output of a flow, addressed to the sinks of kind `to`. */
 export type Routed<O> = { [K in keyof O]: { readonly to: K; readonly item: O[K] } }[keyof O];
@@ -66,7 +66,7 @@ export interface AcknowledgedOptions<I, R extends Addressed> {
   /** Says an input is done; by default calls its `ack()` (as a method: a class's may use `this`). */
   readonly ack?: (input: I) => void;
   /** The dead letter of a row `sink` refused; `input` is the row's own input while it is held. */
-  readonly deadLetter?: (refusal: Refusal<R['item']>, sink: string, input: I | undefined) => DeadLetter;
+  readonly deadLetter?: (refusal: Refused<R['item']>, sink: string, input: I | undefined) => DeadLetter;
 }
 
 /** Addresses each item to the sinks of kind `to`, for {@link acknowledged}. */
@@ -87,7 +87,7 @@ export function acknowledged<I, R extends Addressed>(
   options: NoInfer<AcknowledgedOptions<I, R> & HowToAcknowledge<I>>,
 ): Observable<Written<unknown>> {
   const { durable, logs = {}, name = 'acknowledged', ref = heldRef, ack = heldAck } = options;
-  const toDead = options.deadLetter ?? ((refusal: Refusal<never>, sink: string) => refusedDeadLetter(refusal, sink, Date.now()));
+  const toDead = options.deadLetter ?? ((refusal: Refused<never>, sink: string) => refusedDeadLetter(refusal, sink, Date.now()));
   // the kinds are known only to the caller's types: here, every item is a row with a ref
   const durableOf = durable as Record<string, readonly DurableSink<DeadLetter>[] | undefined>;
   const logsOf = logs as Record<string, readonly Sink<unknown>[] | undefined>;
@@ -104,7 +104,7 @@ export function acknowledged<I, R extends Addressed>(
     if (open === 0) refused.complete();
     const onRefused = durableOf['deadLetters'] === undefined
       ? undefined
-      : (refusal: Refusal<DeadLetter>, sink: string) => refused.next(toDead(refusal as Refusal<never>, sink, acks.inputOf(refusal.item.ref) as I | undefined));
+      : (refusal: Refused<DeadLetter>, sink: string) => refused.next(toDead(refusal as Refused<never>, sink, acks.inputOf(refusal.item.ref) as I | undefined));
     const sinksOf = (kind: string): OperatorFunction<DeadLetter, Written<unknown>> => {
       const written = logsOf[kind] ?? [];
       const held = durableOf[kind];

@@ -9,9 +9,9 @@
  */
 import { type Observable, map, tap } from 'rxjs';
 import type { SensorRecord } from '../operators/parseKafkaReading.ts';
-import type { DeadLetter, Detection, Written } from '../types.ts';
+import type { DeadLetter, Detection, Refused, Written } from '../types.ts';
 import { type Routed, acknowledged } from './acknowledged.ts';
-import { type DurableSink, type Refusal, refusedDeadLetter } from './acknowledgements.ts';
+import { type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
 import { type SensorAnomaliesOptions, type SensorEvent, sensorRecordAnomalies } from './sensorAnomalies.ts';
 import { type SensorOutputs, type SensorSinks, sensorOutput } from './sensorPipeline.ts';
 
@@ -39,8 +39,8 @@ export function acknowledgedSensors(
   options: AcknowledgedSensorsOptions = {},
 ): Observable<Written<unknown>> {
   // the database's refusal is an event of the flow too: metrics count it with the other dead letters
-  const deadLetter = (refusal: Refusal<SensorOutputs<AcknowledgeableRecord>[keyof SensorOutputs]>, sink: string): DeadLetter => {
-    const dead = refusedDeadLetter(refusal as Refusal<Detection>, sink, (refusal.item as Detection).time);
+  const deadLetter = (refusal: Refused<SensorOutputs<AcknowledgeableRecord>[keyof SensorOutputs]>, sink: string): DeadLetter => {
+    const dead = refusedDeadLetter(refusal as Refused<Detection>, sink, (refusal.item as Detection).time);
     options.onEvent?.({ kind: 'dead-letter', dead });
     return dead;
   };

@@ -10,9 +10,9 @@
 import { type Observable, type OperatorFunction, filter, map, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { type TransactionMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
-import type { DeadLetter, Parsed, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
+import type { DeadLetter, Parsed, Refused, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
 import { type Routed, acknowledged, routeTo } from './acknowledged.ts';
-import { type DurableSink, type Refusal, refusedDeadLetter } from './acknowledgements.ts';
+import { type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
 import { type Judged, judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
 import type { SuspiciousTransactionsOptions } from './suspiciousTransactions.ts';
 
@@ -70,7 +70,7 @@ interface TransactionOutputs {
  * A refused row's dead letter holds the exact bytes that came, not the row: its message is the
  * one held under the row's ref. A revision's keeps the row as JSON: its message is not the one held.
  */
-function asReceived(refusal: Refusal<SuspiciousTransaction | DeadLetter>, sink: string, held: AcknowledgeableMessage | undefined): DeadLetter {
+function asReceived(refusal: Refused<SuspiciousTransaction | DeadLetter>, sink: string, held: AcknowledgeableMessage | undefined): DeadLetter {
   const dead = refusedDeadLetter(refusal, sink, Date.now());
   if (dead.cause !== undefined || held === undefined) return dead;
   const { raw, time } = held.message;
