@@ -14,13 +14,3 @@ export function eventTime(tx: Transaction): number {
   if (typeof time === 'string') throw new RangeError(`eventTime: transaction ${tx.transaction_id} has an unparsed timestamp: ${time}`);
   return time;
 }
-
-/** The key of the rules' state: the account, or the client id when the source gives no account. */
-export const accountOf = (tx: Transaction): string => tx.account ?? String(tx.id);
-
-/** `600000` → `10min`, `90000` → `90s`, other values in ms: for reasons a human reads. */
-export function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000}min`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
