@@ -1,3 +1,4 @@
+import { VigieError } from '../../errors.ts';
 import { parseTimestamp } from '../../timestamps.ts';
 import type { Transaction } from '../../types.ts';
 
@@ -6,11 +7,13 @@ import type { Transaction } from '../../types.ts';
  * {@link parseTimestamp} (the seed's `YYYY-MM-DD HH:MM:SS` or ISO 8601; without a zone, UTC), the
  * reading `parseTransaction` checked it with: a parsed transaction always has one.
  *
- * @throws RangeError when the timestamp names no instant, which only a transaction built by hand,
- * never parsed, can have: inside an operator, the stream's error.
+ * @throws VigieError `TIMESTAMP_INVALID` when the timestamp names no instant, which only a
+ * transaction built by hand, never parsed, can have: inside an operator, the stream's error.
  */
 export function eventTime(tx: Transaction): number {
   const time = parseTimestamp(tx.timestamp);
-  if (typeof time === 'string') throw new RangeError(`eventTime: transaction ${tx.transaction_id} has an unparsed timestamp: ${time}`);
+  if (typeof time === 'string') {
+    throw new VigieError('TIMESTAMP_INVALID', `eventTime: an unparsed timestamp: ${time}`, { where: { transaction: tx.transaction_id } });
+  }
   return time;
 }
