@@ -12,5 +12,4 @@ export type { DefaultRulesOptions, RuleName } from './judgeRules.ts';
 export type { AccountRule, Flag } from './accountRule.ts';
 export type { AccountState, DecideOnArrivalOptions, HeldTransaction, RulesRestored, RulesState } from './decideOnArrival.ts';
 export { eventTime } from './eventTime.ts';
-export { accountOf } from './accountOf.ts';
 export type { Judged } from './judged.ts';
