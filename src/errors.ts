@@ -15,7 +15,9 @@ export type ErrorCode =
   | 'PICKLE_CORRUPT'
   | 'SERVICE_START_FAILED'
   | 'NO_DATA'
-  | 'STATE_INCOMPATIBLE';
+  | 'STATE_INCOMPATIBLE'
+  | 'CHECKPOINT_STALE'
+  | 'TIMESTAMP_INVALID';
 
 export type Where = Readonly<Record<string, string | number>>;
 

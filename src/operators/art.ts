@@ -13,10 +13,11 @@ export interface ArtOperatorOptions extends Partial<ArtOptions> {
  * recent shapes as it goes, recognises the shape the reading completes (see `ArtDetector`, after
  * Mark Hampton's ARTime).
  *
- * The first `learn` readings only teach it (state -2, with how far along it is); after that a
- * reading is an anomaly when its score reaches `threshold`. The score is 0 except when a block of
- * `step` readings closes on a pattern no learned category resonates with, and it stays 0 for
- * novelties that closely follow another, so an alarm marks the onset of a change. Each
+ * The first `learn - 1` readings only teach it (state -2, with how far along it is: fill
+ * 1/learn ... (learn-1)/learn); the `learn`th completes the learning and is scored, as is every
+ * reading after it: an anomaly when its score reaches `threshold`. The score is 0 except when a
+ * block of `step` readings closes on a pattern no learned category resonates with, and it stays
+ * 0 for novelties that closely follow another, so an alarm marks the onset of a change. Each
  * subscription has its own network, released on unsubscribe.
  *
  * ```

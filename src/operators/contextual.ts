@@ -12,11 +12,12 @@ export interface ContextualOperatorOptions extends Partial<ContextualOptions> {
  * Scores each reading with a contextual sequence memory after CAD OSE (Smirnov's Contextual
  * Anomaly Detector, NAB's `contextOSE`): high when the reading breaks the sequences learnt so far.
  *
- * The first `learn` readings only learn (state -2, with how far learning has got); from then on
- * each reading gets a score in [0, 1] and is an anomaly (-1) when the score reaches `threshold`,
- * else normal (1). After a high score the detector rests, so a change alarms once, at its onset;
- * a reading beyond every value seen so far scores 1. Each subscription has its own detector,
- * causal (a score depends only on the readings before it) and bounded in memory.
+ * The first `learn - 1` readings only learn (state -2, with how far learning has got: fill
+ * 1/learn ... (learn-1)/learn); from the `learn`th on each reading gets a score in [0, 1] and is
+ * an anomaly (-1) when the score reaches `threshold`, else normal (1). After a high score the
+ * detector rests, so a change alarms once, at its onset; a reading beyond every value seen so
+ * far scores 1. Each subscription has its own detector, causal (a score depends only on the
+ * readings before it) and bounded in memory.
  *
  * ```
  * source:  -a--b--c--d--e--|        a..d = 10, 20, 10, 20; e = 500

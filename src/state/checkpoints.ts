@@ -29,6 +29,7 @@
  * A restart reads the partition's keys and replays the records since the last checkpoint.
  */
 import type pg from 'pg';
+import { VigieError } from '../errors.ts';
 import type { PartitionChanges, StateStore } from './stateStore.ts';
 
 /** The state of some partitions as of their positions, taken and not yet written. */
@@ -85,11 +86,6 @@ const UPSERT_OFFSET = `INSERT INTO vigie_state_offsets (store, topic, source_par
   VALUES ($1, $2, $3, $4)
   ON CONFLICT (store, topic, source_partition) DO UPDATE SET covered_offset = EXCLUDED.covered_offset, written_at = now()
   WHERE vigie_state_offsets.covered_offset <= EXCLUDED.covered_offset`;
-
-/** A snapshot older than what another process wrote for its partition: refused, never written over newer state. */
-export class StaleCheckpointError extends Error {
-  override readonly name = 'StaleCheckpointError';
-}
 
 /** Where a snapshot keeps what it took, out of its public shape. */
 const WRITES = Symbol('writes');
@@ -207,7 +203,10 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
           const written = await client.query<{ covered_offset: string }>(LOCK_OFFSET, [id(store), topic, partition]);
           const newer = written.rows[0] === undefined ? undefined : Number(written.rows[0].covered_offset);
           if (newer !== undefined && newer > offset) {
-            throw new StaleCheckpointError(`state ${store.name} of ${topic}/${partition}: another process wrote it up to offset ${newer}; this snapshot covers ${offset} only and is not written (the partition has moved)`);
+            // older than what another process wrote for the partition: never written over newer state
+            throw new VigieError('CHECKPOINT_STALE', `another process wrote this state up to offset ${newer}; this snapshot covers ${offset} only and is not written (the partition has moved)`, {
+              where: { store: store.name, topic, partition, offset, written: newer },
+            });
           }
           const gone = deletions(changes.changes);
           if (gone.length > 0) await client.query(DELETE_KEYS, [id(store), topic, partition, gone]);

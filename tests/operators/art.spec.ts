@@ -1,3 +1,4 @@
+import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { art } from '../../src/operators/art.ts';
 import type { Detection, Reading, State } from '../../src/types.ts';
@@ -28,6 +29,14 @@ describe('art', () => {
       H: detection(h, -1, 1, 1), // 50 after 5, 6, 5, 6: no category resonates
     });
   }));
+
+  // The doc comment's count: the first `learn - 1` readings initialise, the `learn`th is scored.
+  it.each([4, 6, 10])('initialises exactly learn - 1 readings (learn %i), as its doc says', (learn) => {
+    const states: State[] = [];
+    from(Array.from({ length: learn + 2 }, (_, i) => reading(5 + (i % 2), i))).pipe(art({ ...small, learn })).subscribe((d) => states.push(d.state));
+    expect(states.filter((s) => s === -2)).toHaveLength(learn - 1);
+    expect(states[learn - 1]).not.toBe(-2);
+  });
 
   it('counts a score equal to the threshold as an anomaly', marbles((m) => {
     const source = m.cold('abcdefgh|', { a, b, c, d, e, f, g, h });

@@ -1,3 +1,4 @@
+import { from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { contextual } from '../../src/operators/contextual.ts';
 import type { Detection, Reading, State } from '../../src/types.ts';
@@ -45,6 +46,14 @@ describe('contextual', () => {
       E,
     });
   }));
+
+  // The doc comment's count: the first `learn - 1` readings initialise, the `learn`th is scored.
+  it.each([2, 3, 10])('initialises exactly learn - 1 readings (learn %i), as its doc says', (learn) => {
+    const states: State[] = [];
+    from(Array.from({ length: learn + 2 }, (_, i) => reading(10 + 10 * (i % 2), i))).pipe(contextual({ learn })).subscribe((d) => states.push(d.state));
+    expect(states.filter((s) => s === -2)).toHaveLength(learn - 1);
+    expect(states[learn - 1]).not.toBe(-2);
+  });
 
   it('completes with the source, even while learning', marbles((m) => {
     const source = m.cold('-a--b--|', { a, b });

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { Subject, firstValueFrom, take, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { fromKafka } from '../../src/adapters/kafka/fromKafka.ts';
+import { VigieError } from '../../src/errors.ts';
 import { type Checkpoints, postgresCheckpoints } from '../../src/state/checkpoints.ts';
 import { StateStore } from '../../src/state/stateStore.ts';
 import { type FreshDatabase, freshDatabase } from '../helpers/database.ts';
@@ -74,9 +75,15 @@ describe('postgresCheckpoints', () => {
     older.partition('t', 1).set('k', 'old');
     older.partition('t', 1).set('other', 'old');
     const b = postgresCheckpoints(db.pool, 'g', [older as StateStore<unknown>]);
-    await expect(b.write(b.snapshot([{ topic: 't', partition: 1, offset: 12 }]))).rejects.toThrow(
-      'state s of t/1: another process wrote it up to offset 20; this snapshot covers 12 only and is not written (the partition has moved)',
-    );
+    const refused = await b.write(b.snapshot([{ topic: 't', partition: 1, offset: 12 }])).catch((error: unknown) => error);
+    // an error of src/errors.ts, saying where and that a retry cannot help
+    expect(refused).toBeInstanceOf(VigieError);
+    expect(refused).toMatchObject({
+      code: 'CHECKPOINT_STALE',
+      retriable: false,
+      where: { store: 's', topic: 't', partition: 1, offset: 12, written: 20 },
+      message: 'another process wrote this state up to offset 20; this snapshot covers 12 only and is not written (the partition has moved) (store=s topic=t partition=1 offset=12 written=20)',
+    });
     const restored = new StateStore<string>('s');
     expect(await postgresCheckpoints(db.pool, 'g', [restored as StateStore<unknown>]).restore('t', 1)).toBe(20);
     expect(Object.fromEntries(restored.partition('t', 1).entries())).toEqual({ k: 'new' });

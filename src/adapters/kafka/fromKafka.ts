@@ -2,30 +2,25 @@
  * A Kafka consumer group as an Observable of {@link KafkaRecord}s that commits only what was
  * acknowledged, and fetches no faster than the stream acknowledges.
  *
- * Why it is built this way:
- * - Commits: kafkajs runs with `autoCommit: false`; every `commitIntervalMs`, on a rebalance and
- *   on unsubscribe, the source commits per partition what {@link OffsetTracker} allows (never past
- *   a record not yet acknowledged). Partitions lost in a rebalance are dropped from the tracker
- *   when the new assignment arrives, so nothing of theirs is committed by the new generation.
- * - Backpressure: kafkajs prefetches a whole fetch response (up to `maxBytesPerPartition` per
- *   partition), so pausing partitions would still hand out the batch already fetched. Instead the
- *   `eachBatch` handler emits records one at a time and, once `maxInFlight` are unacknowledged,
- *   awaits until `lowWater` or fewer remain, heartbeating meanwhile. Records emitted are thus
- *   bounded by `maxInFlight`; raw bytes held by kafkajs by one fetch response.
- * - Commits go one at a time ({@link offsetCommits}). kafkajs rejoins without awaiting its
- *   REBALANCING listeners, so the revoke-time commit is made in `eachBatch` when its heartbeat
- *   reports the rebalance, before the handler returns and kafkajs rejoins.
- * - Outages: once kafkajs gives up on the brokers (a crash it does not restart, a failed connect)
- *   the consumer is made anew after a backoff from `retry`, for as long as they are away; records
- *   in flight are forgotten and re-read from the committed offsets (idempotent sinks).
- * - State (`state`): a partition newly assigned has its state loaded before its first record is
- *   emitted; records below the offset the state covers are skipped (their results are written),
- *   and a committed offset behind it is read from the state's offset. Commits write the state
- *   first. A revoked partition's state is dropped, emitted from or not (and every one on a new
- *   member id or a crash), so a partition kept is never reloaded and one that comes back is.
- * - Rebalances under kafkajs's eager protocol re-read every kept partition from the broker's
- *   committed offset; kept partitions are sought past what was already emitted, and any record
- *   at or below the last emitted offset is skipped, so a record is emitted once per assignment.
+ * It is composed of small parts, each with one job:
+ * - Commits ({@link offsetCommits}): kafkajs runs with `autoCommit: false`; every
+ *   `commitIntervalMs`, on a rebalance and on unsubscribe, the source commits per partition what
+ *   {@link OffsetTracker} allows (never past a record not yet acknowledged), one commit at a time.
+ *   kafkajs rejoins without awaiting its REBALANCING listeners, so the revoke-time commit is made
+ *   in `eachBatch` when its heartbeat reports the rebalance, before kafkajs rejoins.
+ * - Backpressure ({@link createBackpressure}): once `maxInFlight` records are unacknowledged the
+ *   batch handler waits until `lowWater` or fewer remain, heartbeating meanwhile. Records emitted
+ *   are bounded by `maxInFlight`; raw bytes held by kafkajs by one fetch response.
+ * - Rebalances ({@link createRebalance}): revoked partitions leave the tracker and their state is
+ *   dropped when the new assignment arrives; kept partitions are sought past what was emitted, so
+ *   a record is emitted once per assignment.
+ * - State ({@link partitionStates}, used by {@link createBatchHandler}): a partition newly
+ *   assigned has its state loaded before its first record is emitted; records below the offset
+ *   the state covers are skipped (their results are written), and a committed offset behind it
+ *   is read from the state's offset. Commits write the state first.
+ * - Outages ({@link createConsumerLifecycle}): once kafkajs gives up on the brokers the consumer
+ *   is made anew after a backoff from `retry`, for as long as they are away; records in flight
+ *   are forgotten and re-read from the committed offsets (idempotent sinks).
  *
  * `start`: `committed` reads from the committed offsets, from the beginning where there are none;
  * `earliest` reads each partition from its beginning when first assigned (later reassignments
@@ -46,19 +41,23 @@
  * commit        2       (every commitIntervalMs: 2, since 2 is not acknowledged)
  * ```
  */
-import { type Consumer, type EachBatchPayload, Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { Observable, take } from 'rxjs';
 import { VigieError } from '../../errors.ts';
-import { type RetryPolicy, backoffDelay, defaultRetryPolicy } from '../../retry.ts';
+import { type RetryPolicy, defaultRetryPolicy } from '../../retry.ts';
 import { isKafkaOutage } from './outage.ts';
 import { kafkaRecord } from './kafkaRecord.ts';
 import { oncePer } from './oncePer.ts';
 import { offsetCommits } from './offsetCommits.ts';
-import { OffsetTracker, type TopicPartition } from './offsetTracker.ts';
+import { OffsetTracker } from './offsetTracker.ts';
 import type { KafkaRecord } from './types.ts';
 import type { Checkpoints } from '../../state/checkpoints.ts';
 import { partitionStates } from './partitionStates.ts';
 import { type KafkaSecurity, kafkaSecurityConfig } from './security.ts';
+import { checkWaterMarks, createBackpressure } from './backpressure.ts';
+import { createRebalance } from './rebalance.ts';
+import { createBatchHandler } from './batchHandler.ts';
+import { createConsumerLifecycle } from './consumerLifecycle.ts';
 
 export interface FromKafkaOptions {
   readonly brokers: string[];
@@ -119,11 +118,8 @@ const WAIT_SLICE_MS = 500;
 export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
   const { brokers, topics, groupId, start = 'committed', maxInFlight = 1000, commitIntervalMs = 1000, log = () => {}, retry = defaultRetryPolicy } = options;
   const lowWater = options.lowWater ?? Math.floor(maxInFlight / 2);
-  if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) {
-    throw new RangeError(`fromKafka: maxInFlight must be an integer >= 1, got ${maxInFlight}`);
-  }
-  if (!(lowWater >= 0 && lowWater < maxInFlight)) throw new RangeError(`fromKafka: lowWater must be in [0, maxInFlight), got ${lowWater}`);
   const where = { topics: topics.join(','), groupId };
+  checkWaterMarks(maxInFlight, lowWater);
 
   return new Observable<KafkaRecord>((subscriber) => {
     // While the brokers are away kafkajs says the same thing every second: once per 10 s is enough.
@@ -136,25 +132,15 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       logLevel: logLevel.WARN,
       logCreator: () => (entry) => quiet(`kafka ${entry.namespace}: ${entry.log.message}`),
     });
-    const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
-    const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 3));
-    let consumer: Consumer;
     let stopping = false;
-    let memberId: string | undefined;
-    let assigned: TopicPartition[] = [];
-    /** Between kafkajs's REBALANCING and the next GROUP_JOIN: no periodic commit starts. */
-    let rebalancing = false;
-    const started = new Set<string>();
     const states = partitionStates(options.state, log, WAIT_SLICE_MS);
-    let wake: (() => void) | undefined;
-    let batches = 0;
-    let batchesDone: (() => void) | undefined;
-    let idle: (() => void) | undefined;
+    const backpressure = createBackpressure({ tracker, maxInFlight, lowWater, sliceMs: WAIT_SLICE_MS });
+    const rebalance = createRebalance({ tracker, states, start, revoked: backpressure.settled });
 
     const commits = offsetCommits({
       tracker,
-      commitOffsets: (offsets) => consumer.commitOffsets(offsets),
-      rebalancing: () => rebalancing,
+      commitOffsets: (offsets) => lifecycle.consumer().commitOffsets(offsets),
+      rebalancing: rebalance.rebalancing,
       log,
       timeoutMs: COMMIT_TIMEOUT_MS,
       ...(options.state ? { state: options.state } : {}),
@@ -162,190 +148,58 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     });
     const commit = commits.commit;
     const timer = setInterval(() => {
-      if (!stopping && !rebalancing && commits.queued === 0) void commit(true);
+      if (!stopping && !rebalance.rebalancing() && commits.queued === 0) void commit(true);
     }, commitIntervalMs);
-
-    /** `retriable`: whether resubscribing may help (kafkajs already gave up on its own retries). */
-    const fail = (cause: unknown): void => {
-      if (stopping) return;
-      const message = cause instanceof Error ? cause.message : String(cause);
-      subscriber.error(new VigieError('SOURCE_FAILED', `Kafka consumer failed: ${message}`, { where, cause, retriable: isKafkaOutage(cause) }));
-    };
-
-    // kafkajs gives up on the brokers after its own retries (about 20 s): the consumer is then
-    // made anew and rejoins, as the policy says, for as long as they are away. Records in flight
-    // are forgotten (their partitions revoked) and read again from the committed offsets.
-    let restarts = 0;
-    let restartTimer: ReturnType<typeof setTimeout> | undefined;
-    const restart = (cause: unknown): void => {
-      if (stopping) return;
-      if (!isKafkaOutage(cause) || restarts >= retry.retries) return fail(cause);
-      options.onDown?.(cause);
-      const ms = backoffDelay(retry, ++restarts);
-      log(`fromKafka: Kafka at ${brokers.join(',')} unreachable (${(cause as Error)?.message ?? cause}), consumer restarts in ${ms} ms`);
-      const old = consumer;
-      restartTimer = setTimeout(() => {
-        launching = old.disconnect().catch(() => {}).then(launch);
-      }, ms);
-    };
-
-    const launch = async (): Promise<void> => {
-      if (stopping) return;
-      consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000, sessionTimeout, heartbeatInterval });
-      listen(consumer);
-      try {
-        await consumer.connect();
-        await consumer.subscribe({ topics, fromBeginning: start !== 'latest' });
-        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
-      } catch (error) {
-        restart(error);
-      }
-    };
-
-    const listen = (c: Consumer): void => {
-      // kafkajs does not await its listeners, so a commit started here would race the rejoin:
-      // the commit before rejoining is made in `eachBatch`, where kafkajs waits for it.
-      c.on(c.events.REBALANCING, () => {
-        if (c === consumer) rebalancing = true;
-      });
-      c.on(c.events.GROUP_JOIN, ({ payload }) => {
-        if (c !== consumer) return;
-        rebalancing = false;
-        restarts = 0;
-        options.onUp?.();
-        const now = Object.entries(payload.memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
-        const owned = new Set(now.map(key));
-        // Another member id means we were out of the group: anything may have moved meanwhile.
-        const same = payload.memberId === memberId;
-        const revoked = same ? assigned.filter((tp) => !owned.has(key(tp))) : tracker.partitions();
-        tracker.revoke(revoked);
-        // Every state loaded here and lost, emitted from or not (a partition whose restore
-        // sought back emitted nothing): when it comes back, another member may have moved it on.
-        states.forget(states.loaded().filter((tp) => !same || !owned.has(key(tp))));
-        if (tracker.inFlight === 0) idle?.();
-        memberId = payload.memberId;
-        assigned = now;
-        for (const tp of now) {
-          const last = tracker.lastTracked(tp.topic, tp.partition);
-          if (last !== undefined) c.seek({ ...tp, offset: String(last + 1) });
-          else if (start === 'earliest' && !started.has(key(tp))) c.seek({ ...tp, offset: '-2' });
-          started.add(key(tp));
-        }
-      });
-      c.on(c.events.FETCH, () => {
-        if (c === consumer && !rebalancing) options.onUp?.();
-      });
-      c.on(c.events.CRASH, ({ payload }) => {
-        if (c !== consumer) return;
-        states.forget(states.loaded());
-        tracker.revoke(tracker.partitions());
-        idle?.();
-        memberId = undefined;
-        rebalancing = false;
-        if (!payload.restart) restart(payload.error);
-        else {
-          options.onDown?.(payload.error);
-          log(`fromKafka: consumer crashed, kafkajs restarts it: ${payload.error.message}`);
-        }
-      });
-    };
-
-    /** Resolves once `lowWater` or fewer are in flight, or after a slice, or when stopping. */
-    const drained = (): Promise<void> =>
-      new Promise((resolve) => {
-        const t = setTimeout(done, WAIT_SLICE_MS);
-        function done(): void {
-          clearTimeout(t);
-          wake = undefined;
-          resolve();
-        }
-        wake = done;
-      });
-
-    const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
-      const { topic, partition } = batch;
-      let resolved: string | undefined;
-      batches += 1;
-      try {
-        const first = batch.messages[0];
-        const before = await states.beforeBatch(
-          { topic, partition },
-          first === undefined ? undefined : Number(first.offset),
-          tracker.lastTracked(topic, partition) === undefined,
-          (offset) => consumer.seek({ topic, partition, offset: String(offset) }),
-        );
-        if (!before.go) return;
-        const { covered } = before;
-        // kafkajs reads the resolved offset and a seek only between batches, and a seek comes
-        // only between our awaits: both once per batch and per wait, not per record, which
-        // saves a Long parse and a map lookup on every record.
-        if (isStale()) return;
-        for (const message of batch.messages) {
-          if (tracker.inFlight >= maxInFlight) {
-            while (tracker.inFlight > lowWater && !stopping) {
-              await drained();
-              try {
-                await heartbeat();
-              } catch (error) {
-                await commit(); // a rebalance: still the old generation, so this commit counts
-                throw error;
-              }
-            }
-            if (isStale()) return;
-          }
-          if (stopping || !isRunning()) return;
-          const offset = Number(message.offset);
-          const last = tracker.lastTracked(topic, partition);
-          if (covered !== undefined && offset < covered && (last === undefined || offset > last)) {
-            // in the state already, and its results written: done
-            tracker.track(topic, partition, offset);
-            tracker.ack(topic, partition, offset);
-          } else if (last === undefined || offset > last) {
-            tracker.track(topic, partition, offset);
-            // once per 100 records and at a batch's last: a gauge, not worth a lookup per record
-            if (offset % 100 === 0 || message === batch.messages[batch.messages.length - 1]) {
-              options.onLag?.(topic, partition, Math.max(0, Number(batch.highWatermark) - 1 - offset));
-            }
-            subscriber.next(kafkaRecord(topic, partition, offset, message, () => acked(topic, partition, offset)));
-          }
-          resolved = message.offset;
-        }
-      } finally {
-        if (resolved !== undefined) resolveOffset(resolved);
-        batches -= 1;
-        if (batches === 0) batchesDone?.();
-      }
-    };
 
     const acked = (topic: string, partition: number, offset: number): void => {
       tracker.ack(topic, partition, offset);
-      if (tracker.inFlight <= lowWater) wake?.();
-      if (tracker.inFlight === 0) idle?.();
+      backpressure.settled();
     };
+    const batches = createBatchHandler({
+      tracker,
+      states,
+      backpressure,
+      commit: () => commit(),
+      seek: (topic, partition, offset) => lifecycle.consumer().seek({ topic, partition, offset: String(offset) }),
+      stopping: () => stopping,
+      emit: (topic, partition, offset, message) => subscriber.next(kafkaRecord(topic, partition, offset, message, () => acked(topic, partition, offset))),
+      ...(options.onLag ? { onLag: options.onLag } : {}),
+    });
 
-    let launching: Promise<void> = launch();
+    const lifecycle = createConsumerLifecycle({
+      kafka,
+      brokers,
+      topics,
+      groupId,
+      fromBeginning: start !== 'latest',
+      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      retry,
+      rebalance,
+      eachBatch: batches.eachBatch,
+      stopping: () => stopping,
+      // `retriable`: whether resubscribing may help (kafkajs already gave up on its own retries).
+      fail: (cause) => {
+        if (stopping) return;
+        const message = cause instanceof Error ? cause.message : String(cause);
+        subscriber.error(new VigieError('SOURCE_FAILED', `Kafka consumer failed: ${message}`, { where, cause, retriable: isKafkaOutage(cause) }));
+      },
+      log,
+      ...(options.onDown ? { onDown: options.onDown } : {}),
+      ...(options.onUp ? { onUp: options.onUp } : {}),
+    });
 
     let stopped: Promise<void> | undefined;
     const stop = (drainMs: number): Promise<void> =>
       (stopped ??= (async () => {
         stopping = true;
         clearInterval(timer);
-        clearTimeout(restartTimer);
-        wake?.();
-        await launching;
+        backpressure.stop();
+        await lifecycle.stop();
         // Let the handler return, so nothing is emitted after the last commit.
-        if (batches > 0) await new Promise<void>((resolve) => (batchesDone = resolve));
-        if (tracker.inFlight > 0 && drainMs > 0) {
-          await new Promise<void>((resolve) => {
-            const t = setTimeout(resolve, drainMs);
-            idle = () => {
-              clearTimeout(t);
-              resolve();
-            };
-          });
-        }
+        await batches.returned();
+        await backpressure.idle(drainMs);
         await commit();
-        await consumer.disconnect();
+        await lifecycle.consumer().disconnect();
       })().catch((error: unknown) => log(`fromKafka: stopping failed: ${(error as Error).message}`)));
     const stopSubscription = options.stop$?.pipe(take(1)).subscribe(() => {
       void stop(options.drainTimeoutMs ?? 10_000).then(() => subscriber.complete());
@@ -356,8 +210,4 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       void stop(0);
     };
   });
-}
-
-function key({ topic, partition }: TopicPartition): string {
-  return `${topic}\u0000${partition}`;
 }

@@ -52,7 +52,11 @@ const SPLIT = 16;
 export const defaultPostgresBatch = { size: 5000, lingerMs: 5, concurrency: 2 } as const;
 
 export interface ToPostgresOptions {
-  /** Rows per INSERT at most, how long a row arriving while idle waits for others, INSERTs at once. Default: 5000 rows, 5 ms, 2. */
+  /**
+   * Rows per INSERT at most, how long a row arriving while idle waits for others, INSERTs at once.
+   * Without `batch`, {@link defaultPostgresBatch}: 5000 rows, 5 ms, 2 INSERTs at once; a `batch`
+   * without `concurrency` runs one INSERT at a time.
+   */
   readonly batch?: { readonly size: number; readonly lingerMs: number; readonly concurrency?: number };
   /** Default: {@link defaultRetryPolicy}, which retries for ever while the database is away. */
   readonly retry?: RetryPolicy;
@@ -63,7 +67,8 @@ export interface ToPostgresOptions {
  * @param pool Give it an `error` listener: pg-pool re-emits the errors of idle clients (e.g. when
  *   the server restarts) and an unheard `error` event kills the process.
  * @param table How rows of `T` are written; see `tables.ts`.
- * @return One {@link Written} per batch, after its INSERT committed, in source order.
+ * @return One {@link Written} per batch, after its INSERT committed: in source order when one
+ *   INSERT runs at a time, in the order they commit when several do (the default).
  */
 export function toPostgres<T>(
   pool: pg.Pool,

@@ -79,7 +79,8 @@ export function amountZScoreRule({
  * records$.pipe(judge(), amountZScore({ window: 50, threshold: 5 }), suspiciousOnly())
  *
  * @param options the history's length, the threshold, the MAD floor, the TTL and the lateness.
- * @return An Observable of every judgement, in event-time order except for late ones.
+ * @return An Observable of every judgement as its record arrives (not in event-time order),
+ * each followed by the revisions it caused.
  */
 export function amountZScore(options: AmountZScoreOptions & DecideOnArrivalOptions = {}): OperatorFunction<Judged, Judged> {
   return decideOnArrival([amountZScoreRule(options)], options);

@@ -1,23 +1,17 @@
 import type { OperatorFunction } from 'rxjs';
 import { operate, operatorSubscriber } from '../operate.ts';
-import type { SourceRef, TransactionRecord } from '../../types.ts';
-import type { PartitionState } from '../../state/stateStore.ts';
+import type { SourceRef } from '../../types.ts';
 import { type Account, type AccountState, type Clock, type HeldTransaction, RulesStore, type RulesState, heldKey } from './rulesStore.ts';
 import type { AccountRule } from './accountRule.ts';
-import { accountOf, eventTime } from './eventTime.ts';
+import { accountOf } from './accountOf.ts';
+import { eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
-import { AccountEviction, keepEviction } from './accountEviction.ts';
-import { RuleStatesReader, type RulesRestored, holdInMemory, toNamed } from './ruleStates.ts';
+import type { RulesRestored } from './ruleStates.ts';
+import { accountHistory } from './accountHistory.ts';
+import { CLOCK, ruleStateRuntime } from './ruleStateRuntime.ts';
 
 export { RulesStore };
 export type { AccountState, HeldTransaction, RulesRestored, RulesState };
-
-/**
- * The key of the partition's clock: no account is empty (parseTransaction wants at least one
- * character, and the client id stands in for a missing one). Not a NUL-prefixed name: keys are
- * written to a PostgreSQL text column, which refuses NUL, and every checkpoint then failed.
- */
-const CLOCK = '';
 
 export interface DecideOnArrivalOptions {
   /**
@@ -37,13 +31,6 @@ export interface DecideOnArrivalOptions {
   readonly onRestored?: (restored: RulesRestored) => void;
 }
 
-/** Per partition, what is not state: the accounts' eviction, rebuilt after a restore. */
-interface Runtime {
-  readonly state: PartitionState<RulesState>;
-  readonly held: PartitionState<HeldTransaction>;
-  readonly eviction: AccountEviction;
-}
-
 /**
  * Runs stateful rules over each account's transactions and decides every transaction the moment
  * it arrives, from the state of everything before it in event time: no record is held back.
@@ -60,7 +47,9 @@ interface Runtime {
  * speed, or a partition read again after a restart from its checkpointed state, gives the same
  * decisions and revisions as the live stream. The state is written under each rule's name and
  * version (see `ruleStates.ts`): restored with other rules, each rule finds its own state, a rule
- * new to it starts from `init()`, and a dropped rule's state goes.
+ * new to it starts from `init()`, and a dropped rule's state goes. This file decides (accept,
+ * revise); the state is kept by `ruleStateRuntime.ts` (restore, eviction, checkpoint form) and
+ * moved by `accountHistory.ts` (fold, expire).
  *
  * ```
  * source:  -a-b-c-|          one account, event times a = 10:00:00, b = 10:00:20, c = 10:00:10
@@ -89,109 +78,19 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
   }
   const names = rules.map((r) => r.name);
   if (new Set(names).size !== names.length) throw new RangeError(`decideOnArrival: two rules named alike (${names.join(', ')}): each rule's state is kept under its name`);
-  const ttl = Math.max(...rules.map((r) => r.ttlMs), 0);
-  const shortestTtl = Math.min(...rules.map((r) => r.ttlMs));
+  const history = accountHistory(rules);
+  const { initial, stepAll, expire, fold } = history;
 
   return operate<Judged, Judged>((subscriber, source) => {
-    const store = options.store ?? new RulesStore();
-    const runtimes = new WeakMap<PartitionState<RulesState>, Runtime>();
-
-    // records come in runs of one partition (a fetch batch): the last one found is kept
-    let last: { source: string; partition: number; state: PartitionState<RulesState>; runtime: Runtime } | undefined;
-    const runtimeOf = (ref: SourceRef): Runtime => {
-      const state = store.accounts.partition(ref.source, ref.partition);
-      if (last !== undefined && last.state === state) return last.runtime;
-      let runtime = runtimes.get(state);
-      if (runtime === undefined) {
-        // restored (or new): the accounts' recent transactions, and their eviction
-        const held = store.held.partition(ref.source, ref.partition);
-        const eviction = new AccountEviction(rebuild(ref, state, held).map(([key, account]) => [key, account.last]));
-        runtime = { state, held, eviction };
-        runtimes.set(state, runtime);
-        keepEviction(state, eviction);
-        holdInMemory(state, rules);
-      }
-      last = { source: ref.source, partition: ref.partition, state, runtime };
-      return runtime;
-    };
-
-    /**
-     * Reads each account's rule states back by name (see `ruleStates.ts`), and puts each held
-     * transaction back in its account's `recent`, in order, and its `tip` back.
-     */
-    const rebuild = (ref: SourceRef, state: PartitionState<RulesState>, held: PartitionState<HeldTransaction>): [string, AccountState][] => {
-      const byAccount = new Map<string, HeldTransaction[]>();
-      for (const [, entry] of held.entries()) {
-        const key = accountOf(entry.record.transaction);
-        let list = byAccount.get(key);
-        if (list === undefined) byAccount.set(key, (list = []));
-        list.push(entry);
-      }
-      const reader = new RuleStatesReader(rules, state, { topic: ref.source, partition: ref.partition });
-      const accounts: [string, AccountState][] = [];
-      for (const [key, value] of state.entries()) {
-        if (key === CLOCK) continue;
-        const written = value as { base: unknown; recent?: readonly HeldTransaction[]; last: number };
-        const { states: base, changed } = reader.read(written.base);
-        let recent: readonly HeldTransaction[];
-        if (written.recent !== undefined && reader.layout !== undefined) recent = written.recent; // held in memory by another operator
-        else if (written.recent !== undefined) {
-          // written by a version that kept them inside the account: each gets its own key now
-          for (const entry of written.recent) held.set(heldKey(entry), entry);
-          recent = written.recent;
-        } else recent = (byAccount.get(key) ?? []).sort((a, b) => a.time - b.time || a.record.ref.offset - b.record.ref.offset);
-        let tip = base;
-        for (const entry of recent) tip = stepAll(tip, entry.record, entry.time).states;
-        const account: Account = recent.length === 0 ? { base, recent, last: written.last } : { base, tip, recent, last: written.last };
-        // in another form than written (rules added, dropped, migrated): written again at the next checkpoint
-        if (changed || (written.recent !== undefined && reader.layout === undefined)) state.set(key, account);
-        else state.replace(key, account);
-        byAccount.delete(key);
-        accounts.push([key, account]);
-      }
-      // held transactions of no account (none, unless written by hand): nothing can use them
-      for (const entries of byAccount.values()) for (const entry of entries) held.delete(heldKey(entry));
-      const restored = reader.report();
-      if (restored !== undefined) options.onRestored?.(restored);
-      return accounts;
-    };
-
-    const initial = (): Account => {
-      return { base: rules.map((r) => r.init()), recent: [], last: Number.NEGATIVE_INFINITY };
-    };
-
-    /** Steps every rule from `states` through `entry`: the new states and the stateful reasons. */
-    const stepAll = (states: readonly unknown[], record: TransactionRecord, time: number) => {
-      const next = new Array<unknown>(rules.length);
-      let reasons: string[] | undefined;
-      let score = 0;
-      for (let i = 0; i < rules.length; i++) {
-        const { state, flags } = rules[i]!.step(states[i], record.transaction, time);
-        next[i] = state;
-        for (const f of flags) {
-          (reasons ??= []).push(f.reason);
-          score = Math.max(score, f.score);
-        }
-      }
-      return { states: next, reasons, score };
-    };
+    const runtimes = ruleStateRuntime(rules, history, options.store ?? new RulesStore(), options.onRestored);
 
     const decided = (given: HeldTransaction['given'], reasons: string[] | undefined, score: number) =>
       reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
 
-    /** Forgets the accounts idle longer than the longest TTL, and their held transactions. */
-    const evict = ({ state, held, eviction }: Runtime, maxTime: number): void => {
-      eviction.evict(maxTime, ttl, (key) => {
-        const account = state.get(key) as Account | undefined;
-        state.delete(key);
-        for (const entry of account?.recent ?? []) held.delete(heldKey(entry));
-      });
-    };
-
     const accept = (judged: Judged): void => {
       const { record } = judged;
       const time = eventTime(record.transaction);
-      const runtime = runtimeOf(record.ref);
+      const runtime = runtimes.of(record.ref);
       const { state, held } = runtime;
       const clock = state.get(CLOCK) as Clock | undefined;
       const before = clock?.maxTime ?? Number.NEGATIVE_INFINITY;
@@ -262,46 +161,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       }
       state.set(key, next);
       runtime.eviction.touch(key, next.last);
-      evict(runtime, maxTime);
+      runtimes.evict(runtime, maxTime);
       for (const output of outputs) {
         if (subscriber.closed) return;
         subscriber.next(output);
       }
     };
 
-    /** The account with the rules whose TTL ran out since its last transaction back at `init()`. */
-    const expire = (account: Account, maxTime: number): Account => {
-      if (!(maxTime - account.last > shortestTtl)) return account;
-      // Idle that long, every recent transaction is final (ttl > lateness): fold them first.
-      const folded = fold(account, Number.POSITIVE_INFINITY);
-      const states = rules.map((r, i) => (maxTime - account.last > r.ttlMs ? r.init() : folded.base[i]));
-      return { base: states, recent: [], last: account.last };
-    };
-
-    /** Moves the transactions before `watermark` into the base: no transaction can precede them any more. */
-    const fold = (account: Account, watermark: number): Account => {
-      const { recent } = account;
-      let count = 0;
-      while (count < recent.length && recent[count]!.time < watermark) count++;
-      if (count === 0) return account;
-      const tip = account.tip ?? account.base;
-      if (count === recent.length) return { base: tip, recent: [], last: account.last };
-      let base = account.base;
-      for (let i = 0; i < count; i++) base = stepAll(base, recent[i]!.record, recent[i]!.time).states;
-      return { base, tip, recent: recent.slice(count), last: account.last };
-    };
-
-    // A checkpoint writes an account's base, by rule name and version, and its last time only:
-    // its recent transactions are written under their own keys, once each (see RulesStore).
-    // By the rules of the operator holding the partition: a store handed over keeps an old
-    // operator's positions until the new one meets the partition's first record.
-    store.accounts.compact = (changes, partition) => {
-      for (const [key, value] of changes) {
-        if (key === CLOCK || value === undefined) continue;
-        const { base, last } = value as AccountState;
-        changes.set(key, { base: toNamed(partition, base), last });
-      }
-    };
     source.subscribe(operatorSubscriber<Judged>(subscriber, { next: accept }));
   });
 }

@@ -1,3 +1,4 @@
+import { VigieError } from '../../errors.ts';
 import { parseTimestamp } from '../../timestamps.ts';
 import type { Transaction } from '../../types.ts';
 
@@ -6,21 +7,13 @@ import type { Transaction } from '../../types.ts';
  * {@link parseTimestamp} (the seed's `YYYY-MM-DD HH:MM:SS` or ISO 8601; without a zone, UTC), the
  * reading `parseTransaction` checked it with: a parsed transaction always has one.
  *
- * @throws RangeError when the timestamp names no instant, which only a transaction built by hand,
- * never parsed, can have: inside an operator, the stream's error.
+ * @throws VigieError `TIMESTAMP_INVALID` when the timestamp names no instant, which only a
+ * transaction built by hand, never parsed, can have: inside an operator, the stream's error.
  */
 export function eventTime(tx: Transaction): number {
   const time = parseTimestamp(tx.timestamp);
-  if (typeof time === 'string') throw new RangeError(`eventTime: transaction ${tx.transaction_id} has an unparsed timestamp: ${time}`);
+  if (typeof time === 'string') {
+    throw new VigieError('TIMESTAMP_INVALID', `eventTime: an unparsed timestamp: ${time}`, { where: { transaction: tx.transaction_id } });
+  }
   return time;
-}
-
-/** The key of the rules' state: the account, or the client id when the source gives no account. */
-export const accountOf = (tx: Transaction): string => tx.account ?? String(tx.id);
-
-/** `600000` → `10min`, `90000` → `90s`, other values in ms: for reasons a human reads. */
-export function formatDuration(ms: number): string {
-  if (ms % 60_000 === 0) return `${ms / 60_000}min`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
 }

@@ -1,7 +1,7 @@
 import type { OperatorFunction } from 'rxjs';
 import { type AccountRule, NO_FLAGS } from './accountRule.ts';
 import { type DecideOnArrivalOptions, decideOnArrival } from './decideOnArrival.ts';
-import { formatDuration } from './eventTime.ts';
+import { formatDuration } from './formatDuration.ts';
 import type { Judged } from './judged.ts';
 
 export interface FrequencyOptions {

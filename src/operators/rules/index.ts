@@ -1,89 +1,15 @@
-import { type Observable, type OperatorFunction, pipe } from 'rxjs';
-import type { AccountRule } from './accountRule.ts';
-import type { SuspiciousTransaction, TransactionRecord } from '../../types.ts';
-import { type AmountAboveOptions, amountAbove } from './amountAbove.ts';
-import { type AmountZScoreOptions, amountZScore, amountZScoreRule } from './amountZScore.ts';
-import { type BalanceDrainOptions, balanceDrain } from './balanceDrain.ts';
-import { type DecideOnArrivalOptions, RulesStore, decideOnArrival } from './decideOnArrival.ts';
-import { type FrequencyOptions, frequency, frequencyRule } from './frequency.ts';
-import { type Judged, judge } from './judged.ts';
-import { type LocationOptions, location, locationRule } from './location.ts';
-import { suspiciousOnly } from './suspiciousOnly.ts';
-
-export { RulesStore, amountAbove, amountZScore, amountZScoreRule, balanceDrain, decideOnArrival, frequency, frequencyRule, judge, location, locationRule, suspiciousOnly };
+// The rules' public surface: every rule, the operator that decides on arrival, and the rule set.
+export { amountAbove } from './amountAbove.ts';
+export { amountZScore, amountZScoreRule } from './amountZScore.ts';
+export { balanceDrain } from './balanceDrain.ts';
+export { RulesStore, decideOnArrival } from './decideOnArrival.ts';
+export { frequency, frequencyRule } from './frequency.ts';
+export { judge } from './judged.ts';
+export { location, locationRule } from './location.ts';
+export { suspiciousOnly } from './suspiciousOnly.ts';
+export { RULE_NAMES, defaultRules, judgeRules } from './judgeRules.ts';
+export type { DefaultRulesOptions, RuleName } from './judgeRules.ts';
 export type { AccountRule, Flag } from './accountRule.ts';
 export type { AccountState, DecideOnArrivalOptions, HeldTransaction, RulesRestored, RulesState } from './decideOnArrival.ts';
 export { eventTime } from './eventTime.ts';
 export type { Judged } from './judged.ts';
-
-/** The rules by name, in the order they judge: `amount` alone is the prototype's rule set. */
-export const RULE_NAMES = ['amount', 'drain', 'frequency', 'location', 'zscore'] as const;
-export type RuleName = (typeof RULE_NAMES)[number];
-
-export interface DefaultRulesOptions {
-  /** Which rules run; all of {@link RULE_NAMES} by default. */
-  readonly rules?: readonly RuleName[];
-  readonly amount?: AmountAboveOptions;
-  readonly drain?: BalanceDrainOptions;
-  readonly frequency?: FrequencyOptions;
-  readonly location?: LocationOptions;
-  readonly zScore?: AmountZScoreOptions;
-  /** How late (event time, behind its partition's newest) a record may arrive and take its place; 30 s by default. */
-  readonly allowedLatenessMs?: number;
-  /** Where the stateful rules keep their state; give one to checkpoint it (src/state/). */
-  readonly store?: RulesStore;
-  /** Told of each partition's watermark when it moves. */
-  readonly onWatermark?: DecideOnArrivalOptions['onWatermark'];
-  /** Told of rules whose restored state differs from the rules running now (see `decideOnArrival`). */
-  readonly onRestored?: DecideOnArrivalOptions['onRestored'];
-}
-
-/**
- * The rules as a bank would run them, in one pipe: amount, balance drain, frequency, location and
- * amount z-score, keeping the records that at least one flagged, and the revisions.
- *
- * Every transaction is decided on arrival (see `decideOnArrival`); one that arrives out of order
- * may revise earlier decisions of its account, and a revision that clears a transaction comes out
- * too (with no reasons), so that whoever acted on the first decision learns of it.
- *
- * ```
- * source:  -a-b-c-d-|
- *          defaultRules()
- * output:  ---B-C---|     (b over the amount limit, c drains its balance)
- * ```
- *
- * @example
- * records$.pipe(defaultRules({ frequency: { max: 10 }, allowedLatenessMs: 60_000 }))
- *
- * @param options each rule's options, the allowed lateness, the state store.
- * @return An Observable of the suspicious transactions and the revisions, as they are decided.
- */
-export function defaultRules(options: DefaultRulesOptions = {}): OperatorFunction<TransactionRecord, SuspiciousTransaction> {
-  return pipe(judgeRules(options), suspiciousOnly());
-}
-
-/**
- * The same rules, but every record comes out with its judgement (reasons empty when none fired),
- * revisions included: what a flow needs to acknowledge the records that are not suspicious, and
- * an evaluation to count the true negatives.
- */
-export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<TransactionRecord, Judged> {
-  const { allowedLatenessMs = 30_000, store, onWatermark, onRestored, rules = RULE_NAMES } = options;
-  const unknown = rules.filter((name) => !RULE_NAMES.includes(name));
-  if (unknown.length > 0) throw new RangeError(`judgeRules: unknown rule ${unknown.join(', ')}; known: ${RULE_NAMES.join(', ')}`);
-  const on = (name: RuleName): boolean => rules.includes(name);
-  const stateful = [
-    ...(on('frequency') ? [frequencyRule(options.frequency)] : []),
-    ...(on('location') ? [locationRule(options.location)] : []),
-    ...(on('zscore') ? [amountZScoreRule(options.zScore)] : []),
-  ] as AccountRule<unknown>[];
-  const stages: OperatorFunction<Judged, Judged>[] = [
-    ...(on('amount') ? [amountAbove(options.amount)] : []),
-    ...(on('drain') ? [balanceDrain(options.drain)] : []),
-    // with no stateful rule, no state: nothing to hold, checkpoint or revise
-    ...(stateful.length > 0
-      ? [decideOnArrival(stateful, { allowedLatenessMs, ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}), ...(onRestored ? { onRestored } : {}) })]
-      : []),
-  ];
-  return (source) => stages.reduce<Observable<Judged>>((judged$, stage) => judged$.pipe(stage), source.pipe(judge()));
-}

@@ -90,16 +90,17 @@ export function locationRule({ maxSpeedKmh = 900, minHistory = 3, ttlMs = 30 * 2
  * is and left out of it. Transactions without a location pass unjudged.
  *
  * ```
- * source:  -a-b-c-|        a: Douala 10:00, b: Paris 10:30, c: Paris 20:00
- *          location({ })
- * output:  ---a-B-(c|)     B = b + { reasons: ['travel>900km/h'], score: 11.1... }
+ * source:  -a-b-c-|     a: Douala 10:00, b: Paris 10:30, c: Paris 20:00
+ *          location()
+ * output:  -a-B-c-|     B = b + { reasons: ['travel>900km/h'], score: 11.1... }
  * ```
  *
  * @example
  * records$.pipe(judge(), location({ maxSpeedKmh: 1000, minHistory: 10 }), suspiciousOnly())
  *
  * @param options the speed limit, the history before a new country counts, the TTL and the lateness.
- * @return An Observable of every judgement, in event-time order except for late ones.
+ * @return An Observable of every judgement as its record arrives (not in event-time order),
+ * each followed by the revisions it caused.
  */
 export function location(options: LocationOptions & DecideOnArrivalOptions = {}): OperatorFunction<Judged, Judged> {
   return decideOnArrival([locationRule(options)], options);

@@ -145,6 +145,33 @@ describe('toPostgres', () => {
     expect(count).toEqual({ n: 1000 });
   });
 
+  // What its doc says of the defaults: two INSERTs at once without `batch`; one at a time with a
+  // `batch` that names no concurrency.
+  it('runs two INSERTs at once by default, one at a time with a batch that names no concurrency', async () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => detection(i, 'concurrency'));
+    const mostAtOnce = async (options: Parameters<typeof toPostgres<Detection>>[2]): Promise<number> => {
+      const query = db.pool.query.bind(db.pool);
+      let running = 0;
+      let most = 0;
+      const spy = vi.spyOn(db.pool, 'query').mockImplementation((async (...args: Parameters<typeof query>) => {
+        most = Math.max(most, ++running);
+        try {
+          return await (query as (...a: unknown[]) => Promise<unknown>)(...args);
+        } finally {
+          running -= 1;
+        }
+      }) as never);
+      try {
+        await lastValueFrom(from(rows).pipe(toPostgres(db.pool, sensorDetectionsTable, { ...options, retry: noRetry }), toArray()));
+      } finally {
+        spy.mockRestore();
+      }
+      return most;
+    };
+    expect(await mostAtOnce({})).toBe(2);
+    expect(await mostAtOnce({ batch: { size: 5000, lingerMs: 5 } })).toBe(1);
+  });
+
   it('writes nothing twice when a batch is replayed', async () => {
     const rows = Array.from({ length: 50 }, (_, i) => detection(i, 'replay'));
     await write(rows, sensorDetectionsTable, 20);

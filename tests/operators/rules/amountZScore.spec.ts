@@ -21,6 +21,15 @@ describe('amountZScore', () => {
     m.expect(source.pipe(amountZScore())).toBeObservable('-a-b-c-d-e-B-|', values);
   }));
 
+  // What its doc's @return says: judgements in arrival order, not event-time order, each
+  // followed by the revisions it caused. e (10:04) arrives after f (10:05): f, decided with four
+  // amounts known, is decided again with five when e takes its place before it.
+  it('emits each judgement as its record arrives, followed by the revisions it caused', marbles((m) => {
+    const source = m.cold('-a-b-c-d-f-e---|', values);
+    const R = { ...B, revision: 1, cause: e.record.ref };
+    m.expect(source.pipe(amountZScore({ allowedLatenessMs: 120_000 }))).toBeObservable('-a-b-c-d-f-(eR)|', { ...values, R });
+  }));
+
   it('passes an error on', marbles((m) => {
     m.expect(m.cold('-a-b-#', values).pipe(amountZScore())).toBeObservable('-a-b-#', values);
   }));

@@ -1,3 +1,4 @@
+import { VigieError } from '../../../src/errors.ts';
 import { describe, expect, it } from 'vitest';
 import { lastValueFrom, from, tap, toArray } from 'rxjs';
 import { frequency, frequencyRule } from '../../../src/operators/rules/frequency.ts';
@@ -54,7 +55,7 @@ describe('frequency', () => {
     m.expect(source.pipe(frequency())).toBeObservable(
       '-a-#',
       { a: a[0] },
-      new RangeError('eventTime: transaction 10000 has an unparsed timestamp: expected YYYY-MM-DD HH:MM:SS or ISO 8601 such as 2026-03-01T10:30:00.123+01:00, got "yesterday"'),
+      new VigieError('TIMESTAMP_INVALID', 'eventTime: an unparsed timestamp: expected YYYY-MM-DD HH:MM:SS or ISO 8601 such as 2026-03-01T10:30:00.123+01:00, got "yesterday"', { where: { transaction: 10000 } }),
     );
     m.expect(source).toHaveSubscriptions(subs);
   }));

@@ -1,3 +1,4 @@
+import { VigieError } from '../../../src/errors.ts';
 import { describe, expect, it } from 'vitest';
 import { eventTime } from '../../../src/operators/rules/eventTime.ts';
 import { judge } from '../../../src/operators/rules/judged.ts';
@@ -16,7 +17,17 @@ describe('eventTime', () => {
   });
 
   it('rejects a timestamp no parse accepted, naming the transaction and the value', () => {
-    expect(() => eventTime({ ...tx(0, 0).transaction, timestamp: '2026-02-30 10:00:00' })).toThrow(/^eventTime: transaction 10000 has an unparsed timestamp: day 30 .* in "2026-02-30 10:00:00"$/);
+    const thrown = (() => {
+      try {
+        eventTime({ ...tx(0, 0).transaction, timestamp: '2026-02-30 10:00:00' });
+      } catch (error) {
+        return error;
+      }
+    })();
+    // an error of src/errors.ts, with a code and the transaction it is about
+    expect(thrown).toBeInstanceOf(VigieError);
+    expect(thrown).toMatchObject({ code: 'TIMESTAMP_INVALID', where: { transaction: 10000 } });
+    expect((thrown as Error).message).toMatch(/^eventTime: an unparsed timestamp: day 30 .* in "2026-02-30 10:00:00" \(transaction=10000\)$/);
   });
 });
 

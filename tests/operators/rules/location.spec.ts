@@ -26,6 +26,14 @@ describe('location', () => {
     m.expect(source.pipe(location())).toBeObservable('-a-B-c-|', { a, B, c });
   }));
 
+  // What its doc's @return says: judgements in arrival order, not event-time order, each
+  // followed by the revisions it caused.
+  it('emits each judgement as its record arrives, followed by the revisions it caused', marbles((m) => {
+    const source = m.cold('-b-a---|', { a, b });
+    const R = { ...B, revision: 1, cause: a.record.ref };
+    m.expect(source.pipe(location({ allowedLatenessMs: HOUR * 1000 }))).toBeObservable('-b-(aR)|', { a, b, R });
+  }));
+
   it('passes an error on', marbles((m) => {
     m.expect(m.cold('-a-b-#', { a, b }).pipe(location())).toBeObservable('-a-B-#', { a, B });
   }));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { from, lastValueFrom, tap, toArray } from 'rxjs';
 import { seededRandom } from '../../../src/random.ts';
-import { RulesStore, defaultRules, judgeRules } from '../../../src/operators/rules/index.ts';
+import { RulesStore } from '../../../src/operators/rules/decideOnArrival.ts';
+import { defaultRules, judgeRules } from '../../../src/operators/rules/judgeRules.ts';
 import type { SuspiciousTransaction, TransactionRecord } from '../../../src/types.ts';
 import { marbles } from '../../helpers/marbles.ts';
 import { arrivalOrder, generate, restoredCopy, tx } from './records.ts';
