@@ -8,7 +8,7 @@ import type { TransactionRecord } from '../../types.ts';
 import type { Account } from './rulesStore.ts';
 import type { AccountRule } from './accountRule.ts';
 
-export interface Step {
+export interface RulesStep {
   readonly states: unknown[];
   /** The stateful reasons, undefined when no rule flagged. */
   readonly reasons: string[] | undefined;
@@ -19,7 +19,7 @@ export interface AccountHistory {
   /** An account no transaction touched: every rule at `init()`. */
   initial(): Account;
   /** Steps every rule from `states` through `record`: the new states and the stateful reasons. */
-  stepAll(states: readonly unknown[], record: TransactionRecord, time: number): Step;
+  stepAll(states: readonly unknown[], record: TransactionRecord, time: number): RulesStep;
   /** The account with the rules whose TTL ran out since its last transaction back at `init()`. */
   expire(account: Account, maxTime: number): Account;
   /** Moves the transactions before `watermark` into the base: no transaction can precede them any more. */
@@ -29,7 +29,7 @@ export interface AccountHistory {
 export function accountHistory(rules: readonly AccountRule<unknown>[]): AccountHistory {
   const shortestTtl = Math.min(...rules.map((r) => r.ttlMs));
 
-  const stepAll = (states: readonly unknown[], record: TransactionRecord, time: number): Step => {
+  const stepAll = (states: readonly unknown[], record: TransactionRecord, time: number): RulesStep => {
     const next = new Array<unknown>(rules.length);
     let reasons: string[] | undefined;
     let score = 0;
