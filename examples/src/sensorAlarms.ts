@@ -5,17 +5,19 @@
  * acknowledged once its row is written (a malformed one at once), so the group's committed
  * offsets never pass a reading that is not stored, and a restart repeats nothing.
  */
-import { filter, map, pipe } from 'rxjs';
-import { Acknowledgements, type Database, type FromKafkaOptions, type Reading, dbscan, fromKafka, parseKafkaReading, perKey, sensorDetectionsTable, toPostgres, warmUp } from 'vigie';
+import { type Observable, filter, map, pipe } from 'rxjs';
+import { type Database, type FromKafkaOptions, type KafkaRecord, type Reading, acknowledged, dbscan, fromKafka, parseKafkaReading, perKey, routeTo, sensorDetectionsTable, toPostgres, warmUp } from 'vigie';
 
 export function sensorAlarms(kafka: FromKafkaOptions, pool: Database['pool']) {
-  const acks = new Acknowledgements('sensorAlarms');
-  return fromKafka(kafka).pipe(
-    acks.inputs((record) => record.ref, (record) => record.ack()),
-    parseKafkaReading(),
-    filter((parsed) => parsed.ok),
-    map((parsed) => (parsed as { value: Reading }).value),
-    perKey((reading) => reading.topic, () => pipe(warmUp<Reading>(21), dbscan())),
-    acks.durable([toPostgres(pool, sensorDetectionsTable)]),
+  return acknowledged(
+    fromKafka(kafka),
+    (records$: Observable<KafkaRecord>) => records$.pipe(
+      parseKafkaReading(),
+      filter((parsed) => parsed.ok),
+      map((parsed) => (parsed as { value: Reading }).value),
+      perKey((reading) => reading.topic, () => pipe(warmUp<Reading>(21), dbscan())),
+      routeTo('detections'),
+    ),
+    { durable: { detections: [toPostgres(pool, sensorDetectionsTable)] } },
   );
 }

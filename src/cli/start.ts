@@ -6,7 +6,7 @@
  * taps on the streams; the flows themselves know nothing of it.
  */
 import { join } from 'node:path';
-import { Subject, filter, map, merge, pipe, takeUntil, tap } from 'rxjs';
+import { type Observable, Subject, filter, map, merge, pipe, takeUntil, tap } from 'rxjs';
 import { openPickleLog } from '../adapters/pickle/pickleLog.ts';
 import { deadLettersTable, sensorDetectionsTable, suspiciousTransactionsTable as suspiciousTable } from '../adapters/postgres/tables.ts';
 import { toPostgres } from '../adapters/postgres/toPostgres.ts';
@@ -16,20 +16,15 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { detectionTuple, readingTuple } from '../adapters/pickle/tuples.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import { sensorMessages, suspiciousMessage } from '../dashboard/messages.ts';
-import { fanOut } from '../operators/fanOut.ts';
+import { acknowledged, routeTo } from '../streams/acknowledged.ts';
 import { sensorAnomalies } from '../streams/sensorAnomalies.ts';
-import { routeSensorEvents } from '../streams/sensorPipeline.ts';
+import { sensorOutput } from '../streams/sensorPipeline.ts';
 import { suspiciousTransactions } from '../streams/suspiciousTransactions.ts';
-import { refusedDeadLetter } from '../streams/acknowledgements.ts';
-import { deadLetterRefused } from '../streams/deadLetterRefused.ts';
-import type { DeadLetter, Detection, Refused, SuspiciousTransaction } from '../types.ts';
+import type { Detection, TimedLine, TransactionRecord } from '../types.ts';
 import type { Config } from './config.ts';
 import { type Running, running } from './running.ts';
 import { openServices } from './services.ts';
 import { Status } from './status.ts';
-
-/** A row the database refused, as a dead letter: the simulators keep no raw input, so the row itself. */
-const refusedRow = (refusal: Refused<Detection | SuspiciousTransaction>, sink: string): DeadLetter => refusedDeadLetter(refusal, sink, Date.now());
 
 export async function start(config: Config, log: (line: string) => void): Promise<Running> {
   const services = await openServices(config, log);
@@ -50,37 +45,41 @@ export async function start(config: Config, log: (line: string) => void): Promis
   let shown = 0;
   const toMessage = sensorMessages(20);
 
-  const sensors$ = sensorAnomalies(
+  const deadLetters = () => [toPostgres(db.pool, deadLettersTable, { retry })];
+  // The simulators have nothing to commit (no ack), but a row the database refuses still becomes a dead letter.
+  const sensors$ = acknowledged(
     simulatedArduino({ rate: config.sensorRate, seed: config.seed, anomalyRate: config.anomalyRate }).pipe(takeUntil(stop$)),
-    {
+    (lines$: Observable<TimedLine>) => sensorAnomalies(lines$, {
       window: config.window,
       detectors: config.detectors,
       dbscan: { eps: config.eps, minSamples: config.minSamples },
       isolationForest: { trees: config.trees, sampleSize: config.sampleSize, seed: config.seed, threshold: config.threshold },
+    }).pipe(
+      tap((e) => {
+        status.sensorEvent(e);
+        metrics.sensorEvent(e);
+        const message = toMessage(e);
+        if (message) dashboard.publish(message);
+        // Show a few anomalies as they happen; the status line counts them all.
+        if (e.kind === 'detection' && e.detection.state === -1 && shown++ < 3) {
+          const d = e.detection;
+          log(`anomaly: ${d.topic}=${d.value} (${d.detector}, score ${d.score?.toFixed(2)})`);
+        }
+      }),
+      map(sensorOutput),
+    ),
+    {
+      name: 'start sensors',
+      ack: () => {},
+      durable: { detections: [toPostgres(db.pool, sensorDetectionsTable, { retry })], deadLetters: deadLetters() },
+      logs: {
+        readings: [pipe(map((e) => e.input), toPickleLog(files.readings, readingTuple))],
+        detections: [...pickles.map(({ name, file }) => pipe(filter((d: Detection) => d.detector === name), toPickleLog(file, detectionTuple))), toJsonlLog(files.detections)],
+        deadLetters: [toJsonlLog(files.dead)],
+      },
     },
-  ).pipe(
-    tap((e) => {
-      status.sensorEvent(e);
-      metrics.sensorEvent(e);
-      const message = toMessage(e);
-      if (message) dashboard.publish(message);
-      // Show a few anomalies as they happen; the status line counts them all.
-      if (e.kind === 'detection' && e.detection.state === -1 && shown++ < 3) {
-        const d = e.detection;
-        log(`anomaly: ${d.topic}=${d.value} (${d.detector}, score ${d.score?.toFixed(2)})`);
-      }
-    }),
-    routeSensorEvents({
-      readings: [pipe(map((e) => e.input), toPickleLog(files.readings, readingTuple))],
-      detections: [
-        pipe(toPostgres(db.pool, sensorDetectionsTable, { retry }), deadLetterRefused(toPostgres(db.pool, deadLettersTable, { retry }), refusedRow)),
-        ...pickles.map(({ name, file }) => pipe(filter((d: Detection) => d.detector === name), toPickleLog(file, detectionTuple))),
-        toJsonlLog(files.detections),
-      ],
-      deadLetters: [toPostgres(db.pool, deadLettersTable, { retry }), toJsonlLog(files.dead)],
-    }),
   );
-  const fraud$ = suspiciousTransactions(
+  const fraud$ = acknowledged(
     simulatedTransactions({ rate: config.transactionRate, seed: config.seed + 1 }).pipe(
       takeUntil(stop$),
       tap(() => {
@@ -89,17 +88,20 @@ export async function start(config: Config, log: (line: string) => void): Promis
       }),
     ),
     // decided on arrival: the default lateness holds nothing back
-    { amount: { limits: { XAF: config.amountLimit } } },
-  ).pipe(
-    tap((s) => {
-      status.suspicious++;
-      metrics.suspicious();
-      dashboard.publish(suspiciousMessage(s));
-    }),
-    fanOut(
-      pipe(toPostgres(db.pool, suspiciousTable, { retry }), deadLetterRefused(toPostgres(db.pool, deadLettersTable, { retry }), refusedRow)),
-      toJsonlLog(files.suspicious),
+    (transactions$: Observable<TransactionRecord>) => suspiciousTransactions(transactions$, { amount: { limits: { XAF: config.amountLimit } } }).pipe(
+      tap((s) => {
+        status.suspicious++;
+        metrics.suspicious();
+        dashboard.publish(suspiciousMessage(s));
+      }),
+      routeTo('suspicious'),
     ),
+    {
+      name: 'start transactions',
+      ack: () => {},
+      durable: { suspicious: [toPostgres(db.pool, suspiciousTable, { retry })], deadLetters: deadLetters() },
+      logs: { suspicious: [toJsonlLog(files.suspicious)] },
+    },
   );
 
   services.running();

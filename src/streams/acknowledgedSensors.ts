@@ -4,17 +4,16 @@
  * what is stored. Logs are written too, but do not hold acknowledgements back: they are for
  * people, and may repeat a few records after a crash, where the database never does.
  *
- * Nothing here counts rows: the flow is synchronous from a record to its outputs, so
- * `acks.inputs` holds each record while they are derived, and `acks.durable` while they are
- * written (see acknowledgements.ts). A detection the database refuses becomes a dead letter.
+ * A composition of {@link acknowledged}, which holds each record while its outputs are derived
+ * and written; a detection the database refuses becomes a dead letter.
  */
-import { type Observable, Subject, defer, finalize, mergeWith, pipe, tap } from 'rxjs';
-import { fanOut } from '../operators/fanOut.ts';
+import { type Observable, map, tap } from 'rxjs';
 import type { SensorRecord } from '../operators/parseKafkaReading.ts';
 import type { DeadLetter, Detection, Written } from '../types.ts';
-import { Acknowledgements, type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
+import { type Routed, acknowledged } from './acknowledged.ts';
+import { type DurableSink, type Refusal, refusedDeadLetter } from './acknowledgements.ts';
 import { type SensorAnomaliesOptions, type SensorEvent, sensorRecordAnomalies } from './sensorAnomalies.ts';
-import { type SensorSinks, routeSensorEvents } from './sensorPipeline.ts';
+import { type SensorOutputs, type SensorSinks, sensorOutput } from './sensorPipeline.ts';
 
 /** A sensor record and the way to say it is done: a `KafkaRecord` is one. */
 export interface AcknowledgeableRecord extends SensorRecord {
@@ -39,28 +38,15 @@ export function acknowledgedSensors(
   sinks: AcknowledgedSensorSinks,
   options: AcknowledgedSensorsOptions = {},
 ): Observable<Written<unknown>> {
-  return defer(() => {
-    const acks = new Acknowledgements('acknowledgedSensors');
-    // Open until the detections' sink is done: what it refuses comes back as dead letters.
-    const refused = new Subject<DeadLetter>();
-    const inputs$ = records$.pipe(acks.inputs((record) => record.ref, (record) => record.ack()));
-    return sensorRecordAnomalies(inputs$, options).pipe(
-      tap((event) => options.onEvent?.(event)),
-      routeSensorEvents({
-        readings: sinks.logs?.readings ?? [],
-        detections: [
-          pipe(
-            acks.durable([sinks.detections], (refusal, sink) => {
-              const dead = refusedDeadLetter(refusal, sink, refusal.item.time);
-              options.onEvent?.({ kind: 'dead-letter', dead });
-              refused.next(dead);
-            }),
-            finalize(() => refused.complete()),
-          ),
-          ...(sinks.logs?.detections ?? []),
-        ],
-        deadLetters: [pipe(mergeWith(refused), fanOut(acks.durable([sinks.deadLetters]), ...(sinks.logs?.deadLetters ?? [])))],
-      }),
-    );
-  });
+  // the database's refusal is an event of the flow too: metrics count it with the other dead letters
+  const deadLetter = (refusal: Refusal<SensorOutputs<AcknowledgeableRecord>[keyof SensorOutputs]>, sink: string): DeadLetter => {
+    const dead = refusedDeadLetter(refusal as Refusal<Detection>, sink, (refusal.item as Detection).time);
+    options.onEvent?.({ kind: 'dead-letter', dead });
+    return dead;
+  };
+  return acknowledged<AcknowledgeableRecord, Routed<SensorOutputs<AcknowledgeableRecord>>>(
+    records$,
+    (held$) => sensorRecordAnomalies(held$, options).pipe(tap((event) => options.onEvent?.(event)), map(sensorOutput)),
+    { name: 'acknowledgedSensors', durable: { detections: [sinks.detections], deadLetters: [sinks.deadLetters] }, logs: sinks.logs, deadLetter },
+  );
 }

@@ -3,16 +3,16 @@
  * become dead letters), the rules run, and each message is acknowledged once its suspicious row
  * or its dead letter is durably written, or at once when it is neither.
  *
- * Nothing here counts rows (see acknowledgements.ts): the flow is synchronous from a message to
- * its outputs (the rules decide on arrival), so `acks.inputs` holds each message while they are
- * derived, and `acks.durable` while they are written; a revision of an earlier transaction holds
- * the message that caused it. A suspicious row a durable sink refuses becomes a dead letter.
+ * A composition of {@link acknowledged}, which holds each message while its outputs are derived
+ * and written: a revision of an earlier transaction holds the message that caused it, and a
+ * suspicious row a durable sink refuses becomes a dead letter of the message as it came.
  */
-import { type Observable, type OperatorFunction, Subject, defer, filter, finalize, map, mergeWith, pipe, tap } from 'rxjs';
+import { type Observable, type OperatorFunction, filter, map, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { type TransactionMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
-import type { DeadLetter, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
-import { Acknowledgements, type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
+import type { DeadLetter, Parsed, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
+import { type Routed, acknowledged, routeTo } from './acknowledged.ts';
+import { type DurableSink, type Refusal, refusedDeadLetter } from './acknowledgements.ts';
 import { type Judged, judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
 import type { SuspiciousTransactionsOptions } from './suspiciousTransactions.ts';
 
@@ -45,46 +45,34 @@ export function acknowledgedTransactions(
   sinks: AcknowledgedTransactionSinks,
   options: AcknowledgedTransactionsOptions = {},
 ): Observable<Written<unknown>> {
-  return defer(() => {
-    const acks = new Acknowledgements('acknowledgedTransactions');
-    // Open until the suspicious rows' sinks are done: what they refuse comes back as dead letters.
-    const refused = new Subject<DeadLetter>();
-    // A refused row's dead letter holds the exact bytes that came, not the row: its message is
-    // found among those held. A revision's keeps the row as JSON: its message is not the one held.
-    const asReceived = (dead: DeadLetter): DeadLetter => {
-      if (dead.cause !== undefined) return dead;
-      const input = (acks.inputOf(dead.ref) as AcknowledgeableMessage | undefined)?.message;
-      if (input === undefined) return dead;
-      return typeof input.raw === 'string'
-        ? { ...dead, raw: input.raw, time: input.time }
-        : { ...dead, raw: new TextDecoder().decode(input.raw), bytes: input.raw, time: input.time };
-    };
-    return messages$.pipe(
-      // called as a method: a class-based message's ack may use `this`
-      acks.inputs((m) => m.message.ref, (m) => m.ack()),
-      map(({ message }) => parseTransactionMessage(message)),
-      fanOut(
-        pipe(
-          filter((p) => !p.ok),
-          map((p) => (p as { dead: DeadLetter }).dead),
-          mergeWith(refused),
-          fanOut(acks.durable(sinks.deadLetters), ...(sinks.logs?.deadLetters ?? [])),
-        ),
-        pipe(
-          filter((p) => p.ok),
-          map((p) => (p as { value: TransactionRecord }).value),
-          judgeRules(options),
-          tap((judged) => options.onJudged?.(judged)),
-          suspiciousOnly({ clock: Date.now }),
-          fanOut(
-            pipe(
-              acks.durable(sinks.suspicious, (refusal, sink) => refused.next(asReceived(refusedDeadLetter(refusal, sink, Date.now())))),
-              finalize(() => refused.complete()),
-            ),
-            ...(sinks.logs?.suspicious ?? []),
-          ),
-        ),
-      ),
-    );
-  });
+  const judged = pipe(
+    judgeRules(options),
+    tap((judged: Judged) => options.onJudged?.(judged)),
+    suspiciousOnly({ clock: Date.now }),
+    routeTo('suspicious'),
+  );
+  return acknowledged<AcknowledgeableMessage, Routed<TransactionOutputs>>(
+    messages$,
+    (held$) => held$.pipe(map(({ message }) => parseTransactionMessage(message)), fanOut<Parsed<TransactionRecord>, Routed<TransactionOutputs>>(
+      pipe(filter((p) => !p.ok), map((p) => (p as { dead: DeadLetter }).dead), routeTo('deadLetters')),
+      pipe(filter((p) => p.ok), map((p) => (p as { value: TransactionRecord }).value), judged),
+    )),
+    { name: 'acknowledgedTransactions', ref: (m) => m.message.ref, durable: { suspicious: sinks.suspicious, deadLetters: sinks.deadLetters }, logs: sinks.logs, deadLetter: asReceived },
+  );
+}
+
+interface TransactionOutputs {
+  readonly suspicious: SuspiciousTransaction;
+  readonly deadLetters: DeadLetter;
+}
+
+/**
+ * A refused row's dead letter holds the exact bytes that came, not the row: its message is the
+ * one held under the row's ref. A revision's keeps the row as JSON: its message is not the one held.
+ */
+function asReceived(refusal: Refusal<SuspiciousTransaction | DeadLetter>, sink: string, held: AcknowledgeableMessage | undefined): DeadLetter {
+  const dead = refusedDeadLetter(refusal, sink, Date.now());
+  if (dead.cause !== undefined || held === undefined) return dead;
+  const { raw, time } = held.message;
+  return typeof raw === 'string' ? { ...dead, raw, time } : { ...dead, raw: new TextDecoder().decode(raw), bytes: raw, time };
 }

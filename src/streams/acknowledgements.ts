@@ -91,7 +91,9 @@ export class Acknowledgements {
             const ref = refOf(input);
             const pending = this.hold(ref, input, ack);
             subscriber.next(input);
-            this.release(ref, pending);
+            // Closed: deriving its outputs failed (or nobody wants them), and what it should have
+            // yielded may be unwritten; unacknowledged, it is read again after a restart.
+            if (!subscriber.closed) this.release(ref, pending);
           },
         }),
       );

@@ -6,6 +6,7 @@
 import { type Observable, type OperatorFunction, filter, map, pipe } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import type { DeadLetter, Detection, TimedLine, Written } from '../types.ts';
+import type { Routed } from './acknowledged.ts';
 import { type SensorAnomaliesOptions, type SensorEvent, sensorAnomalies } from './sensorAnomalies.ts';
 
 export type ReadingEvent<In = TimedLine> = Extract<SensorEvent<In>, { kind: 'reading' }>;
@@ -16,6 +17,25 @@ export interface SensorSinks<In = TimedLine> {
   readonly readings?: readonly Sink<ReadingEvent<In>>[];
   readonly detections?: readonly Sink<Detection>[];
   readonly deadLetters?: readonly Sink<DeadLetter>[];
+}
+
+/** The sensor flow's outputs per kind of sink, for {@link acknowledged}: see {@link sensorOutput}. */
+export interface SensorOutputs<In = TimedLine> {
+  readonly readings: ReadingEvent<In>;
+  readonly detections: Detection;
+  readonly deadLetters: DeadLetter;
+}
+
+/** Addresses an event of the sensor flow to the sinks of its kind, for {@link acknowledged}. */
+export function sensorOutput<In>(event: SensorEvent<In>): Routed<SensorOutputs<In>> {
+  switch (event.kind) {
+    case 'reading':
+      return { to: 'readings', item: event };
+    case 'detection':
+      return { to: 'detections', item: event.detection };
+    case 'dead-letter':
+      return { to: 'deadLetters', item: event.dead };
+  }
 }
 
 /** Routes each event to the sinks of its kind and merges their reports of what they wrote. */
