@@ -1,7 +1,7 @@
 /**
  * vigie's detectors, in one place for every use: what each is, how it is built (one parameter set
- * for the whole NAB corpus: NAB forbids tuning per file), and its NAB standard score (README,
- * "Detection quality on NAB"), so that `vigie evaluate nab` scores what `vigie detect sensors
+ * for the whole NAB corpus: NAB forbids tuning per file), and its NAB standard score
+ * (docs/detection-quality.md), so that `vigie evaluate nab` scores what `vigie detect sensors
  * --detector NAME` and `vigie start --detector NAME` run, and `--help` says how each scored.
  *
  * Each has an operator (what NAB streams a file through) and, for the online detectors, the same

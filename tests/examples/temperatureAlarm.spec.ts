@@ -5,7 +5,7 @@ import { marbles } from '../helpers/marbles.ts';
 
 const at = (line: string, offset: number): TimedLine => ({ line, time: offset * 1000, ref: { source: 'test', partition: 0, offset } });
 
-describe('the README example: a flow composed in code', () => {
+describe('the example of docs/composing.md: a flow composed in code', () => {
   it('flags the temperature spike and nothing else', marbles((m) => {
     const temps = [20, 20.1, 19.9, 20, 20.2, 19.8, 20.1, 20, 19.9, 20, 35].map((v, i) => at(`temperature!${v}`, i));
     const values = Object.fromEntries(temps.map((t, i) => [String.fromCharCode(97 + i), t]));
