@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'NO_DATA'
   | 'STATE_INCOMPATIBLE'
   | 'CHECKPOINT_STALE'
+  | 'OUTPUT_FENCED'
   | 'TIMESTAMP_INVALID';
 
 export type Where = Readonly<Record<string, string | number>>;

@@ -9,7 +9,10 @@ import { fromKafka } from '../adapters/kafka/fromKafka.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import type { KafkaSecurity } from '../adapters/kafka/security.ts';
 import type { RuleName } from '../operators/rules/index.ts';
-import { type Checkpoints, postgresCheckpoints } from '../state/checkpoints.ts';
+import { type Checkpoints, type PostgresCheckpoints, postgresCheckpoints } from '../state/checkpoints.ts';
+import type { SinkTransaction } from '../adapters/kafka/transactionalCommits.ts';
+import type { TopicPartition } from '../adapters/kafka/offsetTracker.ts';
+import type { OutputOffsets } from '../adapters/postgres/outputOffsets.ts';
 import { Watermarks } from '../state/watermarks.ts';
 import type { StateStore } from '../state/stateStore.ts';
 import type { Detection, Written } from '../types.ts';
@@ -57,8 +60,23 @@ export interface DetectSource {
   readonly brokers: string;
 }
 
-/** Opens the services and the Kafka source whose state lives in `stores`, checkpointed with its offsets. */
-export async function openDetectSource(config: DetectConfig, log: (line: string) => void, stores: readonly StateStore<unknown>[]): Promise<DetectSource> {
+/**
+ * A flow whose outputs are written in the commit's transaction with their offsets (the fraud
+ * flow): the offsets it reads on restore, the transaction, and what to drop when partitions go.
+ */
+export interface TransactionalOutputsSetup {
+  readonly offsets: OutputOffsets;
+  transaction(services: Services, checkpoints: PostgresCheckpoints): SinkTransaction;
+  revoke(partitions: readonly TopicPartition[]): void;
+}
+
+/** Opens the services and the Kafka source whose state lives in `stores`, checkpointed with its offsets (and its outputs', when `transactional`). */
+export async function openDetectSource(
+  config: DetectConfig,
+  log: (line: string) => void,
+  stores: readonly StateStore<unknown>[],
+  transactional?: TransactionalOutputsSetup,
+): Promise<DetectSource> {
   const services = await openServices(config, log);
   const { metrics, db, outages } = services;
   const brokers = config.kafka.join(',');
@@ -70,11 +88,13 @@ export async function openDetectSource(config: DetectConfig, log: (line: string)
   const checkpoints = postgresCheckpoints(db.pool, config.group, stores, {
     onRestore: ({ store, topic, partition, keys, offset, ms }) =>
       log(`state ${store} of ${topic}/${partition}: ${keys} keys up to offset ${offset ?? 'none'} restored in ${ms} ms`),
+    ...(transactional && { outputs: transactional.offsets }),
   });
   const state: Checkpoints = {
     ...checkpoints,
     revoke: (partitions) => {
       checkpoints.revoke(partitions);
+      transactional?.revoke(partitions);
       for (const { topic, partition } of partitions) watermarks.forget({ source: topic, partition });
     },
   };
@@ -92,6 +112,7 @@ export async function openDetectSource(config: DetectConfig, log: (line: string)
     onLag: (topic, partition, lag) => metrics.consumerLag(topic, partition, lag),
     onDown: (error) => outages.down('kafka', brokers, error),
     onUp: () => outages.up('kafka'),
+    ...(transactional && { transaction: transactional.transaction(services, checkpoints) }),
   }).pipe(tap(() => counts.records++));
   log(`Kafka: ${config.kafka.join(',')} topic ${config.topic.join(',')}, group ${config.group}, from ${config.from}`);
   return { services, records$, watermarks, counts, stop$, brokers };

@@ -4,18 +4,21 @@
  * only for what is written (see detectSource.ts for what both flows share).
  */
 import { join } from 'node:path';
-import { map, pipe } from 'rxjs';
+import { Subject, filter, map, mergeWith, pipe, tap } from 'rxjs';
 import { deadLetterJson } from '../adapters/kafka/deadLetterJson.ts';
 import { createThreadedProducer } from '../adapters/kafka/producerThread.ts';
 import { toKafka } from '../adapters/kafka/toKafka.ts';
 import { suspiciousMessage } from '../dashboard/messages.ts';
-import { deadLettersTable, suspiciousTransactionsTable } from '../adapters/postgres/tables.ts';
-import { toPostgres } from '../adapters/postgres/toPostgres.ts';
+import { OutputOffsets } from '../adapters/postgres/outputOffsets.ts';
+import { outputTransaction } from '../adapters/postgres/outputTransaction.ts';
+import { TransactionalOutputs } from '../adapters/postgres/transactionalOutputs.ts';
+import { addressOf } from '../adapters/postgres/connect.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { type RulesRestored, RulesStore, eventTime } from '../operators/rules/index.ts';
-import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, SourceRef, SuspiciousTransaction } from '../types.ts';
+import { acknowledgedTransactions, asReceived } from '../streams/acknowledgedTransactions.ts';
+import type { DeadLetter, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
+import type { ThreadedProducer } from '../adapters/kafka/producerThread.ts';
 import { type DetectConfig, openDetectSource, runDetect } from './detectSource.ts';
 import { lateLog } from './lateLog.ts';
 import type { Running } from './running.ts';
@@ -45,9 +48,37 @@ const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
 export async function detectTransactions(config: DetectConfig, log: (line: string) => void): Promise<Running> {
   // The flow's state, written down with the offsets it covers and restored on assignment.
   const rulesState = new RulesStore('fraud-rules');
-  const source = await openDetectSource(config, log, rulesState.stores);
+  // Suspicious rows and dead letters are staged, then written with their partitions' offsets
+  // (and the rules' state when due) in one transaction per commit: see outputTransaction.ts.
+  const offsets = new OutputOffsets(config.group);
+  const staging = new TransactionalOutputs((topic, partition) => offsets.owns(topic, partition));
+  const committed$ = new Subject<Written<unknown>>();
+  let producer: ThreadedProducer | undefined;
+  const source = await openDetectSource(config, log, rulesState.stores, {
+    offsets,
+    revoke: (partitions) => {
+      staging.drop(partitions);
+      offsets.forget(partitions);
+    },
+    transaction: (services, checkpoints) =>
+      outputTransaction({
+        pool: services.db.pool,
+        staging,
+        offsets,
+        checkpoints,
+        refusedDeadLetter: (refusal, input) => asReceived(refusal, 'postgres:suspicious_transactions', input),
+        // rows the table refused: on the dead-letter topic before their transaction commits
+        sendDeadLetters: async (dead) => {
+          await producer!.sendBatch({ acks: -1, topicMessages: [{ topic: config.dlqTopic, messages: dead.map(deadLetter) }] });
+        },
+        onWritten: (written) => committed$.next(written),
+        onDown: (error) => services.outages.down('postgres', addressOf(services.db.url), error),
+        onUp: () => services.outages.up('postgres'),
+        log,
+      }),
+  });
   const { records$, services, watermarks, counts, brokers } = source;
-  const { logDir, metrics, dashboard, db, retry, outages } = services;
+  const { logDir, metrics, dashboard, outages } = services;
   // Late transactions' coordinates, at most a line a second per partition.
   const lateLines = lateLog(log);
   const files: { close(): Promise<void> }[] = [{ close: async () => lateLines.close() }];
@@ -61,7 +92,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   // Brokers away at start are waited for, as in an outage later (until --max-outage, if set).
   // Alerts and dead letters are encoded and sent by a producer in a thread of its own: the
   // costliest stage of the flow, off the thread that runs the rules.
-  const producer = await createThreadedProducer(config.kafka, 'vigie', {
+  producer = await createThreadedProducer(config.kafka, 'vigie', {
     retry: services.retryFor('kafka', brokers, `connecting to ${brokers}`),
     ...(config.kafkaSecurity && { security: config.kafkaSecurity }),
   }).catch(
@@ -72,7 +103,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     },
   );
   outages.up('kafka');
-  files.push({ close: () => producer.close() });
+  const opened = producer;
+  files.push({ close: () => opened.close() });
   // Alerts and dead letters for other systems, keyed by account so one account's stay in order.
   // At least once: a record replayed after a crash is alerted again with the same alert_id
   // (its source coordinates), in the value and in a header, so consumers drop the repeats.
@@ -100,10 +132,14 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   });
   log(`Alerts to ${config.alertsTopic}, dead letters to ${config.dlqTopic}`);
   const results$ = acknowledgedTransactions(
-    records$.pipe(map((record) => ({ message: { raw: bytes(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
+    records$.pipe(map((record) => {
+      const message = { raw: bytes(record), ref: record.ref, time: record.timestamp };
+      staging.received(message);
+      return { message, ack: record.ack };
+    })),
     {
-      suspicious: [toPostgres(db.pool, suspiciousTransactionsTable, { retry }), toKafka(producer, alert, ALERT_SINK)],
-      deadLetters: [toPostgres(db.pool, deadLettersTable, { retry }), toKafka(producer, deadLetter, { retry: kafkaRetry })],
+      suspicious: [staging.suspicious, toKafka(opened, alert, ALERT_SINK)],
+      deadLetters: [staging.deadLetters, toKafka(opened, deadLetter, { retry: kafkaRetry })],
       logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterValue), toJsonlLog(dead))] },
     },
     {
@@ -113,6 +149,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       store: rulesState,
       onWatermark: (ref, watermark) => watermarks.advance(ref, watermark),
       onRestored: (restored) => logRestoredRules(restored, log),
+      // read again after a restore to rebuild the state: their rows and alerts went out before
+      replayed: (ref) => offsets.replayed(ref.source, ref.partition, ref.offset),
       onJudged: (judged) => {
         watermarks.touch(judged.record.ref);
         if ((judged.revision ?? 0) > 0) {
@@ -134,5 +172,10 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       },
     },
   );
-  return runDetect(config, log, source, results$, files);
+  const written$ = results$.pipe(
+    filter((w) => !w.sink.startsWith('staged:')),
+    tap({ complete: () => committed$.complete(), error: () => committed$.complete() }),
+    mergeWith(committed$),
+  );
+  return runDetect(config, log, source, written$, files);
 }

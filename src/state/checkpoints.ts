@@ -126,11 +126,18 @@ function deletions(changes: ReadonlyMap<string, unknown>): string[] {
  * seen by every store or by none. Stores that are consistent only together (the fraud rules'
  * accounts and held transactions) are then restored as of one offset.
  */
-async function readOneMoment(pool: pg.Pool, stores: readonly string[], topic: string, partition: number): Promise<{ at: number | undefined; rows: { key: string; value: string }[]; ms: number }[]> {
+async function readOneMoment(
+  pool: pg.Pool,
+  stores: readonly string[],
+  topic: string,
+  partition: number,
+  also: (client: pg.ClientBase) => Promise<number | undefined>,
+): Promise<{ read: { at: number | undefined; rows: { key: string; value: string }[]; ms: number }[]; also: number | undefined }> {
   const client = await pool.connect();
   let failure: unknown;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const alsoRead = await also(client);
     const read = [];
     for (const store of stores) {
       const started = Date.now();
@@ -146,7 +153,7 @@ async function readOneMoment(pool: pg.Pool, stores: readonly string[], topic: st
       read.push({ at, rows: rows.rows, ms: Date.now() - started });
     }
     await client.query('COMMIT');
-    return read;
+    return { read, also: alsoRead };
   } catch (error) {
     failure = error;
     await client.query('ROLLBACK').catch(() => {});
@@ -159,17 +166,63 @@ async function readOneMoment(pool: pg.Pool, stores: readonly string[], topic: st
 export interface PostgresCheckpointsOptions {
   /** Told of each restore: for the log and the metrics. */
   readonly onRestore?: (info: { store: string; topic: string; partition: number; keys: number; offset: number | undefined; ms: number }) => void;
+  /**
+   * The outputs' offsets (the transactional path): read in the restore's transaction, at the
+   * state's moment. Where no state is stored, `restore` says the output offset is covered:
+   * records below it are done.
+   */
+  readonly outputs?: { readIn(client: pg.ClientBase, topic: string, partition: number): Promise<number | undefined> };
+}
+
+/** Checkpoints that can also be written inside a transaction of the caller's (with the rows they cover). */
+export interface PostgresCheckpoints extends Checkpoints {
+  /** {@link Checkpoints.write} in the caller's transaction; on a failure (here or later) the caller calls {@link abandon}. */
+  writeIn(client: pg.ClientBase, snapshot: Snapshot, partitions?: readonly { topic: string; partition: number }[]): Promise<void>;
+  /** The snapshot was not written: its keys go with the next one. */
+  abandon(snapshot: Snapshot): void;
 }
 
 /**
  * Checkpoints of `stores` in the database of `pool`, under `group` (the consumer group: two groups
  * reading one topic keep separate state).
  */
-export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readonly StateStore<unknown>[], options: PostgresCheckpointsOptions = {}): Checkpoints {
+export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readonly StateStore<unknown>[], options: PostgresCheckpointsOptions = {}): PostgresCheckpoints {
   const id = (store: StateStore<unknown>): string => `${group}/${store.name}`;
+  const taken = (snapshot: Snapshot, partitions?: readonly { topic: string; partition: number }[]) => {
+    const writes = (snapshot as Taken)[WRITES];
+    if (writes === undefined) throw new TypeError('postgresCheckpoints: a snapshot of other checkpoints');
+    return partitions === undefined ? writes : writes.filter(({ changes: c }) => partitions.some((p) => p.topic === c.topic && p.partition === c.partition));
+  };
+  const writeIn = async (client: pg.ClientBase, writes: ReturnType<typeof taken>): Promise<void> => {
+    for (const { store, changes } of writes) {
+      const { topic, partition, offset } = changes;
+      const written = await client.query<{ covered_offset: string }>(LOCK_OFFSET, [id(store), topic, partition]);
+      const newer = written.rows[0] === undefined ? undefined : Number(written.rows[0].covered_offset);
+      if (newer !== undefined && newer > offset) {
+        // older than what another process wrote for the partition: never written over newer state
+        throw new VigieError('CHECKPOINT_STALE', `another process wrote this state up to offset ${newer}; this snapshot covers ${offset} only and is not written (the partition has moved)`, {
+          where: { store: store.name, topic, partition, offset, written: newer },
+        });
+      }
+      const gone = deletions(changes.changes);
+      if (gone.length > 0) await client.query(DELETE_KEYS, [id(store), topic, partition, gone]);
+      // in slices of about SLICE_CHARS of JSON: a backlog's first checkpoint may hold a
+      // million keys, or accounts holding thousands of recent transactions each
+      for (const slice of slices(changes.changes)) {
+        if (!slice.json.includes('\\u0000')) await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, slice.json]);
+        else {
+          const keys = slice.entries.map(([k]) => JSON.stringify(k));
+          const values = slice.entries.map(([, v]) => JSON.stringify(v));
+          await client.query(UPSERT_KEYS_ARRAYS, [id(store), topic, partition, offset, keys, values]);
+        }
+      }
+      await client.query(UPSERT_OFFSET, [id(store), topic, partition, offset]);
+    }
+  };
+  const noOutputs = async (): Promise<undefined> => undefined;
   return {
     async restore(topic, partition) {
-      const read = await readOneMoment(pool, stores.map(id), topic, partition);
+      const { read, also: written } = await readOneMoment(pool, stores.map(id), topic, partition, (client) => options.outputs?.readIn(client, topic, partition) ?? noOutputs());
       let covered: number | undefined;
       stores.forEach((store, i) => {
         const { at, rows, ms } = read[i]!;
@@ -178,7 +231,7 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
         // Stores written in one transaction share their offset; the lowest is safe in any case.
         if (at !== undefined) covered = covered === undefined ? at : Math.min(covered, at);
       });
-      return covered;
+      return covered ?? written;
     },
 
     snapshot(positions) {
@@ -187,9 +240,7 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
     },
 
     async write(snapshot, partitions) {
-      const taken = (snapshot as Taken)[WRITES];
-      if (taken === undefined) throw new TypeError('postgresCheckpoints: a snapshot of other checkpoints');
-      const writes = partitions === undefined ? taken : taken.filter(({ changes: c }) => partitions.some((p) => p.topic === c.topic && p.partition === c.partition));
+      const writes = taken(snapshot, partitions);
       if (writes.length === 0) return;
       const client = await pool.connect().catch((error: unknown) => {
         for (const { changes } of writes) changes.abandon();
@@ -198,30 +249,7 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
       let failure: unknown;
       try {
         await client.query('BEGIN');
-        for (const { store, changes } of writes) {
-          const { topic, partition, offset } = changes;
-          const written = await client.query<{ covered_offset: string }>(LOCK_OFFSET, [id(store), topic, partition]);
-          const newer = written.rows[0] === undefined ? undefined : Number(written.rows[0].covered_offset);
-          if (newer !== undefined && newer > offset) {
-            // older than what another process wrote for the partition: never written over newer state
-            throw new VigieError('CHECKPOINT_STALE', `another process wrote this state up to offset ${newer}; this snapshot covers ${offset} only and is not written (the partition has moved)`, {
-              where: { store: store.name, topic, partition, offset, written: newer },
-            });
-          }
-          const gone = deletions(changes.changes);
-          if (gone.length > 0) await client.query(DELETE_KEYS, [id(store), topic, partition, gone]);
-          // in slices of about SLICE_CHARS of JSON: a backlog's first checkpoint may hold a
-          // million keys, or accounts holding thousands of recent transactions each
-          for (const slice of slices(changes.changes)) {
-            if (!slice.json.includes('\\u0000')) await client.query(UPSERT_KEYS, [id(store), topic, partition, offset, slice.json]);
-            else {
-              const keys = slice.entries.map(([k]) => JSON.stringify(k));
-              const values = slice.entries.map(([, v]) => JSON.stringify(v));
-              await client.query(UPSERT_KEYS_ARRAYS, [id(store), topic, partition, offset, keys, values]);
-            }
-          }
-          await client.query(UPSERT_OFFSET, [id(store), topic, partition, offset]);
-        }
+        await writeIn(client, writes);
         await client.query('COMMIT');
       } catch (error) {
         failure = error;
@@ -231,6 +259,12 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
       } finally {
         client.release(failure instanceof Error ? failure : undefined);
       }
+    },
+
+    writeIn: (client, snapshot, partitions) => writeIn(client, taken(snapshot, partitions)),
+
+    abandon(snapshot) {
+      for (const { changes } of taken(snapshot)) changes.abandon();
     },
 
     revoke(partitions) {

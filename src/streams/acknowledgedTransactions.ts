@@ -10,7 +10,7 @@
 import { type Observable, type OperatorFunction, filter, map, pipe, tap } from 'rxjs';
 import { fanOut } from '../operators/fanOut.ts';
 import { type TransactionMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
-import type { DeadLetter, Parsed, Refused, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
+import type { DeadLetter, Parsed, Refused, SourceRef, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
 import { type Routed, acknowledged, routeTo } from './acknowledged.ts';
 import { type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
 import { type Judged, judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
@@ -38,6 +38,12 @@ export interface AcknowledgedTransactionSinks {
 export interface AcknowledgedTransactionsOptions extends SuspiciousTransactionsOptions {
   /** Told of each judgement and revision, e.g. to count the late ones (`judged.late`). */
   readonly onJudged?: (judged: Judged) => void;
+  /**
+   * Whether the outputs of the input at `ref` are already written (a record read again after a
+   * restore, to rebuild the state): its suspicious rows, revisions and dead letters are dropped
+   * (so not alerted again either), the input only judged and acknowledged.
+   */
+  readonly replayed?: (ref: SourceRef) => boolean;
 }
 
 export function acknowledgedTransactions(
@@ -45,19 +51,23 @@ export function acknowledgedTransactions(
   sinks: AcknowledgedTransactionSinks,
   options: AcknowledgedTransactionsOptions = {},
 ): Observable<Written<unknown>> {
+  const { replayed } = options;
+  const fresh = <T extends { readonly ref: SourceRef; readonly cause?: SourceRef }>(source: Observable<T>): Observable<T> =>
+    replayed === undefined ? source : source.pipe(filter((item) => !replayed(item.cause ?? item.ref)));
   const judged = pipe(
     judgeRules(options),
     tap((judged: Judged) => options.onJudged?.(judged)),
     suspiciousOnly({ clock: Date.now }),
+    fresh,
     routeTo('suspicious'),
   );
   return acknowledged<AcknowledgeableMessage, Routed<TransactionOutputs>>(
     messages$,
     (held$) => held$.pipe(map(({ message }) => parseTransactionMessage(message)), fanOut<Parsed<TransactionRecord>, Routed<TransactionOutputs>>(
-      pipe(filter((p) => !p.ok), map((p) => (p as { dead: DeadLetter }).dead), routeTo('deadLetters')),
+      pipe(filter((p) => !p.ok), map((p) => (p as { dead: DeadLetter }).dead), fresh, routeTo('deadLetters')),
       pipe(filter((p) => p.ok), map((p) => (p as { value: TransactionRecord }).value), judged),
     )),
-    { name: 'acknowledgedTransactions', ref: (m) => m.message.ref, durable: { suspicious: sinks.suspicious, deadLetters: sinks.deadLetters }, logs: sinks.logs, deadLetter: asReceived },
+    { name: 'acknowledgedTransactions', ref: (m) => m.message.ref, durable: { suspicious: sinks.suspicious, deadLetters: sinks.deadLetters }, logs: sinks.logs, deadLetter: (refusal, sink, held) => asReceived(refusal, sink, held?.message) },
   );
 }
 
@@ -67,12 +77,12 @@ interface TransactionOutputs {
 }
 
 /**
- * A refused row's dead letter holds the exact bytes that came, not the row: its message is the
- * one held under the row's ref. A revision's keeps the row as JSON: its message is not the one held.
+ * A refused row's dead letter holds the exact bytes that came, not the row: `message` is the one
+ * the row came from, while it is held. A revision's keeps the row as JSON: its message is not the one held.
  */
-function asReceived(refusal: Refused<SuspiciousTransaction | DeadLetter>, sink: string, held: AcknowledgeableMessage | undefined): DeadLetter {
+export function asReceived(refusal: Refused<SuspiciousTransaction | DeadLetter>, sink: string, message: TransactionMessage | undefined): DeadLetter {
   const dead = refusedDeadLetter(refusal, sink, Date.now());
-  if (dead.cause !== undefined || held === undefined) return dead;
-  const { raw, time } = held.message;
+  if (dead.cause !== undefined || message === undefined) return dead;
+  const { raw, time } = message;
   return typeof raw === 'string' ? { ...dead, raw, time } : { ...dead, raw: new TextDecoder().decode(raw), bytes: raw, time };
 }

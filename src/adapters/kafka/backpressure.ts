@@ -13,6 +13,11 @@ export interface BackpressureOptions {
   readonly lowWater: number;
   /** How often a handler waiting for acknowledgements wakes (to heartbeat). */
   readonly sliceMs: number;
+  /**
+   * What is counted against the marks; by default the records not acknowledged. A source whose
+   * commit writes the outputs counts those not committed ({@link OffsetTracker.uncommitted}).
+   */
+  readonly count?: () => number;
 }
 
 export interface Backpressure {
@@ -38,13 +43,13 @@ export function checkWaterMarks(maxInFlight: number, lowWater: number): void {
   if (!(lowWater >= 0 && lowWater < maxInFlight)) throw new RangeError(`fromKafka: lowWater must be in [0, maxInFlight), got ${lowWater}`);
 }
 
-export function createBackpressure({ tracker, maxInFlight, lowWater, sliceMs }: BackpressureOptions): Backpressure {
+export function createBackpressure({ tracker, maxInFlight, lowWater, sliceMs, count = () => tracker.inFlight }: BackpressureOptions): Backpressure {
   checkWaterMarks(maxInFlight, lowWater);
   let wake: (() => void) | undefined;
   let idle: (() => void) | undefined;
   return {
-    full: () => tracker.inFlight >= maxInFlight,
-    aboveLowWater: () => tracker.inFlight > lowWater,
+    full: () => count() >= maxInFlight,
+    aboveLowWater: () => count() > lowWater,
     drained: () =>
       new Promise((resolve) => {
         const t = setTimeout(done, sliceMs);
@@ -56,11 +61,12 @@ export function createBackpressure({ tracker, maxInFlight, lowWater, sliceMs }: 
         wake = done;
       }),
     settled() {
-      if (tracker.inFlight <= lowWater) wake?.();
-      if (tracker.inFlight === 0) idle?.();
+      const n = count();
+      if (n <= lowWater) wake?.();
+      if (n === 0) idle?.();
     },
     idle: (ms) =>
-      tracker.inFlight === 0 || ms <= 0
+      count() === 0 || ms <= 0
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             const t = setTimeout(resolve, ms);

@@ -19,6 +19,8 @@ export interface BatchHandlerOptions {
   /** The current consumer's `seek`. */
   readonly seek: (topic: string, partition: number, offset: number) => void;
   readonly stopping: () => boolean;
+  /** The partition was lost (a fence refused its commit): nothing more of it is emitted. */
+  readonly lost?: (topic: string, partition: number) => boolean;
   readonly emit: (topic: string, partition: number, offset: number, message: KafkaMessage) => void;
   readonly onLag?: (topic: string, partition: number, lag: number) => void;
 }
@@ -29,7 +31,7 @@ export interface BatchHandler {
   returned(): Promise<void>;
 }
 
-export function createBatchHandler({ tracker, states, backpressure, commit, seek, stopping, emit, onLag }: BatchHandlerOptions): BatchHandler {
+export function createBatchHandler({ tracker, states, backpressure, commit, seek, stopping, lost = () => false, emit, onLag }: BatchHandlerOptions): BatchHandler {
   let batches = 0;
   let batchesDone: (() => void) | undefined;
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
@@ -37,6 +39,7 @@ export function createBatchHandler({ tracker, states, backpressure, commit, seek
     let resolved: string | undefined;
     batches += 1;
     try {
+      if (lost(topic, partition)) return;
       const first = batch.messages[0];
       const before = await states.beforeBatch(
         { topic, partition },
@@ -49,7 +52,7 @@ export function createBatchHandler({ tracker, states, backpressure, commit, seek
       // kafkajs reads the resolved offset and a seek only between batches, and a seek comes
       // only between our awaits: both once per batch and per wait, not per record, which
       // saves a Long parse and a map lookup on every record.
-      if (isStale()) return;
+      if (isStale() || lost(topic, partition)) return;
       for (const message of batch.messages) {
         if (backpressure.full()) {
           while (backpressure.aboveLowWater() && !stopping()) {
@@ -61,7 +64,7 @@ export function createBatchHandler({ tracker, states, backpressure, commit, seek
               throw error;
             }
           }
-          if (isStale()) return;
+          if (isStale() || lost(topic, partition)) return;
         }
         if (stopping() || !isRunning()) return;
         const offset = Number(message.offset);

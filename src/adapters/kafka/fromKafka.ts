@@ -48,7 +48,7 @@ import { type RetryPolicy, defaultRetryPolicy } from '../../retry.ts';
 import { isKafkaOutage } from './outage.ts';
 import { kafkaRecord } from './kafkaRecord.ts';
 import { oncePer } from './oncePer.ts';
-import { offsetCommits } from './offsetCommits.ts';
+import { type OffsetCommits, offsetCommits } from './offsetCommits.ts';
 import { OffsetTracker } from './offsetTracker.ts';
 import type { KafkaRecord } from './types.ts';
 import type { Checkpoints } from '../../state/checkpoints.ts';
@@ -58,6 +58,8 @@ import { checkWaterMarks, createBackpressure } from './backpressure.ts';
 import { createRebalance } from './rebalance.ts';
 import { createBatchHandler } from './batchHandler.ts';
 import { createConsumerLifecycle } from './consumerLifecycle.ts';
+import { type SinkTransaction, transactionalCommits } from './transactionalCommits.ts';
+import type { TopicPartition } from './offsetTracker.ts';
 
 export interface FromKafkaOptions {
   readonly brokers: string[];
@@ -107,6 +109,13 @@ export interface FromKafkaOptions {
   readonly state?: Checkpoints;
   /** With `state`: how often it is written, and the offsets it covers committed; 5 s by default. */
   readonly checkpointIntervalMs?: number;
+  /**
+   * Sinks that stage their rows and write them in the commit's transaction with the offsets
+   * (see transactionalCommits.ts): a commit starts as soon as the previous one is done and
+   * something was acknowledged; `maxInFlight` bounds the records emitted and not yet committed;
+   * a partition whose fence refuses is paused and dropped until the group assigns it again.
+   */
+  readonly transaction?: SinkTransaction;
 }
 
 /** How long a commit may take before the next one may start. */
@@ -134,18 +143,56 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     });
     let stopping = false;
     const states = partitionStates(options.state, log, WAIT_SLICE_MS);
-    const backpressure = createBackpressure({ tracker, maxInFlight, lowWater, sliceMs: WAIT_SLICE_MS });
-    const rebalance = createRebalance({ tracker, states, start, revoked: backpressure.settled });
+    const transaction = options.transaction;
+    const backpressure = createBackpressure({ tracker, maxInFlight, lowWater, sliceMs: WAIT_SLICE_MS, ...(transaction ? { count: () => tracker.uncommitted } : {}) });
+    /** Partitions a fence refused: paused, emitting nothing, until the next assignment. */
+    const lost = new Set<string>();
+    const rebalanced = createRebalance({ tracker, states, start, revoked: backpressure.settled });
+    const rebalance: typeof rebalanced = {
+      ...rebalanced,
+      joined(c, payload) {
+        rebalanced.joined(c, payload);
+        // the group gave them to this consumer again: read (and restored) anew
+        const again = [...lost].map(unkey).filter(({ topic, partition }) => payload.memberAssignment[topic]?.includes(partition));
+        lost.clear();
+        if (again.length > 0) c.resume(again.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      },
+    };
+    const lose = (tps: readonly TopicPartition[]): void => {
+      for (const tp of tps) lost.add(keyOf(tp));
+      tracker.revoke(tps);
+      states.forget(tps);
+      lifecycle.consumer().pause(tps.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      backpressure.settled();
+    };
 
-    const commits = offsetCommits({
-      tracker,
-      commitOffsets: (offsets) => lifecycle.consumer().commitOffsets(offsets),
-      rebalancing: rebalance.rebalancing,
-      log,
-      timeoutMs: COMMIT_TIMEOUT_MS,
-      ...(options.state ? { state: options.state } : {}),
-      ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
-    });
+    const commitOffsets = (offsets: { topic: string; partition: number; offset: string }[]) => lifecycle.consumer().commitOffsets(offsets);
+    const commits: OffsetCommits & { acked?(): void; stop?(): void } = transaction
+      ? transactionalCommits({
+          tracker,
+          transaction,
+          commitOffsets,
+          log,
+          timeoutMs: COMMIT_TIMEOUT_MS,
+          commitIntervalMs,
+          ...(options.state ? { state: options.state } : {}),
+          ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+          lost: lose,
+          committed: backpressure.settled,
+          fail: (cause) => {
+            if (stopping) return;
+            subscriber.error(cause instanceof VigieError ? cause : new VigieError('SINK_WRITE_FAILED', `the outputs' transaction failed: ${(cause as Error).message}`, { where, cause }));
+          },
+        })
+      : offsetCommits({
+          tracker,
+          commitOffsets,
+          rebalancing: rebalance.rebalancing,
+          log,
+          timeoutMs: COMMIT_TIMEOUT_MS,
+          ...(options.state ? { state: options.state } : {}),
+          ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
+        });
     const commit = commits.commit;
     const timer = setInterval(() => {
       if (!stopping && !rebalance.rebalancing() && commits.queued === 0) void commit(true);
@@ -154,6 +201,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     const acked = (topic: string, partition: number, offset: number): void => {
       tracker.ack(topic, partition, offset);
       backpressure.settled();
+      commits.acked?.();
     };
     const batches = createBatchHandler({
       tracker,
@@ -162,6 +210,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       commit: () => commit(),
       seek: (topic, partition, offset) => lifecycle.consumer().seek({ topic, partition, offset: String(offset) }),
       stopping: () => stopping,
+      lost: (topic, partition) => lost.size > 0 && lost.has(keyOf({ topic, partition })),
       emit: (topic, partition, offset, message) => subscriber.next(kafkaRecord(topic, partition, offset, message, () => acked(topic, partition, offset))),
       ...(options.onLag ? { onLag: options.onLag } : {}),
     });
@@ -199,6 +248,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
         await batches.returned();
         await backpressure.idle(drainMs);
         await commit();
+        commits.stop?.();
         await lifecycle.consumer().disconnect();
       })().catch((error: unknown) => log(`fromKafka: stopping failed: ${(error as Error).message}`)));
     const stopSubscription = options.stop$?.pipe(take(1)).subscribe(() => {
@@ -211,3 +261,9 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
     };
   });
 }
+
+const keyOf = ({ topic, partition }: TopicPartition): string => `${partition}\u0000${topic}`;
+const unkey = (key: string): TopicPartition => {
+  const at = key.indexOf('\u0000');
+  return { topic: key.slice(at + 1), partition: Number(key.slice(0, at)) };
+};

@@ -39,15 +39,27 @@ interface PartitionState {
   lastTracked: number;
   /** The last offset handed to `markCommitted`; -1 when none. */
   committed: number;
+  /** The first offset emitted and not committed: where {@link OffsetTracker.uncommitted} counts from. */
+  base: number;
 }
 
 export class OffsetTracker {
   private readonly topics = new Map<string, Map<number, PartitionState>>();
   private unacked = 0;
+  private notCommitted = 0;
 
   /** Records emitted and not yet acknowledged, over all partitions still owned. */
   get inFlight(): number {
     return this.unacked;
+  }
+
+  /**
+   * Records emitted and not yet committed, over all partitions still owned: the bound of a source
+   * whose commit is what writes the outputs (see transactionalCommits.ts). Counted by offsets, so
+   * a gap (compacted away, a transaction marker) counts as a record: the bound errs on the safe side.
+   */
+  get uncommitted(): number {
+    return this.notCommitted;
   }
 
   /** A record was emitted. Offsets of a partition must be tracked in increasing order. */
@@ -58,6 +70,8 @@ export class OffsetTracker {
     }
     state.queue.push(offset);
     state.unacked.add(offset);
+    if (state.base < 0) state.base = offset;
+    this.notCommitted += offset + 1 - Math.max(state.base, state.lastTracked + 1);
     state.lastTracked = offset;
     this.unacked += 1;
   }
@@ -128,7 +142,13 @@ export class OffsetTracker {
   markCommitted(offsets: readonly TopicPartitionOffset[]): void {
     for (const { topic, partition, offset } of offsets) {
       const state = this.stateOf(topic, partition, false);
-      if (state && offset > state.committed) state.committed = offset;
+      if (!state || offset <= state.committed) continue;
+      state.committed = offset;
+      if (state.base >= 0 && offset > state.base) {
+        const upTo = Math.min(offset, state.lastTracked + 1);
+        this.notCommitted -= upTo - state.base;
+        state.base = upTo;
+      }
     }
   }
 
@@ -139,6 +159,7 @@ export class OffsetTracker {
       const state = byPartition?.get(partition);
       if (!byPartition || !state) continue;
       this.unacked -= state.unacked.size;
+      if (state.base >= 0) this.notCommitted -= state.lastTracked + 1 - state.base;
       byPartition.delete(partition);
       if (byPartition.size === 0) this.topics.delete(topic);
     }
@@ -154,7 +175,7 @@ export class OffsetTracker {
     let state = byPartition?.get(partition);
     if (state || !create) return state;
     if (!byPartition) this.topics.set(topic, (byPartition = new Map()));
-    state = { queue: [], head: 0, unacked: new Set(), ackedThrough: -1, lastTracked: -1, committed: -1 };
+    state = { queue: [], head: 0, unacked: new Set(), ackedThrough: -1, lastTracked: -1, committed: -1, base: -1 };
     byPartition.set(partition, state);
     return state;
   }

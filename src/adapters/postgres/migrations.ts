@@ -132,6 +132,22 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (store, topic, source_partition)
       )`,
   },
+  {
+    // Per consumer group and source partition, the next offset whose outputs are not in the
+    // tables: written in the same transaction as the rows (see src/adapters/postgres/outputTransaction.ts),
+    // so it is the truth a restart seeks to. A table of its own, not a reserved store of
+    // vigie_state_offsets: that row only moves forward (a checkpoint never goes back), while this
+    // one is a compare-and-set fence that must refuse any writer that did not read the last value.
+    id: '008_output_offsets',
+    sql: `CREATE TABLE vigie_output_offsets (
+        consumer_group text NOT NULL,
+        topic text NOT NULL,
+        source_partition int4 NOT NULL,
+        next_offset int8 NOT NULL,
+        written_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer_group, topic, source_partition)
+      )`,
+  },
 ];
 
 /**

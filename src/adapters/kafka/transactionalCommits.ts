@@ -1,0 +1,200 @@
+/**
+ * `fromKafka`'s commits when the sinks are transactional (the fraud CLI's outputs staged, then
+ * written with their offsets, see src/adapters/postgres/outputTransaction.ts): a commit is one
+ * transaction of the rows below the positions acknowledged, their offsets and, when due, the
+ * state's checkpoint. The transaction is the truth; Kafka's committed offsets follow at most
+ * every `commitIntervalMs`, for lag and tools.
+ *
+ * - One at a time (as {@link offsetCommits}): per-partition order holds, and a transaction never
+ *   lands after a newer one.
+ * - Group commit: a transaction starts as soon as the previous one is done and something was
+ *   acknowledged, after `lingerMs` at most; while one runs the flow judges the next records, so
+ *   transactions grow with load.
+ * - A partition's rows are first committed with its state (a checkpoint taken at once when it
+ *   has none written since its assignment): an output offset in PostgreSQL always has a state
+ *   at or below it.
+ * - A fence refused: the partition is `lost` (the source drops it until the group reassigns it).
+ * - A failure: logged, the rows stay staged, retried after a backoff; `fail` for the errors no
+ *   retry can fix.
+ *
+ * ```
+ * acked     0 1 2       3 4 5 6 7
+ * txn       [--0..2--]  [---3..7---]       (one at a time, each holding what was acknowledged meanwhile)
+ * kafka                              7     (every commitIntervalMs at most)
+ * ```
+ */
+import type { Checkpoints, Snapshot } from '../../state/checkpoints.ts';
+import type { OffsetCommits } from './offsetCommits.ts';
+import type { OffsetTracker, TopicPartition, TopicPartitionOffset } from './offsetTracker.ts';
+
+/** The transaction a commit is: implemented by the sink (PostgreSQL), called by the source. */
+export interface SinkTransaction {
+  /**
+   * Writes what was staged for the records below `positions`, with those positions as their
+   * partitions' offsets, and the `snapshot` of its `partitions` when given, all in one
+   * transaction. Resolves to the partitions whose fence refused (nothing written then).
+   */
+  commit(
+    positions: readonly TopicPartitionOffset[],
+    snapshot?: { readonly snapshot: Snapshot; readonly partitions: readonly TopicPartition[] },
+  ): Promise<{ readonly fenced: readonly TopicPartition[] }>;
+  /** Whether a failed commit may pass by retrying it (an outage), or cannot (a missing table). */
+  retriable(error: unknown): boolean;
+}
+
+export interface TransactionalCommitsOptions {
+  readonly tracker: OffsetTracker;
+  readonly transaction: SinkTransaction;
+  /** The current consumer's `commitOffsets`. */
+  readonly commitOffsets: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<void>;
+  readonly log: (line: string) => void;
+  readonly state?: Pick<Checkpoints, 'snapshot'>;
+  readonly checkpointIntervalMs?: number;
+  readonly commitIntervalMs: number;
+  /** How long an acknowledgement waits for others before a transaction starts. */
+  readonly lingerMs?: number;
+  /** A fence refused these partitions: another process owns them. */
+  readonly lost: (tps: readonly TopicPartition[]) => void;
+  /** A transaction committed: records in flight went down. */
+  readonly committed: () => void;
+  /** A failure no retry can fix (a missing table): the source ends. */
+  readonly fail: (error: unknown) => void;
+  /** How long Kafka's commit may take before the next one may start. */
+  readonly timeoutMs: number;
+  readonly now?: () => number;
+}
+
+export interface TransactionalCommits extends OffsetCommits {
+  /** Something was acknowledged: a transaction starts soon. */
+  acked(): void;
+  /** Stops the timers. */
+  stop(): void;
+}
+
+const key = ({ topic, partition }: TopicPartition): string => `${topic}\u0000${partition}`;
+
+/** Backoff after a failed transaction: doubles from 100 ms up to 5 s. */
+const backoff = (failures: number): number => Math.min(5_000, 100 * 2 ** Math.min(failures - 1, 6));
+
+export function transactionalCommits(options: TransactionalCommitsOptions): TransactionalCommits {
+  const { tracker, transaction, commitOffsets, log, state, checkpointIntervalMs = 5_000, commitIntervalMs, lingerMs = 2, now = Date.now } = options;
+  let chain: Promise<void> = Promise.resolve();
+  let queued = 0;
+  let pending: Snapshot | undefined;
+  let lastSnapshot = -Infinity;
+  /** Partitions whose state was written with their rows since they came here. */
+  const checkpointed = new Set<string>();
+  /** What PostgreSQL holds, for Kafka's commits. */
+  const written = new Map<string, TopicPartitionOffset>();
+  const sent = new Map<string, number>();
+  let lastKafka = now();
+  let kafka: Promise<void> | undefined;
+  let failures = 0;
+  let retryAt = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+
+  /** Kafka's commit of what PostgreSQL holds, when due (or `now`: at a rebalance or a stop). */
+  const commitKafka = async (force = false): Promise<void> => {
+    if (force) await kafka;
+    if (kafka !== undefined || (!force && now() - lastKafka < commitIntervalMs)) return;
+    const offsets = [...written.values()].filter((o) => tracker.owns(o.topic, o.partition) && sent.get(key(o)) !== o.offset);
+    lastKafka = now();
+    if (offsets.length === 0) return;
+    let timeout: ReturnType<typeof setTimeout> | undefined;
+    kafka = Promise.race([
+      commitOffsets(offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset: String(offset) }))),
+      new Promise<never>((_, reject) => (timeout = setTimeout(() => reject(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs))),
+    ])
+      .then(() => offsets.forEach((o) => sent.set(key(o), o.offset)))
+      .catch((error: unknown) => log(`fromKafka: Kafka commit failed (the offsets are in PostgreSQL; retried at the next one): ${(error as Error).message}`))
+      .finally(() => {
+        clearTimeout(timeout);
+        kafka = undefined;
+      });
+    if (force) await kafka;
+  };
+
+  const commitNow = async (periodic: boolean): Promise<void> => {
+    await transact();
+    await commitKafka(!periodic);
+  };
+
+  const transact = async (): Promise<void> => {
+    for (const k of checkpointed) {
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      if (!tracker.owns(topic, Number(partition))) checkpointed.delete(k);
+    }
+    let positions = tracker.committable();
+    if (state !== undefined && pending === undefined && (now() - lastSnapshot >= checkpointIntervalMs || positions.some((p) => !checkpointed.has(key(p))))) {
+      const at = tracker.positions();
+      if (at.length > 0) {
+        pending = state.snapshot(at);
+        lastSnapshot = now();
+      }
+    }
+    let snapshot: { snapshot: Snapshot; partitions: TopicPartition[] } | undefined;
+    if (pending !== undefined) {
+      const owned = pending.offsets.filter(({ topic, partition }) => tracker.owns(topic, partition));
+      if (owned.every(({ topic, partition, offset }) => tracker.acknowledgedBelow(topic, partition, offset))) snapshot = { snapshot: pending, partitions: owned };
+    }
+    const withState = new Set(snapshot?.partitions.map(key));
+    positions = positions.filter((p) => checkpointed.has(key(p)) || withState.has(key(p)) || state === undefined);
+    if (positions.length === 0) return;
+    try {
+      const { fenced } = await transaction.commit(positions, snapshot);
+      if (snapshot) pending = undefined;
+      failures = 0;
+      if (fenced.length > 0) {
+        options.lost(fenced);
+        return;
+      }
+      tracker.markCommitted(positions);
+      for (const p of positions) written.set(key(p), p);
+      for (const k of withState) checkpointed.add(k);
+      options.committed();
+    } catch (error) {
+      // the snapshot's keys were given back by the transaction: a new one is taken next time
+      if (snapshot) pending = undefined;
+      failures++;
+      retryAt = now() + backoff(failures);
+      if (!transaction.retriable(error)) {
+        options.fail(error);
+        return;
+      }
+      log(`fromKafka: transaction failed (${failures} in a row), the rows stay staged and are written by the next one: ${(error as Error).message}`);
+    }
+  };
+
+  const commit = (periodic = false): Promise<void> => {
+    queued++;
+    chain = chain.then(() => commitNow(periodic)).finally(() => {
+      queued--;
+      // more was acknowledged meanwhile: the next transaction at once
+      if (queued === 0 && tracker.committable().length > 0) schedule();
+    });
+    return chain;
+  };
+
+  const schedule = (): void => {
+    if (timer !== undefined || stopped) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (queued === 0) void commit(true);
+    }, Math.max(lingerMs, retryAt - now()));
+  };
+
+  return {
+    commit,
+    acked() {
+      if (queued === 0) schedule();
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+    get queued() {
+      return queued;
+    },
+  };
+}

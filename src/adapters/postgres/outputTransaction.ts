@@ -1,0 +1,130 @@
+/**
+ * One PostgreSQL transaction per commit of the fraud flow: the rows staged for the records below
+ * the positions (suspicious transactions, dead letters), each partition's output offset (fenced),
+ * and the rules' state when a checkpoint is due, all or nothing. This is what Kafka's consumer
+ * documentation calls storing offsets outside Kafka: a restart reads the offsets from here, so a
+ * row is in the table exactly once whatever was committed to Kafka.
+ *
+ * ```
+ * BEGIN
+ *   fence per partition        UPDATE vigie_output_offsets … WHERE next_offset = <last read/written>
+ *                              (0 rows: another process wrote it → ROLLBACK, the partition is lost here)
+ *   rows below the positions   copyRows (the unique key as the last guard: duplicates counted, logged)
+ *   rows refused for data      dead letters of their records' exact bytes: in the table, and on the
+ *                              dead-letter topic before COMMIT
+ *   state checkpoint           when due (checkpoints.writeIn)
+ * COMMIT
+ * ```
+ *
+ * A failure rolls everything back: rows stay staged and the snapshot's keys go with the next one,
+ * so the next commit writes the same rows again (the caller retries; backpressure holds the source).
+ */
+import type pg from 'pg';
+import { VigieError } from '../../errors.ts';
+import type { PostgresCheckpoints, Snapshot } from '../../state/checkpoints.ts';
+import type { DeadLetter, Refused, SuspiciousTransaction, Written } from '../../types.ts';
+import type { TopicPartition, TopicPartitionOffset } from '../kafka/offsetTracker.ts';
+import type { SinkTransaction } from '../kafka/transactionalCommits.ts';
+import { copyRows, deadLettersCopy, suspiciousTransactionsCopy } from './copyRows.ts';
+import type { OutputOffsets } from './outputOffsets.ts';
+import type { ReceivedInput, TransactionalOutputs } from './transactionalOutputs.ts';
+
+export interface OutputTransactionOptions {
+  readonly pool: pg.Pool;
+  readonly staging: TransactionalOutputs;
+  readonly offsets: OutputOffsets;
+  readonly checkpoints?: PostgresCheckpoints;
+  /** The dead letter of a row the table refused, from its record as it came (when still staged). */
+  readonly refusedDeadLetter: (refusal: Refused<SuspiciousTransaction>, input: ReceivedInput | undefined) => DeadLetter;
+  /** Sends refused rows' dead letters to the dead-letter topic; awaited before COMMIT. */
+  readonly sendDeadLetters?: (dead: readonly DeadLetter[]) => Promise<void>;
+  /** Told what each committed transaction wrote, per table (`postgres:<table>`). */
+  readonly onWritten?: (written: Written<unknown>) => void;
+  /** Told of each failed transaction (the database away, say), and of each committed one. */
+  readonly onDown?: (error: unknown) => void;
+  readonly onUp?: () => void;
+  readonly log: (line: string) => void;
+}
+
+/**
+ * Errors of the statements themselves, which no retry cures (SQLSTATE classes 42: a missing table
+ * or column, 0A: not supported, 3D/3F: no such database or schema); anything else (the database
+ * away, a lost connection, a serialization failure, the dead-letter topic away) is retried.
+ */
+const NOT_RETRIABLE = /^(42|0A|3D|3F)/;
+
+export function retriableCommit(error: unknown): boolean {
+  if (error instanceof VigieError) return error.retriable || error.code !== 'SINK_WRITE_FAILED';
+  const code = (error as { code?: unknown } | null)?.code;
+  return !(typeof code === 'string' && NOT_RETRIABLE.test(code));
+}
+
+export function outputTransaction(options: OutputTransactionOptions): SinkTransaction {
+  const { pool, staging, offsets, checkpoints, refusedDeadLetter, sendDeadLetters, onWritten, log } = options;
+  return {
+    retriable: retriableCommit,
+    async commit(positions, snapshot) {
+      const client = await pool.connect().catch((error: unknown) => {
+        if (snapshot) checkpoints?.abandon(snapshot.snapshot);
+        options.onDown?.(error);
+        throw error;
+      });
+      let failure: unknown;
+      try {
+        await client.query('BEGIN');
+        const fenced: TopicPartition[] = [];
+        for (const p of positions) if (!(await offsets.advanceIn(client, p, p.offset))) fenced.push(p);
+        if (fenced.length > 0) {
+          await client.query('ROLLBACK');
+          if (snapshot) checkpoints?.abandon(snapshot.snapshot);
+          for (const p of fenced) log(fencedError(offsets.group, positions.find((q) => q.topic === p.topic && q.partition === p.partition)!).message);
+          return { fenced };
+        }
+        const staged = staging.peek(positions);
+        const suspicious = await copyRows(client, suspiciousTransactionsCopy, staged.suspicious);
+        const refused = suspicious.refused.map((r) => refusedDeadLetter(r, staging.inputOf(r.item.cause ?? r.item.ref)));
+        const dead = await copyRows(client, deadLettersCopy, [...staged.deadLetters, ...refused]);
+        if (dead.refused.length > 0) {
+          // a dead letter is the row that must always be taken: a schema changed by hand, say
+          const { item, reason } = dead.refused[0]!;
+          throw new VigieError('SINK_WRITE_FAILED', `dead_letters refused ${dead.refused.length} rows: ${reason}`, { where: { table: 'dead_letters', source: item.ref.source, partition: item.ref.partition, offset: item.ref.offset } });
+        }
+        logDuplicates(log, 'suspicious_transactions', suspicious.duplicates);
+        logDuplicates(log, 'dead_letters', dead.duplicates);
+        if (snapshot) await checkpoints?.writeIn(client, snapshot.snapshot, snapshot.partitions);
+        if (refused.length > 0) await sendDeadLetters?.(refused);
+        await client.query('COMMIT');
+        offsets.committed(positions);
+        staging.release(positions);
+        options.onUp?.();
+        if (suspicious.written.length > 0) onWritten?.({ sink: 'postgres:suspicious_transactions', items: suspicious.written });
+        if (dead.written.length > 0) onWritten?.({ sink: 'postgres:dead_letters', items: dead.written });
+        return { fenced };
+      } catch (error) {
+        failure = error;
+        await client.query('ROLLBACK').catch(() => {});
+        if (snapshot) checkpoints?.abandon(snapshot.snapshot);
+        options.onDown?.(error);
+        throw error;
+      } finally {
+        client.release(failure instanceof Error ? failure : undefined);
+      }
+    },
+  };
+}
+
+/** What the log says of a partition whose fence refused this process's transaction. */
+export function fencedError(group: string, { topic, partition, offset }: TopicPartitionOffset): VigieError {
+  return new VigieError(
+    'OUTPUT_FENCED',
+    `another process wrote ${topic}/${partition}'s output offset since this one read it: this transaction (up to offset ${offset}) is rolled back, its rows are not written here, and the partition is treated as lost (its state dropped, nothing more committed for it) until the group assigns it again`,
+    { where: { group, topic, partition, offset } },
+  );
+}
+
+/** Rows already in the table (written by an older vigie that kept no offsets in PostgreSQL): never dropped silently. */
+function logDuplicates(log: (line: string) => void, table: string, rows: readonly { ref: { source: string; partition: number; offset: number } }[]): void {
+  if (rows.length === 0) return;
+  const first = rows[0]!.ref;
+  log(`${table}: ${rows.length} rows of this transaction were already stored (the unique key kept them once), the first from ${first.source}/${first.partition} offset ${first.offset}`);
+}
