@@ -135,6 +135,9 @@ async function readOneMoment(
 ): Promise<{ read: { at: number | undefined; rows: { key: string; value: string }[]; ms: number }[]; also: number | undefined }> {
   const client = await pool.connect();
   let failure: unknown;
+  // node-postgres emits `error` on a client whose connection ends: unheard while checked out, it ends the process
+  const dropped = (error: Error): void => void (failure ??= error);
+  client.on('error', dropped);
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const alsoRead = await also(client);
@@ -159,6 +162,7 @@ async function readOneMoment(
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   } finally {
+    client.off('error', dropped);
     client.release(failure instanceof Error ? failure : undefined);
   }
 }
@@ -247,6 +251,8 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
         throw error;
       });
       let failure: unknown;
+      const dropped = (error: Error): void => void (failure ??= error);
+      client.on('error', dropped);
       try {
         await client.query('BEGIN');
         await writeIn(client, writes);
@@ -257,7 +263,8 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
         for (const { changes } of writes) changes.abandon();
         throw error;
       } finally {
-        client.release(failure instanceof Error ? failure : undefined);
+        client.off('error', dropped);
+    client.release(failure instanceof Error ? failure : undefined);
       }
     },
 

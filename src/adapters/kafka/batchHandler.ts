@@ -22,6 +22,8 @@ export interface BatchHandlerOptions {
   /** The partition was lost (a fence refused its commit): nothing more of it is emitted. */
   readonly lost?: (topic: string, partition: number) => boolean;
   readonly emit: (topic: string, partition: number, offset: number, message: KafkaMessage) => void;
+  /** Acknowledges a record skipped (in the state already); by default `tracker.ack`. */
+  readonly ack?: (topic: string, partition: number, offset: number) => void;
   readonly onLag?: (topic: string, partition: number, lag: number) => void;
 }
 
@@ -31,7 +33,7 @@ export interface BatchHandler {
   returned(): Promise<void>;
 }
 
-export function createBatchHandler({ tracker, states, backpressure, commit, seek, stopping, lost = () => false, emit, onLag }: BatchHandlerOptions): BatchHandler {
+export function createBatchHandler({ tracker, states, backpressure, commit, seek, stopping, lost = () => false, emit, onLag, ack = (t, p, o) => tracker.ack(t, p, o) }: BatchHandlerOptions): BatchHandler {
   let batches = 0;
   let batchesDone: (() => void) | undefined;
   const eachBatch = async ({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> => {
@@ -72,7 +74,7 @@ export function createBatchHandler({ tracker, states, backpressure, commit, seek
         if (covered !== undefined && offset < covered && (last === undefined || offset > last)) {
           // in the state already, and its results written: done
           tracker.track(topic, partition, offset);
-          tracker.ack(topic, partition, offset);
+          ack(topic, partition, offset);
         } else if (last === undefined || offset > last) {
           tracker.track(topic, partition, offset);
           // once per 100 records and at a batch's last: a gauge, not worth a lookup per record

@@ -113,7 +113,8 @@ export interface FromKafkaOptions {
    * Sinks that stage their rows and write them in the commit's transaction with the offsets
    * (see transactionalCommits.ts): a commit starts as soon as the previous one is done and
    * something was acknowledged; `maxInFlight` bounds the records emitted and not yet committed;
-   * a partition whose fence refuses is paused and dropped until the group assigns it again.
+   * a partition whose fence refuses is paused and dropped until the group assigns it again (or,
+   * when no rebalance comes within the session timeout, read again from PostgreSQL's offset).
    */
   readonly transaction?: SinkTransaction;
 }
@@ -158,12 +159,22 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
         if (again.length > 0) c.resume(again.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
       },
     };
+    const sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
     const lose = (tps: readonly TopicPartition[]): void => {
       for (const tp of tps) lost.add(keyOf(tp));
       tracker.revoke(tps);
       states.forget(tps);
-      lifecycle.consumer().pause(tps.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      const paused = tps.map(({ topic, partition }) => ({ topic, partitions: [partition] }));
+      lifecycle.consumer().pause(paused);
       backpressure.settled();
+      // A zombie is out of the group by now and rebalances; a process the group still counts as
+      // the owner only read an offset another wrote just after (a commit in flight across a
+      // rebalance): it reads the partition again, restored from PostgreSQL.
+      const again = setTimeout(() => {
+        const still = tps.filter((tp) => lost.delete(keyOf(tp)));
+        if (still.length > 0 && !stopping) lifecycle.consumer().resume(still.map(({ topic, partition }) => ({ topic, partitions: [partition] })));
+      }, sessionTimeoutMs);
+      again.unref();
     };
 
     const commitOffsets = (offsets: { topic: string; partition: number; offset: string }[]) => lifecycle.consumer().commitOffsets(offsets);
@@ -194,7 +205,9 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
           ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
         });
     const commit = commits.commit;
+    let debugTick = 0;
     const timer = setInterval(() => {
+      if (process.env['VIGIE_DEBUG_TXN'] && debugTick++ % 5 === 0) log(`DEBUG inFlight=${tracker.inFlight} uncommitted=${tracker.uncommitted} queued=${commits.queued} rebalancing=${rebalance.rebalancing()} lost=${lost.size} parts=${JSON.stringify(tracker.partitions())} committable=${JSON.stringify(tracker.committable())}`);
       if (!stopping && !rebalance.rebalancing() && commits.queued === 0) void commit(true);
     }, commitIntervalMs);
 
@@ -211,6 +224,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       seek: (topic, partition, offset) => lifecycle.consumer().seek({ topic, partition, offset: String(offset) }),
       stopping: () => stopping,
       lost: (topic, partition) => lost.size > 0 && lost.has(keyOf({ topic, partition })),
+      ack: acked,
       emit: (topic, partition, offset, message) => subscriber.next(kafkaRecord(topic, partition, offset, message, () => acked(topic, partition, offset))),
       ...(options.onLag ? { onLag: options.onLag } : {}),
     });
@@ -221,7 +235,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
       topics,
       groupId,
       fromBeginning: start !== 'latest',
-      sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
+      sessionTimeoutMs,
       retry,
       rebalance,
       eachBatch: batches.eachBatch,

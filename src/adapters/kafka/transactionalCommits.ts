@@ -14,8 +14,8 @@
  *   has none written since its assignment): an output offset in PostgreSQL always has a state
  *   at or below it.
  * - A fence refused: the partition is `lost` (the source drops it until the group reassigns it).
- * - A failure: logged, the rows stay staged, retried after a backoff; `fail` for the errors no
- *   retry can fix.
+ * - A failure (the transaction reports it): the rows stay staged, retried after a backoff;
+ *   `fail` for the errors no retry can fix.
  *
  * ```
  * acked     0 1 2       3 4 5 6 7
@@ -126,6 +126,8 @@ export function transactionalCommits(options: TransactionalCommitsOptions): Tran
       if (!tracker.owns(topic, Number(partition))) checkpointed.delete(k);
     }
     let positions = tracker.committable();
+    // a snapshot of partitions all gone since (revoked, lost) holds nothing to write: the next one is taken
+    if (pending !== undefined && !pending.offsets.some(({ topic, partition }) => tracker.owns(topic, partition))) pending = undefined;
     if (state !== undefined && pending === undefined && (now() - lastSnapshot >= checkpointIntervalMs || positions.some((p) => !checkpointed.has(key(p))))) {
       const at = tracker.positions();
       if (at.length > 0) {
@@ -158,17 +160,14 @@ export function transactionalCommits(options: TransactionalCommitsOptions): Tran
       if (snapshot) pending = undefined;
       failures++;
       retryAt = now() + backoff(failures);
-      if (!transaction.retriable(error)) {
-        options.fail(error);
-        return;
-      }
-      log(`fromKafka: transaction failed (${failures} in a row), the rows stay staged and are written by the next one: ${(error as Error).message}`);
+      // the transaction says what failed (it knows the database); here, only whether to go on
+      if (!transaction.retriable(error)) options.fail(error);
     }
   };
 
   const commit = (periodic = false): Promise<void> => {
     queued++;
-    chain = chain.then(() => commitNow(periodic)).finally(() => {
+    chain = chain.then(() => commitNow(periodic)).catch((error: unknown) => log(`fromKafka: commit failed: ${(error as Error).message}`)).finally(() => {
       queued--;
       // more was acknowledged meanwhile: the next transaction at once
       if (queued === 0 && tracker.committable().length > 0) schedule();

@@ -47,7 +47,9 @@ export async function copyRows<T>(client: pg.ClientBase, table: CopyTable<T>, ro
 async function insertPart<T>(client: pg.ClientBase, table: CopyTable<T>, rows: readonly T[], outcome: CopyOutcome<T>): Promise<void> {
   await client.query('SAVEPOINT vigie_copy');
   try {
-    const { rows: stored } = await client.query<Record<string, unknown>>(`${table.writer.sql} RETURNING ${table.keyColumns.join(', ')}`, table.writer.params(rows));
+    // any unique key, or none: the offsets beside the rows are what make a row written once
+    const sql = `${table.writer.sql.replace(/ON CONFLICT \([^)]*\) DO NOTHING$/, 'ON CONFLICT DO NOTHING')} RETURNING ${table.keyColumns.join(', ')}`;
+    const { rows: stored } = await client.query<Record<string, unknown>>(sql, table.writer.params(rows));
     await client.query('RELEASE SAVEPOINT vigie_copy');
     const keys = new Set(stored.map((r) => table.keyColumns.map((c) => String(r[c])).join('\u0000')));
     for (const row of rows) (keys.has(table.key(row)) ? outcome.written : outcome.duplicates).push(row);

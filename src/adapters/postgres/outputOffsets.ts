@@ -14,8 +14,11 @@ import type { TopicPartition } from '../kafka/offsetTracker.ts';
 
 const READ = 'SELECT next_offset FROM vigie_output_offsets WHERE consumer_group = $1 AND topic = $2 AND source_partition = $3';
 
-/** The fence: moves the offset only from the value expected; no row when another wrote it. */
-export const ADVANCE = `UPDATE vigie_output_offsets SET next_offset = $4, written_at = now()
+/**
+ * The fence: moves the offset only from the value expected; no row when another wrote it. Never
+ * back: records read again after a restore (from the state's offset) commit positions below it.
+ */
+export const ADVANCE = `UPDATE vigie_output_offsets SET next_offset = GREATEST(next_offset, $4), written_at = now()
   WHERE consumer_group = $1 AND topic = $2 AND source_partition = $3 AND next_offset = $5`;
 
 /** The first write of a partition's offset: refused (no row) when another process wrote one meanwhile. */
@@ -76,7 +79,7 @@ export class OutputOffsets {
   committed(offsets: readonly { topic: string; partition: number; offset: number }[]): void {
     for (const { topic, partition, offset } of offsets) {
       const known = this.partitions.get(topic)?.get(partition);
-      if (known !== undefined) known.stored = offset;
+      if (known !== undefined) known.stored = Math.max(known.stored ?? offset, offset);
     }
   }
 

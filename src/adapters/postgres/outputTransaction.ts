@@ -61,15 +61,25 @@ export function retriableCommit(error: unknown): boolean {
 
 export function outputTransaction(options: OutputTransactionOptions): SinkTransaction {
   const { pool, staging, offsets, checkpoints, refusedDeadLetter, sendDeadLetters, onWritten, log } = options;
+  let failures = 0;
+  const failed = (error: unknown): void => {
+    options.onDown?.(error);
+    failures++;
+    log(`postgres: write failed (${String(error)}), ${failures} in a row: the rows stay staged and the next transaction writes them`);
+  };
   return {
     retriable: retriableCommit,
     async commit(positions, snapshot) {
       const client = await pool.connect().catch((error: unknown) => {
         if (snapshot) checkpoints?.abandon(snapshot.snapshot);
-        options.onDown?.(error);
+        failed(error);
         throw error;
       });
       let failure: unknown;
+      // node-postgres emits `error` on a client whose connection ends, even with a query running
+      // (which fails too): unheard while the client is checked out, it would end the process
+      const dropped = (error: Error): void => void (failure ??= error);
+      client.on('error', dropped);
       try {
         await client.query('BEGIN');
         const fenced: TopicPartition[] = [];
@@ -77,7 +87,10 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
         if (fenced.length > 0) {
           await client.query('ROLLBACK');
           if (snapshot) checkpoints?.abandon(snapshot.snapshot);
-          for (const p of fenced) log(fencedError(offsets.group, positions.find((q) => q.topic === p.topic && q.partition === p.partition)!).message);
+          for (const p of fenced) {
+            const error = fencedError(offsets.group, positions.find((q) => q.topic === p.topic && q.partition === p.partition)!);
+            log(`${error.code}: ${error.message}`);
+          }
           return { fenced };
         }
         const staged = staging.peek(positions);
@@ -96,6 +109,7 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
         await client.query('COMMIT');
         offsets.committed(positions);
         staging.release(positions);
+        failures = 0;
         options.onUp?.();
         if (suspicious.written.length > 0) onWritten?.({ sink: 'postgres:suspicious_transactions', items: suspicious.written });
         if (dead.written.length > 0) onWritten?.({ sink: 'postgres:dead_letters', items: dead.written });
@@ -104,9 +118,10 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
         failure = error;
         await client.query('ROLLBACK').catch(() => {});
         if (snapshot) checkpoints?.abandon(snapshot.snapshot);
-        options.onDown?.(error);
+        failed(error);
         throw error;
       } finally {
+        client.off('error', dropped);
         client.release(failure instanceof Error ? failure : undefined);
       }
     },
@@ -117,7 +132,7 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
 export function fencedError(group: string, { topic, partition, offset }: TopicPartitionOffset): VigieError {
   return new VigieError(
     'OUTPUT_FENCED',
-    `another process wrote ${topic}/${partition}'s output offset since this one read it: this transaction (up to offset ${offset}) is rolled back, its rows are not written here, and the partition is treated as lost (its state dropped, nothing more committed for it) until the group assigns it again`,
+    `another process wrote ${topic}/${partition}'s output offset since this one read it: this transaction (up to offset ${offset}) is rolled back, its rows are not written here, and the partition is treated as lost (its state dropped, nothing more read or committed for it) until the group assigns it again, or for a session timeout at most, after which it is read again from the offset PostgreSQL holds`,
     { where: { group, topic, partition, offset } },
   );
 }
