@@ -205,9 +205,7 @@ export function fromKafka(options: FromKafkaOptions): Observable<KafkaRecord> {
           ...(options.checkpointIntervalMs !== undefined ? { checkpointIntervalMs: options.checkpointIntervalMs } : {}),
         });
     const commit = commits.commit;
-    let debugTick = 0;
     const timer = setInterval(() => {
-      if (process.env['VIGIE_DEBUG_TXN'] && debugTick++ % 5 === 0) log(`DEBUG inFlight=${tracker.inFlight} uncommitted=${tracker.uncommitted} queued=${commits.queued} rebalancing=${rebalance.rebalancing()} lost=${lost.size} parts=${JSON.stringify(tracker.partitions())} committable=${JSON.stringify(tracker.committable())}`);
       if (!stopping && !rebalance.rebalancing() && commits.queued === 0) void commit(true);
     }, commitIntervalMs);
 
