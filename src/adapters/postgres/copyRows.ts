@@ -72,41 +72,63 @@ export function copyTable<T>(writer: TableValues<T>): CopyTable<T> {
 export const suspiciousTransactionsCopy: CopyTable<SuspiciousTransaction> = copyTable(suspiciousTransactionsTable);
 export const deadLettersCopy: CopyTable<DeadLetter> = copyTable(deadLettersTable);
 
-/** Lines per chunk written to the COPY stream: large enough that a chunk's overhead is nothing. */
-const CHUNK_LINES = 2000;
+/**
+ * Lines per chunk written to the COPY stream. Rows are encoded a chunk at a time as the stream
+ * takes them, so the server parses and indexes one chunk while this process encodes the next.
+ */
+const CHUNK_LINES = 500;
 
 /** Inside a transaction the caller opened (it uses SAVEPOINTs for its fallbacks). */
 export async function copyRows<T>(client: pg.ClientBase, table: CopyTable<T>, rows: readonly T[]): Promise<CopyOutcome<T>> {
+  if (rows.length === 0) return { written: [], refused: [], duplicates: [] };
   const name = table.writer.table;
-  const lines: string[] = [];
-  const encoded: T[] = [];
-  const refused: Refused<T>[] = [];
-  for (const row of rows) {
-    try {
-      lines.push(table.line(row));
-      encoded.push(row);
-    } catch (error) {
-      refused.push({ item: row, reason: `cannot be written to ${name}: ${(error as Error)?.message ?? error}` });
-    }
-  }
-  if (encoded.length === 0) return { written: [], refused, duplicates: [] };
-  const run = (sql: string): Promise<unknown> => query(client, name, encoded.length, sql);
+  const lines = encoding(table, rows);
+  const run = (sql: string): Promise<unknown> => query(client, name, rows.length, sql);
   await run('SAVEPOINT vigie_copy');
   try {
-    await pipeline(chunks(lines), client.query(copyFrom(`COPY ${name} (${table.writer.columns.join(', ')}) FROM STDIN`)));
+    await pipeline(lines.chunks(), client.query(copyFrom(`COPY ${name} (${table.writer.columns.join(', ')}) FROM STDIN`)));
   } catch (error) {
-    if (dataError(error) === undefined) throw writeError(name, encoded.length, error);
+    if (dataError(error) === undefined) throw writeError(name, rows.length, error);
     await run('ROLLBACK TO SAVEPOINT vigie_copy');
+    const { encoded, refused } = lines.finish();
     const outcome = await insertReturningKeys(client, table, encoded);
     await run('RELEASE SAVEPOINT vigie_copy');
     return { ...outcome, refused: [...refused, ...outcome.refused] };
   }
   await run('RELEASE SAVEPOINT vigie_copy');
+  const { encoded, refused } = lines.finish();
   return { written: encoded, refused, duplicates: [] };
 }
 
-function* chunks(lines: readonly string[]): Generator<Buffer> {
-  for (let i = 0; i < lines.length; i += CHUNK_LINES) yield Buffer.from(lines.slice(i, i + CHUNK_LINES).join(''), 'utf8');
+/** The rows' lines, chunk by chunk; a row that cannot be encoded is refused, not copied. */
+function encoding<T>(table: CopyTable<T>, rows: readonly T[]) {
+  let next = 0;
+  const encoded: T[] = [];
+  const refused: Refused<T>[] = [];
+  function* chunks(): Generator<Buffer> {
+    while (next < rows.length) {
+      const end = Math.min(next + CHUNK_LINES, rows.length);
+      let text = '';
+      for (; next < end; next++) {
+        const row = rows[next]!;
+        try {
+          text += table.line(row);
+          encoded.push(row);
+        } catch (error) {
+          refused.push({ item: row, reason: `cannot be written to ${table.writer.table}: ${(error as Error)?.message ?? error}` });
+        }
+      }
+      yield Buffer.from(text, 'utf8');
+    }
+  }
+  return {
+    chunks,
+    /** Every row encoded (those a refused COPY did not reach too), and those refused. */
+    finish: () => {
+      for (const _ of chunks());
+      return { encoded, refused };
+    },
+  };
 }
 
 /** The rows by the table's INSERT … ON CONFLICT DO NOTHING, split around the rows at fault. */

@@ -97,6 +97,7 @@ export const sensorDetectionsTable: TableValues<Detection> = writer<Detection>(
  */
 function jsonWriter<T>(table: string, conflict: string, columns: readonly (readonly [name: string, type: string])[], row: (item: T) => object): TableValues<T> {
   const names = columns.map(([name]) => name);
+  let inOrder: boolean | undefined;
   const sql =
     `INSERT INTO ${table} (${names.join(', ')}) ` +
     `SELECT ${names.join(', ')} FROM json_to_recordset($1::json) AS t(${columns.map(([name, type]) => `${name} ${type}`).join(', ')}) ` +
@@ -111,7 +112,11 @@ function jsonWriter<T>(table: string, conflict: string, columns: readonly (reado
     sends: 'json',
     values: (item) => {
       const named = row(item) as Record<string, unknown>;
-      return names.map((name) => named[name]);
+      // `row` is one object literal, its keys always in one order: when that is the columns'
+      // order (checked on the first row), its values need no lookup by name, a third of the cost
+      inOrder ??= Object.keys(named).join() === names.join();
+      const values = inOrder ? Object.values(named) : [];
+      return values.length === names.length ? values : names.map((name) => named[name]);
     },
   };
 }
