@@ -9,17 +9,13 @@
  * both cases a fresh database, migrated by `openDatabase` as the app does, dropped afterwards.
  * Each variant writes its own rows (its own `source`), counted in the table afterwards.
  */
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import pg from 'pg';
+import type pg from 'pg';
 import { from, lastValueFrom, reduce } from 'rxjs';
-import { type Database, openDatabase } from '../src/adapters/postgres/connect.ts';
-import { redactUrl } from '../src/adapters/postgres/embeddedPostgres.ts';
 import { sensorDetectionsTable } from '../src/adapters/postgres/tables.ts';
 import { defaultPostgresBatch, toPostgres } from '../src/adapters/postgres/toPostgres.ts';
-import { postgresUnlessGiven } from '../src/adapters/temporaryServers.ts';
 import { seededRandom } from '../src/random.ts';
 import type { Detection } from '../src/types.ts';
+import { withBenchDatabase } from './benchDatabase.ts';
 import type { Bench, BenchSection } from './section.ts';
 
 const BATCHED_ROWS = Number(process.env.BENCH_POSTGRES_ROWS ?? 100_000);
@@ -69,27 +65,8 @@ async function countRows(pool: pg.Pool, source: string): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-async function admin(url: string, sql: (client: pg.Client) => string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql(client));
-  } finally {
-    await client.end();
-  }
-}
-
 async function postgresSink(): Promise<BenchSection> {
-  const server = await postgresUnlessGiven('vigie-bench');
-  let db: Database | undefined;
-  const name = `vigie_bench_${randomBytes(6).toString('hex')}`;
-  try {
-    console.error(`bench: PostgreSQL at ${redactUrl(server.value)}, database ${name}`);
-    await admin(server.value, (c) => `CREATE DATABASE ${c.escapeIdentifier(name)}`);
-    const url = new URL(server.value);
-    url.pathname = `/${name}`;
-    // a URL is given, so openDatabase starts no server and its data directory goes unused
-    db = await openDatabase({ databaseUrl: url.toString(), dataDir: tmpdir(), log: (line) => console.error(line) });
+  return withBenchDatabase('vigie-bench', async (db, where) => {
     const { pool } = db;
 
     // Warm up the connection, the plan caches and the index pages on both paths.
@@ -114,7 +91,7 @@ async function postgresSink(): Promise<BenchSection> {
     return {
       title: 'PostgreSQL sink: batched against one INSERT per row',
       method:
-        `sensor_detections rows written to a real PostgreSQL (${server.started ? 'embedded, in a temporary directory' : 'DATABASE_URL'}, a fresh database migrated by openDatabase): ` +
+        `sensor_detections rows written to a real PostgreSQL (${where}, a fresh database migrated by openDatabase): ` +
         `${BATCHED_ROWS.toLocaleString('en')} through toPostgres at its default batching (group commit: up to ${defaultPostgresBatch.size.toLocaleString('en')} rows an INSERT, each holding what arrived during the previous one; one unnest INSERT per batch), ` +
         `${PER_ROW_ROWS.toLocaleString('en')} through toPostgres at batch size 1, and ${PER_ROW_ROWS.toLocaleString('en')} as one parameterised ` +
         'INSERT ... ON CONFLICT DO NOTHING per row, awaited one after another (the naive sink). One connection at a time in each case.',
@@ -129,11 +106,7 @@ async function postgresSink(): Promise<BenchSection> {
       },
       failures,
     };
-  } finally {
-    await db?.close();
-    if (!server.started) await admin(server.value, (c) => `DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`).catch(() => {});
-    await server.stop();
-  }
+  });
 }
 
 export const postgresSinkBench: Bench = { name: 'postgres', run: postgresSink };

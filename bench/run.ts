@@ -13,6 +13,7 @@ import { fraudBench } from './fraud.ts';
 import { kafkaEndToEndBench } from './kafkaEndToEnd.ts';
 import { memoryBench } from './memory.ts';
 import { millionAccountsBench } from './millionAccounts.ts';
+import { copyRowsBench } from './copyRows.ts';
 import { postgresSinkBench } from './postgresSink.ts';
 import { sensorSeriesBench } from './sensorSeries.ts';
 import { sparkBench } from './spark.ts';
@@ -22,7 +23,7 @@ import { stateBench } from './state.ts';
 import { stateRestoreBench } from './stateRestore.ts';
 import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, copyRowsBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));

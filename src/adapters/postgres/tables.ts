@@ -23,6 +23,25 @@ export interface TableWriter<T> {
   params(rows: readonly T[]): unknown[];
 }
 
+/**
+ * A {@link TableWriter} that also tells each row's values as its statement sends them, so that
+ * another way in (COPY, see copyRows.ts) stores exactly what the INSERT stores.
+ */
+export interface TableValues<T> extends TableWriter<T> {
+  /** The unique key's columns: the target of `ON CONFLICT`. */
+  readonly conflict: readonly string[];
+  /** Each column's type as stored (`text`, `int4`, `text[]`...), in the order of `columns`. */
+  readonly types: readonly string[];
+  /**
+   * How the INSERT sends a value, which decides what some values become: inside JSON (a number
+   * that is not finite is null, a lone surrogate is refused) or as pg's array parameters (a number
+   * is its `toString()`, a lone surrogate becomes U+FFFD in UTF-8).
+   */
+  readonly sends: 'json' | 'parameters';
+  /** One row's values, in the order of `columns`, as the statement receives them. */
+  values(row: T): unknown[];
+}
+
 interface Column<T> {
   readonly name: string;
   /** The array type of its parameter, e.g. `float8[]`. */
@@ -30,20 +49,29 @@ interface Column<T> {
   readonly value: (row: T) => unknown;
 }
 
-/** A writer from columns; `select` turns the unnested columns (named after them) into the row. */
-function writer<T>(table: string, conflict: string, columns: readonly Column<T>[], select?: string): TableWriter<T> {
+/** A writer from columns, each unnested into the column of its name. */
+function writer<T>(table: string, conflict: string, columns: readonly Column<T>[]): TableValues<T> {
   const names = columns.map((c) => c.name);
   const arrays = columns.map((c, i) => `$${i + 1}::${c.type}`).join(', ');
   const sql =
     `INSERT INTO ${table} (${names.join(', ')}) ` +
-    `SELECT ${select ?? names.join(', ')} FROM unnest(${arrays}) AS u(${names.join(', ')}) ` +
+    `SELECT ${names.join(', ')} FROM unnest(${arrays}) AS u(${names.join(', ')}) ` +
     `ON CONFLICT (${conflict}) DO NOTHING`;
-  return { table, columns: names, sql, params: (rows) => columns.map((c) => rows.map(c.value)) };
+  return {
+    table,
+    columns: names,
+    sql,
+    params: (rows) => columns.map((c) => rows.map(c.value)),
+    conflict: conflict.split(', '),
+    types: columns.map((c) => c.type.slice(0, -2)),
+    sends: 'parameters',
+    values: (row) => columns.map((c) => c.value(row)),
+  };
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export const sensorDetectionsTable: TableWriter<Detection> = writer<Detection>(
+export const sensorDetectionsTable: TableValues<Detection> = writer<Detection>(
   'sensor_detections',
   'source, source_partition, source_offset, detector',
   [
@@ -67,19 +95,36 @@ export const sensorDetectionsTable: TableWriter<Detection> = writer<Detection>(
  * `row` gives each row as an object with the columns' names (absent: NULL); nested objects and
  * arrays go to jsonb and array columns as they are.
  */
-function jsonWriter<T>(table: string, conflict: string, columns: readonly (readonly [name: string, type: string])[], row: (item: T) => object): TableWriter<T> {
+function jsonWriter<T>(table: string, conflict: string, columns: readonly (readonly [name: string, type: string])[], row: (item: T) => object): TableValues<T> {
   const names = columns.map(([name]) => name);
+  let inOrder: boolean | undefined;
   const sql =
     `INSERT INTO ${table} (${names.join(', ')}) ` +
     `SELECT ${names.join(', ')} FROM json_to_recordset($1::json) AS t(${columns.map(([name, type]) => `${name} ${type}`).join(', ')}) ` +
     `ON CONFLICT (${conflict}) DO NOTHING`;
-  return { table, columns: names, sql, params: (rows) => [JSON.stringify(rows.map(row))] };
+  return {
+    table,
+    columns: names,
+    sql,
+    params: (rows) => [JSON.stringify(rows.map(row))],
+    conflict: conflict.split(', '),
+    types: columns.map(([, type]) => type),
+    sends: 'json',
+    values: (item) => {
+      const named = row(item) as Record<string, unknown>;
+      // `row` is one object literal, its keys always in one order: when that is the columns'
+      // order (checked on the first row), its values need no lookup by name, a third of the cost
+      inOrder ??= Object.keys(named).join() === names.join();
+      const values = inOrder ? Object.values(named) : [];
+      return values.length === names.length ? values : names.map((name) => named[name]);
+    },
+  };
 }
 
 /** JSON has no infinity: a score that overflowed is written as the largest finite one. */
 const finite = (n: number): number => (Number.isFinite(n) ? n : n > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE);
 
-export const suspiciousTransactionsTable: TableWriter<SuspiciousTransaction> = jsonWriter<SuspiciousTransaction>(
+export const suspiciousTransactionsTable: TableValues<SuspiciousTransaction> = jsonWriter<SuspiciousTransaction>(
   'suspicious_transactions',
   'source, source_partition, source_offset, revision',
   [
@@ -147,7 +192,7 @@ function eventTimeIso(timestamp: string): string | null {
  * A dead letter is the one row that must always be taken, whatever it holds: its text columns
  * show a NUL as U+2400 (a text column cannot hold one; the exact bytes are in `raw_bytes`).
  */
-export const deadLettersTable: TableWriter<DeadLetter> = writer<DeadLetter>(
+export const deadLettersTable: TableValues<DeadLetter> = writer<DeadLetter>(
   'dead_letters',
   'source, source_partition, source_offset, stage',
   [

@@ -16,10 +16,9 @@
  * table's `ON CONFLICT ... DO NOTHING` makes that harmless.
  *
  * A batch refused for its data (SQLSTATE classes 22, data exception, and 23, integrity
- * constraint violation) is split in 16 parts, and each part refused again, until the rows at
- * fault stand alone: they are reported `refused` with the database's reason, the others written,
- * so one bad row costs about 16 log16(batch) INSERTs (48 in a batch of 5000) and never stops the
- * stream. Other errors a retry cannot fix (a missing table, a permission) end the stream with
+ * constraint violation) is split until the rows at fault stand alone (`splitRefused`): they are
+ * reported `refused` with the database's reason, the others written, so one bad row never stops
+ * the stream. Other errors a retry cannot fix (a missing table, a permission) end the stream with
  * the table named.
  *
  * ```
@@ -35,19 +34,13 @@
  * detections$.pipe(toPostgres(pool, sensorDetectionsTable)).subscribe(({ items }) => ack(items));
  */
 import type pg from 'pg';
-import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, defer, map, of, reduce, throwError } from 'rxjs';
-import { VigieError, isRetriable } from '../../errors.ts';
+import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, defer, map } from 'rxjs';
 import { groupCommit } from '../../operators/groupCommit.ts';
 import { type RetryPolicy, defaultRetryPolicy, retryWith } from '../../retry.ts';
-import type { Refused, Written } from '../../types.ts';
+import type { Written } from '../../types.ts';
+import { writeError } from './databaseErrors.ts';
+import { splitRefused } from './splitRefused.ts';
 import type { TableWriter } from './tables.ts';
-
-/**
- * A refused batch is split in this many parts, not 2: halving re-sends nearly the whole batch at
- * each of its log2(size) levels, and in `npx tsx bench/poisonSplit.ts` the rows re-sent cost
- * more than the extra INSERTs of a wider split.
- */
-const SPLIT = 16;
 
 export const defaultPostgresBatch = { size: 5000, lingerMs: 5, concurrency: 2 } as const;
 
@@ -78,38 +71,11 @@ export function toPostgres<T>(
   const { retry = defaultRetryPolicy, scheduler = asyncScheduler } = options;
   const { size, lingerMs, concurrency = 1 } = options.batch ?? defaultPostgresBatch;
   const sink = `postgres:${table.table}`;
-  const write = (rows: T[]): Observable<Written<T>> => {
-    const attempt = (part: T[]): Observable<Outcome<T>> =>
-      defer(() => insert(pool, table, part)).pipe(
-        retryWith(retry, scheduler),
-        map(() => ({ items: part, refused: [] })),
-        catchError((error: unknown) => {
-          const reason = dataError(error);
-          if (reason === undefined) return throwError(() => error);
-          if (part.length === 1) return of({ items: [], refused: [{ item: part[0]!, reason }] });
-          const size = Math.ceil(part.length / SPLIT);
-          const parts = Array.from({ length: Math.ceil(part.length / size) }, (_, i) => part.slice(i * size, (i + 1) * size));
-          return concat(...parts.map(attempt)).pipe(
-            reduce((a, b) => ({ items: [...a.items, ...b.items], refused: [...a.refused, ...b.refused] })),
-          );
-        }),
-      );
-    return attempt(rows).pipe(map(({ items, refused }): Written<T> => (refused.length === 0 ? { sink, items } : { sink, items, refused })));
-  };
+  const write = (rows: T[]): Observable<Written<T>> =>
+    splitRefused(rows, (part) => defer(() => insert(pool, table, part)).pipe(retryWith(retry, scheduler))).pipe(
+      map(({ items, refused }): Written<T> => (refused.length === 0 ? { sink, items } : { sink, items, refused })),
+    );
   return groupCommit(write, { size, lingerMs, concurrency, scheduler });
-}
-
-interface Outcome<T> {
-  readonly items: T[];
-  readonly refused: Refused<T>[];
-}
-
-/** The database's reason when it refused the rows themselves (SQLSTATE class 22 or 23), else undefined. */
-function dataError(error: unknown): string | undefined {
-  const cause = error instanceof VigieError ? error.cause : error;
-  const code = (cause as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !/^2[23][0-9A-Z]{3}$/.test(code)) return undefined;
-  return `${(cause as Error).message} (SQLSTATE ${code})`;
 }
 
 /**
@@ -120,26 +86,6 @@ async function insert<T>(pool: pg.Pool, table: TableWriter<T>, rows: readonly T[
   try {
     await pool.query(table.sql, table.params(rows));
   } catch (cause) {
-    const where = { table: table.table };
-    const message = `could not write ${rows.length} rows to ${table.table}: ${(cause as Error)?.message ?? cause}`;
-    if (isRetriable(cause) || isConnectionLost(cause)) {
-      throw new VigieError('DATABASE_UNAVAILABLE', message, { where, cause, retriable: true });
-    }
-    throw new VigieError('SINK_WRITE_FAILED', message, { where, cause, retriable: false });
+    throw writeError(table.table, rows.length, cause);
   }
-}
-
-/**
- * node-postgres reports a connection that vanished mid-query, or a pool that could not connect in
- * time, with plain Errors that carry no code: recognise them by message.
- */
-const CONNECTION_LOST = [
-  'Connection terminated',
-  'is not queryable',
-  'timeout exceeded when trying to connect',
-];
-
-function isConnectionLost(error: unknown): boolean {
-  const message = (error as Error | null)?.message;
-  return typeof message === 'string' && CONNECTION_LOST.some((text) => message.includes(text));
 }
