@@ -4,6 +4,7 @@
  * only for what is written (see detectSource.ts for what both flows share).
  */
 import { join } from 'node:path';
+import { VigieError } from '../errors.ts';
 import { Subject, filter, map, mergeWith, pipe, tap } from 'rxjs';
 import { deadLetterJson } from '../adapters/kafka/deadLetterJson.ts';
 import { createThreadedProducer } from '../adapters/kafka/producerThread.ts';
@@ -69,7 +70,10 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
         refusedDeadLetter: (refusal, input) => asReceived(refusal, 'postgres:suspicious_transactions', input),
         // rows the table refused: on the dead-letter topic before their transaction commits
         sendDeadLetters: async (dead) => {
-          await producer!.sendBatch({ acks: -1, topicMessages: [{ topic: config.dlqTopic, messages: dead.map(deadLetter) }] });
+          await producer!.sendBatch({ acks: -1, topicMessages: [{ topic: config.dlqTopic, messages: dead.map(deadLetter) }] }).catch((cause: unknown) => {
+            // the transaction is retried until the topic takes them: an outage, not a failure of the flow
+            throw new VigieError('KAFKA_UNAVAILABLE', `could not send ${dead.length} dead letters: ${(cause as Error)?.message ?? cause}`, { where: { topic: config.dlqTopic }, cause, retriable: true });
+          });
         },
         onWritten: (written) => committed$.next(written),
         onDown: (error) => services.outages.down('postgres', addressOf(services.db.url), error),

@@ -30,6 +30,7 @@
  */
 import type pg from 'pg';
 import { VigieError } from '../errors.ts';
+import { inTransaction } from '../pgTransaction.ts';
 import type { PartitionChanges, StateStore } from './stateStore.ts';
 
 /** The state of some partitions as of their positions, taken and not yet written. */
@@ -131,40 +132,31 @@ async function readOneMoment(
   stores: readonly string[],
   topic: string,
   partition: number,
-  also: (client: pg.ClientBase) => Promise<number | undefined>,
+  alsoRead: (client: pg.ClientBase) => Promise<number | undefined>,
 ): Promise<{ read: { at: number | undefined; rows: { key: string; value: string }[]; ms: number }[]; also: number | undefined }> {
-  const client = await pool.connect();
-  let failure: unknown;
-  // node-postgres emits `error` on a client whose connection ends: unheard while checked out, it ends the process
-  const dropped = (error: Error): void => void (failure ??= error);
-  client.on('error', dropped);
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const alsoRead = await also(client);
-    const read = [];
-    for (const store of stores) {
-      const started = Date.now();
-      const offset = await client.query<{ covered_offset: string }>(
-        'SELECT covered_offset FROM vigie_state_offsets WHERE store = $1 AND topic = $2 AND source_partition = $3',
-        [store, topic, partition],
-      );
-      const rows = await client.query<{ key: string; value: string }>(
-        'SELECT key, value FROM vigie_state WHERE store = $1 AND topic = $2 AND source_partition = $3 AND value IS NOT NULL',
-        [store, topic, partition],
-      );
-      const at = offset.rows[0] === undefined ? undefined : Number(offset.rows[0].covered_offset);
-      read.push({ at, rows: rows.rows, ms: Date.now() - started });
-    }
-    await client.query('COMMIT');
-    return { read, also: alsoRead };
-  } catch (error) {
-    failure = error;
-    await client.query('ROLLBACK').catch(() => {});
-    throw error;
-  } finally {
-    client.off('error', dropped);
-    client.release(failure instanceof Error ? failure : undefined);
-  }
+  return inTransaction(
+    pool,
+    async (client) => {
+      const also = await alsoRead(client);
+      const read = [];
+      for (const store of stores) {
+        const started = Date.now();
+        const offset = await client.query<{ covered_offset: string }>(
+          'SELECT covered_offset FROM vigie_state_offsets WHERE store = $1 AND topic = $2 AND source_partition = $3',
+          [store, topic, partition],
+        );
+        const rows = await client.query<{ key: string; value: string }>(
+          'SELECT key, value FROM vigie_state WHERE store = $1 AND topic = $2 AND source_partition = $3 AND value IS NOT NULL',
+          [store, topic, partition],
+        );
+        const at = offset.rows[0] === undefined ? undefined : Number(offset.rows[0].covered_offset);
+        read.push({ at, rows: rows.rows, ms: Date.now() - started });
+      }
+      return { result: { read, also }, commit: true };
+    },
+    undefined,
+    'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+  );
 }
 
 export interface PostgresCheckpointsOptions {
@@ -246,26 +238,13 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
     async write(snapshot, partitions) {
       const writes = taken(snapshot, partitions);
       if (writes.length === 0) return;
-      const client = await pool.connect().catch((error: unknown) => {
-        for (const { changes } of writes) changes.abandon();
-        throw error;
-      });
-      let failure: unknown;
-      const dropped = (error: Error): void => void (failure ??= error);
-      client.on('error', dropped);
-      try {
-        await client.query('BEGIN');
-        await writeIn(client, writes);
-        await client.query('COMMIT');
-      } catch (error) {
-        failure = error;
-        await client.query('ROLLBACK').catch(() => {});
-        for (const { changes } of writes) changes.abandon();
-        throw error;
-      } finally {
-        client.off('error', dropped);
-    client.release(failure instanceof Error ? failure : undefined);
-      }
+      await inTransaction(
+        pool,
+        async (client) => ({ result: await writeIn(client, writes), commit: true }),
+        () => {
+          for (const { changes } of writes) changes.abandon();
+        },
+      );
     },
 
     writeIn: (client, snapshot, partitions) => writeIn(client, taken(snapshot, partitions)),

@@ -21,6 +21,7 @@
  */
 import type pg from 'pg';
 import { VigieError } from '../../errors.ts';
+import { inTransaction } from '../../pgTransaction.ts';
 import type { PostgresCheckpoints, Snapshot } from '../../state/checkpoints.ts';
 import type { DeadLetter, Refused, SuspiciousTransaction, Written } from '../../types.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../kafka/offsetTracker.ts';
@@ -69,64 +70,56 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
   };
   return {
     retriable: retriableCommit,
-    async commit(positions, snapshot) {
-      const client = await pool.connect().catch((error: unknown) => {
-        if (snapshot) checkpoints?.abandon(snapshot.snapshot);
-        failed(error);
-        throw error;
-      });
-      let failure: unknown;
-      // node-postgres emits `error` on a client whose connection ends, even with a query running
-      // (which fails too): unheard while the client is checked out, it would end the process
-      const dropped = (error: Error): void => void (failure ??= error);
-      client.on('error', dropped);
-      try {
-        await client.query('BEGIN');
-        const fenced: TopicPartition[] = [];
-        for (const p of positions) if (!(await offsets.advanceIn(client, p, p.offset))) fenced.push(p);
-        if (fenced.length > 0) {
-          await client.query('ROLLBACK');
-          if (snapshot) checkpoints?.abandon(snapshot.snapshot);
-          for (const p of fenced) {
-            const error = fencedError(offsets.group, positions.find((q) => q.topic === p.topic && q.partition === p.partition)!);
-            log(`${error.code}: ${error.message}`);
+    commit: (positions, snapshot) =>
+      inTransaction<Outcome>(
+        pool,
+        async (client) => {
+          const fenced: TopicPartition[] = [];
+          for (const p of positions) if (!(await offsets.advanceIn(client, p, p.offset))) fenced.push(p);
+          if (fenced.length > 0) {
+            if (snapshot) checkpoints?.abandon(snapshot.snapshot);
+            for (const p of fenced) {
+              const error = fencedError(offsets.group, positions.find((q) => q.topic === p.topic && q.partition === p.partition)!);
+              log(`${error.code}: ${error.message}`);
+            }
+            return { result: { fenced }, commit: false };
           }
-          return { fenced };
-        }
-        const staged = staging.peek(positions);
-        const suspicious = await copyRows(client, suspiciousTransactionsCopy, staged.suspicious);
-        const refused = suspicious.refused.map((r) => refusedDeadLetter(r, staging.inputOf(r.item.cause ?? r.item.ref)));
-        const dead = await copyRows(client, deadLettersCopy, [...staged.deadLetters, ...refused]);
-        if (dead.refused.length > 0) {
-          // a dead letter is the row that must always be taken: a schema changed by hand, say
-          const { item, reason } = dead.refused[0]!;
-          throw new VigieError('SINK_WRITE_FAILED', `dead_letters refused ${dead.refused.length} rows: ${reason}`, { where: { table: 'dead_letters', source: item.ref.source, partition: item.ref.partition, offset: item.ref.offset } });
-        }
-        logDuplicates(log, 'suspicious_transactions', suspicious.duplicates);
-        logDuplicates(log, 'dead_letters', dead.duplicates);
-        if (snapshot) await checkpoints?.writeIn(client, snapshot.snapshot, snapshot.partitions);
-        if (refused.length > 0) await sendDeadLetters?.(refused);
-        await client.query('COMMIT');
+          const staged = staging.peek(positions);
+          const suspicious = await copyRows(client, suspiciousTransactionsCopy, staged.suspicious);
+          const refused = suspicious.refused.map((r) => refusedDeadLetter(r, staging.inputOf(r.item.cause ?? r.item.ref)));
+          const dead = await copyRows(client, deadLettersCopy, [...staged.deadLetters, ...refused]);
+          if (dead.refused.length > 0) {
+            // a dead letter is the row that must always be taken: a schema changed by hand, say
+            const { item, reason } = dead.refused[0]!;
+            throw new VigieError('SINK_WRITE_FAILED', `dead_letters refused ${dead.refused.length} rows: ${reason}`, { where: { table: 'dead_letters', source: item.ref.source, partition: item.ref.partition, offset: item.ref.offset } });
+          }
+          logDuplicates(log, 'suspicious_transactions', suspicious.duplicates);
+          logDuplicates(log, 'dead_letters', dead.duplicates);
+          if (snapshot) await checkpoints?.writeIn(client, snapshot.snapshot, snapshot.partitions);
+          if (refused.length > 0) await sendDeadLetters?.(refused);
+          return { result: { fenced, written: [suspicious.written, dead.written] as const }, commit: true };
+        },
+        (error) => {
+          if (snapshot) checkpoints?.abandon(snapshot.snapshot);
+          failed(error);
+        },
+      ).then(({ fenced, written }) => {
+        if (written === undefined) return { fenced };
+        // committed
         offsets.committed(positions);
         staging.release(positions);
         failures = 0;
         options.onUp?.();
-        if (suspicious.written.length > 0) onWritten?.({ sink: 'postgres:suspicious_transactions', items: suspicious.written });
-        if (dead.written.length > 0) onWritten?.({ sink: 'postgres:dead_letters', items: dead.written });
+        const [suspicious, dead] = written;
+        if (suspicious.length > 0) onWritten?.({ sink: 'postgres:suspicious_transactions', items: suspicious });
+        if (dead.length > 0) onWritten?.({ sink: 'postgres:dead_letters', items: dead });
         return { fenced };
-      } catch (error) {
-        failure = error;
-        await client.query('ROLLBACK').catch(() => {});
-        if (snapshot) checkpoints?.abandon(snapshot.snapshot);
-        failed(error);
-        throw error;
-      } finally {
-        client.off('error', dropped);
-        client.release(failure instanceof Error ? failure : undefined);
-      }
-    },
+      }),
   };
 }
+
+/** The partitions fenced, or (none fenced) the rows written. */
+type Outcome = { readonly fenced: TopicPartition[]; readonly written?: readonly [SuspiciousTransaction[], DeadLetter[]] };
 
 /** What the log says of a partition whose fence refused this process's transaction. */
 export function fencedError(group: string, { topic, partition, offset }: TopicPartitionOffset): VigieError {
