@@ -8,6 +8,10 @@
  *   {@link OffsetTracker} allows (never past a record not yet acknowledged), one commit at a time.
  *   kafkajs rejoins without awaiting its REBALANCING listeners, so the revoke-time commit is made
  *   in `eachBatch` when its heartbeat reports the rebalance, before kafkajs rejoins.
+ * - With `transaction` ({@link transactionalCommits}), a commit is instead the sink's transaction
+ *   of the rows staged below the positions acknowledged, with those offsets (the fraud CLI: see
+ *   src/adapters/postgres/outputTransaction.ts); Kafka's commits follow, and the backpressure
+ *   counts records not yet committed.
  * - Backpressure ({@link createBackpressure}): once `maxInFlight` records are unacknowledged the
  *   batch handler waits until `lowWater` or fewer remain, heartbeating meanwhile. Records emitted
  *   are bounded by `maxInFlight`; raw bytes held by kafkajs by one fetch response.
