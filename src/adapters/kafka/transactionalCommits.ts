@@ -93,6 +93,8 @@ export function transactionalCommits(options: TransactionalCommitsOptions): Tran
   let retryAt = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
+  /** Whether the last commit had something to write. */
+  let attempted = false;
 
   /** Kafka's commit of what PostgreSQL holds, when due (or `now`: at a rebalance or a stop). */
   const commitKafka = async (force = false): Promise<void> => {
@@ -142,7 +144,8 @@ export function transactionalCommits(options: TransactionalCommitsOptions): Tran
     }
     const withState = new Set(snapshot?.partitions.map(key));
     positions = positions.filter((p) => checkpointed.has(key(p)) || withState.has(key(p)) || state === undefined);
-    if (positions.length === 0) return;
+    attempted = positions.length > 0;
+    if (!attempted) return;
     try {
       const { fenced } = await transaction.commit(positions, snapshot);
       if (snapshot) pending = undefined;
@@ -169,8 +172,9 @@ export function transactionalCommits(options: TransactionalCommitsOptions): Tran
     queued++;
     chain = chain.then(() => commitNow(periodic)).catch((error: unknown) => log(`fromKafka: commit failed: ${(error as Error).message}`)).finally(() => {
       queued--;
-      // more was acknowledged meanwhile: the next transaction at once
-      if (queued === 0 && tracker.committable().length > 0) schedule();
+      // more was acknowledged meanwhile: the next transaction at once (a partition waiting for
+      // its snapshot's records is woken by their acknowledgements instead: no spinning)
+      if (queued === 0 && attempted && tracker.committable().length > 0) schedule();
     });
     return chain;
   };

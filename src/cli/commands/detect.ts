@@ -84,6 +84,12 @@ const sensorSettings = {
 const transactionSettings = {
   topic: topicsSetting('transaction', 'transactions'),
   ...shared,
+  // Records read and not yet committed to PostgreSQL (the commit is the transaction that writes
+  // their rows): the window must hold what arrives while one transaction runs, a checkpoint of the
+  // accounts' state included, or the rules wait for it. 1 000 stalled the default rules on a
+  // backlog (1 368 records/s against 2 017 before the transactional path, npm run bench -- spark,
+  // 2026-12-07, load 11-13 on 2 cores); 20 000 records are a few MB.
+  maxInFlight: { ...shared.maxInFlight, fallback: '20000' },
   amountLimit: SETTINGS.amountLimit,
   allowedLateness: {
     flag: '--allowed-lateness <ms>',
