@@ -56,6 +56,11 @@ export interface Checkpoints {
   write(snapshot: Snapshot, partitions?: readonly { topic: string; partition: number }[]): Promise<void>;
   /** The partitions went elsewhere: their state is dropped here. */
   revoke(partitions: readonly { topic: string; partition: number }[]): void;
+  /**
+   * The offset the partition's state was restored at, if a state was found: it is written down
+   * already, and a snapshot at a position below it (records skipped as covered) has nothing to write.
+   */
+  restoredAt?(topic: string, partition: number): number | undefined;
 }
 
 /**
@@ -216,7 +221,11 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
     }
   };
   const noOutputs = async (): Promise<undefined> => undefined;
+  const restoredAt = new Map<string, number>();
+  const at = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
   return {
+    restoredAt: (topic, partition) => restoredAt.get(at(topic, partition)),
+
     async restore(topic, partition) {
       const { read, also: written } = await readOneMoment(pool, stores.map(id), topic, partition, (client) => options.outputs?.readIn(client, topic, partition) ?? noOutputs());
       let covered: number | undefined;
@@ -227,6 +236,8 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
         // Stores written in one transaction share their offset; the lowest is safe in any case.
         if (at !== undefined) covered = covered === undefined ? at : Math.min(covered, at);
       });
+      if (covered === undefined) restoredAt.delete(at(topic, partition));
+      else restoredAt.set(at(topic, partition), covered);
       return covered ?? written;
     },
 
@@ -254,6 +265,7 @@ export function postgresCheckpoints(pool: pg.Pool, group: string, stores: readon
     },
 
     revoke(partitions) {
+      for (const { topic, partition } of partitions) restoredAt.delete(at(topic, partition));
       for (const store of stores) for (const { topic, partition } of partitions) store.drop(topic, partition);
     },
   };

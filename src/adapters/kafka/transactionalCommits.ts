@@ -48,7 +48,7 @@ export interface TransactionalCommitsOptions {
   /** The current consumer's `commitOffsets`. */
   readonly commitOffsets: (offsets: { topic: string; partition: number; offset: string }[]) => Promise<void>;
   readonly log: (line: string) => void;
-  readonly state?: Pick<Checkpoints, 'snapshot'>;
+  readonly state?: Pick<Checkpoints, 'snapshot' | 'restoredAt'>;
   readonly checkpointIntervalMs?: number;
   readonly commitIntervalMs: number;
   /** How long an acknowledgement waits for others before a transaction starts. */
@@ -128,10 +128,14 @@ export function transactionalCommits(options: TransactionalCommitsOptions): Tran
       if (!tracker.owns(topic, Number(partition))) checkpointed.delete(k);
     }
     let positions = tracker.committable();
+    const restored = (p: TopicPartition): number | undefined => state?.restoredAt?.(p.topic, p.partition);
+    // a partition restored from a state has one written down already
+    const hasState = (p: TopicPartition): boolean => checkpointed.has(key(p)) || restored(p) !== undefined;
     // a snapshot of partitions all gone since (revoked, lost) holds nothing to write: the next one is taken
     if (pending !== undefined && !pending.offsets.some(({ topic, partition }) => tracker.owns(topic, partition))) pending = undefined;
-    if (state !== undefined && pending === undefined && (now() - lastSnapshot >= checkpointIntervalMs || positions.some((p) => !checkpointed.has(key(p))))) {
-      const at = tracker.positions();
+    if (state !== undefined && pending === undefined && (now() - lastSnapshot >= checkpointIntervalMs || positions.some((p) => !hasState(p)))) {
+      // a position not past the restored state's offset (records skipped as covered) has nothing new
+      const at = tracker.positions().filter((p) => p.offset > (restored(p) ?? -1));
       if (at.length > 0) {
         pending = state.snapshot(at);
         lastSnapshot = now();
@@ -143,7 +147,7 @@ export function transactionalCommits(options: TransactionalCommitsOptions): Tran
       if (owned.every(({ topic, partition, offset }) => tracker.acknowledgedBelow(topic, partition, offset))) snapshot = { snapshot: pending, partitions: owned };
     }
     const withState = new Set(snapshot?.partitions.map(key));
-    positions = positions.filter((p) => checkpointed.has(key(p)) || withState.has(key(p)) || state === undefined);
+    positions = positions.filter((p) => hasState(p) || withState.has(key(p)) || state === undefined);
     attempted = positions.length > 0;
     if (!attempted) return;
     try {
