@@ -74,6 +74,7 @@ export function jsonEncoder(type: string): CopyEncoder {
     };
   }
   return (value) => {
+    if (typeof value === 'string') return field(value, true);
     if (typeof value === 'number') return Number.isFinite(value) ? String(value) : NULL;
     const text = jsonScalar(value);
     return text === null ? NULL : field(text, true);
