@@ -19,6 +19,8 @@ import type { Bench, BenchSection } from './section.ts';
 const ROWS = Number(process.env.BENCH_COPY_ROWS ?? 500_000);
 /** Rows per COPY transaction: what a group commit of the fraud flow holds under a backlog. */
 const COPY_BATCH = Number(process.env.BENCH_COPY_BATCH ?? 20_000);
+/** Rows per COPY transaction at a live rate: a few ms of records. */
+const SMALL_BATCH = 500;
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
@@ -69,38 +71,48 @@ async function byInsert(pool: pg.Pool, rows: readonly SuspiciousTransaction[]): 
   if (n !== rows.length) throw new Error(`toPostgres reported ${n} of ${rows.length} rows written`);
 }
 
-async function byCopy(pool: pg.Pool, rows: readonly SuspiciousTransaction[]): Promise<void> {
+/** copyRows in transactions of `batch` rows, one after another on one connection. */
+const byCopy = (batch: number) => async (pool: pg.Pool, rows: readonly SuspiciousTransaction[]): Promise<void> => {
   const client = await pool.connect();
   try {
-    for (let i = 0; i < rows.length; i += COPY_BATCH) {
+    for (let i = 0; i < rows.length; i += batch) {
       await client.query('BEGIN');
-      const { written } = await copyRows(client, suspiciousTransactionsCopy, rows.slice(i, i + COPY_BATCH));
+      const { written } = await copyRows(client, suspiciousTransactionsCopy, rows.slice(i, i + batch));
       await client.query('COMMIT');
-      if (written.length !== Math.min(COPY_BATCH, rows.length - i)) throw new Error(`copyRows wrote ${written.length} rows of a batch`);
+      if (written.length !== Math.min(batch, rows.length - i)) throw new Error(`copyRows wrote ${written.length} rows of a batch`);
     }
   } finally {
     client.release();
   }
-}
+};
 
 async function copyBench(): Promise<BenchSection> {
   return withBenchDatabase('vigie-bench-copy', async ({ pool }, where) => {
     const rows = suspicious(ROWS);
     // warm-up of both paths: plans, pages, the JIT
-    await timed(pool, rows.slice(0, 20_000), byCopy);
+    await timed(pool, rows.slice(0, 20_000), byCopy(COPY_BATCH));
     await timed(pool, rows.slice(0, 20_000), byInsert);
     const insert1 = await timed(pool, rows, byInsert);
-    const copy1 = await timed(pool, rows, byCopy);
-    const copy2 = await timed(pool, rows, byCopy);
+    const copy1 = await timed(pool, rows, byCopy(COPY_BATCH));
+    const copy2 = await timed(pool, rows, byCopy(COPY_BATCH));
     const insert2 = await timed(pool, rows, byInsert);
-    const runs = [['INSERT (toPostgres)', insert1], ['COPY (copyRows)', copy1], ['COPY (copyRows)', copy2], ['INSERT (toPostgres)', insert2]] as const;
+    // small transactions, as a live flow commits them: what each COPY's savepoint and round trips cost
+    const small = await timed(pool, rows, byCopy(SMALL_BATCH));
+    const copyName = `COPY (copyRows), ${COPY_BATCH.toLocaleString('en')} rows a transaction`;
+    const runs = [
+      ['INSERT (toPostgres)', insert1],
+      [copyName, copy1],
+      [copyName, copy2],
+      ['INSERT (toPostgres)', insert2],
+      [`COPY (copyRows), ${SMALL_BATCH.toLocaleString('en')} rows a transaction`, small],
+    ] as const;
     const ratio = (copy1.rate + copy2.rate) / (insert1.rate + insert2.rate);
     return {
       title: 'Suspicious transactions into PostgreSQL: COPY against INSERT … ON CONFLICT',
       method:
         `${ROWS.toLocaleString('en')} suspicious_transactions rows (the seed's fields, one reason, the input as jsonb) written to a real PostgreSQL (${where}, a fresh database), ` +
         `the table emptied before each run: by toPostgres at its defaults (INSERT … json_to_recordset … ON CONFLICT DO NOTHING, group commit of up to 5 000 rows, two at once), ` +
-        `and by copyRows (COPY … FROM STDIN, text format) in transactions of ${COPY_BATCH.toLocaleString('en')} rows on one connection; runs in the order shown, after a warm-up of both.`,
+        `and by copyRows (COPY … FROM STDIN, text format) in transactions of ${COPY_BATCH.toLocaleString('en')} rows (then ${SMALL_BATCH}) on one connection; runs in the order shown, after a warm-up of both.`,
       table: {
         header: ['run', 'rows/s', 'CPU s of this process', 'load average (1 min) after'],
         rows: runs.map(([name, r]) => [name, Math.round(r.rate).toLocaleString('en'), r.cpu.toFixed(1), r.load.toFixed(2)]),

@@ -14,6 +14,7 @@ export * from './paysim.ts';
 export { type PickleLog, type PickleLogOptions, openPickleLog } from './pickle/pickleLog.ts';
 export { type DecodeOptions, decodePickleList } from './pickle/decode.ts';
 export * from './postgres/connect.ts';
+export * from './postgres/copyRows.ts';
 export * from './postgres/embeddedPostgres.ts';
 export * from './postgres/migrations.ts';
 export * from './postgres/tables.ts';

@@ -8,7 +8,8 @@
  * else goes as it is, a NUL too: the server refuses it (22021), as it refuses it from the INSERT.
  *
  * ```
- * copyLine(['a\tb', 7, null, ['x', 'y,"z"']], encoders)  →  'a\\tb\t7\t\\N\t{"x","y,\\\\"z"}\n'
+ * copyLine(['a\tb', 7, null, ['x', 'y,"z"']], ['text', 'int4', 'text', 'text[]'].map(jsonEncoder))
+ *   → the line  a\tb⇥7⇥\N⇥{"x","y,\\"z\\""}⏎      (⇥ a tab, ⏎ a newline)
  * ```
  */
 
@@ -43,13 +44,16 @@ function jsonScalar(value: unknown): string | null {
   return JSON.stringify(value) ?? null;
 }
 
+const QUOTED = /[\\"]/;
+const QUOTED_ALL = /[\\"]/g;
+
 /** A JS array as a PostgreSQL array literal, each element quoted (commas, braces, spaces, `NULL` stay text). */
 function arrayLiteral(items: readonly unknown[], element: (item: unknown) => string | null): string {
   let literal = '{';
   for (let i = 0; i < items.length; i++) {
     if (i > 0) literal += ',';
     const text = element(items[i]);
-    literal += text === null ? 'NULL' : `"${text.replace(/[\\"]/g, '\\$&')}"`;
+    literal += text === null ? 'NULL' : `"${QUOTED.test(text) ? text.replace(QUOTED_ALL, '\\$&') : text}"`;
   }
   return `${literal}}`;
 }
@@ -70,6 +74,7 @@ export function jsonEncoder(type: string): CopyEncoder {
     };
   }
   return (value) => {
+    if (typeof value === 'string') return field(value, true);
     if (typeof value === 'number') return Number.isFinite(value) ? String(value) : NULL;
     const text = jsonScalar(value);
     return text === null ? NULL : field(text, true);
