@@ -15,20 +15,13 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { type RulesRestored, RulesStore, eventTime } from '../operators/rules/index.ts';
 import { acknowledgedTransactions } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, SourceRef, SuspiciousTransaction } from '../types.ts';
+import type { DeadLetter } from '../types.ts';
 import { type DetectConfig, openDetectSource, runDetect } from './detectSource.ts';
 import { lateLog } from './lateLog.ts';
 import type { Running } from './running.ts';
+import { ALERT_ID_HEADER, alertId, alertMessage } from './alertMessage.ts';
 
-/** The Kafka header holding an alert's (or a dead letter's) stable id. */
-export const ALERT_ID_HEADER = 'vigie-alert-id';
-
-/**
- * `<topic>/<partition>/<offset>` of the record an alert comes from, `#<revision>` after it for a
- * revision: the same on every replay.
- */
-export const alertId = (ref: SourceRef, revision = 0): string =>
-  revision === 0 ? `${ref.source}/${ref.partition}/${ref.offset}` : `${ref.source}/${ref.partition}/${ref.offset}#${revision}`;
+export { ALERT_ID_HEADER, alertId } from './alertMessage.ts';
 
 /** A line per rule whose restored state differs from the rules running now (once per partition, not per account). */
 function logRestoredRules({ topic, partition, accounts, started, dropped, migrated, positional }: RulesRestored, log: (line: string) => void): void {
@@ -73,24 +66,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   );
   outages.up('kafka');
   files.push({ close: () => producer.close() });
-  // Alerts and dead letters for other systems, keyed by account so one account's stay in order.
-  // At least once: a record replayed after a crash is alerted again with the same alert_id
-  // (its source coordinates), in the value and in a header, so consumers drop the repeats.
-  // A revision is an alert of its own (`revision`, and `revised_by`: the record that caused it).
-  const alert = (s: SuspiciousTransaction) => ({
-    topic: config.alertsTopic,
-    key: s.transaction.account ?? String(s.transaction.id),
-    value: JSON.stringify({
-      alert_id: alertId(s.ref, s.revision),
-      ...s.transaction,
-      reasons: s.reasons,
-      score: s.score,
-      source: s.ref,
-      revision: s.revision ?? 0,
-      ...(s.cause ? { revised_by: s.cause } : {}),
-    }),
-    headers: { [ALERT_ID_HEADER]: alertId(s.ref, s.revision) },
-  });
+  // Alerts and dead letters for other systems (alertMessage.ts): at least once, stable ids.
+  const alert = alertMessage(config.alertsTopic);
   // the same JSON on the dead-letter topic and in the dead-letter log
   const deadLetterValue = (d: DeadLetter) => ({ alert_id: alertId(d.ref), ...deadLetterJson(d) });
   const deadLetter = (d: DeadLetter) => ({
@@ -98,11 +75,13 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     value: JSON.stringify(deadLetterValue(d)),
     headers: { [ALERT_ID_HEADER]: alertId(d.ref) },
   });
-  log(`Alerts to ${config.alertsTopic}, dead letters to ${config.dlqTopic}`);
+  // `--alerts-topic ''`: the suspicious rows go to PostgreSQL only, as the seed's job wrote them
+  const alerting = config.alertsTopic !== '';
+  log(`${alerting ? `Alerts to ${config.alertsTopic}` : "Alerts off (--alerts-topic '')"}, dead letters to ${config.dlqTopic}`);
   const results$ = acknowledgedTransactions(
     records$.pipe(map((record) => ({ message: { raw: bytes(record), ref: record.ref, time: record.timestamp }, ack: record.ack }))),
     {
-      suspicious: [toPostgres(db.pool, suspiciousTransactionsTable, { retry }), toKafka(producer, alert, ALERT_SINK)],
+      suspicious: [toPostgres(db.pool, suspiciousTransactionsTable, { retry }), ...(alerting ? [toKafka(producer, alert, ALERT_SINK)] : [])],
       deadLetters: [toPostgres(db.pool, deadLettersTable, { retry }), toKafka(producer, deadLetter, { retry: kafkaRetry })],
       logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterValue), toJsonlLog(dead))] },
     },
