@@ -8,7 +8,8 @@
  *
  * Usage: node --import tsx bench/alerts/send.ts DESIGN BROKERS TOPIC COUNT
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { createRequire } from 'node:module';
 import type { SuspiciousTransaction } from '../../src/types.ts';
 import { DESIGNS, type Design } from './designs.ts';
@@ -57,6 +58,15 @@ function alert(i: number): SuspiciousTransaction {
   };
 }
 
+/** Starts the V8 profiler; the function returned stops it and gives the profile. */
+async function startProfile(): Promise<() => Promise<object>> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => (await session.post('Profiler.stop')).profile;
+}
+
 /** At most this many alerts made and not yet acknowledged, as the CLI's --max-in-flight bounds its records. */
 const WINDOW = 10_000;
 
@@ -90,6 +100,8 @@ async function main(): Promise<void> {
     : // the baseline: the alerts' JSON alone, as toKafka builds it, nothing sent
       alerts$.pipe(map((s) => (alertMessage(topic)(s).value.length, 1)));
   globalThis.gc?.();
+  // BENCH_ALERTS_PROFILE=file.cpuprofile: a CPU profile of the timed part only
+  const profile = process.env['BENCH_ALERTS_PROFILE'] ? await startProfile() : undefined;
   const cpu = process.cpuUsage();
   const main0 = mainThreadCpuMs();
   const started = performance.now();
@@ -99,6 +111,7 @@ async function main(): Promise<void> {
   const wallMs = performance.now() - started;
   const { user, system } = process.cpuUsage(cpu);
   const mainMs = mainThreadCpuMs() - main0;
+  if (profile) writeFileSync(process.env['BENCH_ALERTS_PROFILE']!, JSON.stringify(await profile()));
   console.log(JSON.stringify({ design, sent, wallMs, cpuMs: (user + system) / 1000, mainMs }));
   if (producer) await ('close' in producer ? (producer as { close(): Promise<void> }).close() : producer.disconnect());
 }
