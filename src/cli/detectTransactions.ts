@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { VigieError } from '../errors.ts';
 import { Subject, filter, map, mergeWith, pipe, tap } from 'rxjs';
 import { deadLetterJson } from '../adapters/kafka/deadLetterJson.ts';
-import { createThreadedProducer } from '../adapters/kafka/producerThread.ts';
+import { createLightProducer } from '../adapters/kafka/lightProducer.ts';
 import { toKafka } from '../adapters/kafka/toKafka.ts';
 import { suspiciousMessage } from '../dashboard/messages.ts';
 import { OutputOffsets } from '../adapters/postgres/outputOffsets.ts';
@@ -18,21 +18,14 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
 import { type RulesRestored, RulesStore, eventTime } from '../operators/rules/index.ts';
 import { acknowledgedTransactions, asReceived } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, SourceRef, SuspiciousTransaction, Written } from '../types.ts';
-import type { ThreadedProducer } from '../adapters/kafka/producerThread.ts';
+import type { DeadLetter, Written } from '../types.ts';
+import type { ClosableProducer } from '../adapters/kafka/lightProducer.ts';
 import { type DetectConfig, openDetectSource, runDetect } from './detectSource.ts';
 import { lateLog } from './lateLog.ts';
 import type { Running } from './running.ts';
+import { ALERT_ID_HEADER, alertId, alertMessage } from './alertMessage.ts';
 
-/** The Kafka header holding an alert's (or a dead letter's) stable id. */
-export const ALERT_ID_HEADER = 'vigie-alert-id';
-
-/**
- * `<topic>/<partition>/<offset>` of the record an alert comes from, `#<revision>` after it for a
- * revision: the same on every replay.
- */
-export const alertId = (ref: SourceRef, revision = 0): string =>
-  revision === 0 ? `${ref.source}/${ref.partition}/${ref.offset}` : `${ref.source}/${ref.partition}/${ref.offset}#${revision}`;
+export { ALERT_ID_HEADER, alertId } from './alertMessage.ts';
 
 /** A line per rule whose restored state differs from the rules running now (once per partition, not per account). */
 function logRestoredRules({ topic, partition, accounts, started, dropped, migrated, positional }: RulesRestored, log: (line: string) => void): void {
@@ -54,7 +47,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   const offsets = new OutputOffsets(config.group);
   const staging = new TransactionalOutputs((topic, partition) => offsets.owns(topic, partition));
   const committed$ = new Subject<Written<unknown>>();
-  let producer: ThreadedProducer | undefined;
+  let producer: ClosableProducer | undefined;
   const source = await openDetectSource(config, log, rulesState.stores, {
     offsets,
     revoke: (partitions) => {
@@ -90,13 +83,12 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   const dead = await openJsonlLog(join(logDir, 'dead-letters.jsonl'));
   files.push(suspicious, dead);
   const kafkaRetry = services.retryFor('kafka', brokers, 'Kafka write');
-  // Up to 2 000 alerts a request: in a backlog, fewer round trips and less CPU per alert; the
-  // producer thread pays kafkajs's grouping of a request, which grows with its square.
+  // Up to 2 000 alerts a request: in a backlog, fewer round trips and less CPU per alert.
   const ALERT_SINK = { retry: kafkaRetry, batch: { size: 2_000, lingerMs: 5 } };
   // Brokers away at start are waited for, as in an outage later (until --max-outage, if set).
-  // Alerts and dead letters are encoded and sent by a producer in a thread of its own: the
-  // costliest stage of the flow, off the thread that runs the rules.
-  producer = await createThreadedProducer(config.kafka, 'vigie', {
+  // @platformatic/kafka's producer: about half the CPU per alert of kafkajs's in a thread of its
+  // own, which both cores paid for (`npm run bench -- alerts`).
+  producer = await createLightProducer(config.kafka, 'vigie', {
     retry: services.retryFor('kafka', brokers, `connecting to ${brokers}`),
     ...(config.kafkaSecurity && { security: config.kafkaSecurity }),
   }).catch(
@@ -109,24 +101,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   outages.up('kafka');
   const opened = producer;
   files.push({ close: () => opened.close() });
-  // Alerts and dead letters for other systems, keyed by account so one account's stay in order.
-  // At least once: a record replayed after a crash is alerted again with the same alert_id
-  // (its source coordinates), in the value and in a header, so consumers drop the repeats.
-  // A revision is an alert of its own (`revision`, and `revised_by`: the record that caused it).
-  const alert = (s: SuspiciousTransaction) => ({
-    topic: config.alertsTopic,
-    key: s.transaction.account ?? String(s.transaction.id),
-    value: JSON.stringify({
-      alert_id: alertId(s.ref, s.revision),
-      ...s.transaction,
-      reasons: s.reasons,
-      score: s.score,
-      source: s.ref,
-      revision: s.revision ?? 0,
-      ...(s.cause ? { revised_by: s.cause } : {}),
-    }),
-    headers: { [ALERT_ID_HEADER]: alertId(s.ref, s.revision) },
-  });
+  // Alerts and dead letters for other systems (alertMessage.ts): at least once, stable ids.
+  const alert = alertMessage(config.alertsTopic);
   // the same JSON on the dead-letter topic and in the dead-letter log
   const deadLetterValue = (d: DeadLetter) => ({ alert_id: alertId(d.ref), ...deadLetterJson(d) });
   const deadLetter = (d: DeadLetter) => ({
@@ -134,7 +110,9 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     value: JSON.stringify(deadLetterValue(d)),
     headers: { [ALERT_ID_HEADER]: alertId(d.ref) },
   });
-  log(`Alerts to ${config.alertsTopic}, dead letters to ${config.dlqTopic}`);
+  // `--alerts-topic ''`: the suspicious rows go to PostgreSQL only, as the seed's job wrote them
+  const alerting = config.alertsTopic !== '';
+  log(`${alerting ? `Alerts to ${config.alertsTopic}` : "Alerts off (--alerts-topic '')"}, dead letters to ${config.dlqTopic}`);
   const results$ = acknowledgedTransactions(
     records$.pipe(map((record) => {
       const message = { raw: bytes(record), ref: record.ref, time: record.timestamp };
@@ -142,7 +120,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       return { message, ack: record.ack };
     })),
     {
-      suspicious: [staging.suspicious, toKafka(opened, alert, ALERT_SINK)],
+      suspicious: [staging.suspicious, ...(alerting ? [toKafka(opened, alert, ALERT_SINK)] : [])],
       deadLetters: [staging.deadLetters, toKafka(opened, deadLetter, { retry: kafkaRetry })],
       logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterValue), toJsonlLog(dead))] },
     },

@@ -108,7 +108,7 @@ const transactionSettings = {
       .pipe(z.array(z.enum(RULE_NAMES)).min(1)),
     description: `the rules that judge, comma-separated, among ${RULE_NAMES.join(', ')}; \`amount\` alone is the prototype's rule set`,
   },
-  alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string().min(1), description: 'Kafka topic of the alerts (one JSON per suspicious transaction)' },
+  alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string(), description: "Kafka topic of the alerts (one JSON per suspicious transaction); `--alerts-topic ''` sends none, for a deployment that reads PostgreSQL only" },
   dlqTopic: { flag: '--dlq-topic <name>', env: 'VIGIE_DLQ_TOPIC', fallback: 'transaction.dlq', schema: z.string().min(1), description: 'Kafka topic of the dead letters' },
 } satisfies Record<string, Setting>;
 
