@@ -17,7 +17,7 @@ import { type Cli, startCli } from './fraud/cli.ts';
 import { stagesFromProfile } from './fraud/stages.ts';
 import { watchAlerts } from './fraud/alerts.ts';
 import { type Outcome, type Phase, outcome } from './fraud/outcome.ts';
-import { commitTimes, countSuspicious, deleteSuspicious, tracksCommitTimes } from './fraud/rows.ts';
+import { commitTimes, countSuspicious, deleteState, deleteSuspicious, tracksCommitTimes } from './fraud/rows.ts';
 import { LIMIT_XAF, PER_ACCOUNT, type Produced, readProduced } from './fraud/transactions.ts';
 import { round } from './kafka/latencies.ts';
 import { producePaced } from './kafka/pacedProducer.ts';
@@ -83,6 +83,7 @@ async function fraud(log: (line: string) => void, rules: RuleSet): Promise<Run> 
   if (!(SECONDS > 0)) throw new RangeError(`BENCH_FRAUD_SECONDS must be a positive number, got ${SECONDS}`);
   const services = await startServices(log, { track_commit_timestamp: 'on' });
   const topic = `transaction-bench-${randomBytes(3).toString('hex')}`;
+  const group = `${topic}-vigie`;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'vigie-bench-fraud-'));
   const figures: Record<string, number | string> = {};
   const failures: string[] = [];
@@ -93,7 +94,6 @@ async function fraud(log: (line: string) => void, rules: RuleSet): Promise<Run> 
     const tracked = await tracksCommitTimes(services.pool);
     await createTopic(services.brokers, topic, false, PARTITIONS);
     const alerts = await watchAlerts(services.brokers, ALERTS_TOPIC, topic);
-    const group = `${topic}-vigie`;
     // The password travels in the environment, not on a command line others can list.
     // Where vigie's CPU goes: a .cpuprofile written as it stops, read into µs per stage.
     const profileDir = path.resolve(PROFILE_DIR ?? path.join(dataDir, 'profile'));
@@ -178,7 +178,10 @@ async function fraud(log: (line: string) => void, rules: RuleSet): Promise<Run> 
     loads = `${loadBefore} → ${load()}`;
     figures['load average (1 min) at start → end, cores'] = `${loads}, ${cpus().length} cores`;
   } finally {
-    if (!services.embedded.postgres) await deleteSuspicious(services.pool, topic).catch((error: Error) => log(`bench: could not delete the rows: ${error.message}`));
+    if (!services.embedded.postgres) {
+      await deleteSuspicious(services.pool, topic).catch((error: Error) => log(`bench: could not delete the rows: ${error.message}`));
+      await deleteState(services.pool, group).catch((error: Error) => log(`bench: could not delete vigie's state: ${error.message}`));
+    }
     if (!services.embedded.kafka) await deleteTopics(services.brokers, [topic]).catch((error: Error) => log(`bench: could not delete the topic: ${error.message}`));
     await services.stop();
     await rm(dataDir, { recursive: true, force: true });
