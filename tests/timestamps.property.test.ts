@@ -61,6 +61,15 @@ function readings(text: string) {
 }
 
 describe('parseTimestamp', () => {
+  it('reads a string the same whatever was read before it (it keeps the last reading for the next record)', () => {
+    const anyText = fc.oneof(written.map(({ text }) => text), impossible, broken);
+    fc.assert(fc.property(fc.array(anyText, { minLength: 1, maxLength: 20 }), fc.array(fc.nat(), { maxLength: 40 }), (texts, order) => {
+      const first = texts.map((text) => parseTimestamp(text));
+      // again, in another order and with repeats: each text is read as it was the first time
+      for (const i of [...order, 0]) expect(parseTimestamp(texts[i % texts.length]!)).toBe(first[i % texts.length]);
+    }), { numRuns: 2_000, seed: 21 });
+  });
+
   it('reads any instant, with any zone, in every form it accepts, as that instant to the ms', () => {
     fc.assert(fc.property(written, ({ text, names }) => {
       expect(parseTimestamp(text), text).toBe(names);

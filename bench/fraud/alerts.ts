@@ -16,15 +16,28 @@ export interface AlertWatch {
   stop(): Promise<void>;
 }
 
-/** Joins a fresh group from the topic's start (older alerts, of other topics, are skipped); resolves once it has joined. */
+/**
+ * Joins a fresh group at the topic's end as it is now, and resolves once it has joined. Not from
+ * the topic's start: on a broker kept between runs (KAFKA_BROKERS) the alerts topic holds every
+ * earlier run's alerts, and reading them first delayed this run's by seconds, timed as vigie's.
+ */
 export async function watchAlerts(brokers: readonly string[], alertsTopic: string, sourceTopic: string): Promise<AlertWatch> {
   const arrivals = new Map<string, number[]>();
   const prefix = `${sourceTopic}/`;
   let revisions = 0;
   await createTopic(brokers, alertsTopic); // one partition, as the broker's auto-creation would make it
+  const admin = kafkaClient(brokers, 'vigie-bench-fraud-alerts-end').admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(alertsTopic).finally(() => admin.disconnect());
   const consumer = kafkaClient(brokers, 'vigie-bench-fraud-alerts').consumer({ groupId: `${sourceTopic}-alerts`, maxWaitTimeInMs: 100 });
   await consumer.connect();
-  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  // Sought as the group is joined, before its first fetch (kafkajs applies a seek at the next fetch).
+  const joined = new Promise<void>((resolve) =>
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      for (const { partition, high } of ends) consumer.seek({ topic: alertsTopic, partition, offset: high });
+      resolve();
+    }),
+  );
   await consumer.subscribe({ topics: [alertsTopic], fromBeginning: true });
   await consumer.run({
     autoCommit: false,

@@ -44,3 +44,15 @@ export function byCoordinates(rows: readonly { p: number; o: string; committed: 
 export async function deleteSuspicious(pool: pg.Pool, topic: string): Promise<void> {
   await pool.query('DELETE FROM suspicious_transactions WHERE source = $1', [topic]);
 }
+
+/**
+ * The state vigie checkpointed for the benchmark's consumer group (every store named
+ * `<group>/<store>`), when it is in someone else's database: the default rules hold each
+ * transaction 30 s as a row of its own, 123 000 rows a run, and a table grown by every run
+ * makes the next runs' checkpoints slower.
+ */
+export async function deleteState(pool: pg.Pool, group: string): Promise<void> {
+  const stores = `${group.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
+  await pool.query('DELETE FROM vigie_state WHERE store LIKE $1', [stores]);
+  await pool.query('DELETE FROM vigie_state_offsets WHERE store LIKE $1', [stores]);
+}
