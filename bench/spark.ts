@@ -127,12 +127,12 @@ async function spark(): Promise<BenchSection> {
     figures[`${ENGINE_LABELS[engine]}: CPU seconds per backlog run`] = b.map((x) => round(x.usage.cpuSeconds, 1)).join(', ') || 'none';
     // Each live run alone, to see whether the pooled percentiles hide one bad run.
     const live = runs[engine].live.map((l) => outcome(l.produced, l.seen, l.phases.filter((p) => p.label !== WARM_UP)));
-    for (const rate of RATES) {
+    for (const rate of SECONDS > 0 ? RATES : []) {
       const label = rateLabel(rate);
       figures[`${ENGINE_LABELS[engine]}: ${label} runs, p50 / p99 ms`] = live.map((o) => `${fmt(o.latency.get(label)!.p50)} / ${fmt(o.latency.get(label)!.p99)}`).join(', ') || 'none';
     }
     if (runs[engine].live.length > 0) figures[`${ENGINE_LABELS[engine]}: load average (1 min) per live run, start → end`] = runs[engine].live.map((l) => `${l.load.start.toFixed(1)} → ${l.load.end.toFixed(1)}`).join(', ');
-    figures[`${ENGINE_LABELS[engine]}: peak resident memory per run (backlog, then live), MB`] = [...b, ...runs[engine].live].map((x) => x.usage.peakRssMb).join(', ') || 'none';
+    figures[`${ENGINE_LABELS[engine]}: peak resident memory per run${SECONDS > 0 ? ' (backlog, then live)' : ''}, MB`] = [...b, ...runs[engine].live].map((x) => x.usage.peakRssMb).join(', ') || 'none';
   }
   figures['load average (1, 5, 15 min) before → after'] = `${loadBefore} → ${load()}, ${cpus().length} cores`;
   targets.forEach((t, i) => (figures[`target ${i + 1}`] = t));
