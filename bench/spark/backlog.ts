@@ -1,20 +1,28 @@
 /**
- * One engine through the whole backlog: the records are in the topic before it starts, and the
- * clock runs from its start (a JVM's start-up included: a restarted job pays it too) to the
- * commit of the last row it wrote. An engine still busy after `timeoutMs` is stopped; its rate is
- * then the records up to the newest one it wrote a row for, over the same clock.
+ * One engine through the whole backlog: the records are in the topic before it starts, and two
+ * clocks run to the commit of the last row it wrote (bench/spark/rates.ts): from its launch (a
+ * JVM's start-up included: a restarted job pays it too) and from its query's start. An engine
+ * still busy after `timeoutMs` is stopped; its rates are then the records up to the newest one it
+ * wrote a row for, over the same clocks. The load average is read as it starts and as it ends.
  */
 import { progress } from '../../src/cli/progress.ts';
+import { loadavg } from 'node:os';
 import { outcome } from '../fraud/outcome.ts';
 import type { Produced } from '../fraud/transactions.ts';
 import { type Engine, type EngineContext, ENGINE_LABELS, startEngine } from './engines.ts';
 import { type TreeUsage, sampleTree } from './processTree.ts';
+import { type BacklogRates, backlogRates } from './rates.ts';
 
 export interface BacklogResult {
-  readonly recordsPerSecond: number;
+  /** The round it ran in, from 0: its ratio to Spark is taken against Spark's run of the same round. */
+  readonly round: number;
+  readonly rates: BacklogRates;
   /** False when stopped at the time limit. */
   readonly complete: boolean;
-  readonly seconds: number;
+  /** Launch → last row, and query start → last row. */
+  readonly seconds: { readonly fromLaunch: number; readonly fromQueryStart: number };
+  /** The 1-minute load average as it started and as it was stopped. */
+  readonly load: { readonly start: number; readonly end: number };
   /** Among the records up to the newest with a row (all of them when complete). */
   readonly missing: number;
   readonly doubled: number;
@@ -25,8 +33,9 @@ export interface BacklogResult {
   readonly exitCode: number | null;
 }
 
-export async function backlogRun(engine: Engine, context: EngineContext, produced: ReadonlyMap<string, Produced>, timeoutMs: number): Promise<BacklogResult> {
+export async function backlogRun(engine: Engine, context: EngineContext, produced: ReadonlyMap<string, Produced>, timeoutMs: number, round: number): Promise<BacklogResult> {
   const records = produced.size;
+  const loadAtStart = loadavg()[0]!;
   const suspicious = [...produced.values()].filter((p) => p.suspicious).length;
   const run = await startEngine(engine, context);
   const usage = sampleTree(run.process.pid);
@@ -34,8 +43,11 @@ export async function backlogRun(engine: Engine, context: EngineContext, produce
   let complete = false;
   let exitCode: number | null;
   let treeUsage: TreeUsage;
+  let queryStartedAt = Number.NaN;
+  let loadAtEnd: number;
   try {
     await run.ready();
+    queryStartedAt = Date.now();
     const deadline = run.startedAt + timeoutMs;
     // Checking costs the database a count over the engine's table, beside the engine: once a
     // second, and the bar's count every fifth time. The rate comes from the rows' commit times,
@@ -47,6 +59,7 @@ export async function backlogRun(engine: Engine, context: EngineContext, produce
     bar.update(await run.suspiciousRows());
   } finally {
     bar.finish();
+    loadAtEnd = loadavg()[0]!;
     exitCode = await run.stop();
     treeUsage = usage.stop();
   }
@@ -59,8 +72,9 @@ export async function backlogRun(engine: Engine, context: EngineContext, produce
     }
     const reached = complete ? produced : new Map([...produced].filter(([key]) => Number(key.split('/')[1]) <= newest));
     const { missing, doubled, unexpected } = outcome(reached, rows, []);
-    const seconds = (last - run.startedAt) / 1000;
-    return { recordsPerSecond: Math.round(reached.size / seconds), complete, seconds, missing, doubled, unexpected, usage: treeUsage, exitCode };
+    const rates = backlogRates({ records: reached.size, launchedAt: run.startedAt, queryStartedAt, lastCommitAt: last });
+    const seconds = { fromLaunch: (last - run.startedAt) / 1000, fromQueryStart: (last - queryStartedAt) / 1000 };
+    return { round, rates, complete, seconds, load: { start: loadAtStart, end: loadAtEnd }, missing, doubled, unexpected, usage: treeUsage, exitCode };
   } finally {
     await run.cleanup();
   }

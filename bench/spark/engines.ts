@@ -1,10 +1,11 @@
 /**
- * The three engines `npm run bench -- spark` compares, each started on a topic as a user would
- * start it, in a process group of its own, and each writing to a table of its own so that runs do
- * not see each other's rows: the seed's Spark job (a fresh table and checkpoint per run), and
- * `vigie detect transactions` with its default rules or with the seed's rule alone (`--rules
- * amount`), a fresh consumer group, state and data directory per run, its rows of the topic
- * deleted before it starts.
+ * The engines `npm run bench -- spark` compares, each started on a topic as a user would start
+ * it, in a process group of its own, and each writing to a table of its own so that runs do not
+ * see each other's rows: the seed's Spark job (a fresh table and checkpoint per run);
+ * `vigie detect transactions` with the seed's rule alone (`--rules amount`), alerts on and off
+ * (`--alerts-topic ''`: the seed's job sent none), and with its default rules, a fresh consumer
+ * group, state and data directory per run, its rows of the topic deleted before it starts; and the
+ * floor (bench/spark/floor.ts), alerts on and off.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -15,16 +16,21 @@ import { byCoordinates, commitTimes, deleteSuspicious } from '../fraud/rows.ts';
 import { LIMIT_XAF } from '../fraud/transactions.ts';
 import { committedOffset, waitForGroup } from '../kafka/records.ts';
 import type { BenchServices } from '../kafka/services.ts';
+import { FLOOR_OFFSETS } from './floorRows.ts';
 import type { SparkInstall } from './setup.ts';
 
-export const ENGINES = ['spark', 'vigie-default', 'vigie-seed', 'floor'] as const;
+export const ENGINES = ['spark', 'vigie-seed', 'vigie-seed-no-alerts', 'vigie-default', 'floor', 'floor-no-alerts'] as const;
 export type Engine = (typeof ENGINES)[number];
 export const ENGINE_LABELS: Readonly<Record<Engine, string>> = {
-  spark: 'Spark',
-  'vigie-default': 'vigie default rules',
-  'vigie-seed': 'vigie seed rules (--rules amount)',
-  floor: "the seed rule's durable work, hand-written (floor.ts)",
+  spark: 'Spark (seed job, local[2])',
+  'vigie-seed': 'vigie seed rules (--rules amount), alerts on',
+  'vigie-seed-no-alerts': "vigie seed rules, alerts off (--alerts-topic '')",
+  'vigie-default': 'vigie default rules, alerts on',
+  floor: 'floor (floor.ts), alerts on',
+  'floor-no-alerts': 'floor, alerts off',
 };
+/** The floor's engines: what vigie's seed-rule engine of the same alerts setting is compared with. */
+export const FLOOR_OF: Partial<Record<Engine, Engine>> = { 'vigie-seed': 'floor', 'vigie-seed-no-alerts': 'floor-no-alerts' };
 /** The engines measured live too: the floor is a measure of the backlog's work only. */
 export const LIVE_ENGINES: readonly Engine[] = ['spark', 'vigie-default', 'vigie-seed'];
 
@@ -57,8 +63,20 @@ export interface EngineContext {
 }
 
 export function startEngine(engine: Engine, context: EngineContext): Promise<EngineRun> {
-  if (engine === 'floor') return startFloor(context);
-  return engine === 'spark' ? startSpark(context) : startVigie(context, engine === 'vigie-seed');
+  switch (engine) {
+    case 'spark':
+      return startSpark(context);
+    case 'vigie-seed':
+      return startVigie(context, ['--rules', 'amount']);
+    case 'vigie-seed-no-alerts':
+      return startVigie(context, ['--rules', 'amount', '--alerts-topic', '']);
+    case 'vigie-default':
+      return startVigie(context, []);
+    case 'floor':
+      return startFloor(context, true);
+    case 'floor-no-alerts':
+      return startFloor(context, false);
+  }
 }
 
 async function startSpark({ services, spark, topic }: EngineContext): Promise<EngineRun> {
@@ -96,25 +114,27 @@ async function startSpark({ services, spark, topic }: EngineContext): Promise<En
   };
 }
 
-async function startVigie({ services, topic }: EngineContext, seedRules: boolean): Promise<EngineRun> {
+async function startVigie({ services, topic }: EngineContext, flags: readonly string[]): Promise<EngineRun> {
   await deleteSuspicious(services.pool, topic);
   const group = `${topic}-vigie-${randomBytes(4).toString('hex')}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'vigie-bench-spark-vigie-'));
   const startedAt = Date.now();
   const args = ['detect', 'transactions', '--kafka', services.brokers.join(','), '--topic', topic, '--group', group, '--data-dir', dataDir];
   // The password travels in the environment, not on a command line others can list.
-  const child = startCli(seedRules ? [...args, '--rules', 'amount'] : args, { DATABASE_URL: services.databaseUrl });
+  const child = startCli([...args, ...flags], { DATABASE_URL: services.databaseUrl });
   return consumerGroupRun(services, topic, group, child, startedAt, () => rm(dataDir, { recursive: true, force: true }));
 }
 
-/** bench/spark/floor.ts on the topic: vigie's rows and alerts, the least code that writes them. */
-async function startFloor({ services, topic }: EngineContext): Promise<EngineRun> {
+/** bench/spark/floor.ts on the topic: vigie's rows (and alerts), the best hand-written design. */
+async function startFloor({ services, topic }: EngineContext, alerts: boolean): Promise<EngineRun> {
   await deleteSuspicious(services.pool, topic);
   const group = `${topic}-floor-${randomBytes(4).toString('hex')}`;
   const startedAt = Date.now();
-  const argv = ['--import', 'tsx', FLOOR, services.brokers.join(','), topic, group, `${group}.alerts`];
+  const argv = ['--import', 'tsx', FLOOR, services.brokers.join(','), topic, group, alerts ? `${group}.alerts` : ''];
   const child = startProcess('the hand-written floor', process.execPath, argv, { ...process.env, DATABASE_URL: services.databaseUrl });
-  return consumerGroupRun(services, topic, group, child, startedAt, async () => {});
+  return consumerGroupRun(services, topic, group, child, startedAt, async () => {
+    await services.pool.query(`DELETE FROM ${FLOOR_OFFSETS} WHERE consumer_group = $1`, [group]);
+  });
 }
 
 /** A run that reads the topic in consumer group `group` and writes vigie's rows (vigie, the floor). */

@@ -5,6 +5,7 @@
  * Returns the raw material (what was produced, the rows seen, the phases), with keys prefixed by
  * `runId` so that several runs of an engine can be pooled into one set of percentiles.
  */
+import { loadavg } from 'node:os';
 import { progress } from '../../src/cli/progress.ts';
 import type { Phase } from '../fraud/outcome.ts';
 import { type Produced, readProduced } from '../fraud/transactions.ts';
@@ -28,12 +29,15 @@ export interface LiveResult {
   readonly caughtUp: boolean;
   readonly usage: TreeUsage;
   readonly exitCode: number | null;
+  /** The 1-minute load average as it started and as it was stopped. */
+  readonly load: { readonly start: number; readonly end: number };
 }
 
 export const rateLabel = (rate: number): string => `${rate.toLocaleString('en')}/s`;
 
 export async function liveRun(engine: Engine, context: EngineContext, rates: readonly number[], seconds: number, runId: string): Promise<LiveResult> {
   const { brokers } = context.services;
+  const loadAtStart = loadavg()[0]!;
   await createTopic(brokers, context.topic);
   const run = await startEngine(engine, context);
   const usage = sampleTree(run.process.pid);
@@ -42,6 +46,7 @@ export async function liveRun(engine: Engine, context: EngineContext, rates: rea
   let caughtUp = false;
   let exitCode: number | null;
   let treeUsage: TreeUsage;
+  let loadAtEnd: number;
   try {
     await run.ready();
     let sent = 0;
@@ -62,13 +67,14 @@ export async function liveRun(engine: Engine, context: EngineContext, rates: rea
     }
     ({ produced, caughtUp } = await drained(run, brokers, context.topic, sent));
   } finally {
+    loadAtEnd = loadavg()[0]!;
     exitCode = await run.stop();
     treeUsage = usage.stop();
   }
   try {
     const seen = await run.rows();
     const prefixed = <V>(map: Map<string, V>): Map<string, V> => new Map([...map].map(([key, value]) => [`${runId}:${key}`, value]));
-    return { produced: prefixed(produced), seen: prefixed(seen), phases, caughtUp, usage: treeUsage, exitCode };
+    return { produced: prefixed(produced), seen: prefixed(seen), phases, caughtUp, usage: treeUsage, exitCode, load: { start: loadAtStart, end: loadAtEnd } };
   } finally {
     await run.cleanup();
   }
