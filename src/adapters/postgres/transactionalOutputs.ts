@@ -15,10 +15,9 @@
  * release({p0: 3}) → d left             once the transaction committed
  * ```
  */
-import { map } from 'rxjs';
+import { type OperatorFunction, map } from 'rxjs';
 import type { TransactionMessage } from '../../operators/parseTransaction.ts';
-import type { DurableSink } from '../../streams/acknowledgements.ts';
-import type { DeadLetter, SourceRef, SuspiciousTransaction } from '../../types.ts';
+import type { DeadLetter, SourceRef, SuspiciousTransaction, Written } from '../../types.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../kafka/offsetTracker.ts';
 
 /** A record as it came, for the dead letter of a row the table refuses. */
@@ -72,7 +71,7 @@ class Queue<T> {
   }
 }
 
-interface Partition {
+interface StagedPartition {
   readonly suspicious: Queue<SuspiciousTransaction>;
   readonly deadLetters: Queue<DeadLetter>;
   readonly inputs: Queue<ReceivedInput>;
@@ -81,7 +80,7 @@ interface Partition {
 const inputOffset = (row: Row): number => (row.cause ?? row.ref).offset;
 
 export class TransactionalOutputs {
-  private readonly topics = new Map<string, Map<number, Partition>>();
+  private readonly topics = new Map<string, Map<number, StagedPartition>>();
   private count = 0;
 
   /**
@@ -91,13 +90,13 @@ export class TransactionalOutputs {
   constructor(private readonly owns: (topic: string, partition: number) => boolean = () => true) {}
 
   /** The suspicious transactions' sink: staged, reported written at once. */
-  readonly suspicious: DurableSink<SuspiciousTransaction> = map((row) => {
+  readonly suspicious: OperatorFunction<SuspiciousTransaction, Written<SuspiciousTransaction>> = map((row) => {
     this.stage(row, 'suspicious', row);
     return { sink: 'staged:suspicious_transactions', items: [row] };
   });
 
   /** The dead letters' sink: staged, reported written at once. */
-  readonly deadLetters: DurableSink<DeadLetter> = map((row) => {
+  readonly deadLetters: OperatorFunction<DeadLetter, Written<DeadLetter>> = map((row) => {
     this.stage(row, 'deadLetters', row);
     return { sink: 'staged:dead_letters', items: [row] };
   });
@@ -158,12 +157,12 @@ export class TransactionalOutputs {
     this.count++;
   }
 
-  private partition(topic: string, partition: number): Partition {
+  private partition(topic: string, partition: number): StagedPartition {
     let byPartition = this.topics.get(topic);
     if (byPartition === undefined) this.topics.set(topic, (byPartition = new Map()));
     const found = byPartition.get(partition);
     if (found !== undefined) return found;
-    const p: Partition = {
+    const p: StagedPartition = {
       suspicious: new Queue<SuspiciousTransaction>(inputOffset),
       deadLetters: new Queue<DeadLetter>(inputOffset),
       inputs: new Queue<ReceivedInput>((i) => i.ref.offset),
