@@ -142,4 +142,39 @@ describe('detect transactions: offsets beside the rows', () => {
     expect([...rows.entries()].filter(([, n]) => n > 1), 'rows stored more than once').toEqual([]);
     expect([...rows.keys()].sort()).toEqual(expected.sort());
   }, 240_000);
+  it('commits rows while a checkpoint of the state cannot be written (a slow or locked state table holds no row back)', async () => {
+    const { brokers, dir, db, topic } = await setUp('offsets-checkpoint', 1);
+    const group = `g-${topic}`;
+    const transaction = (i: number) => ({ id: 2000 + i, transaction_id: 20_000 + i, amount: i % 2 === 0 ? 15_000 : 500, currency: 'XAF', timestamp: `2026-01-05 10:00:${String(i).padStart(2, '0')}` });
+    const all = Array.from({ length: 40 }, (_, i) => transaction(i));
+    const offsetAt = async (): Promise<number | undefined> => {
+      const { rows } = await db.pool.query<{ next_offset: string }>('SELECT next_offset FROM vigie_output_offsets WHERE consumer_group = $1 AND topic = $2 AND source_partition = 0', [group, topic]);
+      return rows[0] === undefined ? undefined : Number(rows[0].next_offset);
+    };
+    // the default rules: state of their own, checkpointed every 5 s
+    const run = vigie(['detect', 'transactions', '--topic', topic, '--group', group, '--kafka', brokers.join(','), '--database-url', db.url, '--data-dir', dir]);
+    produce(brokers, topic, all.slice(0, 20));
+    await until('the first 20 records committed, with their state', async () => ((await offsetAt()) === 20 ? true : undefined));
+
+    // the state table locked against writes, past the checkpoint interval: the next checkpoint waits
+    const locker = await db.pool.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE vigie_state IN EXCLUSIVE MODE');
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      produce(brokers, topic, all.slice(20));
+      // before issue 21's fix the checkpoint travelled with the rows: none committed while it waited
+      await until('the next 20 records committed while the checkpoint waits', async () => ((await offsetAt()) === 40 ? true : undefined), 30_000);
+      const rows = await stored(db, topic);
+      expect([...rows.keys()].sort()).toEqual(all.flatMap((t, i) => (t.amount > LIMIT ? [`0/${i}`] : [])).sort());
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+    // the checkpoint goes down once the table is free, and a stop still writes it
+    run.proc.kill('SIGTERM');
+    expect(await run.exit, run.output()).toBe(0);
+    const state = await db.pool.query<{ covered_offset: string }>('SELECT max(covered_offset) AS covered_offset FROM vigie_state_offsets WHERE store LIKE $1', [`${group}/%`]);
+    expect(Number(state.rows[0]?.covered_offset)).toBe(40);
+  }, 240_000);
 });
