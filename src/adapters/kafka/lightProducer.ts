@@ -115,6 +115,10 @@ export async function createLightProducer(
       ...securityOptions(options.security),
     });
   let client: Client | undefined;
+  /** Closed for good (`close`): sends are refused. Not after `disconnect`, an outage's reconnect. */
+  let closed = false;
+  /** A reconnect after `disconnect`, shared by the sends that find the producer away meanwhile. */
+  let reconnecting: Promise<void> | undefined;
   // A keyed record goes where murmur2 of its key says, on every attempt. A keyless one (a dead
   // letter) goes round-robin, its partition written into the record so that a resend keeps it
   // (the producer takes a record's own partition as it is).
@@ -132,15 +136,26 @@ export async function createLightProducer(
         await fresh.close().catch(() => {});
         throw asKafkaError(error);
       }
+      // connected again while another reconnect won: one client stays open, never two
+      const old = client;
       client = fresh;
+      await old?.close().catch(() => {});
     },
     disconnect: async () => {
       const old = client;
       client = undefined;
       await old?.close();
     },
-    close: () => producer.disconnect(),
+    close: () => {
+      closed = true;
+      return producer.disconnect();
+    },
     sendBatch: async ({ acks = -1, topicMessages = [] }) => {
+      if (closed) throw Object.assign(new Error('The producer is disconnected'), { retriable: false });
+      // The alert and dead-letter sinks share this producer: one of them reconnecting it after an
+      // outage (disconnect, then connect) must not fail the other's send in between, which ended
+      // the process in `npm run chaos -- --seed 22` ("The producer is disconnected", not retried).
+      if (client === undefined) await (reconnecting ??= producer.connect().finally(() => (reconnecting = undefined)));
       if (client === undefined) throw Object.assign(new Error('The producer is disconnected'), { retriable: false });
       let records = built.get(topicMessages);
       if (records === undefined) built.set(topicMessages, (records = topicMessages.flatMap(({ topic, messages }) => messages.map((m) => toRecord(topic, m)))));

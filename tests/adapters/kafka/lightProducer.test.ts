@@ -26,7 +26,7 @@ async function withProducer<T>(work: (producer: BatchProducer) => Promise<T>): P
 }
 
 describe('createLightProducer', () => {
-  batchProducerContract(createLightProducer, 'light', 'The producer is disconnected');
+  batchProducerContract(createLightProducer, 'light', 'The producer is disconnected', true);
 
   it('puts every key on the partition the Java client and kafkajs choose (murmur2), keyless records round-robin', async () => {
     const topic = uniqueTopic('light-keys');
