@@ -37,12 +37,15 @@ export interface SinkTransaction {
   /**
    * Writes what was staged for the records below `positions`, with those positions as their
    * partitions' offsets, and the `snapshot` of its `partitions` when given, all in one
-   * transaction. Resolves to the partitions whose fence refused (nothing written then).
+   * transaction. Resolves to the partitions whose fence refused (nothing written then), and to
+   * those that changed hands here (revoked, restored again) while it ran: before it wrote
+   * (nothing written, `committed` not set) or during its COMMIT (`committed`: written, but the
+   * outcome is the old assignment's, not to be recorded for the new one).
    */
   commit(
     positions: readonly TopicPartitionOffset[],
     snapshot?: { readonly snapshot: Snapshot; readonly partitions: readonly TopicPartition[] },
-  ): Promise<{ readonly fenced: readonly TopicPartition[] }>;
+  ): Promise<{ readonly fenced: readonly TopicPartition[]; readonly moved?: readonly TopicPartition[]; readonly committed?: boolean }>;
   /** Whether a failed commit may pass by retrying it (an outage), or cannot (a missing table). */
   retriable(error: unknown): boolean;
 }
@@ -167,16 +170,20 @@ export function transactionalCommits(options: TransactionalCommitsOptions): Tran
       return;
     }
     try {
-      const { fenced } = await transaction.commit(positions, snapshot);
+      const { fenced, moved = [], committed = moved.length === 0 } = await transaction.commit(positions, snapshot);
       if (snapshot) pending = undefined;
       failures = 0;
       if (fenced.length > 0) {
         options.lost(fenced);
         return;
       }
-      tracker.markCommitted(positions);
-      for (const p of positions) written.set(key(p), p);
-      for (const k of withState) checkpointed.add(k);
+      // nothing written (a partition changed hands meanwhile): the next transaction, at once
+      if (!committed) return;
+      const gone = new Set(moved.map(key));
+      const kept = gone.size === 0 ? positions : positions.filter((p) => !gone.has(key(p)));
+      tracker.markCommitted(kept);
+      for (const p of kept) written.set(key(p), p);
+      for (const k of withState) if (!gone.has(k)) checkpointed.add(k);
       options.committed();
       if (alone) writeAlone(alone);
     } catch (error) {

@@ -56,6 +56,15 @@ export class OutputOffsets {
     return replayTo !== undefined && offset < replayTo;
   }
 
+  /**
+   * The partition's current assignment here: a restore makes a new one, a revoke ends it. A
+   * transaction asked under one writes nothing for the partition once it changed (see
+   * outputTransaction.ts): its rows and positions were the old assignment's.
+   */
+  assignment(topic: string, partition: number): object | undefined {
+    return this.partitions.get(topic)?.get(partition);
+  }
+
   /** Whether the partition was restored here and not lost since: only then may it be written. */
   owns(topic: string, partition: number): boolean {
     return this.partitions.get(topic)?.get(partition) !== undefined;

@@ -7,6 +7,8 @@
  *
  * ```
  * BEGIN
+ *   same assignments?          a partition revoked and restored here since the commit was asked
+ *                              (a rebalance) → ROLLBACK, nothing written: the next one holds its rows
  *   fence per partition        UPDATE vigie_output_offsets … WHERE next_offset = <last read/written>
  *                              (0 rows: another process wrote it → ROLLBACK, the partition is lost here)
  *   rows below the positions   copyRows (the unique key as the last guard: duplicates counted, logged)
@@ -70,10 +72,23 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
   };
   return {
     retriable: retriableCommit,
-    commit: (positions, snapshot) =>
-      inTransaction<Outcome>(
+    commit: (positions, snapshot) => {
+      // The positions and the rows below them belong to the partitions' assignments of now. A
+      // rebalance may revoke a partition and give it back here (restored from PostgreSQL, its
+      // rows staged anew) while this transaction waits for its connection: it then writes
+      // nothing, or the old assignment's offset would cover rows the new one has not staged yet.
+      const assignments = positions.map((p) => offsets.assignment(p.topic, p.partition));
+      const moved = (): TopicPartition[] =>
+        positions.filter((p, i) => assignments[i] !== undefined && offsets.assignment(p.topic, p.partition) !== assignments[i]).map(({ topic, partition }) => ({ topic, partition }));
+      return inTransaction<Outcome>(
         pool,
         async (client) => {
+          const reassigned = moved();
+          if (reassigned.length > 0) {
+            if (snapshot) checkpoints?.abandon(snapshot.snapshot);
+            log(`postgres: ${reassigned.map((p) => `${p.topic}/${p.partition}`).join(', ')} changed hands while this transaction waited: it is not written, the next one holds the new assignment's rows`);
+            return { result: { fenced: [], moved: reassigned }, commit: false };
+          }
           const fenced: TopicPartition[] = [];
           for (const p of positions) if (!(await offsets.advanceIn(client, p, p.offset))) fenced.push(p);
           if (fenced.length > 0) {
@@ -103,23 +118,27 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
           if (snapshot) checkpoints?.abandon(snapshot.snapshot);
           failed(error);
         },
-      ).then(({ fenced, written }) => {
-        if (written === undefined) return { fenced };
-        // committed
-        offsets.committed(positions);
-        staging.release(positions);
+      ).then(({ fenced, moved: reassigned, written }) => {
+        if (written === undefined) return { fenced, ...(reassigned && { moved: reassigned }) };
+        // committed; a partition that changed hands during COMMIT keeps its new assignment's
+        // fence and staged rows (the new one's next transaction is refused and reads it again)
+        const gone = moved();
+        const still = gone.length === 0 ? positions : positions.filter((p) => !gone.some((g) => g.topic === p.topic && g.partition === p.partition));
+        offsets.committed(still);
+        staging.release(still);
         failures = 0;
         options.onUp?.();
         const [suspicious, dead] = written;
         if (suspicious.length > 0) onWritten?.({ sink: 'postgres:suspicious_transactions', items: suspicious });
         if (dead.length > 0) onWritten?.({ sink: 'postgres:dead_letters', items: dead });
-        return { fenced };
-      }),
+        return { fenced, ...(gone.length > 0 && { moved: gone, committed: true }) };
+      });
+    },
   };
 }
 
-/** The partitions fenced, or (none fenced) the rows written. */
-type Outcome = { readonly fenced: TopicPartition[]; readonly written?: readonly [SuspiciousTransaction[], DeadLetter[]] };
+/** The partitions fenced, or those that changed hands meanwhile, or (neither) the rows written. */
+type Outcome = { readonly fenced: TopicPartition[]; readonly moved?: TopicPartition[]; readonly written?: readonly [SuspiciousTransaction[], DeadLetter[]] };
 
 /** What the log says of a partition whose fence refused this process's transaction. */
 export function fencedError(group: string, { topic, partition, offset }: TopicPartitionOffset): VigieError {
