@@ -1,8 +1,8 @@
 /**
  * `vigie/adapters`: the edges. Sources make Observables (Kafka, a serial port, simulators, a
- * PaySim CSV); sinks write them (PostgreSQL, Kafka, pickle and JSONL logs) and say what they
- * wrote, so the source commits only that. Servers to run them on (an embedded PostgreSQL, a
- * Kafka broker) for a laptop or a test.
+ * labelled CSV: the simulated bank's or PaySim's); sinks write them (PostgreSQL, Kafka, pickle
+ * and JSONL logs) and say what they wrote, so the source commits only that. Servers to run them
+ * on (an embedded PostgreSQL, a Kafka broker) for a laptop or a test.
  */
 export { type KafkaBroker, type KafkaBrokerOptions, startKafkaBroker } from './kafka/broker.ts';
 export * from './kafka/deadLetterJson.ts';
@@ -10,6 +10,8 @@ export * from './kafka/fromKafka.ts';
 export * from './kafka/producer.ts';
 export * from './kafka/toKafka.ts';
 export * from './kafka/types.ts';
+export * from './labelledBank.ts';
+export * from './labelledCsv.ts';
 export * from './paysim.ts';
 export { type PickleLog, type PickleLogOptions, openPickleLog } from './pickle/pickleLog.ts';
 export { type DecodeOptions, decodePickleList } from './pickle/decode.ts';

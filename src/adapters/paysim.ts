@@ -6,7 +6,8 @@
  * account, `type` the type, `oldbalanceOrg` the balance before. PaySim gives only the hour
  * (`step`), so the rows of one step are spread evenly over that hour in file order, from
  * 2026-01-01 00:00:00 (UTC) for step 1. PaySim's currency is not named; the amounts are read as
- * XAF, which is what the prototype's 10 000 threshold assumes. The label `isFraud` is kept beside.
+ * XAF, which is what the prototype's 10 000 threshold assumes. The label `isFraud` is kept beside,
+ * and a fraud's kind is its `type` (`TRANSFER`, `CASH_OUT`).
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -16,10 +17,12 @@ import type { Transaction, TransactionRecord } from '../types.ts';
 export interface LabelledTransaction {
   readonly record: TransactionRecord;
   readonly fraud: boolean;
+  /** For a fraud, which kind (`amount-above-limit`, `card-testing`, ...; PaySim's: its `type`); absent otherwise. */
+  readonly kind?: string;
 }
 
 const BASE = Date.UTC(2026, 0, 1);
-const COLUMNS = ['step', 'type', 'amount', 'nameOrig', 'oldbalanceOrg', 'newbalanceOrig', 'nameDest', 'oldbalanceDest', 'newbalanceDest', 'isFraud'];
+export const PAYSIM_COLUMNS = ['step', 'type', 'amount', 'nameOrig', 'oldbalanceOrg', 'newbalanceOrig', 'nameDest', 'oldbalanceDest', 'newbalanceDest', 'isFraud'];
 
 /** Reads a PaySim CSV; a row that does not parse ends the stream with an error naming the line. */
 export function fromPaysimCsv(path: string): Observable<LabelledTransaction> {
@@ -40,7 +43,7 @@ export function fromPaysimCsv(path: string): Observable<LabelledTransaction> {
       lineNumber++;
       if (header === null) {
         header = line.split(',');
-        const missing = COLUMNS.filter((c) => !header!.includes(c));
+        const missing = PAYSIM_COLUMNS.filter((c) => !header!.includes(c));
         if (missing.length > 0) subscriber.error(new Error(`${path}: not a PaySim file, missing columns ${missing.join(', ')}`));
         return;
       }
@@ -75,5 +78,6 @@ function toLabelled(header: string[], row: string[], step: number, index: number
     type: get('type'),
     balanceBefore: Number(get('oldbalanceOrg')),
   };
-  return { record: { transaction, ref: { source: 'paysim', partition: 0, offset } }, fraud: get('isFraud') === '1' };
+  const fraud = get('isFraud') === '1';
+  return { record: { transaction, ref: { source: 'paysim', partition: 0, offset } }, fraud, ...(fraud ? { kind: transaction.type! } : {}) };
 }
