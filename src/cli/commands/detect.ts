@@ -81,7 +81,7 @@ const sensorSettings = {
   seed: SETTINGS.seed,
 } satisfies Record<string, Setting>;
 
-const transactionSettings = {
+export const transactionSettings = {
   topic: topicsSetting('transaction', 'transactions'),
   ...shared,
   // Records read and not yet committed to PostgreSQL (the commit is the transaction that writes

@@ -19,6 +19,7 @@ import { type NabFile, type SweepResult, scoreAt, sweep } from '../../evaluation
 import { streamCorpus } from '../../evaluation/nab/stream.ts';
 import { svgToPng } from '../../plot/png.ts';
 import { fail } from '../fail.ts';
+import { registerEvaluateFraud } from './evaluateFraud.ts';
 import { type Progress, progress } from '../progress.ts';
 
 export interface NabRow {
@@ -43,9 +44,9 @@ interface EvaluateOptions {
 }
 
 export function registerEvaluate(program: Command): void {
-  program
-    .command('evaluate')
-    .description('score a detector against a labelled benchmark')
+  const evaluate = program.command('evaluate').description('score a detector against a labelled benchmark');
+  registerEvaluateFraud(evaluate);
+  evaluate
     .command('nab')
     .description(`score a detector with NAB's method, per profile: one of vigie's (${Object.keys(nabDetectors).join(', ')}), run over the corpus, or one whose results NAB stores (nab/results/<name>/)`)
     .option('--data <dir>', 'folder holding nab/', '../shared/data')

@@ -1,0 +1,101 @@
+/**
+ * `vigie evaluate fraud FILE`: a labelled CSV (the simulated bank's or PaySim's) through the
+ * rules the live flow runs, each rule alone and the set together, in one pass, scored against the
+ * labels: precision, recall and F1 at the rules' limits, average precision and card
+ * precision@100 over the score, recall per fraud kind; a precision–recall picture.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { fromLabelledCsv, labelledFormat } from '../../adapters/labelledCsv.ts';
+import { type FraudEvaluation, evaluateFraud } from '../../evaluation/evaluateFraud.ts';
+import { type RuleName, judgeRules } from '../../operators/rules/index.ts';
+import { svgToPng } from '../../plot/png.ts';
+import { prCurvesSvg } from '../../plot/prCurves.ts';
+import { addSettingOptions, resolveSettings } from '../config.ts';
+import { fail } from '../fail.ts';
+import { progress } from '../progress.ts';
+import { transactionSettings } from './detect.ts';
+
+/** What `--rules`, `--amount-limit` and `--allowed-lateness` mean for `detect transactions`, they mean here. */
+const settings = {
+  rules: transactionSettings.rules,
+  amountLimit: transactionSettings.amountLimit,
+  allowedLateness: transactionSettings.allowedLateness,
+};
+
+interface FraudOptions {
+  readonly json?: boolean;
+  readonly out: string;
+}
+
+export function registerEvaluateFraud(evaluate: Command): void {
+  const command = evaluate
+    .command('fraud <file>')
+    .description("score the fraud rules (each alone, and the set) on a labelled CSV, the simulated bank's or PaySim's: precision, recall, F1, average precision, card precision@100, recall per fraud kind, and a precision–recall picture")
+    .option('--json', 'print the figures as one JSON object on stdout instead of the tables')
+    .option('--out <dir>', 'where the precision–recall picture is written (pr.svg, pr.png)', '.vigie/evaluate');
+  addSettingOptions(command, settings);
+  command.action(async (file: string, options: FraudOptions & Record<string, string | undefined>) => {
+    try {
+      const resolved = resolveSettings(settings, options, process.env) as { rules: RuleName[]; amountLimit: number; allowedLateness: number };
+      const format = labelledFormat(file);
+      const rulesOptions = { amount: { limits: { XAF: resolved.amountLimit } }, allowedLatenessMs: resolved.allowedLateness };
+      const methods = Object.fromEntries([
+        ...resolved.rules.map((rule) => [rule, judgeRules({ ...rulesOptions, rules: [rule] })] as const),
+        ['set', judgeRules({ ...rulesOptions, rules: resolved.rules })] as const,
+      ]);
+      const bar = progress(`evaluate fraud: ${format} rows`);
+      const result = await evaluateFraud(fromLabelledCsv(file), methods, { allowedLatenessMs: resolved.allowedLateness, onProgress: (n) => bar.update(n) });
+      bar.finish();
+      const written = await writePicture(result, options.out);
+      console.error(`written: ${written.join(', ')}`);
+      console.log(options.json ? JSON.stringify(fraudJson(file, result)) : fraudTables(file, result));
+    } catch (error) {
+      fail(error);
+    }
+  });
+}
+
+async function writePicture(result: FraudEvaluation, out: string): Promise<string[]> {
+  const curves = Object.entries(result.methods).map(([name, m]) => ({ name, points: m.curve, averagePrecision: m.averagePrecision }));
+  const svg = prCurvesSvg(curves, `precision–recall of the fraud rules (${result.rows} transactions, ${result.frauds} frauds)`);
+  await mkdir(out, { recursive: true });
+  const files = [join(out, 'pr.svg')];
+  await writeFile(files[0]!, svg);
+  const png = svgToPng(svg);
+  if (png) {
+    files.push(join(out, 'pr.png'));
+    await writeFile(files[1]!, png);
+  }
+  return files;
+}
+
+/** The `--json` object: everything but the curves. */
+export function fraudJson(file: string, result: FraudEvaluation): object {
+  const methods = Object.fromEntries(Object.entries(result.methods).map(([name, { curve: _curve, ...figures }]) => [name, figures]));
+  return { file, rows: result.rows, frauds: result.frauds, fraudsByKind: result.fraudsByKind, late: result.late, methods };
+}
+
+/** Two Markdown tables: the figures per method, then the recall per fraud kind. */
+export function fraudTables(file: string, result: FraudEvaluation): string {
+  const names = Object.keys(result.methods);
+  const f = (x: number): string => x.toFixed(4);
+  const lines = [
+    `${file}: ${result.rows} transactions, ${result.frauds} frauds${result.late > 0 ? `, ${result.late} late` : ''}`,
+    '',
+    '| method | precision | recall | F1 | average precision | card precision@100 | TP | FP | FN | TN |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...names.map((name) => {
+      const m = result.methods[name]!;
+      return `| ${name} | ${f(m.precision)} | ${f(m.recall)} | ${f(m.f1)} | ${f(m.averagePrecision)} | ${f(m.cardPrecisionAt100)} | ${m.tp} | ${m.fp} | ${m.fn} | ${m.tn} |`;
+    }),
+    '',
+    `| fraud kind | frauds | ${names.map((n) => `recall: ${n}`).join(' | ')} |`,
+    `| --- | --- | ${names.map(() => '---').join(' | ')} |`,
+    ...Object.entries(result.fraudsByKind)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, n]) => `| ${kind} | ${n} | ${names.map((name) => f(result.methods[name]!.recallByKind[kind] ?? 0)).join(' | ')} |`),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,194 @@
+/**
+ * Scores fraud detection methods (a rule alone, a rule set: any operator from records to
+ * judgements) on labelled transactions, all in one pass over the file: each record goes to every
+ * method in turn, synchronously, and is counted once its decisions are final.
+ *
+ * A decision is final when no record to come can revise it: `decideOnArrival` revises a record
+ * only for one before it in event time that arrives within the allowed lateness, so a record
+ * more than the lateness behind the newest event time is settled. Memory holds the records not
+ * yet settled, the open days' cards (card precision) and one count per distinct score (average
+ * precision), never the whole file.
+ *
+ * Per method: precision, recall and F1 of "a rule fired"; average precision and the curve of the
+ * judgement's score (the highest score of the rules that fired, 0 when none did); recall per
+ * fraud kind; card precision@k per day on the same score (see `cardPrecision.ts`).
+ */
+import { type Observable, type OperatorFunction, Subject, type Subscription } from 'rxjs';
+import type { LabelledTransaction } from '../adapters/paysim.ts';
+import { accountOf } from '../operators/rules/accountOf.ts';
+import { eventTime } from '../operators/rules/eventTime.ts';
+import type { Judged } from '../operators/rules/judged.ts';
+import type { TransactionRecord } from '../types.ts';
+import { CardPrecisionAtK, type DayPrecision } from './cardPrecision.ts';
+import { type Classification, ConfusionCounter } from './classification.ts';
+import { type PrPoint, ScoreCounts } from './precisionRecall.ts';
+
+export interface MethodFigures extends Classification {
+  readonly averagePrecision: number;
+  readonly cardPrecisionAt100: number;
+  readonly cardPrecisionAt100PerDay: readonly DayPrecision[];
+  /** Per fraud kind, the share of its frauds the method flagged. */
+  readonly recallByKind: Readonly<Record<string, number>>;
+  /** The precision–recall curve of the score, highest threshold first (for the picture). */
+  readonly curve: readonly PrPoint[];
+}
+
+export interface FraudEvaluation {
+  readonly rows: number;
+  readonly frauds: number;
+  readonly fraudsByKind: Readonly<Record<string, number>>;
+  /** Records that came behind their partition's watermark (judged against the state as it was). */
+  readonly late: number;
+  readonly methods: Readonly<Record<string, MethodFigures>>;
+}
+
+export interface EvaluateFraudOptions {
+  /** The rules' allowed lateness, which says when a decision is final; 30 s by default, the rules' own. */
+  readonly allowedLatenessMs?: number;
+  /** Cards an investigator checks a day; 100, the Handbook's. */
+  readonly k?: number;
+  /** Told of the rows read so far, now and then. */
+  readonly onProgress?: (rows: number) => void;
+}
+
+type Methods = Readonly<Record<string, OperatorFunction<TransactionRecord, Judged>>>;
+
+/** A record read, waiting for its decisions to be final. */
+interface Unsettled {
+  readonly labelled: LabelledTransaction;
+  readonly time: number;
+  /** The latest judgement of each method, in the order of the methods. */
+  readonly judged: (Judged | undefined)[];
+}
+
+const DAY_MS = 86_400_000;
+
+class MethodScore {
+  readonly confusion = new ConfusionCounter();
+  readonly scores = new ScoreCounts();
+  readonly cards: CardPrecisionAtK;
+  readonly caughtByKind = new Map<string, number>();
+
+  constructor(k: number) {
+    this.cards = new CardPrecisionAtK(k);
+  }
+
+  add({ labelled, time }: Unsettled, judged: Judged): void {
+    const { fraud, kind, record } = labelled;
+    const fired = judged.reasons.length > 0;
+    this.confusion.add(fired, fraud);
+    this.scores.add(judged.score, fraud);
+    this.cards.add(time, accountOf(record.transaction), judged.score, fraud);
+    if (fraud && fired) this.caughtByKind.set(kind ?? '', (this.caughtByKind.get(kind ?? '') ?? 0) + 1);
+  }
+
+  figures(fraudsByKind: Readonly<Record<string, number>>): MethodFigures {
+    const perDay = this.cards.perDay();
+    return {
+      ...this.confusion.result(),
+      averagePrecision: this.scores.averagePrecision(),
+      cardPrecisionAt100: this.cards.mean(),
+      cardPrecisionAt100PerDay: perDay,
+      recallByKind: Object.fromEntries(Object.entries(fraudsByKind).map(([kind, n]) => [kind, (this.caughtByKind.get(kind) ?? 0) / n])),
+      curve: this.scores.curve(),
+    };
+  }
+}
+
+/**
+ * Runs `labelled$` through every method and scores each against the labels.
+ *
+ * @param labelled$ the labelled transactions, in event-time order (as a file holds them).
+ * @param methods each method by name: `judgeRules({ rules: ['amount'] })`, `judgeRules()`, ...
+ * @return the figures of each method, once `labelled$` completes.
+ */
+export function evaluateFraud(labelled$: Observable<LabelledTransaction>, methods: Methods, options: EvaluateFraudOptions = {}): Promise<FraudEvaluation> {
+  const { allowedLatenessMs = 30_000, k = 100, onProgress } = options;
+  const names = Object.keys(methods);
+  return new Promise<FraudEvaluation>((resolve, reject) => {
+    const pending = new Map<number, Unsettled>();
+    const scores = names.map(() => new MethodScore(k));
+    const fraudsByKind: Record<string, number> = {};
+    let rows = 0;
+    let frauds = 0;
+    let late = 0;
+    let newest = Number.NEGATIVE_INFINITY;
+    let closedDay = Number.NEGATIVE_INFINITY;
+    const subscriptions: Subscription[] = [];
+    const fail = (error: unknown): void => {
+      for (const s of subscriptions) s.unsubscribe();
+      reject(error);
+    };
+
+    const inputs = names.map((name, i) => {
+      const input = new Subject<TransactionRecord>();
+      subscriptions.push(
+        input.pipe(methods[name]!).subscribe({
+          next: (judged) => {
+            const waiting = pending.get(judged.record.ref.offset);
+            if (waiting === undefined) return fail(new Error(`evaluateFraud: ${name} revised offset ${judged.record.ref.offset} after its decision was counted`));
+            if (i === 0 && judged.late && (judged.revision ?? 0) === 0) late++;
+            waiting.judged[i] = judged;
+          },
+          error: fail,
+        }),
+      );
+      return input;
+    });
+
+    const settle = (entry: Unsettled): void => {
+      names.forEach((name, i) => {
+        const judged = entry.judged[i];
+        if (judged === undefined) throw new Error(`evaluateFraud: ${name} gave no judgement for offset ${entry.labelled.record.ref.offset}`);
+        scores[i]!.add(entry, judged);
+      });
+    };
+    /** Counts the records before the watermark (in arrival order), then closes the days that are over. */
+    const settleBefore = (watermark: number): void => {
+      for (const [offset, entry] of pending) {
+        if (entry.time >= watermark) break;
+        pending.delete(offset);
+        settle(entry);
+      }
+      if (Math.floor(watermark / DAY_MS) <= closedDay) return;
+      let until = watermark;
+      for (const entry of pending.values()) until = Math.min(until, entry.time);
+      closedDay = Math.floor(until / DAY_MS);
+      for (const s of scores) s.cards.closeBefore(until);
+    };
+
+    subscriptions.push(
+      labelled$.subscribe({
+        next: (labelled) => {
+          try {
+            const time = eventTime(labelled.record.transaction);
+            pending.set(labelled.record.ref.offset, { labelled, time, judged: names.map(() => undefined) });
+            rows++;
+            if (labelled.fraud) {
+              frauds++;
+              fraudsByKind[labelled.kind ?? ''] = (fraudsByKind[labelled.kind ?? ''] ?? 0) + 1;
+            }
+            for (const input of inputs) input.next(labelled.record);
+            newest = Math.max(newest, time);
+            settleBefore(newest - allowedLatenessMs);
+            if (rows % 10_000 === 0) onProgress?.(rows);
+          } catch (error) {
+            fail(error);
+          }
+        },
+        error: fail,
+        complete: () => {
+          try {
+            for (const input of inputs) input.complete();
+            settleBefore(Number.POSITIVE_INFINITY);
+            onProgress?.(rows);
+            const figures = Object.fromEntries(names.map((name, i) => [name, scores[i]!.figures(fraudsByKind)]));
+            resolve({ rows, frauds, fraudsByKind, late, methods: figures });
+          } catch (error) {
+            fail(error);
+          }
+        },
+      }),
+    );
+  });
+}

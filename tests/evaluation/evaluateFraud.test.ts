@@ -1,0 +1,68 @@
+/**
+ * evaluateFraud: each record counted once per method with its final decision (revisions
+ * included), the figures those of the counts, and the same figures whatever the order the
+ * records arrive in within the allowed lateness (decisions are final only once nothing can revise
+ * them).
+ */
+import fc from 'fast-check';
+import { from } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { LabelledTransaction } from '../../src/adapters/paysim.ts';
+import { evaluateFraud } from '../../src/evaluation/evaluateFraud.ts';
+import { judgeRules } from '../../src/operators/rules/index.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const labelled = (offset: number, second: number, account: string, amount: number, kind?: string): LabelledTransaction => ({
+  record: {
+    transaction: { id: offset, transaction_id: offset, amount, currency: 'XAF', timestamp: new Date(T0 + second * 1000).toISOString(), account },
+    ref: { source: 'test', partition: 0, offset },
+  },
+  fraud: kind !== undefined,
+  ...(kind === undefined ? {} : { kind }),
+});
+
+describe('evaluateFraud', () => {
+  it('scores each method against the labels: counts, AP over the score, recall per kind, card precision per day', async () => {
+    const rows = [
+      labelled(1, 0, 'A', 20_000, 'amount-above-limit'), // amount fires, score 2
+      labelled(2, 10, 'B', 5_000),
+      labelled(3, 20, 'C', 15_000), // amount fires, score 1.5: a false positive
+      labelled(4, 86_400 + 5, 'D', 100, 'card-testing'), // day 2: nothing fires
+      labelled(5, 86_400 + 9, 'E', 200),
+    ];
+    const result = await evaluateFraud(from(rows), { amount: judgeRules({ rules: ['amount'] }) }, { k: 2 });
+    expect(result).toMatchObject({ rows: 5, frauds: 2, fraudsByKind: { 'amount-above-limit': 1, 'card-testing': 1 }, late: 0 });
+    const amount = result.methods['amount']!;
+    expect(amount).toMatchObject({ tp: 1, fp: 1, fn: 1, tn: 2, precision: 0.5, recall: 0.5 });
+    // thresholds 2 (P 1, R 1/2), 1.5 (P 1/2, R 1/2), 0 (P 2/5, R 1): AP = 1/2 × 1 + 1/2 × 2/5
+    expect(amount.averagePrecision).toBeCloseTo(0.7, 12);
+    expect(amount.recallByKind).toEqual({ 'amount-above-limit': 1, 'card-testing': 0 });
+    // day 1: A (2), C (1.5) on top, A compromised: 1/2; day 2: D and E tied at 0, both fit: 1/2
+    expect(amount.cardPrecisionAt100PerDay.map((d) => [d.day, d.precision])).toEqual([['2026-01-01', 0.5], ['2026-01-02', 0.5]]);
+    expect(amount.cardPrecisionAt100).toBe(0.5);
+  });
+
+  it('gives the figures of the time-ordered file when records arrive out of order within the allowed lateness', async () => {
+    const transactions = fc.array(fc.record({ gap: fc.integer({ min: 1, max: 40 }), account: fc.constantFrom('A', 'B', 'C'), amount: fc.integer({ min: 1, max: 30_000 }), fraud: fc.boolean() }), { minLength: 1, maxLength: 80 });
+    await fc.assert(
+      fc.asyncProperty(transactions, fc.array(fc.nat()), async (drawn, swaps) => {
+        let second = 0;
+        const ordered = drawn.map((t, i) => labelled(i, (second += t.gap), t.account, t.amount, t.fraud ? 'k' : undefined));
+        // swap neighbours less than 30 s apart: each arrives within the lateness of the other
+        const shuffled = [...ordered];
+        for (const s of swaps) {
+          const i = s % shuffled.length;
+          if (i + 1 >= shuffled.length) continue;
+          const gap = Date.parse(shuffled[i + 1]!.record.transaction.timestamp) - Date.parse(shuffled[i]!.record.transaction.timestamp);
+          if (Math.abs(gap) < 30_000) [shuffled[i], shuffled[i + 1]] = [shuffled[i + 1]!, shuffled[i]!];
+        }
+        const methods = () => ({ frequency: judgeRules({ rules: ['frequency'], frequency: { max: 2, windowMs: 60_000 } }), set: judgeRules({ frequency: { max: 2, windowMs: 60_000 } }) });
+        const a = await evaluateFraud(from(ordered), methods());
+        const b = await evaluateFraud(from(shuffled), methods());
+        expect(b.late).toBe(0);
+        expect(b.methods).toEqual(a.methods);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
