@@ -8,7 +8,8 @@
  * ```
  *
  * The transaction is the one the simulator sends to Kafka: `id` the customer's number (the
- * account's digits), `location` the terminal's coordinates when the row has them. Columns are
+ * account's digits), `location` the terminal's coordinates when the row has them (the CSV has no
+ * country: a profile's places are all in one, so the location rule decides the same). Columns are
  * found by name in the header. A row that does not read ends the stream with an error naming
  * `file:line`, the column and what is wrong: a labelled file with a bad row is a broken file,
  * and a score over what is left of it would mislead.
@@ -103,6 +104,7 @@ function bankRow(get: (c: BankColumn) => string, path: string, line: number, sou
   if (fraud === '1' && kind === '') bad('kind', 'is empty on a fraud');
   if (fraud === '0' && kind !== '') bad('kind', 'is given on a row that is not a fraud');
   const channel = get('channel');
+  const terminal = get('terminal');
   const transaction: Transaction = {
     id: Number(digits![1]),
     transaction_id: transactionId,
@@ -110,6 +112,7 @@ function bankRow(get: (c: BankColumn) => string, path: string, line: number, sou
     currency,
     timestamp,
     account,
+    ...(terminal === '' ? {} : { terminal }),
     ...(channel === '' ? {} : { channel }),
     ...(lat === '' ? {} : { location: { lat: Number(lat), lon: Number(lon) } }),
   };

@@ -1,16 +1,20 @@
 /**
- * The simulated bank's labelled CSV (docs of `vigie simulate bank`, /work/briefs' contract): any
+ * The simulated bank's labelled CSV (what `vigie simulate bank --out` writes): any
  * generated rows written in its format read back as the transactions, labels and kinds they were
  * written from; a row broken in one field, anywhere in the file, ends the read with an error
- * naming `file:line`, the column and what is wrong. The format is told from PaySim's by its header.
+ * naming `file:line`, the column and what is wrong. What `vigie simulate bank` writes reads back
+ * as the transactions the simulator makes. The format is told from PaySim's by its header.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BANK_COLUMNS, fromBankCsv } from '../../src/adapters/labelledBank.ts';
+import { writeBankCsv } from '../../src/adapters/simulatedBank/bankCsv.ts';
+import { labelledTransactions, openBank } from '../../src/adapters/simulatedBank/simulateBank.ts';
 import { fromLabelledCsv, labelledFormat } from '../../src/adapters/labelledCsv.ts';
 import { parseTimestamp } from '../../src/timestamps.ts';
 
@@ -64,6 +68,24 @@ const corruption = fc.oneof(
 );
 
 describe('the bank CSV reader', () => {
+  it("reads what vigie simulate bank writes as the transactions the simulator makes", async () => {
+    const options = { profile: 'handbook', customers: 150, terminals: 300, days: 3, seed: 5 } as const;
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const tally = await writeBankCsv(openBank(options), out);
+    const file = write(Buffer.concat(chunks).toString('utf8'));
+    const read = await lastValueFrom(fromLabelledCsv(file).pipe(toArray()));
+    const made = [...labelledTransactions(options)];
+    expect(read).toHaveLength(tally.rows);
+    expect(read.filter((t) => t.fraud)).toHaveLength(tally.frauds);
+    read.forEach((t, i) => {
+      const { transaction } = made[i]!.record;
+      expect(t.record.transaction).toEqual({ ...transaction, amount: Number(transaction.amount.toFixed(2)) });
+      expect([t.fraud, t.kind]).toEqual([made[i]!.fraud, made[i]!.kind]);
+    });
+  });
+
   it('reads generated rows back as the transactions, labels and kinds written', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(row, { maxLength: 40 }), async (rows) => {
@@ -81,6 +103,7 @@ describe('the bank CSV reader', () => {
             currency: r.currency,
             timestamp: iso(r.second),
             account: `C${pad7(r.customer)}`,
+            terminal: `T${pad7(r.terminal)}`,
             channel: r.channel,
             ...(r.place ? { location: { lat: r.place.lat / 1e4, lon: r.place.lon / 1e4 } } : {}),
           });
