@@ -10,15 +10,42 @@ import { type Bank, type NumberedDay, bankDays } from './simulateBank.ts';
 
 export const BANK_CSV_HEADER = 'transaction_id,timestamp,account,terminal,amount,currency,channel,city,lat,lon,fraud,kind';
 
+/** Per bank, the text of its ids and places, made once: a row is then mostly joins. */
+interface BankTexts {
+  readonly account: string[];
+  readonly terminal: readonly string[];
+  /** `city,lat,lon` per terminal (`,,` when the profile has no places). */
+  readonly place: readonly string[];
+}
+const texts = new WeakMap<Bank, BankTexts>();
+
+function bankTexts(bank: Bank): BankTexts {
+  let t = texts.get(bank);
+  if (t === undefined) {
+    const { places } = bank.simulation;
+    const n = bank.options.terminals;
+    t = {
+      account: [],
+      terminal: Array.from({ length: n }, (_, i) => bankId('T', i)),
+      place: Array.from({ length: n }, (_, i) => (places ? `${places.cities[places.city[i]!]!.name},${places.lat[i]},${places.lon[i]}` : ',,')),
+    };
+    texts.set(bank, t);
+  }
+  return t;
+}
+
+const LABELS = ['0,', ...FRAUD_KINDS.map((k) => `1,${k}`)];
+
 /** One day's rows, each ending in `\n`. */
 export function bankCsvRows(bank: Bank, day: NumberedDay, clock = isoClock(bank.options.start)): string {
-  const { currency, decimals, places } = bank.simulation;
+  const { decimals, currency } = bank.simulation;
+  const { account, terminal, place } = bankTexts(bank);
   let out = '';
   for (let i = 0; i < day.count; i++) {
+    const c = day.customer[i]!;
     const t = day.terminal[i]!;
-    const kind = day.kind[i]!;
-    const place = places ? `${places.cities[places.city[t]!]!.name},${places.lat[t]},${places.lon[t]}` : ',,';
-    out += `${day.firstId + i},${clock(day.time[i]!)},${bankId('C', day.customer[i]!)},${bankId('T', t)},${day.amount[i]!.toFixed(decimals)},${currency},${CHANNELS[day.channel[i]!]},${place},${kind === NOT_FRAUD ? '0,' : `1,${FRAUD_KINDS[kind - 1]}`}\n`;
+    const amount = decimals === 0 ? String(day.amount[i]!) : day.amount[i]!.toFixed(decimals);
+    out += `${day.firstId + i},${clock(day.time[i]!)},${(account[c] ??= bankId('C', c))},${terminal[t]},${amount},${currency},${CHANNELS[day.channel[i]!]},${place[t]},${LABELS[day.kind[i]!]}\n`;
   }
   return out;
 }

@@ -3,14 +3,15 @@
  * at once, in one `CONFIG_INVALID` error.
  */
 import { VigieError } from '../../errors.ts';
+import { CAMEROON } from './cameroon.ts';
 import { HANDBOOK } from './handbook.ts';
 import type { BankRun } from './simulation.ts';
 
-export const BANK_PROFILES = ['handbook'] as const;
+export const BANK_PROFILES = ['handbook', 'cameroon'] as const;
 export type BankProfile = (typeof BANK_PROFILES)[number];
 
 export interface BankOptions {
-  /** `handbook` by default. */
+  /** `cameroon` by default. */
   readonly profile?: BankProfile;
   /** An integer in [0, 2^53); 1 by default. */
   readonly seed?: number;
@@ -23,8 +24,6 @@ export interface BankOptions {
   /** The first day, `YYYY-MM-DD` (UTC); the profile's by default (handbook 2018-04-01, cameroon 2026-01-01). */
   readonly start?: string;
 }
-
-export const CAMEROON_DEFAULTS = { customers: 100_000, terminals: 20_000, days: 30, start: '2026-01-01' } as const;
 
 /** Ids are `C`/`T` + 7 digits. */
 export const MAX_IDS = 10_000_000;
@@ -44,9 +43,9 @@ export type BankOptionsText = { readonly [K in keyof BankOptions]?: BankOptions[
  */
 export function checkBankOptions(options: BankOptionsText, prefix = ''): CheckedBankOptions {
   const bad: string[] = [];
-  const profile = (options.profile ?? 'handbook') as BankProfile;
+  const profile = (options.profile ?? 'cameroon') as BankProfile;
   if (!BANK_PROFILES.includes(profile)) bad.push(`${prefix}profile: expected one of ${BANK_PROFILES.join(', ')}, got ${JSON.stringify(profile)}`);
-  const defaults = profile === 'handbook' ? HANDBOOK : HANDBOOK;
+  const defaults = profile === 'handbook' ? HANDBOOK : CAMEROON;
   const integer = (name: string, value: number | string | undefined, fallback: number, min: number, max: number): number => {
     const v = value === undefined ? fallback : typeof value === 'string' ? (/^\d{1,16}$/.test(value) ? Number(value) : Number.NaN) : value;
     if (!(typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max)) bad.push(`${prefix}${name}: expected an integer in [${min}, ${max}], got ${JSON.stringify(value)}`);

@@ -53,3 +53,11 @@ export function distinct(random: Random, n: number, count: number): number[] {
   }
   return order;
 }
+
+/** For each customer in order, its Poisson count of transactions for a day, at its mean `rate`. */
+export function forEachCustomerCount(random: Random, rate: ArrayLike<number>, visit: (customer: number, count: number) => void): void {
+  for (let c = 0; c < rate.length; c++) {
+    const n = poisson(random, rate[c]!);
+    if (n > 0) visit(c, n);
+  }
+}

@@ -14,9 +14,9 @@
  * its amount and fraud. A later scenario names the kind when several apply.
  */
 import { DAY_SECONDS, DayBuilder, NOT_FRAUD, kindCode } from './bankDay.ts';
-import { distinct, poisson, streamRandom } from './draws.ts';
+import { forEachCustomerCount, streamRandom } from './draws.ts';
+import { HANDBOOK_FRAUDS, handbookFrauds } from './handbookFrauds.ts';
 import type { BankRun, BankSimulation } from './simulation.ts';
-import type { Random } from '../../random.ts';
 
 /** The Handbook's parameters. */
 export const HANDBOOK = {
@@ -31,38 +31,18 @@ export const HANDBOOK = {
   secondMean: 43_200,
   secondStd: 20_000,
   amountLimit: 220,
-  /** Per 10 000 terminals, each day. */
-  compromisedTerminalsPerDay: 2,
-  compromisedDays: 28,
-  /** Per 5 000 customers, each day. */
-  leakedCustomersPerDay: 3,
-  leakedDays: 14,
-  leakedShare: 1 / 3,
-  leakedFactor: 5,
+  ...HANDBOOK_FRAUDS,
 } as const;
 
 /** The streams of draws, each seeded apart (see draws.ts). */
-const WORLD = 0;
-const DAY = 1;
-const TERMINAL_DRAW = 2;
-const CUSTOMER_DRAW = 3;
-const LEAK_COINS = 4;
+const STREAM = { world: 0, day: 1, terminalDraw: 2, customerDraw: 3, leakCoins: 4 } as const;
 
 const ABOVE_LIMIT = kindCode('amount-above-limit');
-const COMPROMISED = kindCode('compromised-terminal');
-const LEAKED = kindCode('leaked-credentials');
-
-/** How many of `n` to draw in a day at `perDay` per `per`: the whole part, and one more with the fraction's probability. */
-export function dailyCount(random: Random, perDay: number, n: number, per: number): number {
-  const expected = (perDay * n) / per;
-  const whole = Math.floor(expected);
-  return whole + (random.next() < expected - whole ? 1 : 0);
-}
 
 export function handbookBank(run: BankRun): BankSimulation {
   const { seed, customers: C, terminals: T } = run;
   const H = HANDBOOK;
-  const world = streamRandom(seed, WORLD);
+  const world = streamRandom(seed, STREAM.world);
   const cx = new Float64Array(C);
   const cy = new Float64Array(C);
   const mean = new Float64Array(C);
@@ -81,20 +61,16 @@ export function handbookBank(run: BankRun): BankSimulation {
   }
   const reach = terminalsWithin(cx, cy, tx, ty, H.grid, H.radius);
 
-  /** Per terminal: the first day it is no longer compromised (0: never was). */
-  const compromisedUntil = new Int32Array(T);
-  /** Leaked credentials: customer → the end day of each of its draws still running. */
-  const leaked = new Map<number, number[]>();
+  const frauds = handbookFrauds(seed, C, T, { terminals: STREAM.terminalDraw, customers: STREAM.customerDraw, coins: STREAM.leakCoins }, (a) => Math.round(a * 100) / 100);
 
   return {
     currency: 'EUR',
     decimals: 2,
     day(d) {
-      const random = streamRandom(seed, DAY, d);
+      const random = streamRandom(seed, STREAM.day, d);
       const day = new DayBuilder(d);
       const base = d * DAY_SECONDS;
-      for (let c = 0; c < C; c++) {
-        const n = poisson(random, rate[c]!);
+      forEachCustomerCount(random, rate, (c, n) => {
         const from = reach.start[c]!;
         const choices = reach.start[c + 1]! - from;
         for (let i = 0; i < n; i++) {
@@ -107,35 +83,9 @@ export function handbookBank(run: BankRun): BankSimulation {
           const terminal = reach.list[from + Math.floor(random.next() * choices)]!;
           day.push(base + second, c, terminal, amount, 0, amount > H.amountLimit ? ABOVE_LIMIT : NOT_FRAUD);
         }
-      }
+      });
 
-      const terminalDraw = streamRandom(seed, TERMINAL_DRAW, d);
-      for (const t of distinct(terminalDraw, T, dailyCount(terminalDraw, H.compromisedTerminalsPerDay, T, H.terminals))) {
-        compromisedUntil[t] = Math.max(compromisedUntil[t]!, d + H.compromisedDays);
-      }
-      const customerDraw = streamRandom(seed, CUSTOMER_DRAW, d);
-      for (const c of distinct(customerDraw, C, dailyCount(customerDraw, H.leakedCustomersPerDay, C, H.customers))) {
-        const ends = leaked.get(c) ?? [];
-        ends.push(d + H.leakedDays);
-        leaked.set(c, ends);
-      }
-      for (const [c, ends] of leaked) {
-        const running = ends.filter((end) => end > d);
-        if (running.length === 0) leaked.delete(c);
-        else leaked.set(c, running);
-      }
-
-      const coins = streamRandom(seed, LEAK_COINS, d);
-      for (let i = 0; i < day.count; i++) {
-        if (compromisedUntil[day.terminal[i]!]! > d) day.kind[i] = COMPROMISED;
-        const draws = leaked.get(day.customer[i]!);
-        if (draws === undefined) continue;
-        for (let k = 0; k < draws.length; k++) {
-          if (coins.next() >= H.leakedShare) continue;
-          day.amount[i] = Math.round(day.amount[i]! * H.leakedFactor * 100) / 100;
-          day.kind[i] = LEAKED;
-        }
-      }
+      frauds(day);
       return day.sorted();
     },
   };

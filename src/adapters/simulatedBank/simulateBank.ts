@@ -10,6 +10,7 @@ import type { LabelledTransaction } from '../paysim.ts';
 import { type BankDay, CHANNELS, FRAUD_KINDS, type FraudKind, NOT_FRAUD } from './bankDay.ts';
 import { type BankOptions, type BankOptionsText, type CheckedBankOptions, checkBankOptions } from './bankRun.ts';
 import { bankId, isoClock } from './clock.ts';
+import { cameroonBank } from './cameroon.ts';
 import { handbookBank } from './handbook.ts';
 import type { BankSimulation } from './simulation.ts';
 
@@ -30,7 +31,7 @@ export interface Bank {
  */
 export function openBank(options: BankOptionsText = {}, prefix = ''): Bank {
   const checked = checkBankOptions(options, prefix);
-  return { options: checked, simulation: handbookBank(checked) };
+  return { options: checked, simulation: checked.profile === 'handbook' ? handbookBank(checked) : cameroonBank(checked) };
 }
 
 /** The bank's days in order, each sorted by time, transaction ids running on across days. */

@@ -26,12 +26,12 @@ export function registerSimulateBank(simulate: Command): void {
   simulate
     .command('bank')
     .description('simulate a bank\'s labelled transactions (customers, terminals, frauds of known kinds): a CSV to --out')
-    .option('--profile <name>', `${BANK_PROFILES.join(' or ')}: the Handbook's simulator and parameters, or Cameroonian cities, XAF, card and mobile money`, 'handbook')
+    .option('--profile <name>', `${BANK_PROFILES.join(' or ')}: the Handbook's simulator and parameters, or Cameroonian cities, XAF, card and mobile money`, 'cameroon')
     .option('--seed <n>', 'the seed: the same seed and options give the same bytes', '1')
-    .option('--customers <n>', "how many customers (default: the profile's, handbook 5000)")
-    .option('--terminals <n>', "how many terminals, or mobile-money agents (default: the profile's, handbook 10000)")
-    .option('--days <n>', "how many days (default: the profile's, handbook 183)")
-    .option('--start <date>', "the first day, YYYY-MM-DD (UTC) (default: the profile's, handbook 2018-04-01)")
+    .option('--customers <n>', "how many customers (default: the profile's, cameroon 100000, handbook 5000)")
+    .option('--terminals <n>', "how many terminals and mobile-money agents (default: the profile's, cameroon 20000, handbook 10000)")
+    .option('--days <n>', "how many days (default: the profile's, cameroon 30, handbook 183)")
+    .option('--start <date>', "the first day, YYYY-MM-DD (UTC) (default: the profile's, cameroon 2026-01-01, handbook 2018-04-01)")
     .option('--out <file>', 'the labelled CSV, - for stdout')
     .action(async (flags: BankFlags) => {
       try {

@@ -24,7 +24,7 @@ async function csvSha256(options: BankOptions): Promise<string> {
 }
 
 describe('the simulated bank is deterministic', () => {
-  for (const profile of ['handbook'] as const) {
+  for (const profile of ['handbook', 'cameroon'] as const) {
     it(`${profile}: same seed, same sha256; another seed, another`, async () => {
       const options = { profile, customers: 400, terminals: 800, days: 20 };
       const first = await csvSha256({ ...options, seed: 7 });
