@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { createLightProducer } from '../../adapters/kafka/lightProducer.ts';
 import type { KafkaSecurity } from '../../adapters/kafka/security.ts';
 import { produceBank } from '../../adapters/simulatedBank/bankKafka.ts';
-import { BANK_PROFILES } from '../../adapters/simulatedBank/bankRun.ts';
+import { BANK_PROFILES, checkBankOptions } from '../../adapters/simulatedBank/bankRun.ts';
 import { type BankTally, writeBankCsv } from '../../adapters/simulatedBank/bankCsv.ts';
 import { type Bank, openBank } from '../../adapters/simulatedBank/simulateBank.ts';
 import { VigieError } from '../../errors.ts';
@@ -72,13 +72,12 @@ export function registerSimulateBank(simulate: Command): void {
 }
 
 async function simulateBank(flags: BankFlags): Promise<void> {
-  const bank = openBank(
-    { profile: flags.profile as Bank['options']['profile'], seed: flags.seed, customers: flags.customers, terminals: flags.terminals, days: flags.days, start: flags.start },
-    '--',
-  );
+  const options = { profile: flags.profile as Bank['options']['profile'], seed: flags.seed, customers: flags.customers, terminals: flags.terminals, days: flags.days, start: flags.start };
+  checkBankOptions(options, '--'); // every flag checked before a million customers are made
   const kafka = flags.kafka === undefined ? undefined : parseKafkaTarget(flags, process.env);
   if (kafka !== undefined && flags.out !== undefined) throw new VigieError('CONFIG_INVALID', 'simulate bank: give --out or --kafka, not both');
   if (kafka === undefined && (flags.out === undefined || flags.out === '')) throw new VigieError('CONFIG_INVALID', 'simulate bank: give --out FILE.csv (or --out - for stdout), or --kafka');
+  const bank = openBank(options, '--');
   const started = Date.now();
   if (kafka !== undefined) return produce(bank, kafka, started);
   const bar = progress('simulate bank (days)', { total: bank.options.days, everyMs: 5_000 });
