@@ -22,7 +22,7 @@ describe('vigie simulate bank, its options', () => {
         [['--profile', 'paysim', '--out', out], [/--profile: expected one of handbook, cameroon, got "paysim"/]],
         [['--customers', '-5', '--out', out], [/--customers: expected an integer in \[1, 10000000\], got "-5"/]],
         [[], [/give --out FILE\.csv \(or --out - for stdout\), or --kafka/]],
-        [['--kafka', '127.0.0.1:1', '--rate', '-1', '--label-delay', '7x'], [/--rate: expected a number of transactions per second, 0 for no limit, got "-1"/, /--label-delay: expected a time such as 7d, 36h, 90min, 30s, or 0, got "7x"/]],
+        [['--kafka', '127.0.0.1:1', '--rate', '-1', '--label-delay', '7x'], [/--rate: expected transactions per second such as 500, 500\/s or 3000\/min, 0 for no limit, got "-1"/, /--label-delay: expected a time such as 7d, 36h, 90min, 30s, or 0, got "7x"/]],
         [['--kafka', 'nohost', '--out', out], [/--kafka: expected host:port/]],
         [['--kafka', '127.0.0.1:1', '--out', out], [/give --out or --kafka, not both/]],
       ];

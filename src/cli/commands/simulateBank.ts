@@ -60,7 +60,7 @@ export function registerSimulateBank(simulate: Command): void {
     .option('--kafka [brokers]', 'produce to Kafka instead: comma-separated host:port list; env KAFKA_BROKERS (default: 127.0.0.1:9092)')
     .option('--topic <topic>', 'with --kafka: the transactions, keyed by account', 'transaction')
     .option('--labels-topic <topic>', "with --kafka: the frauds' labels, keyed by account", 'transaction.labels')
-    .option('--rate <n>', 'with --kafka: transactions per second, 0 for as fast as the broker takes them', '1000')
+    .option('--rate <rate>', 'with --kafka: transactions per second (500, 500/s or 3000/min), 0 for as fast as the broker takes them', '1000')
     .option('--label-delay <time>', 'with --kafka: event time between a fraud and its label: 7d, 36h, 90min, 30s or 0', '7d');
   addSettingOptions(bank, KAFKA_SECURITY_SETTINGS).action(async (flags: BankFlags) => {
     try {
@@ -118,6 +118,13 @@ async function produce(bank: Bank, kafka: KafkaTarget, started: number): Promise
   }
 }
 
+/** `500`, `500/s` or `3000/min` transactions, per second; `0` for no limit; {@link Invalid} otherwise. */
+export function parseBankRate(raw: string): number | Invalid {
+  const match = /^(\d+(?:\.\d+)?)(?:\/(s|min))?$/.exec(raw.trim());
+  const perSecond = match ? Number(match[1]) / (match[2] === 'min' ? 60 : 1) : Number.NaN;
+  return perSecond <= 10_000_000 ? perSecond : new Invalid('expected transactions per second such as 500, 500/s or 3000/min, 0 for no limit');
+}
+
 /** `7d`, `36h`, `90min`, `30s` or `0`, in ms; {@link Invalid} otherwise. */
 export function parseDelay(raw: string): number | Invalid {
   const match = /^(\d+(?:\.\d+)?)(d|h|min|s)?$/.exec(raw.trim());
@@ -147,7 +154,7 @@ export function parseKafkaTarget(flags: BankFlags, env: NodeJS.ProcessEnv): Kafk
     security,
     topic: check('--topic', flags.topic, topic),
     labelsTopic: check('--labels-topic', flags.labelsTopic, topic),
-    rate: check('--rate', flags.rate, (raw) => (/^\d+(\.\d+)?$/.test(raw) && Number(raw) <= 10_000_000 ? Number(raw) : new Invalid('expected a number of transactions per second, 0 for no limit'))),
+    rate: check('--rate', flags.rate, parseBankRate),
     labelDelayMs: check('--label-delay', flags.labelDelay, parseDelay),
   };
   if (target.topic === target.labelsTopic && problems.length === 0) problems.push(`--labels-topic: expected another topic than --topic, got ${JSON.stringify(flags.labelsTopic)}`);
