@@ -64,6 +64,7 @@ const handBuilt: fc.Arbitrary<Draft<SuspiciousTransaction>> = fc
         currency: fc.oneof(fc.constantFrom('XAF', 'EUR', 'XA', 'XAFF'), wideText),
         timestamp: fc.oneof(validTimestamp, wideText),
         account: wideText,
+        terminal: wideText,
         location: fc.record({ lat: fc.double(), lon: fc.double(), country: fc.oneof(fc.constantFrom('CM', 'FR'), wideText) }, { requiredKeys: [] }),
         channel: wideText,
         type: wideText,
