@@ -92,7 +92,7 @@ export function verdict(results: readonly SeedResult[]): Verdict {
   }
   return {
     table: {
-      header: ['model', 'published AP', `mean AP (${results.length} seeds)`, 'min–max', `|mean − published| ≤ ${MAX_AP_GAP}`, 'card precision@100, mean (min–max)', 'mean AUC ROC'],
+      header: ['model', 'published AP', `mean AP (${results.length} seeds)`, 'min–max', `within ${MAX_AP_GAP} of published (gap)`, 'card precision@100, mean (min–max)', 'mean AUC ROC'],
       rows,
     },
     means,
