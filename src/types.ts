@@ -51,6 +51,8 @@ export interface Transaction {
   readonly timestamp: string;
   /** The account debited; when absent, rules key on the client `id`. */
   readonly account?: string;
+  /** The terminal (card reader, ATM, mobile-money agent or merchant) it was made at. */
+  readonly terminal?: string;
   /** Where it was made: coordinates, an ISO 3166 alpha-2 country, or both. */
   readonly location?: { readonly lat?: number; readonly lon?: number; readonly country?: string };
   /** e.g. `mobile`, `atm`, `branch`. */

@@ -22,6 +22,7 @@ export * from './postgres/toPostgres.ts';
 export * from './serial/fromSerialPort.ts';
 export * from './serial/virtualSerial.ts';
 export * from './simulatedArduino.ts';
+export * from './simulatedBank/index.ts';
 export * from './simulatedTransactions.ts';
 export * from './temporaryServers.ts';
 export * from './toJsonlLog.ts';

@@ -67,6 +67,7 @@ const transactionSchema = z.object({
     if (typeof time === 'string') ctx.addIssue({ code: 'custom', message: time });
   }),
   account: text().min(1).max(128).optional(),
+  terminal: text().min(1).max(128).optional(),
   location: location.optional(),
   channel: text().min(1).max(64).optional(),
   type: text().min(1).max(32).optional(),
@@ -133,14 +134,14 @@ export function checkedTransaction(json: unknown): Transaction | string {
 }
 
 /** The text fields a plain transaction may have besides the five of the prototype, with their longest length. */
-const PLAIN_TEXT: Readonly<Record<string, number>> = { account: 128, channel: 64, type: 32 };
+const PLAIN_TEXT: Readonly<Record<string, number>> = { account: 128, terminal: 128, channel: 64, type: 32 };
 const LONE_SURROGATE = /\p{Cs}/u;
 
 const isInt4 = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= INT4_MIN && n <= INT4_MAX;
 const isText = (s: unknown, max: number): s is string => typeof s === 'string' && s.length >= 1 && s.length <= max && !s.includes('\u0000') && !LONE_SURROGATE.test(s);
 
 /**
- * Every record's path: the prototype's transaction (and account, channel, type), checked by hand
+ * Every record's path: the prototype's transaction (and account, terminal, channel, type), checked by hand
  * in a fraction of the schema's time. Accepts only what the schema accepts, and gives the same
  * object (its keys in the schema's order); anything else (another field, a bad value) is left to
  * {@link checkedTransaction}, which says what is wrong.
@@ -162,7 +163,7 @@ export function plainTransaction(json: unknown): Transaction | undefined {
   if (typeof currency !== 'string' || !CURRENCIES.has(currency)) return undefined;
   if (typeof timestamp !== 'string' || typeof parseTimestamp(timestamp) !== 'number') return undefined;
   if (texts === 0) return { id, transaction_id, amount, currency, timestamp };
-  const { account, channel, type } = o as { account?: string; channel?: string; type?: string };
+  const { account, terminal, channel, type } = o as { account?: string; terminal?: string; channel?: string; type?: string };
   return {
     id,
     transaction_id,
@@ -170,6 +171,7 @@ export function plainTransaction(json: unknown): Transaction | undefined {
     currency,
     timestamp,
     ...(account !== undefined && { account }),
+    ...(terminal !== undefined && { terminal }),
     ...(channel !== undefined && { channel }),
     ...(type !== undefined && { type }),
   };

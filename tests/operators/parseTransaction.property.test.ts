@@ -6,14 +6,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkedTransaction, parseTransactionMessage } from '../../src/operators/parseTransaction.ts';
 
-const valid = fc.record({
-  id: fc.integer({ min: 1000, max: 9999 }),
-  transaction_id: fc.integer({ min: 10_000, max: 99_999 }),
-  // in cents, as numeric(18, 2) stores them
-  amount: fc.integer({ min: 0, max: 100_000_000_000 }).map((cents) => cents / 100),
-  currency: fc.constantFrom('XAF', 'EUR', 'USD', 'XOF'),
-  timestamp: fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 19).replace('T', ' ')),
-});
+const valid = fc.record(
+  {
+    id: fc.integer({ min: 1000, max: 9999 }),
+    transaction_id: fc.integer({ min: 10_000, max: 99_999 }),
+    // in cents, as numeric(18, 2) stores them
+    amount: fc.integer({ min: 0, max: 100_000_000_000 }).map((cents) => cents / 100),
+    currency: fc.constantFrom('XAF', 'EUR', 'USD', 'XOF'),
+    timestamp: fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 19).replace('T', ' ')),
+    // the simulated bank's optional fields: its account and terminal ids, and any other text
+    account: fc.oneof(fc.integer({ min: 0, max: 9_999_999 }).map((n) => `C${String(n).padStart(7, '0')}`), fc.string({ minLength: 1, maxLength: 128 }).filter((t) => !t.includes('\u0000'))),
+    terminal: fc.oneof(fc.integer({ min: 0, max: 9_999_999 }).map((n) => `T${String(n).padStart(7, '0')}`), fc.string({ minLength: 1, maxLength: 128 }).filter((t) => !t.includes('\u0000'))),
+    channel: fc.constantFrom('card', 'mobile-money'),
+  },
+  { requiredKeys: ['id', 'transaction_id', 'amount', 'currency', 'timestamp'] },
+);
 
 /** One way to break a valid message, with the reason that must be given. */
 const malformed = fc.oneof(
@@ -25,6 +32,7 @@ const malformed = fc.oneof(
   fc.tuple(valid, fc.oneof(fc.string(), fc.boolean(), fc.constant(null))).map(([v, bad]) => ({ raw: JSON.stringify({ ...v, amount: bad }), reason: /^amount: / })),
   fc.tuple(valid, fc.double({ max: -Number.MIN_VALUE, noNaN: true })).map(([v, amount]) => ({ raw: JSON.stringify({ ...v, amount }), reason: /^amount: / })),
   fc.tuple(valid, fc.stringMatching(/^[A-Z]{3}$/).filter((c) => !Intl.supportedValuesOf('currency').includes(c))).map(([v, currency]) => ({ raw: JSON.stringify({ ...v, currency }), reason: /^currency: / })),
+  fc.tuple(valid, fc.oneof(fc.constant(''), fc.constant('x'.repeat(129)), fc.constant('T\u0000'), fc.integer(), fc.constant(null))).map(([v, terminal]) => ({ raw: JSON.stringify({ ...v, terminal }), reason: /^terminal: / })),
   fc.tuple(valid, fc.string()).filter(([, t]) => !/^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d/.test(t)).map(([v, timestamp]) => ({ raw: JSON.stringify({ ...v, timestamp }), reason: /^timestamp: / })),
 );
 
@@ -67,7 +75,7 @@ describe('parseTransaction, its fast path', () => {
     fc.constant(null),
     fc.array(fc.integer(), { maxLength: 2 }),
   );
-  const fields = fc.constantFrom('id', 'transaction_id', 'amount', 'currency', 'timestamp', 'account', 'channel', 'type', 'balance', 'location', 'other', '__proto__');
+  const fields = fc.constantFrom('id', 'transaction_id', 'amount', 'currency', 'timestamp', 'account', 'terminal', 'channel', 'type', 'balance', 'location', 'other', '__proto__');
   const json = fc.tuple(valid, fc.array(fc.tuple(fields, anything), { maxLength: 3 }), fc.array(fields, { maxLength: 2 })).map(([v, changes, removed]) => {
     const o: Record<string, unknown> = { ...v };
     for (const [field, value] of changes) o[field] = value;

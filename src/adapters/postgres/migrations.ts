@@ -148,6 +148,12 @@ export const migrations: readonly Migration[] = [
         PRIMARY KEY (consumer_group, topic, source_partition)
       )`,
   },
+  {
+    // The terminal (card reader, ATM, mobile-money agent) a transaction was made at, beside the
+    // other optional fields of 004: the compromised-terminal fraud of a simulated bank is found by it.
+    id: '009_suspicious_transactions_terminal',
+    sql: `ALTER TABLE suspicious_transactions ADD COLUMN terminal text NULL`,
+  },
 ];
 
 /**

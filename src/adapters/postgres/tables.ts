@@ -150,6 +150,7 @@ export const suspiciousTransactionsTable: TableValues<SuspiciousTransaction> = j
     ['revision', 'int4'],
     ['revised_by', 'int8'],
     ['detected_at', 'timestamptz'],
+    ['terminal', 'text'],
   ],
   (s) => {
     const { transaction: t, ref } = s;
@@ -178,6 +179,7 @@ export const suspiciousTransactionsTable: TableValues<SuspiciousTransaction> = j
       revised_by: s.cause?.offset,
       // when the rules decided, not when the row was written: the latency a bank sees
       detected_at: iso(s.decidedAt ?? Date.now()),
+      terminal: t.terminal,
     };
   },
 );

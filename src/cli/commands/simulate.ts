@@ -1,5 +1,5 @@
 /**
- * `vigie simulate arduino`: a virtual Arduino on a virtual serial cable (socat), so `vigie bridge`
+ * `vigie simulate bank` (./simulateBank.ts), and `vigie simulate arduino`: a virtual Arduino on a virtual serial cable (socat), so `vigie bridge`
  * can be tried and tested end to end without a board. It writes exactly what the board's sketch
  * prints, `topic!value\r\n`, to the device end of the cable.
  *
@@ -13,6 +13,7 @@ import { createVirtualSerialPair } from '../../adapters/serial/virtualSerial.ts'
 import { simulatedArduino, toSerialBytes } from '../../adapters/simulatedArduino.ts';
 import { VigieError } from '../../errors.ts';
 import { fail } from '../fail.ts';
+import { registerSimulateBank } from './simulateBank.ts';
 
 interface SimulateFlags {
   readonly link: string;
@@ -22,7 +23,8 @@ interface SimulateFlags {
 }
 
 export function registerSimulate(program: Command): void {
-  const simulate = program.command('simulate').description('simulated devices');
+  const simulate = program.command('simulate').description('simulated devices and banks');
+  registerSimulateBank(simulate);
   simulate
     .command('arduino')
     .description('write simulated Arduino lines (topic!value) to a virtual serial port, until Ctrl-C or SIGTERM')

@@ -50,6 +50,7 @@ const transaction = fc.record(
       wideText.map((t) => `2026-11-22 10:00:00${t}`),
     ),
     account: wideText,
+    terminal: wideText,
     channel: wideText,
     type: wideText,
     balance: wideMoney,

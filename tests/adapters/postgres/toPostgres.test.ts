@@ -80,15 +80,15 @@ describe('toPostgres', () => {
     const sql = "x'); DROP TABLE suspicious_transactions; --";
     const row: SuspiciousTransaction = {
       transaction: { id: 4321, transaction_id: 98765, amount: 250000, currency: 'XAF', timestamp: '2026-11-22 08:30:05',
-        account: sql, location: { lat: 4.0511, lon: 9.7679, country: 'CM' }, channel: "mobile'--", type: 'TRANSFER', balanceBefore: 260000.5 },
+        account: sql, terminal: 'T0003156', location: { lat: 4.0511, lon: 9.7679, country: 'CM' }, channel: "mobile'--", type: 'TRANSFER', balanceBefore: 260000.5 },
       ref: { source: 'fields', partition: 0, offset: 1 }, reasons: ['balance-drain>=90%', sql], score: 0.96,
     };
     await write([row], suspiciousTransactionsTable);
     const { rows: got } = await db.pool.query(
-      `SELECT account, latitude, longitude, country, channel, type, balance_before::text, event_time, input, reasons
+      `SELECT account, terminal, latitude, longitude, country, channel, type, balance_before::text, event_time, input, reasons
        FROM suspicious_transactions WHERE source = 'fields'`,
     );
-    expect(got).toEqual([{ account: sql, latitude: 4.0511, longitude: 9.7679, country: 'CM', channel: "mobile'--", type: 'TRANSFER',
+    expect(got).toEqual([{ account: sql, terminal: 'T0003156', latitude: 4.0511, longitude: 9.7679, country: 'CM', channel: "mobile'--", type: 'TRANSFER',
       balance_before: '260000.50', event_time: new Date('2026-11-22T08:30:05Z'), input: row.transaction, reasons: ['balance-drain>=90%', sql] }]);
     const { rows: tables } = await db.pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'suspicious_transactions'");
     expect(tables[0].n).toBe(1);
