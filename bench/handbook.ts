@@ -69,10 +69,12 @@ export const handbookBench: Bench = {
       simulated.push(await simulate(seed, csv, say));
       const result = { ...(await baselines(python, csv, say)), seed };
       loads.push(loadavg()[0]!);
-      say(`${result.rows} transactions, fraud ${(100 * result.fraud_rate).toFixed(3)} %, baselines in ${result.seconds} s`);
+      const aps = Object.entries(result.models).map(([model, scores]) => `${model} ${scores.average_precision}`);
+      say(`${result.rows} transactions, fraud ${(100 * result.fraud_rate).toFixed(3)} %, baselines in ${result.seconds} s; AP: ${aps.join(', ')}`);
       results.push(result);
+      // each seed as it ends: a run stopped at seed 4 keeps the first three
+      await writeFile(path.join(HOME, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     }
-    await writeFile(path.join(HOME, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     const { table, failures } = verdict(results);
     const versions = Object.entries(results[0]!.versions)
       .map(([name, version]) => `${name} ${version}`)
