@@ -30,6 +30,7 @@ const REUSE = process.env['BENCH_HANDBOOK_REUSE'] === '1';
 interface Baselines extends SeedResult {
   readonly seconds: number;
   readonly features_seconds: number;
+  readonly cpu_seconds: number;
   readonly train: { readonly rows: number; readonly frauds: number };
   readonly test: { readonly rows: number; readonly frauds: number };
   readonly versions: Readonly<Record<string, string>>;
@@ -88,6 +89,7 @@ export const handbookBench: Bench = {
       'simulation per seed, s': simulated.map((s) => (s === undefined ? 'reused' : s.toFixed(1))).join(', '),
       'features, per seed, s': results.map((r) => r.features_seconds).join(', '),
       'features and five models, per seed, s': results.map((r) => r.seconds).join(', '),
+      'the same, CPU seconds (all threads)': results.map((r) => r.cpu_seconds).join(', '),
       'load average (1 min) after each seed': loads.map((l) => l.toFixed(1)).join(', '),
       versions,
     };

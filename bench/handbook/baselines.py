@@ -30,6 +30,7 @@ Run: .vigie/bench/venv-handbook/bin/python bench/handbook/baselines.py bank.csv
 import argparse
 import json
 import platform
+import resource
 import sys
 import time
 
@@ -218,6 +219,8 @@ def main() -> None:
                 "models": results,
                 "seconds": round(time.perf_counter() - began, 1),
                 "features_seconds": round(features_seconds, 1),
+                # CPU of all the process's threads: what the run costs, whatever the machine's load
+                "cpu_seconds": round(sum(getattr(resource.getrusage(resource.RUSAGE_SELF), f) for f in ("ru_utime", "ru_stime")), 1),
                 "versions": {
                     "python": platform.python_version(),
                     "numpy": np.__version__,
