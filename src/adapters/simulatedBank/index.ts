@@ -1,6 +1,7 @@
 /** The simulated bank: labelled transactions of customers at terminals, with frauds of known kinds. */
 export { type BankDay, CHANNELS, type Channel, FRAUD_KINDS, type FraudKind } from './bankDay.ts';
 export { BANK_CSV_HEADER, type BankTally, bankCsvRows, writeBankCsv } from './bankCsv.ts';
+export { DEFAULT_LABEL_DELAY_MS, type BankMessage, type BankTopics, type FraudLabel, type ProduceBankOptions, bankMessages, produceBank } from './bankKafka.ts';
 export { BANK_PROFILES, type BankOptions, type BankProfile, type CheckedBankOptions } from './bankRun.ts';
 export { CAMEROON } from './cameroon.ts';
 export { CAMEROON_FRAUDS } from './cameroonFrauds.ts';
