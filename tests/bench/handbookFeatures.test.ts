@@ -122,6 +122,12 @@ describe("the Handbook's split and card precision@100", () => {
       [0, 1],
       [4, 5, 7],
     ]);
+    const strict = call(
+      `frame = baselines.read_bank(${JSON.stringify(file)})\n` +
+        "train, test, day = baselines.split(frame, baselines.pd.Timestamp('2018-04-02', tz='UTC'), 1, 1, 2, whole_gap=True)\n" +
+        'print(json.dumps(frame.transaction_id[test].tolist()))',
+    );
+    expect(strict, '--leave-out-whole-gap: C2 out from the first test day').toEqual([5, 7]);
   });
 
   it("takes each card's highest score and label per day, drops cards caught earlier, averages the days", () => {
