@@ -12,6 +12,7 @@ import { alertsBench } from './alerts.ts';
 import { detectorsBench } from './detectors.ts';
 import { evaluateFraudBench } from './evaluateFraud.ts';
 import { fraudBench } from './fraud.ts';
+import { handbookBench } from './handbook.ts';
 import { kafkaEndToEndBench } from './kafkaEndToEnd.ts';
 import { memoryBench } from './memory.ts';
 import { millionAccountsBench } from './millionAccounts.ts';
@@ -25,7 +26,7 @@ import { stateBench } from './state.ts';
 import { stateRestoreBench } from './stateRestore.ts';
 import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, copyRowsBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench, alertsBench, evaluateFraudBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, copyRowsBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench, alertsBench, evaluateFraudBench, handbookBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));

