@@ -16,7 +16,8 @@
  * BENCH_SPARK_RECORDS (default 1 000 000), BENCH_SPARK_SECONDS (each live rate, default 20; 0: no live runs),
  * BENCH_SPARK_ROUNDS (default 2), BENCH_SPARK_BACKLOG_TIMEOUT (s, default 300: an engine still
  * busy is stopped and its rate taken up to where it got), BENCH_SPARK_ENGINES (some of
- * bench/spark/engines.ts's ENGINES, comma-separated; all by default).
+ * bench/spark/engines.ts's ENGINES, comma-separated; all by default), BENCH_SPARK_BEFORE (a
+ * built checkout of another commit, run as the before-* engines beside this one's).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -29,7 +30,7 @@ import { startServices } from './kafka/services.ts';
 import type { Bench, BenchSection } from './section.ts';
 import { type BacklogResult, backlogRun } from './spark/backlog.ts';
 import { type Runs, comparison } from './spark/comparison.ts';
-import { ENGINES, ENGINE_LABELS, type Engine, LIVE_ENGINES } from './spark/engines.ts';
+import { DEFAULT_ENGINES, ENGINES, ENGINE_LABELS, type Engine, LIVE_ENGINES } from './spark/engines.ts';
 import { WARM_UP, liveRun, rateLabel } from './spark/live.ts';
 import { type SparkInstall, ensureSpark } from './spark/setup.ts';
 
@@ -46,7 +47,7 @@ const ROUNDS = positive('BENCH_SPARK_ROUNDS', 2);
 /** BENCH_SPARK_ENGINES: some of them, comma-separated (all by default); the others show as not measured. */
 const CHOSEN: readonly Engine[] = (() => {
   const given = process.env['BENCH_SPARK_ENGINES'];
-  if (given === undefined) return ENGINES;
+  if (given === undefined) return DEFAULT_ENGINES;
   const names = given.split(',').map((n) => n.trim());
   const unknown = names.filter((n) => !(ENGINES as readonly string[]).includes(n));
   if (unknown.length > 0) throw new RangeError(`BENCH_SPARK_ENGINES: unknown ${unknown.join(', ')}; known: ${ENGINES.join(', ')}`);
