@@ -143,6 +143,7 @@ async function spark(): Promise<BenchSection> {
 /** One backlog run: its rates on both clocks, the seconds, the load as it started and ended, its memory. */
 function backlogLine(x: BacklogResult): string {
   const { rates, seconds, load: l } = x;
+  if (!Number.isFinite(seconds.fromLaunch)) return `no row written, stopped, load ${l.start.toFixed(1)} → ${l.end.toFixed(1)}, peak ${x.usage.peakRssMb} MB`;
   return (
     `${fmt(rates.fromQueryStart)} records/s from query start (${round(seconds.fromQueryStart, 1)} s), ${fmt(rates.fromLaunch)} from launch (${round(seconds.fromLaunch, 1)} s)` +
     `${x.complete ? '' : ', stopped'}, load ${l.start.toFixed(1)} → ${l.end.toFixed(1)}, peak ${x.usage.peakRssMb} MB`
