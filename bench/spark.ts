@@ -16,7 +16,8 @@
  * BENCH_SPARK_RECORDS (default 1 000 000), BENCH_SPARK_SECONDS (each live rate, default 20; 0: no live runs),
  * BENCH_SPARK_ROUNDS (default 2), BENCH_SPARK_BACKLOG_TIMEOUT (s, default 300: an engine still
  * busy is stopped and its rate taken up to where it got), BENCH_SPARK_ENGINES (some of
- * bench/spark/engines.ts's ENGINES, comma-separated; all by default).
+ * bench/spark/engines.ts's ENGINES, comma-separated; all by default), BENCH_SPARK_BEFORE (a
+ * built checkout of another commit, run as the before-* engines beside this one's).
  */
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
@@ -29,7 +30,7 @@ import { startServices } from './kafka/services.ts';
 import type { Bench, BenchSection } from './section.ts';
 import { type BacklogResult, backlogRun } from './spark/backlog.ts';
 import { type Runs, comparison } from './spark/comparison.ts';
-import { ENGINES, ENGINE_LABELS, type Engine, LIVE_ENGINES } from './spark/engines.ts';
+import { DEFAULT_ENGINES, ENGINES, ENGINE_LABELS, type Engine, LIVE_ENGINES } from './spark/engines.ts';
 import { WARM_UP, liveRun, rateLabel } from './spark/live.ts';
 import { type SparkInstall, ensureSpark } from './spark/setup.ts';
 
@@ -46,7 +47,7 @@ const ROUNDS = positive('BENCH_SPARK_ROUNDS', 2);
 /** BENCH_SPARK_ENGINES: some of them, comma-separated (all by default); the others show as not measured. */
 const CHOSEN: readonly Engine[] = (() => {
   const given = process.env['BENCH_SPARK_ENGINES'];
-  if (given === undefined) return ENGINES;
+  if (given === undefined) return DEFAULT_ENGINES;
   const names = given.split(',').map((n) => n.trim());
   const unknown = names.filter((n) => !(ENGINES as readonly string[]).includes(n));
   if (unknown.length > 0) throw new RangeError(`BENCH_SPARK_ENGINES: unknown ${unknown.join(', ')}; known: ${ENGINES.join(', ')}`);
@@ -142,6 +143,7 @@ async function spark(): Promise<BenchSection> {
 /** One backlog run: its rates on both clocks, the seconds, the load as it started and ended, its memory. */
 function backlogLine(x: BacklogResult): string {
   const { rates, seconds, load: l } = x;
+  if (!Number.isFinite(seconds.fromLaunch)) return `no row written, stopped, load ${l.start.toFixed(1)} → ${l.end.toFixed(1)}, peak ${x.usage.peakRssMb} MB`;
   return (
     `${fmt(rates.fromQueryStart)} records/s from query start (${round(seconds.fromQueryStart, 1)} s), ${fmt(rates.fromLaunch)} from launch (${round(seconds.fromLaunch, 1)} s)` +
     `${x.complete ? '' : ', stopped'}, load ${l.start.toFixed(1)} → ${l.end.toFixed(1)}, peak ${x.usage.peakRssMb} MB`

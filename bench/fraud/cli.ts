@@ -36,11 +36,13 @@ const TICKS_PER_SECOND = 100;
 /**
  * `env`: added to this process's environment (the database URL, which a command line would show
  * to `ps`). `nodeFlags` (such as `--cpu-prof`, which NODE_OPTIONS refuses): node runs
- * `bin/vigie.js` itself with them, and the launcher's heap size.
+ * `bin/vigie.js` itself with them, and the launcher's heap size. `checkout`: the vigie whose
+ * `bin/vigie` runs (another commit's, built); this one by default.
  */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = []): Cli {
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = [], checkout = root): Cli {
+  const at = checkout.endsWith('/') ? checkout : `${checkout}/`;
   const [command, argv] =
-    nodeFlags.length === 0 ? [`${root}bin/vigie`, args] : [process.execPath, [...nodeFlags, '--max-old-space-size=1024', `${root}bin/vigie.js`, ...args]];
+    nodeFlags.length === 0 ? [`${at}bin/vigie`, args] : [process.execPath, [...nodeFlags, '--max-old-space-size=1024', `${at}bin/vigie.js`, ...args]];
   // Default settings: none of vigie's own variables (VIGIE_MAX_IN_FLIGHT...) leak from the caller's shell.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIE_')));
   return startProcess('vigie detect transactions', command, argv, { ...inherited, ...env });

@@ -73,7 +73,8 @@ export async function backlogRun(engine: Engine, context: EngineContext, produce
     const reached = complete ? produced : new Map([...produced].filter(([key]) => Number(key.split('/')[1]) <= newest));
     const { missing, doubled, unexpected } = outcome(reached, rows, []);
     const rates = backlogRates({ records: reached.size, launchedAt: run.startedAt, queryStartedAt, lastCommitAt: last });
-    const seconds = { fromLaunch: (last - run.startedAt) / 1000, fromQueryStart: (last - queryStartedAt) / 1000 };
+    // no row at all (stopped first): no last commit to time, not an epoch-old one
+    const seconds = rows.size === 0 ? { fromLaunch: Number.NaN, fromQueryStart: Number.NaN } : { fromLaunch: (last - run.startedAt) / 1000, fromQueryStart: (last - queryStartedAt) / 1000 };
     return { round, rates, complete, seconds, load: { start: loadAtStart, end: loadAtEnd }, missing, doubled, unexpected, usage: treeUsage, exitCode };
   } finally {
     await run.cleanup();

@@ -19,7 +19,7 @@ import type { BenchServices } from '../kafka/services.ts';
 import { FLOOR_OFFSETS } from './floorRows.ts';
 import type { SparkInstall } from './setup.ts';
 
-export const ENGINES = ['spark', 'vigie-seed', 'vigie-seed-no-alerts', 'vigie-default', 'floor', 'floor-no-alerts'] as const;
+export const ENGINES = ['spark', 'vigie-seed', 'vigie-seed-no-alerts', 'vigie-default', 'floor', 'floor-no-alerts', 'before-seed', 'before-seed-no-alerts'] as const;
 export type Engine = (typeof ENGINES)[number];
 export const ENGINE_LABELS: Readonly<Record<Engine, string>> = {
   spark: 'Spark (seed job, local[2])',
@@ -28,7 +28,17 @@ export const ENGINE_LABELS: Readonly<Record<Engine, string>> = {
   'vigie-default': 'vigie default rules, alerts on',
   floor: 'floor (floor.ts), alerts on',
   'floor-no-alerts': 'floor, alerts off',
+  'before-seed': 'BENCH_SPARK_BEFORE\'s vigie, seed rules, alerts on',
+  'before-seed-no-alerts': 'BENCH_SPARK_BEFORE\'s vigie, seed rules, alerts off',
 };
+/**
+ * BENCH_SPARK_BEFORE: another checkout of vigie, built (`npm run build` there), run as the
+ * `before-*` engines beside this one's in the same rounds: a change measured against the code
+ * before it on the same machine and load, as a ratio. Without it those engines do not run.
+ */
+export const BEFORE = process.env['BENCH_SPARK_BEFORE'];
+/** The engines that run when BENCH_SPARK_ENGINES does not choose: the `before-*` ones only with BENCH_SPARK_BEFORE. */
+export const DEFAULT_ENGINES: readonly Engine[] = ENGINES.filter((e) => BEFORE !== undefined || !e.startsWith('before-'));
 /** The floor's engines: what vigie's seed-rule engine of the same alerts setting is compared with. */
 export const FLOOR_OF: Partial<Record<Engine, Engine>> = { 'vigie-seed': 'floor', 'vigie-seed-no-alerts': 'floor-no-alerts' };
 /** The engines measured live too: the floor is a measure of the backlog's work only. */
@@ -76,6 +86,10 @@ export function startEngine(engine: Engine, context: EngineContext): Promise<Eng
       return startFloor(context, true);
     case 'floor-no-alerts':
       return startFloor(context, false);
+    case 'before-seed':
+      return startVigie(context, ['--rules', 'amount'], before());
+    case 'before-seed-no-alerts':
+      return startVigie(context, ['--rules', 'amount', '--alerts-topic', ''], before());
   }
 }
 
@@ -114,14 +128,20 @@ async function startSpark({ services, spark, topic }: EngineContext): Promise<En
   };
 }
 
-async function startVigie({ services, topic }: EngineContext, flags: readonly string[]): Promise<EngineRun> {
+function before(): string {
+  if (BEFORE === undefined) throw new Error('the before-* engines run the checkout named by BENCH_SPARK_BEFORE, which is not set');
+  return BEFORE;
+}
+
+/** `root`: the checkout whose bin/vigie runs; this one's by default. */
+async function startVigie({ services, topic }: EngineContext, flags: readonly string[], root?: string): Promise<EngineRun> {
   await deleteSuspicious(services.pool, topic);
   const group = `${topic}-vigie-${randomBytes(4).toString('hex')}`;
   const dataDir = await mkdtemp(path.join(tmpdir(), 'vigie-bench-spark-vigie-'));
   const startedAt = Date.now();
   const args = ['detect', 'transactions', '--kafka', services.brokers.join(','), '--topic', topic, '--group', group, '--data-dir', dataDir];
   // The password travels in the environment, not on a command line others can list.
-  const child = startCli([...args, ...flags], { DATABASE_URL: services.databaseUrl });
+  const child = startCli([...args, ...flags], { DATABASE_URL: services.databaseUrl }, [], root);
   return consumerGroupRun(services, topic, group, child, startedAt, () => rm(dataDir, { recursive: true, force: true }));
 }
 

@@ -22,7 +22,9 @@ export async function openJsonlLog(path: string): Promise<JsonlLog> {
   return {
     path,
     append(records) {
-      const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+      // one string grown in place: no array of lines beside it
+      let text = '';
+      for (const record of records) text += `${JSON.stringify(record)}\n`;
       // Serialised: two batches appended at once must not interleave.
       queue = queue.then(async () => {
         try {

@@ -99,27 +99,30 @@ export function parseTransaction(): OperatorFunction<TransactionMessage, Parsed<
 }
 
 /** The same parse, for one message. */
-export function parseTransactionMessage({ raw, ref, time }: TransactionMessage): Parsed<TransactionRecord> {
-  const bytes = typeof raw === 'string' ? undefined : raw;
-  const reject = (reason: string, text = typeof raw === 'string' ? raw : lossy.decode(raw)): Parsed<TransactionRecord> => ({
-    ok: false,
-    dead: { stage: PARSE_TRANSACTION, reason, raw: text, ...(bytes && { bytes }), ref, time },
-  });
+export function parseTransactionMessage(message: TransactionMessage): Parsed<TransactionRecord> {
+  const { raw, ref } = message;
   let text: string;
   try {
     text = typeof raw === 'string' ? raw : strict.decode(raw);
   } catch {
-    return reject(invalidUtf8(raw as Uint8Array));
+    return rejected(message, invalidUtf8(raw as Uint8Array));
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    return reject(`invalid JSON: ${(error as Error).message}`);
+    return rejected(message, `invalid JSON: ${(error as Error).message}`);
   }
   const transaction = plainTransaction(json) ?? checkedTransaction(json);
-  if (typeof transaction === 'string') return reject(transaction);
+  if (typeof transaction === 'string') return rejected(message, transaction);
   return { ok: true, value: { transaction, ref } };
+}
+
+/** A message's dead letter, its exact bytes kept (a function of its own: no closure made per message that parses). */
+function rejected({ raw, ref, time }: TransactionMessage, reason: string): Parsed<TransactionRecord> {
+  const bytes = typeof raw === 'string' ? undefined : raw;
+  const text = typeof raw === 'string' ? raw : lossy.decode(raw);
+  return { ok: false, dead: { stage: PARSE_TRANSACTION, reason, raw: text, ...(bytes && { bytes }), ref, time } };
 }
 
 /**

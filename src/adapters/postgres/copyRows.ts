@@ -35,7 +35,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { defer, lastValueFrom } from 'rxjs';
 import type { DeadLetter, Refused, SuspiciousTransaction } from '../../types.ts';
 import { dataError, writeError } from './databaseErrors.ts';
-import { type CopyEncoder, copyLine, jsonEncoder, parameterEncoder } from './copyText.ts';
+import { type CopyEncoder, copyLineOf, jsonEncoder, parameterEncoder } from './copyText.ts';
 import { splitRefused } from './splitRefused.ts';
 import { type TableValues, deadLettersTable, suspiciousTransactionsTable } from './tables.ts';
 
@@ -60,7 +60,7 @@ export function copyTable<T>(writer: TableValues<T>): CopyTable<T> {
   const keyAt = writer.conflict.map((name) => writer.columns.indexOf(name));
   return {
     writer,
-    line: (row) => copyLine(writer.values(row), encoders),
+    line: (row) => copyLineOf(row, writer.getters, encoders),
     key: (row) => {
       const values = writer.values(row);
       // stored text is UTF-8: a lone surrogate comes back as U+FFFD

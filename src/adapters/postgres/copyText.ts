@@ -100,3 +100,10 @@ export function copyLine(values: readonly unknown[], encoders: readonly CopyEnco
   for (let i = 1; i < encoders.length; i++) line += `\t${encoders[i]!(values[i])}`;
   return `${line}\n`;
 }
+
+/** The same line from a row's column getters: no array of its values made per row. */
+export function copyLineOf<T>(row: T, getters: readonly ((row: T) => unknown)[], encoders: readonly CopyEncoder[]): string {
+  let line = encoders[0]!(getters[0]!(row));
+  for (let i = 1; i < encoders.length; i++) line += `\t${encoders[i]!(getters[i]!(row))}`;
+  return `${line}\n`;
+}

@@ -24,9 +24,11 @@ import type { Judged } from './judged.ts';
 export function suspiciousOnly({ clock }: { clock?: () => number } = {}): OperatorFunction<Judged, SuspiciousTransaction> {
   return pipe(
     filter((judged) => judged.reasons.length > 0 || (judged.revision ?? 0) > 0),
+    // one object per row, its keys always in one order (no spread of a first one): every
+    // suspicious record of a backlog comes this way
     map(({ record: { transaction, ref }, reasons, score, revision, cause }): SuspiciousTransaction => {
-      const decided = revision === undefined || revision === 0 ? { transaction, ref, reasons, score } : { transaction, ref, reasons, score, revision, cause: cause! };
-      return clock === undefined ? decided : { ...decided, decidedAt: clock() };
+      if (revision === undefined || revision === 0) return clock === undefined ? { transaction, ref, reasons, score } : { transaction, ref, reasons, score, decidedAt: clock() };
+      return clock === undefined ? { transaction, ref, reasons, score, revision, cause: cause! } : { transaction, ref, reasons, score, revision, cause: cause!, decidedAt: clock() };
     }),
   );
 }
