@@ -9,8 +9,9 @@
  * BEGIN
  *   same assignments?          a partition revoked and restored here since the commit was asked
  *                              (a rebalance) → ROLLBACK, nothing written: the next one holds its rows
- *   fence per partition        UPDATE vigie_output_offsets … WHERE next_offset = <last read/written>
- *                              (0 rows: another process wrote it → ROLLBACK, the partition is lost here)
+ *   fence, every partition     UPDATE vigie_output_offsets … WHERE next_offset = <last read/written>,
+ *   in one statement           all partitions at once (a partition not returned: another process
+ *                              wrote it → ROLLBACK, the partition is lost here)
  *   rows below the positions   copyRows (the unique key as the last guard: duplicates counted, logged)
  *   rows refused for data      dead letters of their records' exact bytes: in the table, and on the
  *                              dead-letter topic before COMMIT
@@ -89,12 +90,11 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
             log(`postgres: ${reassigned.map((p) => `${p.topic}/${p.partition}`).join(', ')} changed hands while this transaction waited: it is not written, the next one holds the new assignment's rows`);
             return { result: { fenced: [], moved: reassigned }, commit: false };
           }
-          const fenced: TopicPartition[] = [];
-          for (const p of positions) if (!(await offsets.advanceIn(client, p, p.offset))) fenced.push(p);
+          const fenced: TopicPartition[] = await offsets.advanceAllIn(client, positions);
           if (fenced.length > 0) {
             if (snapshot) checkpoints?.abandon(snapshot.snapshot);
             for (const p of fenced) {
-              const error = fencedError(offsets.group, positions.find((q) => q.topic === p.topic && q.partition === p.partition)!);
+              const error = fencedError(offsets.group, p as TopicPartitionOffset);
               log(`${error.code}: ${error.message}`);
             }
             return { result: { fenced }, commit: false };
