@@ -32,7 +32,7 @@
  *   .subscribe(({ items }) => items.forEach((a) => a.ack()));
  */
 import type { Message, RecordMetadata } from 'kafkajs';
-import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, defer, map, throwError } from 'rxjs';
+import { type Observable, type OperatorFunction, type SchedulerLike, asyncScheduler, catchError, concat, defer, ignoreElements, map, throwError, timer } from 'rxjs';
 import { VigieError } from '../../errors.ts';
 import type { BatchProducer } from './producer.ts';
 import { isKafkaOutage } from './outage.ts';
@@ -56,8 +56,13 @@ export interface KafkaWritten<T> extends Written<T> {
 }
 
 export interface ToKafkaOptions {
-  /** At most `size` messages a request; the first after an idle spell waits `lingerMs` at most. Default: 500 messages, 5 ms. */
-  readonly batch?: { readonly size: number; readonly lingerMs: number };
+  /**
+   * At most `size` messages a request; the first after an idle spell waits `lingerMs` at most.
+   * `intervalMs` (0 by default): a request starts that long after the previous one started at the
+   * earliest, holding what came meanwhile: at most 1000 / `intervalMs` requests a second, each
+   * costing a socket write and the broker's round trip, whatever the rate. Default: 500 messages, 5 ms.
+   */
+  readonly batch?: { readonly size: number; readonly lingerMs: number; readonly intervalMs?: number };
   /** Default: {@link defaultRetryPolicy}, which retries for ever while the brokers are away. */
   readonly retry?: RetryPolicy;
   readonly scheduler?: SchedulerLike;
@@ -74,7 +79,8 @@ export function toKafka<T>(
   options: ToKafkaOptions = {},
 ): OperatorFunction<T, KafkaWritten<T>> {
   const { retry = defaultRetryPolicy, scheduler = asyncScheduler } = options;
-  const { size, lingerMs } = options.batch ?? { size: 500, lingerMs: 5 };
+  const { size, lingerMs, intervalMs = 0 } = options.batch ?? { size: 500, lingerMs: 5 };
+  if (!(intervalMs >= 0)) throw new RangeError(`toKafka: batch.intervalMs must be >= 0, got ${intervalMs}`);
   return (source) => {
     // Once kafkajs gave up (its retries last about 20 s) its connections stay broken: the next
     // attempt reconnects the producer first, as often as the policy says, until the brokers are back.
@@ -108,7 +114,14 @@ export function toKafka<T>(
           return concat(write(items.slice(0, half), messages.slice(0, half)), write(items.slice(half), messages.slice(half)));
         }),
       );
-    return source.pipe(groupCommit((items: T[]) => write(items, items.map(toMessage)), { size, lingerMs, scheduler }));
+    // The next request waits until `intervalMs` after this one started: this one's reports go out
+    // as soon as the broker answers, then the write holds groupCommit's slot for the rest of it.
+    const paced = (items: T[]): Observable<KafkaWritten<T>> => {
+      if (intervalMs === 0) return write(items, items.map(toMessage));
+      const started = scheduler.now();
+      return concat(write(items, items.map(toMessage)), defer(() => timer(Math.max(0, started + intervalMs - scheduler.now()), scheduler).pipe(ignoreElements())));
+    };
+    return source.pipe(groupCommit(paced, { size, lingerMs, scheduler }));
   };
 }
 
