@@ -42,10 +42,15 @@ const TICKS_PER_SECOND = 100;
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, nodeFlags: readonly string[] = [], checkout = root): Cli {
   const at = checkout.endsWith('/') ? checkout : `${checkout}/`;
   const [command, argv] =
-    nodeFlags.length === 0 ? [`${at}bin/vigie`, args] : [process.execPath, [...nodeFlags, '--max-old-space-size=1024', `${at}bin/vigie.js`, ...args]];
+    nodeFlags.length === 0 ? [`${at}bin/vigie`, args] : [process.execPath, [...nodeFlags, ...launcherFlags(args), `${at}bin/vigie.js`, ...args]];
   // Default settings: none of vigie's own variables (VIGIE_MAX_IN_FLIGHT...) leak from the caller's shell.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('VIGIE_')));
   return startProcess('vigie detect transactions', command, argv, { ...inherited, ...env });
+}
+
+/** The Node flags `bin/vigie` adds for `args` at its defaults: the heap, and `detect`'s young generation. */
+function launcherFlags(args: readonly string[]): string[] {
+  return ['--max-old-space-size=1024', ...(args[0] === 'detect' ? ['--max-semi-space-size=32'] : [])];
 }
 
 /** `name` for messages; `env` is the whole environment of the process. */

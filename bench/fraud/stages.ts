@@ -1,7 +1,7 @@
 /**
  * Where vigie's CPU goes, per record and per stage, from the V8 CPU profile (`--cpu-prof`) of the
  * real CLI: each sample's time goes to the innermost frame of its stack that belongs to a stage
- * (a sample in pg's serializer called from the sink is "row building and INSERT"; one in JSON
+ * (a sample in pg's serializer called from the sink is "row building and COPY"; one in JSON
  * code called from nowhere in particular is "other"), so the stages add up to the profile.
  */
 import { readFile, readdir } from 'node:fs/promises';
@@ -27,9 +27,11 @@ const STAGES: readonly (readonly [string, (frame: ProfileNode['callFrame']) => b
   ['validation (JSON, schema)', (f) => /parseTransaction|zod/.test(f.url)],
   ['rules', (f) => /operators\/rules\//.test(f.url)],
   ['state (store, checkpoints)', (f) => /src\/state\//.test(f.url)],
-  ['row building and INSERT (pg)', (f) => /node_modules\/(pg|pg-protocol|pg-pool)\/|postgres\/(toPostgres|tables)|groupCommit/.test(f.url)],
-  ['alert produce (kafkajs producer)', (f) => /kafkajs\/src\/(producer|protocol\/(requests\/produce|recordBatch\/(v0\/index|record|crc32C)|encoder))|toKafka/.test(f.url)],
-  ['acknowledgement and commit', (f) => /acknowledg|offsetTracker|offsetCommits|partitionStates/.test(f.url)],
+  // the fraud flow's rows: staged, then COPY with the offsets in one transaction (outputTransaction.ts)
+  ['row building and COPY (pg)', (f) => /node_modules\/(pg|pg-protocol|pg-pool|pg-copy-streams)\/|postgres\/(toPostgres|tables|copyRows|copyText|outputTransaction|outputOffsets|transactionalOutputs)|pgTransaction/.test(f.url)],
+  // @platformatic/kafka's producer (lightProducer.ts), and kafkajs's where it still produces
+  ['alert produce (@platformatic/kafka)', (f) => /@platformatic\/kafka|lightProducer|pinnedPartitioner|alertMessage|kafkajs\/src\/(producer|protocol\/(requests\/produce|recordBatch\/(v0\/index|record|crc32C)|encoder))|toKafka/.test(f.url)],
+  ['acknowledgement and commit', (f) => /acknowledg|offsetTracker|offsetCommits|transactionalCommits|partitionStates/.test(f.url)],
   ['logs (JSONL)', (f) => /toJsonlLog/.test(f.url)],
   ['metrics, status, dashboard', (f) => /dashboard\/|prom-client|cli\/(detect|run|status)/.test(f.url)],
   ['kafkajs network and other', (f) => /kafkajs/.test(f.url)],

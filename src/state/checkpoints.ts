@@ -97,8 +97,13 @@ const UPSERT_OFFSET = `INSERT INTO vigie_state_offsets (store, topic, source_par
 const WRITES = Symbol('writes');
 type Taken = Snapshot & { [WRITES]?: { store: StateStore<unknown>; changes: PartitionChanges<unknown> }[] };
 
-/** JSON characters per statement, about: far below V8's longest string and PostgreSQL's 1 GB field. */
-const SLICE_CHARS = 8_000_000;
+/**
+ * JSON characters per statement, about: far below V8's longest string and PostgreSQL's 1 GB field,
+ * and small enough that building one holds the event loop a few ms only. A slice is built while
+ * the rows' transactions go on (the default rules' checkpoint at 5 000/s holds tens of thousands
+ * of transactions); at 8 MB a slice held it 40-80 ms, which every record behind it waited for.
+ */
+const SLICE_CHARS = 500_000;
 
 /** The changed keys' values as JSON arrays of `[key, value]` pairs of about {@link SLICE_CHARS} each. */
 function* slices(changes: ReadonlyMap<string, unknown>): Generator<{ json: string; entries: [string, unknown][] }> {

@@ -1,6 +1,7 @@
 /**
  * `bin/vigie`, the launcher `npx vigie` and `npm start` go through: it runs vigie in a bounded
- * heap (VIGIE_HEAP_MB, 1024 by default) unless NODE_OPTIONS already sets one, and it works
+ * heap (VIGIE_HEAP_MB, 1024 by default) unless NODE_OPTIONS already sets one, `vigie detect`
+ * with a larger young generation (VIGIE_SEMI_SPACE_MB, 32 MB semi-spaces), and it works
  * through a symbolic link, as npm installs it in node_modules/.bin. A preloaded script reports
  * the heap limit Node actually got.
  */
@@ -45,6 +46,21 @@ describe('bin/vigie', () => {
     const given = await launch(join(root, 'bin/vigie'), { NODE_OPTIONS: `--require ${probe} --max-old-space-size=200`, VIGIE_HEAP_MB: '300' });
     expect(near(given.heapMb, 200), `${given.heapMb} MB`).toBe(true);
   });
+
+  it('gives `vigie detect` 32 MB semi-spaces (VIGIE_SEMI_SPACE_MB), and leaves one set in NODE_OPTIONS alone', async () => {
+    const env = { NODE_OPTIONS: `--require ${probe}`, VIGIE_HEAP_MB: '' };
+    const [other, detect, asked, given] = await Promise.all([
+      launch(join(root, 'bin/vigie'), env),
+      launch(join(root, 'bin/vigie'), env, ['detect']),
+      launch(join(root, 'bin/vigie'), { ...env, VIGIE_SEMI_SPACE_MB: '16' }, ['detect']),
+      launch(join(root, 'bin/vigie'), { ...env, NODE_OPTIONS: `--require ${probe} --max-semi-space-size=16` }, ['detect']),
+    ]);
+    expect(detect.code, detect.output).toBe(0);
+    // the limit counts the young generation: three semi-spaces (V8's default 16 MB each)
+    expect(detect.heapMb - other.heapMb).toBe(3 * (32 - 16));
+    expect(asked.heapMb).toBe(other.heapMb);
+    expect(given.heapMb).toBe(other.heapMb);
+  }, 120_000);
 
   it('finds vigie through a symbolic link, as npm installs it', async () => {
     const link = join(dir, 'vigie');

@@ -78,15 +78,35 @@ export const deadLettersCopy: CopyTable<DeadLetter> = copyTable(deadLettersTable
  */
 const CHUNK_LINES = 500;
 
-/** Inside a transaction the caller opened (it uses SAVEPOINTs for its fallbacks). */
-export async function copyRows<T>(client: pg.ClientBase, table: CopyTable<T>, rows: readonly T[]): Promise<CopyOutcome<T>> {
+/**
+ * Inside a transaction the caller opened (it uses SAVEPOINTs for its fallbacks).
+ *
+ * `{ savepoint: false }`: the COPY alone, without the two round trips of its savepoint (a third
+ * of a live transaction's statements); when the table refuses a row for its data, the caller's
+ * transaction is aborted and this resolves to `undefined`: roll back and write again with the
+ * savepoint. Data errors are rare (a poison row that passed validation), round trips are not.
+ */
+export async function copyRows<T>(client: pg.ClientBase, table: CopyTable<T>, rows: readonly T[]): Promise<CopyOutcome<T>>;
+export async function copyRows<T>(client: pg.ClientBase, table: CopyTable<T>, rows: readonly T[], options: { savepoint: false }): Promise<CopyOutcome<T> | undefined>;
+export async function copyRows<T>(client: pg.ClientBase, table: CopyTable<T>, rows: readonly T[], { savepoint = true } = {}): Promise<CopyOutcome<T> | undefined> {
   if (rows.length === 0) return { written: [], refused: [], duplicates: [] };
   const name = table.writer.table;
   const lines = encoding(table, rows);
   const run = (sql: string): Promise<unknown> => query(client, name, rows.length, sql);
+  const copy = (): Promise<void> => pipeline(lines.chunks(), client.query(copyFrom(`COPY ${name} (${table.writer.columns.join(', ')}) FROM STDIN`)));
+  if (!savepoint) {
+    try {
+      await copy();
+    } catch (error) {
+      if (dataError(error) === undefined) throw writeError(name, rows.length, error);
+      return undefined;
+    }
+    const { encoded, refused } = lines.finish();
+    return { written: encoded, refused, duplicates: [] };
+  }
   await run('SAVEPOINT vigie_copy');
   try {
-    await pipeline(lines.chunks(), client.query(copyFrom(`COPY ${name} (${table.writer.columns.join(', ')}) FROM STDIN`)));
+    await copy();
   } catch (error) {
     if (dataError(error) === undefined) throw writeError(name, rows.length, error);
     await run('ROLLBACK TO SAVEPOINT vigie_copy');

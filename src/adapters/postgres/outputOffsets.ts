@@ -21,9 +21,21 @@ const READ = 'SELECT next_offset FROM vigie_output_offsets WHERE consumer_group 
 export const ADVANCE = `UPDATE vigie_output_offsets SET next_offset = GREATEST(next_offset, $4), written_at = now()
   WHERE consumer_group = $1 AND topic = $2 AND source_partition = $3 AND next_offset = $5`;
 
-/** The first write of a partition's offset: refused (no row) when another process wrote one meanwhile. */
-export const FIRST = `INSERT INTO vigie_output_offsets (consumer_group, topic, source_partition, next_offset)
-  VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`;
+/**
+ * {@link ADVANCE} for several partitions in one statement: one round trip per transaction, not one
+ * per partition (six at 5 000/s on six partitions, each a round trip the next rows waited for).
+ * Two processes write the same partitions only when one is a zombie; a deadlock between them
+ * (SQLSTATE 40P01) rolls one back, and a rolled-back transaction is retried (outputTransaction.ts).
+ */
+export const ADVANCE_ALL = `UPDATE vigie_output_offsets o SET next_offset = GREATEST(o.next_offset, p.next_offset), written_at = now()
+  FROM unnest($2::text[], $3::int4[], $4::int8[], $5::int8[]) AS p(topic, source_partition, next_offset, expected)
+  WHERE o.consumer_group = $1 AND o.topic = p.topic AND o.source_partition = p.source_partition AND o.next_offset = p.expected
+  RETURNING o.topic, o.source_partition`;
+
+/** The first write of partitions' offsets: a partition not returned was written by another process meanwhile. */
+export const FIRST_ALL = `INSERT INTO vigie_output_offsets (consumer_group, topic, source_partition, next_offset)
+  SELECT $1, p.topic, p.source_partition, p.next_offset FROM unnest($2::text[], $3::int4[], $4::int8[]) AS p(topic, source_partition, next_offset)
+  ON CONFLICT DO NOTHING RETURNING topic, source_partition`;
 
 interface Known {
   /** The stored value as this process last read or wrote it; undefined: no row. */
@@ -71,17 +83,38 @@ export class OutputOffsets {
   }
 
   /**
-   * Moves the partition's offset to `next` inside the caller's transaction; false when the fence
-   * refuses (another process wrote it since this one read it). {@link committed} once the
-   * transaction commits.
+   * Moves each position's partition offset to its `offset` inside the caller's transaction, in
+   * two statements at most (partitions written before, partitions never written); resolves to
+   * the positions the fence refused (another process wrote them since this one read them).
+   * {@link committed} once the transaction commits.
    */
-  async advanceIn(client: pg.ClientBase, { topic, partition }: TopicPartition, next: number): Promise<boolean> {
-    const known = this.partitions.get(topic)?.get(partition);
-    if (known === undefined) return false;
-    const { rowCount } = known.stored === undefined
-      ? await client.query(FIRST, [this.group, topic, partition, next])
-      : await client.query(ADVANCE, [this.group, topic, partition, next, known.stored]);
-    return rowCount === 1;
+  async advanceAllIn<P extends TopicPartition & { readonly offset: number }>(client: pg.ClientBase, positions: readonly P[]): Promise<P[]> {
+    const fenced: P[] = [];
+    const [advance, first]: [{ p: P; stored: number }[], P[]] = [[], []];
+    for (const p of positions) {
+      const known = this.partitions.get(p.topic)?.get(p.partition);
+      if (known === undefined) fenced.push(p);
+      else if (known.stored === undefined) first.push(p);
+      else advance.push({ p, stored: known.stored });
+    }
+    const took = new Set<string>();
+    const taken = (rows: { topic: string; source_partition: number }[]): void => rows.forEach((r) => took.add(`${r.source_partition}\u0000${r.topic}`));
+    if (advance.length > 0) {
+      const { rows } = await client.query<{ topic: string; source_partition: number }>(ADVANCE_ALL, [
+        this.group,
+        advance.map((a) => a.p.topic),
+        advance.map((a) => a.p.partition),
+        advance.map((a) => a.p.offset),
+        advance.map((a) => a.stored),
+      ]);
+      taken(rows);
+    }
+    if (first.length > 0) {
+      const { rows } = await client.query<{ topic: string; source_partition: number }>(FIRST_ALL, [this.group, first.map((p) => p.topic), first.map((p) => p.partition), first.map((p) => p.offset)]);
+      taken(rows);
+    }
+    for (const p of [...advance.map((a) => a.p), ...first]) if (!took.has(`${p.partition}\u0000${p.topic}`)) fenced.push(p);
+    return fenced;
   }
 
   /** The transaction that advanced these partitions committed: the next fence expects their new offsets. */

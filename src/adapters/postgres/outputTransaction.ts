@@ -9,9 +9,12 @@
  * BEGIN
  *   same assignments?          a partition revoked and restored here since the commit was asked
  *                              (a rebalance) → ROLLBACK, nothing written: the next one holds its rows
- *   fence per partition        UPDATE vigie_output_offsets … WHERE next_offset = <last read/written>
- *                              (0 rows: another process wrote it → ROLLBACK, the partition is lost here)
- *   rows below the positions   copyRows (the unique key as the last guard: duplicates counted, logged)
+ *   fence, every partition     UPDATE vigie_output_offsets … WHERE next_offset = <last read/written>,
+ *   in one statement           all partitions at once (a partition not returned: another process
+ *                              wrote it → ROLLBACK, the partition is lost here)
+ *   rows below the positions   copyRows, COPY alone (the unique key as the last guard: duplicates counted,
+ *                              logged); a row refused for its data → ROLLBACK, and the whole transaction
+ *                              again with copyRows' savepoint, which finds the rows at fault
  *   rows refused for data      dead letters of their records' exact bytes: in the table, and on the
  *                              dead-letter topic before COMMIT
  *   state checkpoint           when due (checkpoints.writeIn)
@@ -28,7 +31,7 @@ import type { PostgresCheckpoints, Snapshot } from '../../state/checkpoints.ts';
 import type { DeadLetter, Refused, SuspiciousTransaction, Written } from '../../types.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../kafka/offsetTracker.ts';
 import type { SinkTransaction } from '../kafka/transactionalCommits.ts';
-import { copyRows, deadLettersCopy, suspiciousTransactionsCopy } from './copyRows.ts';
+import { type CopyTable, copyRows, deadLettersCopy, suspiciousTransactionsCopy } from './copyRows.ts';
 import type { OutputOffsets } from './outputOffsets.ts';
 import type { ReceivedInput, TransactionalOutputs } from './transactionalOutputs.ts';
 
@@ -80,65 +83,78 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
       const assignments = positions.map((p) => offsets.assignment(p.topic, p.partition));
       const moved = (): TopicPartition[] =>
         positions.filter((p, i) => assignments[i] !== undefined && offsets.assignment(p.topic, p.partition) !== assignments[i]).map(({ topic, partition }) => ({ topic, partition }));
-      return inTransaction<Outcome>(
-        pool,
-        async (client) => {
-          const reassigned = moved();
-          if (reassigned.length > 0) {
-            if (snapshot) checkpoints?.abandon(snapshot.snapshot);
-            log(`postgres: ${reassigned.map((p) => `${p.topic}/${p.partition}`).join(', ')} changed hands while this transaction waited: it is not written, the next one holds the new assignment's rows`);
-            return { result: { fenced: [], moved: reassigned }, commit: false };
-          }
-          const fenced: TopicPartition[] = [];
-          for (const p of positions) if (!(await offsets.advanceIn(client, p, p.offset))) fenced.push(p);
-          if (fenced.length > 0) {
-            if (snapshot) checkpoints?.abandon(snapshot.snapshot);
-            for (const p of fenced) {
-              const error = fencedError(offsets.group, positions.find((q) => q.topic === p.topic && q.partition === p.partition)!);
-              log(`${error.code}: ${error.message}`);
+      // the rows by COPY without a savepoint first; refused for their data: again, with one
+      const attempt = (careful: boolean): Promise<Outcome> =>
+        inTransaction<Outcome>(
+          pool,
+          async (client) => {
+            const reassigned = moved();
+            if (reassigned.length > 0) {
+              if (snapshot) checkpoints?.abandon(snapshot.snapshot);
+              log(`postgres: ${reassigned.map((p) => `${p.topic}/${p.partition}`).join(', ')} changed hands while this transaction waited: it is not written, the next one holds the new assignment's rows`);
+              return { result: { fenced: [], moved: reassigned }, commit: false };
             }
-            return { result: { fenced }, commit: false };
-          }
-          const staged = staging.peek(positions);
-          const suspicious = await copyRows(client, suspiciousTransactionsCopy, staged.suspicious);
-          const refused = suspicious.refused.map((r) => refusedDeadLetter(r, staging.inputOf(r.item.cause ?? r.item.ref)));
-          const dead = await copyRows(client, deadLettersCopy, [...staged.deadLetters, ...refused]);
-          if (dead.refused.length > 0) {
-            // a dead letter is the row that must always be taken: a schema changed by hand, say
-            const { item, reason } = dead.refused[0]!;
-            throw new VigieError('SINK_WRITE_FAILED', `dead_letters refused ${dead.refused.length} rows: ${reason}`, { where: { table: 'dead_letters', source: item.ref.source, partition: item.ref.partition, offset: item.ref.offset } });
-          }
-          logDuplicates(log, 'suspicious_transactions', suspicious.duplicates);
-          logDuplicates(log, 'dead_letters', dead.duplicates);
-          if (snapshot) await checkpoints?.writeIn(client, snapshot.snapshot, snapshot.partitions);
-          if (refused.length > 0) await sendDeadLetters?.(refused);
-          return { result: { fenced, written: [suspicious.written, dead.written] as const }, commit: true };
-        },
-        (error) => {
-          if (snapshot) checkpoints?.abandon(snapshot.snapshot);
-          failed(error);
-        },
-      ).then(({ fenced, moved: reassigned, written }) => {
-        if (written === undefined) return { fenced, ...(reassigned && { moved: reassigned }) };
-        // committed; a partition that changed hands during COMMIT keeps its new assignment's
-        // fence and staged rows (the new one's next transaction is refused and reads it again)
-        const gone = moved();
-        const still = gone.length === 0 ? positions : positions.filter((p) => !gone.some((g) => g.topic === p.topic && g.partition === p.partition));
-        offsets.committed(still);
-        staging.release(still);
-        failures = 0;
-        options.onUp?.();
-        const [suspicious, dead] = written;
-        if (suspicious.length > 0) onWritten?.({ sink: 'postgres:suspicious_transactions', items: suspicious });
-        if (dead.length > 0) onWritten?.({ sink: 'postgres:dead_letters', items: dead });
-        return { fenced, ...(gone.length > 0 && { moved: gone, committed: true }) };
-      });
+            const fenced: TopicPartition[] = await offsets.advanceAllIn(client, positions);
+            if (fenced.length > 0) {
+              if (snapshot) checkpoints?.abandon(snapshot.snapshot);
+              for (const p of fenced) {
+                const error = fencedError(offsets.group, p as TopicPartitionOffset);
+                log(`${error.code}: ${error.message}`);
+              }
+              return { result: { fenced }, commit: false };
+            }
+            const staged = staging.peek(positions);
+            const copy = <T>(table: CopyTable<T>, rows: T[]) => (careful ? copyRows(client, table, rows) : copyRows(client, table, rows, { savepoint: false }));
+            const suspicious = await copy(suspiciousTransactionsCopy, staged.suspicious);
+            if (suspicious === undefined) return { result: { fenced: [], again: true }, commit: false };
+            const refused = suspicious.refused.map((r) => refusedDeadLetter(r, staging.inputOf(r.item.cause ?? r.item.ref)));
+            const dead = await copy(deadLettersCopy, [...staged.deadLetters, ...refused]);
+            if (dead === undefined) return { result: { fenced: [], again: true }, commit: false };
+            if (dead.refused.length > 0) {
+              // a dead letter is the row that must always be taken: a schema changed by hand, say
+              const { item, reason } = dead.refused[0]!;
+              throw new VigieError('SINK_WRITE_FAILED', `dead_letters refused ${dead.refused.length} rows: ${reason}`, { where: { table: 'dead_letters', source: item.ref.source, partition: item.ref.partition, offset: item.ref.offset } });
+            }
+            logDuplicates(log, 'suspicious_transactions', suspicious.duplicates);
+            logDuplicates(log, 'dead_letters', dead.duplicates);
+            if (snapshot) await checkpoints?.writeIn(client, snapshot.snapshot, snapshot.partitions);
+            if (refused.length > 0) await sendDeadLetters?.(refused);
+            return { result: { fenced, written: [suspicious.written, dead.written] as const }, commit: true };
+          },
+          (error) => {
+            if (snapshot) checkpoints?.abandon(snapshot.snapshot);
+            failed(error);
+          },
+        );
+      return attempt(false)
+        .then((outcome) => (outcome.again ? attempt(true) : outcome))
+        .then(({ fenced, moved: reassigned, written }) => {
+          if (written === undefined) return { fenced, ...(reassigned && { moved: reassigned }) };
+          // committed; a partition that changed hands during COMMIT keeps its new assignment's
+          // fence and staged rows (the new one's next transaction is refused and reads it again)
+          const gone = moved();
+          const still = gone.length === 0 ? positions : positions.filter((p) => !gone.some((g) => g.topic === p.topic && g.partition === p.partition));
+          offsets.committed(still);
+          staging.release(still);
+          failures = 0;
+          options.onUp?.();
+          const [suspicious, dead] = written;
+          if (suspicious.length > 0) onWritten?.({ sink: 'postgres:suspicious_transactions', items: suspicious });
+          if (dead.length > 0) onWritten?.({ sink: 'postgres:dead_letters', items: dead });
+          return { fenced, ...(gone.length > 0 && { moved: gone, committed: true }) };
+        });
     },
   };
 }
 
 /** The partitions fenced, or those that changed hands meanwhile, or (neither) the rows written. */
-type Outcome = { readonly fenced: TopicPartition[]; readonly moved?: TopicPartition[]; readonly written?: readonly [SuspiciousTransaction[], DeadLetter[]] };
+type Outcome = {
+  readonly fenced: TopicPartition[];
+  readonly moved?: TopicPartition[];
+  readonly written?: readonly [SuspiciousTransaction[], DeadLetter[]];
+  /** COPY without a savepoint refused a row for its data: rolled back, to be written again with one. */
+  readonly again?: true;
+};
 
 /** What the log says of a partition whose fence refused this process's transaction. */
 export function fencedError(group: string, { topic, partition, offset }: TopicPartitionOffset): VigieError {

@@ -4,7 +4,7 @@
  * one round trip per batch, idempotence) are the broker's answers, not the operator's.
  */
 import { Kafka, type Producer } from 'kafkajs';
-import { concatMap, from, lastValueFrom, range, tap, toArray } from 'rxjs';
+import { concatMap, from, interval, lastValueFrom, range, take, tap, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { VigieError } from '../../../src/errors.ts';
 import { PRODUCER_CONFIG, createProducer } from '../../../src/adapters/kafka/producer.ts';
@@ -84,6 +84,32 @@ describe('toKafka', () => {
       sendBatch.mockRestore();
     }
     expect(await consumeAll(brokers, topic, 1000)).toHaveLength(1000);
+  });
+
+  it('sends a request at most every intervalMs, holding what came meanwhile; without one, a request as soon as the previous is done', async () => {
+    const topic = uniqueTopic('to-kafka-interval');
+    await createTopic(brokers, topic, 1);
+    // 60 items, one every 5 ms (300 ms), each run with its own spy
+    const run = async (intervalMs: number) => {
+      const sendBatch = vi.spyOn(producer, 'sendBatch');
+      try {
+        const reports = await lastValueFrom(
+          interval(5).pipe(take(60), toKafka(producer, asMessage(topic), { batch: { size: 500, lingerMs: 1, intervalMs } }), toArray()),
+        );
+        const starts = sendBatch.mock.invocationCallOrder.length;
+        return { calls: starts, items: reports.flatMap((r) => r.items) };
+      } finally {
+        sendBatch.mockRestore();
+      }
+    };
+    const paced = await run(100);
+    // at most one request per 100 ms over about 300 ms (and the last items' request)
+    expect(paced.calls).toBeLessThanOrEqual(5);
+    expect(paced.items).toEqual([...Array(60).keys()]);
+    const eager = await run(0);
+    expect(eager.items).toEqual([...Array(60).keys()]);
+    expect(eager.calls).toBeGreaterThan(paced.calls);
+    expect(await consumeAll(brokers, topic, 120)).toHaveLength(120);
   });
 
   it('reports a batch only after the broker acknowledged it: the records are there to read', async () => {

@@ -2,6 +2,7 @@
  * copyRows against a real PostgreSQL, inside transactions the test opens: a row out of its
  * column's range is refused with its SQLSTATE and the others written; rows already stored are
  * reported as duplicates, exactly, and never doubled; a rolled-back transaction leaves nothing;
+ * without the savepoint, a refused row aborts the caller's transaction and says so (undefined);
  * an error that is not the rows' fault is thrown as toPostgres throws it.
  */
 import type pg from 'pg';
@@ -61,6 +62,24 @@ describe('copyRows', () => {
     expect(outcome.written).toEqual([rows[0], rows[1], rows[3], rows[4]]);
     expect(outcome.duplicates).toEqual([]);
     expect(await offsets(db.pool, 'suspicious_transactions', 'range')).toEqual([0, 1, 3, 4]);
+  });
+
+  it('without its savepoint, resolves to undefined when the table refuses a row: the caller\'s transaction is aborted, nothing kept', async () => {
+    const rows = [0, 1, 2].map((o) => suspicious('bare', o, o === 1 ? 2_147_483_648 : undefined));
+    const client = await db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      expect(await copyRows(client, suspiciousTransactionsCopy, rows, { savepoint: false })).toBeUndefined();
+      await expect(client.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+      await client.query('ROLLBACK');
+      await client.query('BEGIN');
+      const good = await copyRows(client, suspiciousTransactionsCopy, [rows[0]!, rows[2]!], { savepoint: false });
+      await client.query('COMMIT');
+      expect(good?.written).toEqual([rows[0], rows[2]]);
+    } finally {
+      client.release();
+    }
+    expect(await offsets(db.pool, 'suspicious_transactions', 'bare')).toEqual([0, 2]);
   });
 
   it('writes the rows a refused COPY never reached: a bad row early in a large batch', async () => {
