@@ -110,7 +110,9 @@ describe("the README's three terminals, as written", () => {
           await client.connect();
           const detections = await client.query<{ source: string; n: number }>("SELECT source, count(*)::int AS n FROM sensor_detections WHERE detector = 'contextual+art' GROUP BY 1 ORDER BY 1");
           const suspicious = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM suspicious_transactions');
-          const both = detections.rows.length === 2 && detections.rows.every((r) => r.n >= 50) && suspicious.rows[0]!.n > 0;
+          // the plot below must show an anomaly of contextual+art: wait for one, not only for 50 readings judged
+          const anomalies = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM sensor_detections WHERE detector = 'contextual+art' AND state = -1");
+          const both = detections.rows.length === 2 && detections.rows.every((r) => r.n >= 50) && suspicious.rows[0]!.n > 0 && anomalies.rows[0]!.n > 0;
           return both ? { detections: detections.rows.map((r) => r.source), suspicious: suspicious.rows[0]!.n } : undefined;
         } catch (error) {
           lastError = String(error); // tables not made yet
