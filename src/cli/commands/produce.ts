@@ -108,11 +108,7 @@ async function produceTransactions({ rate, brokers, count, topic, seed, security
 /** Flags win over the environment, which wins over defaults. Throws CONFIG_INVALID listing every bad value. */
 export function parseProduceOptions(flags: ProduceFlags, env: NodeJS.ProcessEnv): ProduceOptions {
   const problems: string[] = [];
-  const check = <T>(name: string, raw: string, parse: (raw: string) => T | Invalid): T => {
-    const parsed = parse(raw);
-    if (parsed instanceof Invalid) problems.push(`${name}: ${parsed.why}, got ${JSON.stringify(raw)}`);
-    return parsed as T;
-  };
+  const check = checker(problems);
   const brokersFrom = flags.kafka !== undefined ? '--kafka' : env['KAFKA_BROKERS'] ? 'KAFKA_BROKERS (environment)' : '--kafka';
   let security: KafkaSecurity = {};
   try {
@@ -125,9 +121,7 @@ export function parseProduceOptions(flags: ProduceFlags, env: NodeJS.ProcessEnv)
     rate: check('--rate', flags.rate, parseRate),
     brokers: check(brokersFrom, flags.kafka ?? (env['KAFKA_BROKERS'] || '127.0.0.1:9092'), parseBrokers),
     count: flags.count === undefined ? undefined : check('--count', flags.count, (raw) => positiveInteger(raw) ?? new Invalid('expected an integer >= 1')),
-    topic: check('--topic', flags.topic, (raw) =>
-      /^[A-Za-z0-9._-]{1,249}$/.test(raw) ? raw : new Invalid('expected 1-249 letters, digits, ".", "_" or "-"'),
-    ),
+    topic: check('--topic', flags.topic, parseTopic),
     seed:
       flags.seed === undefined
         ? Math.floor(Math.random() * 2 ** 31)
@@ -140,6 +134,20 @@ export function parseProduceOptions(flags: ProduceFlags, env: NodeJS.ProcessEnv)
 /** Why a value was refused. */
 export class Invalid {
   constructor(readonly why: string) {}
+}
+
+/** A flag's parser applied, its refusal added to `problems` as `name: why, got "raw"`. */
+export function checker(problems: string[]): <T>(name: string, raw: string, parse: (raw: string) => T | Invalid) => T {
+  return (name, raw, parse) => {
+    const parsed = parse(raw);
+    if (parsed instanceof Invalid) problems.push(`${name}: ${parsed.why}, got ${JSON.stringify(raw)}`);
+    return parsed as never;
+  };
+}
+
+/** A Kafka topic name; {@link Invalid} otherwise. */
+export function parseTopic(raw: string): string | Invalid {
+  return /^[A-Za-z0-9._-]{1,249}$/.test(raw) ? raw : new Invalid('expected 1-249 letters, digits, ".", "_" or "-"');
 }
 
 /** `5`, `5/s` or `300/min`, in records per second; {@link Invalid} otherwise. */

@@ -18,7 +18,7 @@ import { addSettingOptions } from '../config.ts';
 import { fail } from '../fail.ts';
 import { KAFKA_SECURITY_SETTINGS, resolveKafkaSecurity } from '../kafkaSecurity.ts';
 import { progress } from '../progress.ts';
-import { Invalid, parseBrokers } from './produce.ts';
+import { Invalid, checker, parseBrokers, parseTopic } from './produce.ts';
 
 interface BankFlags {
   readonly profile: string;
@@ -136,12 +136,7 @@ export function parseDelay(raw: string): number | Invalid {
 /** The Kafka flags, checked: every bad one named in one CONFIG_INVALID error. */
 export function parseKafkaTarget(flags: BankFlags, env: NodeJS.ProcessEnv): KafkaTarget {
   const problems: string[] = [];
-  const check = <T>(name: string, raw: string, parse: (raw: string) => T | Invalid): T => {
-    const parsed = parse(raw);
-    if (parsed instanceof Invalid) problems.push(`${name}: ${parsed.why}, got ${JSON.stringify(raw)}`);
-    return parsed as T;
-  };
-  const topic = (raw: string): string | Invalid => (/^[A-Za-z0-9._-]{1,249}$/.test(raw) ? raw : new Invalid('expected 1-249 letters, digits, ".", "_" or "-"'));
+  const check = checker(problems);
   let security: KafkaSecurity = {};
   try {
     security = resolveKafkaSecurity(flags, env);
@@ -152,8 +147,8 @@ export function parseKafkaTarget(flags: BankFlags, env: NodeJS.ProcessEnv): Kafk
   const target: KafkaTarget = {
     brokers: check(given ? '--kafka' : env['KAFKA_BROKERS'] ? 'KAFKA_BROKERS (environment)' : '--kafka', given ? (flags.kafka as string) : env['KAFKA_BROKERS'] || '127.0.0.1:9092', parseBrokers),
     security,
-    topic: check('--topic', flags.topic, topic),
-    labelsTopic: check('--labels-topic', flags.labelsTopic, topic),
+    topic: check('--topic', flags.topic, parseTopic),
+    labelsTopic: check('--labels-topic', flags.labelsTopic, parseTopic),
     rate: check('--rate', flags.rate, parseBankRate),
     labelDelayMs: check('--label-delay', flags.labelDelay, parseDelay),
   };
