@@ -86,6 +86,23 @@ export interface SuspiciousTransaction {
   readonly cause?: SourceRef;
   /** When the rules decided (epoch ms), if the flow stamps it: the row's `detected_at`. */
   readonly decidedAt?: number;
+  /** The rules that fired, with their versions, values and limits, when the rules explain (see src/rules/). */
+  readonly fired?: readonly FiredRule[];
+}
+
+/**
+ * A rule of the rule language (src/rules/) that fired on a transaction: which rule, which
+ * version of it, the value it computed (an amount, a count over a window, a speed, ...) and the
+ * limit that value crossed. What an alert and a row carry, so that an analyst reads why.
+ */
+export interface FiredRule {
+  readonly id: string;
+  readonly version: number;
+  readonly value: number;
+  readonly limit: number;
+  /** The reason a person reads, e.g. `frequency>5/10min`: also among the transaction's `reasons`. */
+  readonly reason: string;
+  readonly score: number;
 }
 
 /** The prototype's states: -2 while the window fills, -1 anomaly, 1 normal. */

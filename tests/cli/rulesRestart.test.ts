@@ -112,9 +112,11 @@ describe('restarting a group with other --rules', () => {
     expect((await verdicts(db, topic, 'travel>')).some((v) => Number(v.split(':')[0]) >= 720)).toBe(true);
 
     // each restart said, once for the partition, which rules' state it dropped or started empty
-    expect(fewer).toContain(`state fraud-rules of ${topic}/0: rule location is no longer in --rules: its state in 16 accounts is dropped`);
-    expect(fewer).toContain(`state fraud-rules of ${topic}/0: rule amountZScore is no longer in --rules: its state in 16 accounts is dropped`);
-    expect(more).toContain(`state fraud-rules of ${topic}/0: rule location has no state in 16 of 16 accounts (new to --rules): it starts from empty state at the restored offset`);
+    // (location is two rules of the rule language, travel and new-country; the z-score rule's id is zscore)
+    expect(fewer).toContain(`state fraud-rules of ${topic}/0: rule travel is no longer in --rules: its state in 16 accounts is dropped`);
+    expect(fewer).toContain(`state fraud-rules of ${topic}/0: rule new-country is no longer in --rules: its state in 16 accounts is dropped`);
+    expect(fewer).toContain(`state fraud-rules of ${topic}/0: rule zscore is no longer in --rules: its state in 16 accounts is dropped`);
+    expect(more).toContain(`state fraud-rules of ${topic}/0: rule travel has no state in 16 of 16 accounts (new to --rules): it starts from empty state at the restored offset`);
   }, 300_000);
 
   it('does not misread a checkpoint of the positional layout (vigie up to d418ce4): logs it, starts the rules empty, keeps running', async () => {
@@ -146,6 +148,6 @@ describe('restarting a group with other --rules', () => {
     expect(output).toContain(`state fraud-rules of ${topic}/0: 16 of 16 accounts were written by an older vigie that kept rule state by position: not read, every rule starts from empty state for them at the restored offset`);
     // written again by name
     const { rows: written } = await db.pool.query<{ value: string }>('SELECT value FROM vigie_state WHERE store = $1 AND key = $2', [`${group}/fraud-rules`, JSON.stringify('acct-0')]);
-    expect(Object.keys((JSON.parse(written[0]!.value) as { base: object }).base)).toEqual(['frequency@1', 'location@1', 'amountZScore@1']);
+    expect(Object.keys((JSON.parse(written[0]!.value) as { base: object }).base)).toEqual(['frequency@1', 'travel@1', 'new-country@1', 'zscore@1']);
   }, 120_000);
 });

@@ -10,13 +10,10 @@
  *
  * As root, both run as the `postgres` user (created if missing): PostgreSQL refuses root.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { VigieError } from '../../errors.ts';
-
-const run = promisify(execFile);
 
 // English messages whatever the user's language: readiness is read from the server's log. Read
 // at each start, not at import: a program may set its environment after importing vigie.
@@ -55,20 +52,15 @@ export async function initCluster(dataDir: string, user: string, password: strin
       await chown(dataDir, owner.uid, owner.gid!);
     }
     const args = [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${user}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--locale=C'];
-    // Detached too: a Ctrl-C during the first start must not kill initdb half-way (vigie stops once started).
-    const child = spawn(initdb, args, { ...owner, env: serverEnv(), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const collect = (d: Buffer): void => {
-      output += d.toString();
-      log(d.toString());
-    };
-    child.stdout!.on('data', collect);
-    child.stderr!.on('data', collect);
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', resolve);
+    // In a session of its own: a Ctrl-C during the first start must not kill initdb half-way (vigie
+    // stops once started). A run killed all the same (see runInOwnSession) left a partial cluster:
+    // emptied before the next.
+    const { code, signal, output } = await runInOwnSession(initdb, args, { ...owner, env: serverEnv() }, log, async () => {
+      await rm(dataDir, { recursive: true, force: true });
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      if (owner.uid !== undefined) await chown(dataDir, owner.uid, owner.gid!);
     });
-    if (code !== 0) throw new Error(`initdb exited with ${code}: ${output.trim().split('\n').slice(-3).join(' | ')}`);
+    if (code !== 0) throw new Error(`initdb exited with ${code ?? signal}: ${output.trim().split('\n').slice(-3).join(' | ')}`);
   } finally {
     await rm(pwfile, { force: true });
   }
@@ -96,6 +88,19 @@ export async function startServer(
     return ['-c', `${name}=${value}`];
   });
   const args = ['-D', dataDir, '-p', String(port), ...extra, '-c', 'listen_addresses=127.0.0.1'];
+  // Once more when a signal killed it before it was ready (a Ctrl-C that caught it being spawned:
+  // see runInOwnSession), up to 5 runs.
+  for (let attempt = 1; ; attempt++) {
+    const started = await spawnServer(postgres, args, owner, log);
+    if (started.ready) return started.process;
+    if (started.signal === null || attempt === 5) throw new Error(started.why);
+    log(`postgres was killed by ${started.signal} as it started; starting it again (${attempt + 1}/5)\n`);
+  }
+}
+
+type Spawned = { readonly ready: true; readonly process: PostgresProcess } | { readonly ready: false; readonly signal: NodeJS.Signals | null; readonly why: string };
+
+async function spawnServer(postgres: string, args: readonly string[], owner: Owner, log: (line: string) => void): Promise<Spawned> {
   const child = spawn(postgres, args, { ...owner, env: serverEnv(), detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   // vigie exiting early (a second Ctrl-C, a fatal error) must not leave the server running:
@@ -104,18 +109,19 @@ export async function startServer(
   process.on('exit', onExit);
   void exited.then(() => process.off('exit', onExit));
   const recent: string[] = [];
-  await new Promise<void>((resolve, reject) => {
+  const ready = await new Promise<boolean>((resolve, reject) => {
     child.on('error', reject);
     child.stderr!.on('data', (d: Buffer) => {
       const text = d.toString();
       log(text);
       recent.push(text);
       if (recent.length > 20) recent.shift();
-      if (text.includes('database system is ready to accept connections')) resolve();
+      if (text.includes('database system is ready to accept connections')) resolve(true);
     });
-    void exited.then(() => reject(new Error(recent.join('').trim().split('\n').slice(-3).join(' | ') || 'the server exited')));
+    void exited.then(() => resolve(false));
   });
-  return {
+  if (!ready) return { ready, signal: child.signalCode, why: recent.join('').trim().split('\n').slice(-3).join(' | ') || `the server exited (${child.exitCode ?? child.signalCode})` };
+  const server: PostgresProcess = {
     pid: child.pid!,
     stop: async () => {
       if (isRunning(child)) child.kill('SIGINT');
@@ -127,6 +133,7 @@ export async function startServer(
       child.unref();
     },
   };
+  return { ready, process: server };
 }
 
 function isRunning(child: ChildProcess): boolean {
@@ -151,7 +158,7 @@ async function serverOwner(): Promise<Owner> {
   if (process.getuid?.() !== 0) return {};
   const ids = async (): Promise<Owner> => {
     const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
-    return { uid: Number.parseInt(uid.stdout, 10), gid: Number.parseInt(gid.stdout, 10) };
+    return { uid: Number.parseInt(uid, 10), gid: Number.parseInt(gid, 10) };
   };
   try {
     return await ids();
@@ -164,4 +171,49 @@ async function serverOwner(): Promise<Owner> {
       throw new VigieError('SERVICE_START_FAILED', 'running as root, and no `postgres` user to run PostgreSQL as could be created', { cause });
     }
   }
+}
+
+/**
+ * Runs `file` to its end in a session of its own (`detached`), so that a terminal's Ctrl-C, sent to
+ * vigie's whole process group, is vigie's to handle and does not kill it half-way. Once more when a
+ * signal killed it all the same, up to 5 runs: between the fork and its `setsid` the child is still
+ * in vigie's group, and a SIGINT sent then stays pending through `setsid` and kills it at `exec`
+ * (CI saw "initdb exited with null" on a Ctrl-C sent as vigie started). `again` runs before each
+ * further run, to clear what a killed run left.
+ */
+async function runInOwnSession(
+  file: string,
+  args: readonly string[],
+  options: SpawnOptions,
+  log: (line: string) => void = () => {},
+  again: () => Promise<void> = async () => {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; output: string }> {
+  for (let attempt = 1; ; attempt++) {
+    const child = spawn(file, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let stdout = '';
+    const collect = (d: Buffer): void => {
+      output += d.toString();
+      log(d.toString());
+    };
+    child.stdout!.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      collect(d);
+    });
+    child.stderr!.on('data', collect);
+    const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    });
+    if (signal === null || attempt === 5) return { code, signal, stdout, output };
+    log(`${path.basename(file)} was killed by ${signal} as it started; running it again (${attempt + 1}/5)\n`);
+    await again();
+  }
+}
+
+/** `file`'s standard output, in a session of its own (see runInOwnSession); rejects unless it exits 0. */
+async function run(file: string, args: readonly string[]): Promise<string> {
+  const { code, signal, stdout, output } = await runInOwnSession(file, args, { env: process.env });
+  if (code !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${code ?? signal}: ${output.trim()}`);
+  return stdout;
 }

@@ -4,7 +4,7 @@
  * still precede) and its `tip` (the states after them all). These are the state's own moves;
  * what is decided from them, and revised, is `decideOnArrival`'s.
  */
-import type { TransactionRecord } from '../../types.ts';
+import type { FiredRule, TransactionRecord } from '../../types.ts';
 import type { Account } from './rulesStore.ts';
 import type { AccountRule } from './accountRule.ts';
 
@@ -13,6 +13,8 @@ export interface RulesStep {
   /** The stateful reasons, undefined when no rule flagged. */
   readonly reasons: string[] | undefined;
   readonly score: number;
+  /** The rules of the rule language that fired, with their versions, values and limits; undefined when none. */
+  readonly fired: FiredRule[] | undefined;
 }
 
 export interface AccountHistory {
@@ -32,6 +34,7 @@ export function accountHistory(rules: readonly AccountRule<unknown>[]): AccountH
   const stepAll = (states: readonly unknown[], record: TransactionRecord, time: number): RulesStep => {
     const next = new Array<unknown>(rules.length);
     let reasons: string[] | undefined;
+    let fired: FiredRule[] | undefined;
     let score = 0;
     for (let i = 0; i < rules.length; i++) {
       const { state, flags } = rules[i]!.step(states[i], record.transaction, time);
@@ -39,9 +42,10 @@ export function accountHistory(rules: readonly AccountRule<unknown>[]): AccountH
       for (const f of flags) {
         (reasons ??= []).push(f.reason);
         score = Math.max(score, f.score);
+        if ('id' in f) (fired ??= []).push(f);
       }
     }
-    return { states: next, reasons, score };
+    return { states: next, reasons, score, fired };
   };
 
   const fold = (account: Account, watermark: number): Account => {

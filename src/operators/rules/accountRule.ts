@@ -3,13 +3,13 @@
  * what `decideOnArrival` needs to decide each transaction on arrival, to decide again the ones
  * after a transaction that arrived out of order, and to write the state down (it is plain data).
  */
-import type { Transaction } from '../../types.ts';
+import type { FiredRule, Transaction } from '../../types.ts';
 
-/** A rule firing: the reason a person reads, e.g. `frequency>5/10min`, and how strongly (> 0). */
-export interface Flag {
-  readonly reason: string;
-  readonly score: number;
-}
+/**
+ * A rule firing: the reason a person reads, e.g. `frequency>5/10min`, and how strongly (> 0);
+ * a rule of the rule language (src/rules/) also says which rule and version, its value and limit.
+ */
+export type Flag = { readonly reason: string; readonly score: number } | FiredRule;
 
 export interface AccountRule<S> {
   /** For errors and metrics, and the name its state is written under: unique among the rules that run together. */

@@ -1,8 +1,10 @@
 import type { OperatorFunction } from 'rxjs';
-import { median, medianAbsoluteDeviation } from 'simple-statistics';
 import { type AccountRule, NO_FLAGS } from './accountRule.ts';
 import { type DecideOnArrivalOptions, decideOnArrival } from './decideOnArrival.ts';
 import type { Judged } from './judged.ts';
+import { robustZ } from '../../rules/measures.ts';
+
+export { robustZ };
 
 export interface AmountZScoreOptions {
   /** How many of the account's last amounts make its history. 20 by default. */
@@ -15,17 +17,6 @@ export interface AmountZScoreOptions {
   readonly madFloor?: number;
   /** An account idle this long in event time is forgotten. 30 days by default: the history is the point. */
   readonly ttlMs?: number;
-}
-
-/**
- * The modified z-score of Iglewicz and Hoaglin, 0.6745 (x − median) / MAD, against `history`.
- * An account that always pays the same amount has a MAD of 0, which would make any other amount
- * infinitely suspicious: the MAD is floored at `madFloor` × |median| (and at 1e-9, for a median of 0).
- */
-export function robustZ(amount: number, history: readonly number[], madFloor = 0.05): number {
-  const centre = median(history as number[]);
-  const mad = Math.max(medianAbsoluteDeviation(history as number[]), madFloor * Math.abs(centre), 1e-9);
-  return (0.6745 * (amount - centre)) / mad;
 }
 
 /** The z-score rule for `decideOnArrival`; its state, the account's last `window` amounts. */

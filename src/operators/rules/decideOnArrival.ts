@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { operate, operatorSubscriber } from '../operate.ts';
-import type { SourceRef } from '../../types.ts';
+import type { FiredRule, SourceRef } from '../../types.ts';
 import { type Account, type AccountState, type Clock, type HeldTransaction, RulesStore, type RulesState, heldKey } from './rulesStore.ts';
 import type { AccountRule } from './accountRule.ts';
 import { accountOf } from './accountOf.ts';
@@ -29,6 +29,12 @@ export interface DecideOnArrivalOptions {
    * running now (added, dropped, migrated, or written by position by an older vigie), for the log.
    */
   readonly onRestored?: (restored: RulesRestored) => void;
+  /**
+   * Each judgement carries `fired`: the rules of the rule language that fired (ids, versions,
+   * values, limits), for alerts and rows that say why. Off by default: the judgements stay
+   * `{ record, reasons, score, late }`.
+   */
+  readonly explain?: boolean;
 }
 
 /**
@@ -84,8 +90,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
   return operate<Judged, Judged>((subscriber, source) => {
     const runtimes = ruleStateRuntime(rules, history, options.store ?? new RulesStore(), options.onRestored);
 
-    const decided = (given: HeldTransaction['given'], reasons: string[] | undefined, score: number) =>
-      reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
+    const explain = options.explain === true;
+    const decided = (given: HeldTransaction['given'], reasons: string[] | undefined, score: number, fired: readonly FiredRule[] | undefined): Decision => {
+      const base = reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
+      if (!explain) return base;
+      const all = fired === undefined ? given.fired : given.fired === undefined ? fired : [...given.fired, ...fired];
+      return all === undefined ? base : { ...base, fired: all };
+    };
 
     const accept = (judged: Judged): void => {
       const { record } = judged;
@@ -96,13 +107,14 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       const before = clock?.maxTime ?? Number.NEGATIVE_INFINITY;
       const key = accountOf(record.transaction);
       const stored = state.get(key) as Account | undefined;
-      const given = { reasons: judged.reasons, score: judged.score };
+      const given: HeldTransaction['given'] =
+        explain && judged.fired !== undefined ? { reasons: judged.reasons, score: judged.score, fired: judged.fired } : { reasons: judged.reasons, score: judged.score };
 
       if (time < before - allowedLatenessMs) {
         // Too late to take its place: judged against the state as it is, which it leaves alone.
         const account = stored === undefined ? initial() : expire(stored, before);
-        const { reasons, score } = stepAll(account.tip ?? account.base, record, time);
-        subscriber.next({ ...judged, ...decided(given, reasons, score), late: true });
+        const { reasons, score, fired } = stepAll(account.tip ?? account.base, record, time);
+        subscriber.next({ ...judged, ...decided(given, reasons, score, fired), late: true });
         return;
       }
 
@@ -125,8 +137,8 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       let next: Account;
       if (at === recent.length) {
         const step = stepAll(account.tip ?? account.base, record, time);
-        const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score), revision: 0 };
-        outputs.push({ ...judged, reasons: entry.reasons, score: entry.score });
+        const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score, step.fired), revision: 0 };
+        outputs.push(judgedAs(judged, entry));
         held.set(heldKey(entry), entry);
         next = { base: account.base, tip: step.states, recent: [...recent, entry], last: Math.max(account.last, time) };
       } else {
@@ -139,15 +151,15 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         }
         const step = stepAll(states, record, time);
         states = step.states;
-        const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score), revision: 0 };
+        const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score, step.fired), revision: 0 };
         entries.push(entry);
         held.set(heldKey(entry), entry);
-        outputs.push({ ...judged, reasons: entry.reasons, score: entry.score });
+        outputs.push(judgedAs(judged, entry));
         for (let i = at; i < recent.length; i++) {
           const old = recent[i]!;
           const again = stepAll(states, old.record, old.time);
           states = again.states;
-          const now = decided(old.given, again.reasons, again.score);
+          const now = decided(old.given, again.reasons, again.score, again.fired);
           if (sameDecision(now, old)) {
             entries.push(old);
             continue;
@@ -155,7 +167,8 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
           const revised: HeldTransaction = { ...old, ...now, revision: old.revision + 1 };
           entries.push(revised);
           held.set(heldKey(revised), revised);
-          outputs.push({ record: old.record, reasons: revised.reasons, score: revised.score, late: false, revision: revised.revision, cause: record.ref });
+          const revision: Judged = { record: old.record, reasons: revised.reasons, score: revised.score, late: false, revision: revised.revision, cause: record.ref };
+          outputs.push(revised.fired === undefined ? revision : { ...revision, fired: revised.fired });
         }
         next = { base: account.base, tip: states, recent: entries, last: Math.max(account.last, time) };
       }
@@ -170,6 +183,14 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
 
     source.subscribe(operatorSubscriber<Judged>(subscriber, { next: accept }));
   });
+}
+
+type Decision = { readonly reasons: readonly string[]; readonly score: number; readonly fired?: readonly FiredRule[] };
+
+/** `judged` with the decision of its entry (and the rules that fired, when they explain). */
+function judgedAs(judged: Judged, entry: HeldTransaction): Judged {
+  const out = { ...judged, reasons: entry.reasons, score: entry.score };
+  return entry.fired === undefined ? out : { ...out, fired: entry.fired };
 }
 
 function sameDecision(a: { reasons: readonly string[]; score: number }, b: { reasons: readonly string[]; score: number }): boolean {

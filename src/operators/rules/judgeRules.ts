@@ -1,18 +1,19 @@
-import { type Observable, type OperatorFunction, pipe } from 'rxjs';
-import type { AccountRule } from './accountRule.ts';
+import { type OperatorFunction, pipe } from 'rxjs';
 import type { SuspiciousTransaction, TransactionRecord } from '../../types.ts';
+import { RULE_NAMES, type RuleName, defaultRuleSet } from '../../rules/defaultRules.ts';
+import { RuleBook } from '../../rules/ruleBook.ts';
 import { type AmountAboveOptions, amountAbove } from './amountAbove.ts';
 import { type AmountZScoreOptions, amountZScoreRule } from './amountZScore.ts';
 import { type BalanceDrainOptions, balanceDrain } from './balanceDrain.ts';
-import { type DecideOnArrivalOptions, type RulesStore, decideOnArrival } from './decideOnArrival.ts';
+import type { DecideOnArrivalOptions, RulesStore } from './decideOnArrival.ts';
 import { type FrequencyOptions, frequencyRule } from './frequency.ts';
+import { judgeByRules } from './judgeByRules.ts';
+import { judgeStateless } from './judgeStateless.ts';
 import { type Judged, judge } from './judged.ts';
 import { type LocationOptions, locationRule } from './location.ts';
 import { suspiciousOnly } from './suspiciousOnly.ts';
 
-/** The rules by name, in the order they judge: `amount` alone is the prototype's rule set. */
-export const RULE_NAMES = ['amount', 'drain', 'frequency', 'location', 'zscore'] as const;
-export type RuleName = (typeof RULE_NAMES)[number];
+export { RULE_NAMES, type RuleName };
 
 export interface DefaultRulesOptions {
   /** Which rules run; all of {@link RULE_NAMES} by default. */
@@ -30,6 +31,8 @@ export interface DefaultRulesOptions {
   readonly onWatermark?: DecideOnArrivalOptions['onWatermark'];
   /** Told of rules whose restored state differs from the rules running now (see `decideOnArrival`). */
   readonly onRestored?: DecideOnArrivalOptions['onRestored'];
+  /** Each judgement carries `fired` (rule ids, versions, values, limits); off by default. */
+  readonly explain?: boolean;
 }
 
 /**
@@ -59,25 +62,31 @@ export function defaultRules(options: DefaultRulesOptions = {}): OperatorFunctio
 /**
  * The same rules, but every record comes out with its judgement (reasons empty when none fired),
  * revisions included: what a flow needs to acknowledge the records that are not suspicious, and
- * an evaluation to count the true negatives.
+ * an evaluation to count the true negatives. The rules are the default rule set, a file in the
+ * rule language (`rules/default.json`, see src/rules/), with `options` written into it, run by
+ * {@link judgeByRules}.
  */
 export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<TransactionRecord, Judged> {
   const { allowedLatenessMs = 30_000, store, onWatermark, onRestored, rules = RULE_NAMES } = options;
   const unknown = rules.filter((name) => !RULE_NAMES.includes(name));
   if (unknown.length > 0) throw new RangeError(`judgeRules: unknown rule ${unknown.join(', ')}; known: ${RULE_NAMES.join(', ')}`);
+  // each rule's options checked as the hand-written rules check them (their messages)
   const on = (name: RuleName): boolean => rules.includes(name);
-  const stateful = [
-    ...(on('frequency') ? [frequencyRule(options.frequency)] : []),
-    ...(on('location') ? [locationRule(options.location)] : []),
-    ...(on('zscore') ? [amountZScoreRule(options.zScore)] : []),
-  ] as AccountRule<unknown>[];
-  const stages: OperatorFunction<Judged, Judged>[] = [
-    ...(on('amount') ? [amountAbove(options.amount)] : []),
-    ...(on('drain') ? [balanceDrain(options.drain)] : []),
-    // with no stateful rule, no state: nothing to hold, checkpoint or revise
-    ...(stateful.length > 0
-      ? [decideOnArrival(stateful, { allowedLatenessMs, ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}), ...(onRestored ? { onRestored } : {}) })]
-      : []),
-  ];
-  return (source) => stages.reduce<Observable<Judged>>((judged$, stage) => judged$.pipe(stage), source.pipe(judge()));
+  if (on('amount')) amountAbove(options.amount);
+  if (on('drain')) balanceDrain(options.drain);
+  if (on('frequency')) frequencyRule(options.frequency);
+  if (on('location')) locationRule(options.location);
+  if (on('zscore')) amountZScoreRule(options.zScore);
+  const book = RuleBook.of(defaultRuleSet(options, rules), 'rules/default.json');
+  const stateful = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful);
+  // with no stateful rule, no state: nothing to hold, checkpoint or revise
+  if (stateful.length === 0) return pipe(judge(), judgeStateless(book));
+  return judgeByRules(book, {
+    allowedLatenessMs,
+    ttlMs: Math.max(...stateful.map((rule) => rule.ttlMs)),
+    explain: options.explain ?? false,
+    ...(store ? { store } : {}),
+    ...(onWatermark ? { onWatermark } : {}),
+    ...(onRestored ? { onRestored } : {}),
+  });
 }

@@ -1,5 +1,5 @@
 import { type OperatorFunction, map } from 'rxjs';
-import type { SourceRef, TransactionRecord } from '../../types.ts';
+import type { FiredRule, SourceRef, TransactionRecord } from '../../types.ts';
 
 /**
  * A transaction record on its way through the rules: each rule that fires appends a reason and
@@ -20,6 +20,8 @@ export interface Judged {
   readonly revision?: number;
   /** For a revision: the record whose arrival caused it, which is acknowledged once it is written. */
   readonly cause?: SourceRef;
+  /** The rules of the rule language that fired (ids, versions, values, limits), when the rules explain. */
+  readonly fired?: readonly FiredRule[];
 }
 
 /**

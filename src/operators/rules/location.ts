@@ -2,6 +2,9 @@ import type { OperatorFunction } from 'rxjs';
 import { type AccountRule, type Flag, NO_FLAGS } from './accountRule.ts';
 import { type DecideOnArrivalOptions, decideOnArrival } from './decideOnArrival.ts';
 import type { Judged } from './judged.ts';
+import { distanceKm, speedKmh } from '../../rules/measures.ts';
+
+export { distanceKm, speedKmh };
 
 export interface LocationOptions {
   /** Above this speed between two consecutive located transactions, travel is impossible. 900 km/h by default. */
@@ -23,23 +26,6 @@ interface Seen {
   readonly countries: readonly string[];
   /** Transactions with a country so far. */
   readonly withCountry: number;
-}
-
-const EARTH_RADIUS_KM = 6371;
-const rad = (degrees: number): number => (degrees * Math.PI) / 180;
-
-/** Great-circle distance (haversine) in km. */
-export function distanceKm(a: Place, b: Place): number {
-  const h = Math.sin(rad(b.lat - a.lat) / 2) ** 2 + Math.cos(rad(a.lat)) * Math.cos(rad(b.lat)) * Math.sin(rad(b.lon - a.lon) / 2) ** 2;
-  return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)));
-}
-
-/**
- * The speed, in km/h, needed to go from `a` to `b` in `gapMs`. Timestamps have second resolution,
- * so a gap under one second counts as one second: the speed stays finite.
- */
-export function speedKmh(a: Place, b: Place, gapMs: number): number {
-  return distanceKm(a, b) / (Math.max(gapMs, 1000) / 3_600_000);
 }
 
 /** The location rule for `decideOnArrival`; its state, the account's countries and last place. */

@@ -36,6 +36,15 @@ export interface RulesRestored {
 const keyOf = (rule: AccountRule<unknown>): string => `${rule.name}@${rule.version}`;
 
 /**
+ * The rule language's engine (src/rules/engine.ts): one rule whose state is already each rule's
+ * state under its id and version, written as it is (`{ "frequency@1": ..., "zscore@1": ... }`).
+ */
+type EngineLike = AccountRule<unknown> & { stateKeys(): readonly string[] };
+const engineOf = (rules: readonly AccountRule<unknown>[]): EngineLike | undefined =>
+  rules.length === 1 && 'stateKeys' in rules[0]! ? (rules[0] as EngineLike) : undefined;
+const FLAT = '*';
+
+/**
  * Partition states whose accounts an operator holds in memory, by the position of its rules (their
  * keys): another operator given the same store (a second subscription, other rules) reads them by
  * those positions, not as a checkpoint of the positional layout.
@@ -44,7 +53,7 @@ const inMemory = new WeakMap<object, readonly string[]>();
 
 /** `partition`'s accounts are held in memory by the position of `rules` from now on. */
 export function holdInMemory(partition: object, rules: readonly AccountRule<unknown>[]): void {
-  inMemory.set(partition, rules.map(keyOf));
+  inMemory.set(partition, engineOf(rules) ? [FLAT] : rules.map(keyOf));
 }
 
 /**
@@ -53,6 +62,7 @@ export function holdInMemory(partition: object, rules: readonly AccountRule<unkn
  */
 export function toNamed(partition: object, states: readonly unknown[]): NamedStates {
   const keys = inMemory.get(partition) ?? [];
+  if (keys.length === 1 && keys[0] === FLAT) return states[0] as NamedStates;
   const named: Record<string, unknown> = {};
   for (let i = 0; i < keys.length; i++) named[keys[i]!] = states[i];
   return named;
@@ -91,6 +101,8 @@ export class RuleStatesReader {
       this.positional++;
       return { states: this.rules.map((r) => r.init()), changed: true };
     }
+    const engine = engineOf(this.rules);
+    if (engine !== undefined) return this.readFlat(engine, written);
     const named = Array.isArray(written) ? Object.fromEntries(this.layout!.map((key, i) => [key, written[i]])) : ((written ?? {}) as NamedStates);
     let used = 0;
     let changed = false;
@@ -129,6 +141,35 @@ export class RuleStatesReader {
     return { states, changed: changed || used !== Object.keys(named).length };
   }
 
+  /**
+   * An account written by the rule language's engine: each rule's state under `id@version`, read
+   * as it is (the engine finds a rule's state under an earlier version of the same shape); the
+   * rules in force with no state of their id, and the ids written that no rule in force has, are
+   * tallied. A state the engine did not write (a hand-written rule's, before the rule language)
+   * counts as dropped, its id's rule as started.
+   */
+  private readFlat(engine: EngineLike, given: unknown): { states: unknown[]; changed: boolean } {
+    // held in memory by another operator on the same store: by the position of its rules
+    const written = Array.isArray(given) ? (this.layout![0] === FLAT ? given[0] : Object.fromEntries(this.layout!.map((key, i) => [key, given[i]]))) : given;
+    const named = (written !== null && typeof written === 'object' && !Array.isArray(written) ? written : {}) as NamedStates;
+    const ours = Object.keys(named).filter((key) => isRuleState(named[key]));
+    const writtenIds = new Set(ours.map(nameOf));
+    const inForce = new Set(engine.stateKeys().map(nameOf));
+    let changed = ours.length !== Object.keys(named).length;
+    for (const id of inForce) {
+      if (writtenIds.has(id)) continue;
+      this.started.set(id, (this.started.get(id) ?? 0) + 1);
+      changed = true;
+    }
+    for (const key of Object.keys(named)) {
+      const id = nameOf(key);
+      if (inForce.has(id) && isRuleState(named[key])) continue;
+      this.dropped.set(id, (this.dropped.get(id) ?? 0) + 1);
+      changed = true;
+    }
+    return { states: [Object.fromEntries(ours.map((key) => [key, named[key]]))], changed };
+  }
+
   /** What differed, or undefined when every account held exactly the rules running now. */
   report(): RulesRestored | undefined {
     if (this.positional === 0 && this.started.size === 0 && this.dropped.size === 0 && this.migrated.size === 0) return undefined;
@@ -149,3 +190,6 @@ const nameOf = (key: string): string => {
   const at = key.lastIndexOf('@');
   return at < 0 ? key : key.slice(0, at);
 };
+
+/** A rule state the engine wrote: `{ g: signature, t: last time, s: state }`. */
+const isRuleState = (value: unknown): boolean => value !== null && typeof value === 'object' && typeof (value as { g?: unknown }).g === 'string';

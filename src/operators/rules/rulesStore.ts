@@ -2,7 +2,7 @@
  * The fraud rules' state, as `decideOnArrival` keeps it and a checkpoint writes it: each account's
  * state, small, and each transaction still within the allowed lateness under a key of its own.
  */
-import type { TransactionRecord } from '../../types.ts';
+import type { FiredRule, TransactionRecord } from '../../types.ts';
 import { StateStore } from '../../state/stateStore.ts';
 import type { NamedStates } from './ruleStates.ts';
 
@@ -15,9 +15,11 @@ export interface HeldTransaction {
   readonly time: number;
   readonly record: TransactionRecord;
   /** What the stateless rules before this operator said: kept, the stateful reasons follow. */
-  readonly given: { readonly reasons: readonly string[]; readonly score: number };
+  readonly given: { readonly reasons: readonly string[]; readonly score: number; readonly fired?: readonly FiredRule[] };
   readonly reasons: readonly string[];
   readonly score: number;
+  /** The rules of the rule language that fired, when the rules explain (see `decideOnArrival`'s `explain`). */
+  readonly fired?: readonly FiredRule[];
   readonly revision: number;
 }
 

@@ -26,9 +26,22 @@ export function suspiciousOnly({ clock }: { clock?: () => number } = {}): Operat
     filter((judged) => judged.reasons.length > 0 || (judged.revision ?? 0) > 0),
     // one object per row, its keys always in one order (no spread of a first one): every
     // suspicious record of a backlog comes this way
-    map(({ record: { transaction, ref }, reasons, score, revision, cause }): SuspiciousTransaction => {
-      if (revision === undefined || revision === 0) return clock === undefined ? { transaction, ref, reasons, score } : { transaction, ref, reasons, score, decidedAt: clock() };
-      return clock === undefined ? { transaction, ref, reasons, score, revision, cause: cause! } : { transaction, ref, reasons, score, revision, cause: cause!, decidedAt: clock() };
+    map(({ record: { transaction, ref }, reasons, score, revision, cause, fired }): SuspiciousTransaction => {
+      const out = suspicious(transaction, ref, reasons, score, revision, cause, clock);
+      return fired === undefined ? out : { ...out, fired };
     }),
   );
+}
+
+function suspicious(
+  transaction: SuspiciousTransaction['transaction'],
+  ref: SuspiciousTransaction['ref'],
+  reasons: readonly string[],
+  score: number,
+  revision: number | undefined,
+  cause: SuspiciousTransaction['cause'],
+  clock: (() => number) | undefined,
+): SuspiciousTransaction {
+  if (revision === undefined || revision === 0) return clock === undefined ? { transaction, ref, reasons, score } : { transaction, ref, reasons, score, decidedAt: clock() };
+  return clock === undefined ? { transaction, ref, reasons, score, revision, cause: cause! } : { transaction, ref, reasons, score, revision, cause: cause!, decidedAt: clock() };
 }

@@ -1,0 +1,36 @@
+import type { Observable, OperatorFunction } from 'rxjs';
+import type { TransactionRecord } from '../../types.ts';
+import { rulesEngine } from './ruleEngine.ts';
+import type { RuleBook } from '../../rules/ruleBook.ts';
+import { type DecideOnArrivalOptions, decideOnArrival } from './decideOnArrival.ts';
+import { type Judged, judge } from './judged.ts';
+
+/**
+ * Judges every transaction by the rules of the rule language in force at its event time (see
+ * src/rules/): a {@link RuleBook} that may change while the stream runs (rules added, changed,
+ * disabled, removed from the control topic), each rule's state per account under its id and
+ * version. Decided on arrival with `decideOnArrival`'s revisions, lateness and checkpoints.
+ * Every record comes out with its judgement; with `explain` (the default here) each carries
+ * `fired`, the rules that fired with their versions, values and limits.
+ *
+ * ```
+ * source:  -a-b-c-|        book: { amount > 10000 XAF }; b = 15 000 XAF
+ *          judgeByRules(book)
+ * output:  -a-B-c-|        B = { record: b, reasons: ['amount>10000XAF'], score: 1.5,
+ *                                fired: [{ id: 'amount', version: 1, value: 15000, limit: 10000, ... }] }
+ * ```
+ *
+ * @example
+ * const book = RuleBook.of(JSON.parse(readFileSync('rules/default.json', 'utf8')).rules);
+ * records$.pipe(judgeByRules(book), suspiciousOnly())
+ *
+ * @param book the rules, as they change.
+ * @param options `decideOnArrival`'s (lateness, store, listeners), `explain` (true by default) and
+ * `ttlMs`, how long an idle account is kept (30 days by default).
+ * @return An Observable of every record's judgement, and the revisions.
+ */
+export function judgeByRules(book: RuleBook, options: DecideOnArrivalOptions & { readonly ttlMs?: number } = {}): OperatorFunction<TransactionRecord, Judged> {
+  const { ttlMs, ...decideOptions } = options;
+  const decide = decideOnArrival([rulesEngine(book, ttlMs === undefined ? {} : { ttlMs })], { explain: true, ...decideOptions });
+  return (source: Observable<TransactionRecord>) => source.pipe(judge(), decide);
+}

@@ -1,0 +1,439 @@
+/**
+ * A rule of the language (./schema.ts) turned into code: its filters, its key, the state its
+ * value needs, and a pure `step` that judges one transaction against that state and gives the
+ * state after it. The meaning is checked here (an aggregate other than count names a field, a
+ * time window fits in the rule's TTL, ...), so that a rule refused says why before it runs.
+ */
+import { formatDuration, robustZ, speedKmh } from './measures.ts';
+import type { FiredRule, Transaction } from '../types.ts';
+import { type Checked, type Filter, type Rule, type Value, parseDuration } from './schema.ts';
+
+/** The longest an account's rule state is kept without a transaction: the engine's TTL. */
+export const MAX_TTL_MS = 30 * 86_400_000;
+
+type Getter = (tx: object) => unknown;
+type Scalar = string | number | boolean;
+
+/** `location.country` → a function reading it from a transaction (undefined where absent). */
+export function getter(path: string): Getter {
+  const parts = path.split('.');
+  if (parts.length === 1) {
+    const [name] = parts as [string];
+    return (tx) => (tx as Record<string, unknown>)[name];
+  }
+  return (tx) => {
+    let value: unknown = tx;
+    for (const part of parts) {
+      if (value === null || typeof value !== 'object') return undefined;
+      value = (value as Record<string, unknown>)[part];
+    }
+    return value;
+  };
+}
+
+export interface CompiledRule {
+  readonly id: string;
+  readonly version: number;
+  readonly rule: Rule;
+  readonly enabled: boolean;
+  /** Where its state is kept in an account's state: `id@version`. */
+  readonly stateKey: string;
+  /** A short hash of what shapes its state (key, value, filters): a new version with the same one keeps the state. */
+  readonly signature: string;
+  readonly stateful: boolean;
+  readonly ttlMs: number;
+  /** The first equality of its `when`, for the index of the rules in force (see ruleBook.ts). */
+  readonly index?: { readonly field: string; readonly values: readonly Scalar[]; readonly get: Getter };
+  /** The name its value is read under as a feature (see ./features.ts). */
+  readonly feature?: string;
+  /** It judges `tx` (its `when` passes). */
+  applies(tx: Transaction): boolean;
+  /** The sub-key of its state within the account (`key` beyond the account), or '' for the account itself. */
+  subKey(tx: Transaction): string | undefined;
+  init(): unknown;
+  /** Pure: the value for `tx` against `state` (undefined when it has none yet), the state after, and whether it fired. */
+  step(state: unknown, tx: Transaction, time: number): { readonly state: unknown; readonly value: number | undefined; readonly fired: FiredRule | undefined };
+}
+
+/** A stateful part of a value: its state, and its value at a transaction. */
+interface Node {
+  init(): unknown;
+  step(state: unknown, tx: Transaction, time: number): { state: unknown; value: number | undefined };
+}
+
+interface CompiledValue {
+  readonly nodes: Node[];
+  /** The value from the nodes' values (by their index) and the transaction. */
+  readonly evaluate: (values: readonly (number | undefined)[], tx: Transaction) => number | undefined;
+  /** The first time window, for `{window}` in reasons. */
+  readonly windowMs?: number;
+  readonly longestWindowMs: number;
+}
+
+class Refused extends Error {}
+const refuse = (reason: string): never => {
+  throw new Refused(reason);
+};
+
+/** `rule` as code, or the reason its meaning is refused. */
+export function compileRule(rule: Rule): Checked<CompiledRule> {
+  try {
+    return { ok: true, value: compile(rule) };
+  } catch (error) {
+    if (error instanceof Refused) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+function compile(rule: Rule): CompiledRule {
+  const keys = rule.key === undefined ? ['account'] : Array.isArray(rule.key) ? rule.key : [rule.key];
+  if (!keys.includes('account')) {
+    refuse(`key: ${keys.join(', ')} without account: the rules' state is kept per account, the topic's key (a key of its own needs the topic keyed by it)`);
+  }
+  const others = keys.filter((k) => k !== 'account').map(getter);
+  const value = compileValue(rule.value, 'value');
+  const stateful = value.nodes.length > 0;
+  const ttlMs = rule.ttl === undefined ? MAX_TTL_MS : parseDuration(rule.ttl)!;
+  if (ttlMs > MAX_TTL_MS) refuse(`ttl: at most ${formatDuration(MAX_TTL_MS)}`);
+  if (ttlMs < value.longestWindowMs) refuse(`ttl: ${rule.ttl} is shorter than the window (${formatDuration(value.longestWindowMs)}): the window would be cut`);
+  const when = (rule.when ?? []).map((f, i) => compileFilter(f, `when.${i}`));
+  const limitOf = compileLimit(rule.limit);
+  const compare = comparison(rule.compare);
+  const reasonOf = compileReason(rule.reason ?? rule.id, value.windowMs);
+  const score = rule.score ?? 'ratio';
+  const index = indexOf(rule.when ?? []);
+  const stateKey = `${rule.id}@${rule.version}`;
+  const signature = hash(JSON.stringify([keys, rule.value, rule.when ?? [], rule.ttl ?? null]));
+  const { nodes, evaluate } = value;
+
+  const judge = (v: number | undefined, tx: Transaction): FiredRule | undefined => {
+    if (v === undefined) return undefined;
+    const limit = limitOf(tx);
+    if (limit === undefined || !compare(v, limit)) return undefined;
+    const s = score === 'ratio' ? v / limit : score === 'value' ? v : score;
+    return { id: rule.id, version: rule.version, value: v, limit, reason: reasonOf(tx, v, limit), score: s };
+  };
+
+  return {
+    id: rule.id,
+    version: rule.version,
+    rule,
+    enabled: rule.enabled ?? true,
+    stateKey,
+    signature,
+    stateful,
+    ttlMs,
+    ...(index ? { index } : {}),
+    ...(rule.feature ? { feature: rule.feature } : {}),
+    applies: (tx) => when.every((f) => f(tx, tx)),
+    subKey: others.length === 0 ? () => '' : (tx) => {
+      const parts = others.map((get) => get(tx));
+      return parts.some((p) => p === undefined || p === null) ? undefined : parts.map(String).join('\u0000');
+    },
+    init: () => nodes.map((n) => n.init()),
+    step: (state, tx, time) => {
+      if (nodes.length === 0) {
+        const v = evaluate([], tx);
+        return { state, value: v, fired: judge(v, tx) };
+      }
+      const states = state as readonly unknown[];
+      const next = new Array<unknown>(nodes.length);
+      const values = new Array<number | undefined>(nodes.length);
+      for (let i = 0; i < nodes.length; i++) {
+        const stepped = nodes[i]!.step(states[i], tx, time);
+        next[i] = stepped.state;
+        values[i] = stepped.value;
+      }
+      const v = evaluate(values, tx);
+      return { state: next, value: v, fired: judge(v, tx) };
+    },
+  };
+}
+
+/** The first equality of `when` with constants (`==` or `in`): what the rules in force are indexed by. */
+function indexOf(when: readonly Filter[]): CompiledRule['index'] {
+  for (const f of when) {
+    if (f.op === 'in') return { field: f.field, values: f.value, get: getter(f.field) };
+    if (f.op === '==' && typeof f.value !== 'object') return { field: f.field, values: [f.value], get: getter(f.field) };
+  }
+  return undefined;
+}
+
+function compileValue(value: Value, at: string): CompiledValue {
+  if ('field' in value && Object.keys(value).length === 1) {
+    const get = getter((value as { field: string }).field);
+    return { nodes: [], evaluate: (_v, tx) => numeric(get(tx)), longestWindowMs: 0 };
+  }
+  if ('ratio' in value) {
+    const [a, b] = [compileValue(value.ratio[0], `${at}.ratio.0`), compileValue(value.ratio[1], `${at}.ratio.1`)];
+    const offset = a.nodes.length;
+    return {
+      nodes: [...a.nodes, ...b.nodes],
+      evaluate: (values, tx) => {
+        const x = a.evaluate(values.slice(0, offset), tx);
+        const y = b.evaluate(values.slice(offset), tx);
+        return x === undefined || y === undefined || y === 0 ? undefined : x / y;
+      },
+      ...(a.windowMs !== undefined ? { windowMs: a.windowMs } : b.windowMs !== undefined ? { windowMs: b.windowMs } : {}),
+      longestWindowMs: Math.max(a.longestWindowMs, b.longestWindowMs),
+    };
+  }
+  const single = (node: Node, windowMs?: number): CompiledValue => ({
+    nodes: [node],
+    evaluate: (values) => values[0],
+    ...(windowMs !== undefined ? { windowMs } : {}),
+    longestWindowMs: windowMs ?? 0,
+  });
+  if ('aggregate' in value) {
+    if (value.aggregate !== 'count' && value.field === undefined) refuse(`${at}.field: ${value.aggregate} needs a field to aggregate`);
+    const windowMs = typeof value.window === 'string' ? parseDuration(value.window)! : undefined;
+    return single(aggregateNode(value, at), windowMs);
+  }
+  if ('zscore' in value) {
+    const { field, last, minHistory, madFloor = 0.05 } = value.zscore;
+    if (minHistory > last) refuse(`${at}.zscore.minHistory: ${minHistory} is above last (${last})`);
+    return single(zScoreNode(getter(field), last, minHistory, madFloor));
+  }
+  if ('speedKmh' in value) return single(speedNode());
+  if ('isNew' in value) return single(isNewNode(getter(value.isNew.field), value.isNew.minHistory));
+  return refuse(`${at}: not a value`);
+}
+
+const numeric = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** A filter as a function of a transaction and the transaction being judged (for `{ current: field }`). */
+function compileFilter(filter: Filter, at: string): (tx: object, current: object) => boolean {
+  const get = getter(filter.field);
+  switch (filter.op) {
+    case 'exists':
+      return (tx) => get(tx) !== undefined && get(tx) !== null;
+    case 'missing':
+      return (tx) => get(tx) === undefined || get(tx) === null;
+    case 'in':
+    case 'notIn': {
+      const set = new Set<unknown>(filter.value);
+      return filter.op === 'in' ? (tx) => set.has(get(tx)) : (tx) => !set.has(get(tx));
+    }
+    default: {
+      const operand = filter.value;
+      const other: (current: object) => unknown =
+        typeof operand === 'object' ? ((g) => (current: object) => g(current))(getter(operand.current)) : () => operand;
+      const test = comparisonOf(filter.op, at);
+      // a field a transaction does not have is not equal to anything, and no more or less
+      if (filter.op === '!=') return (tx, current) => test(get(tx), other(current));
+      return (tx, current) => {
+        const v = get(tx);
+        return v !== undefined && test(v, other(current));
+      };
+    }
+  }
+}
+
+function comparisonOf(op: '==' | '!=' | '>' | '>=' | '<' | '<=', at: string): (a: unknown, b: unknown) => boolean {
+  switch (op) {
+    case '==':
+      return (a, b) => a === b;
+    case '!=':
+      return (a, b) => a !== b;
+    case '>':
+      return (a, b) => (a as number) > (b as number);
+    case '>=':
+      return (a, b) => (a as number) >= (b as number);
+    case '<':
+      return (a, b) => (a as number) < (b as number);
+    case '<=':
+      return (a, b) => (a as number) <= (b as number);
+  }
+  return refuse(`${at}.op: unknown comparison ${op as string}`);
+}
+
+function comparison(op: '>' | '>=' | '<' | '<='): (v: number, limit: number) => boolean {
+  return comparisonOf(op, 'compare') as (v: number, limit: number) => boolean;
+}
+
+function compileLimit(limit: Rule['limit']): (tx: Transaction) => number | undefined {
+  if (typeof limit === 'number') return () => limit;
+  const get = getter(limit.by);
+  const limits = new Map(Object.entries(limit.limits));
+  return (tx) => limits.get(String(get(tx)));
+}
+
+/** `amount>{limit}{currency}` → a function filling it in for a transaction. */
+function compileReason(template: string, windowMs: number | undefined): (tx: Transaction, value: number, limit: number) => string {
+  const parts = template.split(/(\{[^{}]+\})/).filter((p) => p !== '');
+  const fillers = parts.map((part): ((tx: Transaction, value: number, limit: number) => string) => {
+    if (!(part.startsWith('{') && part.endsWith('}'))) return () => part;
+    const name = part.slice(1, -1);
+    if (name === 'limit') return (_tx, _v, limit) => String(limit);
+    if (name === 'limit%') return (_tx, _v, limit) => `${Math.round(limit * 10_000) / 100}%`;
+    if (name === 'value') return (_tx, value) => String(Math.round(value * 1000) / 1000);
+    if (name === 'window') {
+      if (windowMs === undefined) refuse(`reason: {window} but the value has no time window`);
+      const text = formatDuration(windowMs!);
+      return () => text;
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(name)) refuse(`reason: {${name}} is not a field, {limit}, {limit%}, {value} or {window}`);
+    const get = getter(name);
+    return (tx) => String(get(tx) ?? '');
+  });
+  if (fillers.length === 1 && !template.includes('{')) return () => template;
+  return (tx, value, limit) => {
+    let text = '';
+    for (const fill of fillers) text += fill(tx, value, limit);
+    return text;
+  };
+}
+
+/** FNV-1a, 32 bits, in hex: a short name for a rule's state shape. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * The key's entries in a window: a view `[from, to)` of an array that later states of the same
+ * history share (as the frequency rule's times): appended in place when the state is the newest
+ * view, copied otherwise (a revision replaying from an older state), so every state handed out
+ * stays as it was and the in-order path costs O(1) a transaction. Written (JSON) as a plain array.
+ */
+class Entries {
+  constructor(
+    readonly items: unknown[][],
+    readonly from: number,
+    readonly to: number,
+  ) {}
+
+  static of(state: Entries | readonly unknown[][]): Entries {
+    return state instanceof Entries ? state : new Entries([...state], 0, state.length);
+  }
+
+  at(i: number): unknown[] {
+    return this.items[this.from + i]!;
+  }
+
+  get length(): number {
+    return this.to - this.from;
+  }
+
+  /** Without the entries before `first` (by position from the view's start), then with `entry`. */
+  next(drop: number, entry: unknown[] | undefined): Entries {
+    let { items, from, to } = this;
+    from += drop;
+    if (entry === undefined) return new Entries(items, from, to);
+    if (to !== items.length) [items, from, to] = [items.slice(from, to), 0, to - from];
+    else if (from > 64 && from * 2 > items.length) [items, from, to] = [items.slice(from), 0, to - from];
+    items.push(entry);
+    return new Entries(items, from, to + 1);
+  }
+
+  toJSON(): unknown[][] {
+    return this.items.slice(this.from, this.to);
+  }
+}
+
+function aggregateNode(value: Extract<Value, { aggregate: string }>, at: string): Node {
+  const fields = [...new Set([...(value.field ? [value.field] : []), ...(value.where ?? []).map((f) => f.field)])];
+  const getters = fields.map(getter);
+  const fieldAt = value.field === undefined ? -1 : fields.indexOf(value.field);
+  // `where` reads an entry's stored fields: an entry is [time, ...fields]
+  const where = (value.where ?? []).map((f, i) => {
+    const j = fields.indexOf(f.field) + 1;
+    const test = compileFilter({ ...f, field: 'v' } as Filter, `${at}.where.${i}`);
+    return (entry: unknown[], current: object) => test({ v: entry[j] }, current);
+  });
+  const include = value.current !== 'exclude';
+  const windowMs = typeof value.window === 'string' ? parseDuration(value.window)! : undefined;
+  const last = typeof value.window === 'string' ? undefined : value.window.last;
+  const fn = value.aggregate;
+  const entryOf = (tx: Transaction, time: number): unknown[] => [time, ...getters.map((g) => g(tx))];
+
+  return {
+    init: () => [],
+    step: (state, tx, time) => {
+      const entries = Entries.of(state as Entries | unknown[][]);
+      let drop = 0;
+      if (windowMs !== undefined) while (drop < entries.length && (entries.at(drop)[0] as number) < time - windowMs) drop++;
+      const entry = entryOf(tx, time);
+      // the window the value reads: the kept entries (the last `last` with this one), and this one
+      const keep = last === undefined ? entries.length - drop : Math.min(entries.length - drop, include ? last - 1 : last);
+      const start = entries.length - keep;
+      let count = 0;
+      let sum = 0;
+      let max = Number.NEGATIVE_INFINITY;
+      let min = Number.POSITIVE_INFINITY;
+      const distinct = fn === 'distinct' ? new Set<unknown>() : undefined;
+      const take = (e: unknown[]): void => {
+        for (const test of where) if (!test(e, tx)) return;
+        if (fieldAt < 0) {
+          count++;
+          return;
+        }
+        const v = e[fieldAt + 1];
+        if (distinct) {
+          if (v !== undefined && v !== null) {
+            distinct.add(v);
+            count++;
+          }
+          return;
+        }
+        if (typeof v !== 'number' || !Number.isFinite(v)) return;
+        count++;
+        sum += v;
+        if (v > max) max = v;
+        if (v < min) min = v;
+      };
+      for (let i = start; i < entries.length; i++) take(entries.at(i));
+      if (include) take(entry);
+      const result =
+        fn === 'count' ? count : fn === 'sum' ? sum : fn === 'distinct' ? distinct!.size : count === 0 ? undefined : fn === 'mean' ? sum / count : fn === 'max' ? max : min;
+      // kept for the next: the window's entries, the last `last` at most
+      const next = entries.next(last === undefined ? drop : Math.max(0, entries.length + 1 - last), entry);
+      return { state: next, value: result };
+    },
+  };
+}
+
+function zScoreNode(get: Getter, last: number, minHistory: number, madFloor: number): Node {
+  return {
+    init: () => [],
+    step: (state, tx) => {
+      const history = state as number[];
+      const x = numeric(get(tx));
+      if (x === undefined) return { state, value: undefined };
+      const value = history.length >= minHistory ? robustZ(x, history, madFloor) : undefined;
+      const next = history.length >= last ? [...history.slice(history.length - last + 1), x] : [...history, x];
+      return { state: next, value };
+    },
+  };
+}
+
+function speedNode(): Node {
+  return {
+    init: () => null,
+    step: (state, tx, time) => {
+      const lat = numeric(tx.location?.lat);
+      const lon = numeric(tx.location?.lon);
+      if (lat === undefined || lon === undefined) return { state, value: undefined };
+      const before = state as { lat: number; lon: number; time: number } | null;
+      const value = before === null ? undefined : speedKmh(before, { lat, lon }, time - before.time);
+      return { state: { lat, lon, time }, value };
+    },
+  };
+}
+
+function isNewNode(get: Getter, minHistory: number): Node {
+  return {
+    init: () => ({ seen: [], n: 0 }),
+    step: (state, tx) => {
+      const v = get(tx);
+      if (v === undefined || v === null) return { state, value: undefined };
+      const { seen, n } = state as { seen: unknown[]; n: number };
+      const known = seen.includes(v);
+      return { state: { seen: known ? seen : [...seen, v], n: n + 1 }, value: n >= minHistory && !known ? 1 : 0 };
+    },
+  };
+}
