@@ -36,6 +36,12 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
   readonly dlqTopic: string;
   readonly allowedLateness: number;
   readonly rules: readonly RuleName[];
+  /** A rule set file instead of the default rules with `rules` and `amountLimit`. */
+  readonly rulesFile?: string;
+  /** The control topic of rule changes; '' for none. */
+  readonly rulesTopic: string;
+  /** Where refused rule changes go; '' for the log only. */
+  readonly rulesRejectedTopic: string;
 }
 
 /** The flow's counts, for the stats line. */

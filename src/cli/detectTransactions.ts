@@ -22,6 +22,8 @@ import type { DeadLetter, Written } from '../types.ts';
 import type { ClosableProducer } from '../adapters/kafka/lightProducer.ts';
 import { type DetectConfig, openDetectSource, runDetect } from './detectSource.ts';
 import { lateLog } from './lateLog.ts';
+import { startingBook } from './ruleSet.ts';
+import { followRuleChanges } from '../adapters/kafka/ruleChanges.ts';
 import type { Running } from './running.ts';
 import { ALERT_ID_HEADER, alertId, alertMessage } from './alertMessage.ts';
 
@@ -40,6 +42,10 @@ function logRestoredRules({ topic, partition, accounts, started, dropped, migrat
 const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
 
 export async function detectTransactions(config: DetectConfig, log: (line: string) => void): Promise<Running> {
+  // The rules: the file's (or the default ones), then the control topic's changes on top, read
+  // to its end before the first transaction is judged (below), then followed while the flow runs.
+  const book = startingBook(config);
+  log(`Rules: ${book.list().map((v) => `${v.id} v${v.rule!.version}`).join(', ')} (${config.rulesFile === undefined ? 'rules/default.json' : config.rulesFile})`);
   // The flow's state, written down with the offsets it covers and restored on assignment.
   const rulesState = new RulesStore('fraud-rules');
   // Suspicious rows and dead letters are staged, then written with their partitions' offsets
@@ -104,6 +110,23 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   outages.up('kafka');
   const opened = producer;
   files.push({ close: () => opened.close() });
+  if (config.rulesTopic !== '') {
+    const changes = followRuleChanges({
+      brokers: config.kafka,
+      ...(config.kafkaSecurity && { security: config.kafkaSecurity }),
+      topic: config.rulesTopic,
+      rejectedTopic: config.rulesRejectedTopic,
+      book,
+      log,
+    });
+    files.push({ close: () => changes.stop() });
+    await changes.caughtUp.catch(async (error: unknown) => {
+      await Promise.allSettled(files.map((f) => f.close()));
+      await services.close();
+      throw error;
+    });
+    log(`Rules followed on ${config.rulesTopic}, refusals to ${config.rulesRejectedTopic || 'the log only'}; in force: ${book.list().map((v) => `${v.id} v${v.rule!.version}${v.rule!.enabled ? '' : ' (disabled)'}`).join(', ') || 'none'}`);
+  } else log("Rules from the file only (--rules-topic '')");
   // Alerts and dead letters for other systems (alertMessage.ts): at least once, stable ids.
   const alert = alertMessage(config.alertsTopic);
   // the same JSON on the dead-letter topic and in the dead-letter log
@@ -128,8 +151,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterValue), toJsonlLog(dead))] },
     },
     {
-      rules: config.rules,
-      amount: { limits: { XAF: config.amountLimit } },
+      book,
+      explain: true,
       allowedLatenessMs: config.allowedLateness,
       store: rulesState,
       onWatermark: (ref, watermark) => watermarks.advance(ref, watermark),

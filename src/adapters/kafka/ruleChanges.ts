@@ -14,7 +14,7 @@
  * the records it had already applied are not applied again.
  */
 import { randomUUID } from 'node:crypto';
-import { type Consumer, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
+import { type Admin, type Consumer, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
 import { VigieError } from '../../errors.ts';
 import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryAsync } from '../../retry.ts';
 import type { RuleBook, RuleChangeOutcome } from '../../rules/ruleBook.ts';
@@ -115,13 +115,7 @@ export function followRuleChanges(options: RuleChangesOptions): RuleChanges {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const existing = await admin.listTopics();
-      if (!existing.includes(topic)) {
-        await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
-        log(`rules: created the control topic ${topic} (compacted)`);
-      }
-      // made now, not by the first refusal's send: kafkajs's producer gives up on a topic that is not there yet
-      if (rejectedTopic !== '' && !existing.includes(rejectedTopic)) await admin.createTopics({ topics: [{ topic: rejectedTopic }], waitForLeaders: true });
+      await ensureRuleTopics(admin, topic, rejectedTopic, log);
       for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
         ends.set(partition, Number(high));
         if (Number(high) === Number(low)) next.set(partition, Math.max(next.get(partition) ?? 0, Number(high)));
@@ -195,4 +189,18 @@ export function followRuleChanges(options: RuleChangesOptions): RuleChanges {
       await producer?.disconnect().catch(() => {});
     },
   };
+}
+
+/**
+ * The control topic, created compacted (one partition: the changes keep one order) when missing,
+ * and the rejected topic ('' for none) made now rather than by the first refusal's send, which
+ * kafkajs's producer gives up on while the topic's leader is not known yet.
+ */
+export async function ensureRuleTopics(admin: Admin, topic: string, rejectedTopic: string, log: (line: string) => void): Promise<void> {
+  const existing = await admin.listTopics();
+  if (!existing.includes(topic)) {
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
+    log(`rules: created the control topic ${topic} (compacted)`);
+  }
+  if (rejectedTopic !== '' && !existing.includes(rejectedTopic)) await admin.createTopics({ topics: [{ topic: rejectedTopic }], waitForLeaders: true });
 }

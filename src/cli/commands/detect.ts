@@ -31,6 +31,9 @@ const topicsSetting = (fallback: string, what: string): Setting => ({
   description: `Kafka topics of the ${what}, comma-separated (e.g. humidite,temperature)`,
 });
 
+/** A topic name, or '' for none. */
+export const optionalTopic = z.string().regex(/^([A-Za-z0-9._-]{1,249})?$/, "a Kafka topic name is 1 to 249 of A-Z a-z 0-9 . _ -, or '' for none");
+
 const shared = {
   kafka: KAFKA_SETTING,
   group: { flag: '--group <id>', env: 'VIGIE_GROUP', schema: z.string().min(1).optional(), description: 'consumer group (default: vigie-<flow>)' },
@@ -107,6 +110,26 @@ export const transactionSettings = {
       .transform((s) => s.split(',').map((name) => name.trim()))
       .pipe(z.array(z.enum(RULE_NAMES)).min(1)),
     description: `the rules that judge, comma-separated, among ${RULE_NAMES.join(', ')}; \`amount\` alone is the prototype's rule set`,
+  },
+  rulesFile: {
+    flag: '--rules-file <file>',
+    env: 'VIGIE_RULES_FILE',
+    schema: z.string().min(1).optional(),
+    description: 'a rule set file in the rule language (`{ "rules": [...] }`, see docs/rules.md) instead of the default rules (rules/default.json with --rules and --amount-limit written into it)',
+  },
+  rulesTopic: {
+    flag: '--rules-topic <name>',
+    env: 'VIGIE_RULES_TOPIC',
+    fallback: 'transaction.rules',
+    schema: optionalTopic,
+    description: "compacted Kafka topic of rule changes (key: rule id, value: its JSON, none to remove it), read whole before the first transaction is judged, then followed; `--rules-topic ''` turns live changes off",
+  },
+  rulesRejectedTopic: {
+    flag: '--rules-rejected-topic <name>',
+    env: 'VIGIE_RULES_REJECTED_TOPIC',
+    fallback: 'transaction.rules.rejected',
+    schema: optionalTopic,
+    description: "Kafka topic where refused rule changes go with their reason; `''` logs them only",
   },
   alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string(), description: "Kafka topic of the alerts (one JSON per suspicious transaction); `--alerts-topic ''` sends none, for a deployment that reads PostgreSQL only" },
   dlqTopic: { flag: '--dlq-topic <name>', env: 'VIGIE_DLQ_TOPIC', fallback: 'transaction.dlq', schema: z.string().min(1), description: 'Kafka topic of the dead letters' },

@@ -33,6 +33,12 @@ export interface DefaultRulesOptions {
   readonly onRestored?: DecideOnArrivalOptions['onRestored'];
   /** Each judgement carries `fired` (rule ids, versions, values, limits); off by default. */
   readonly explain?: boolean;
+  /**
+   * The rules to run instead of the default set with the options above written into it: a rule
+   * set file, changed live from the control topic (see `followRuleChanges`). `rules` and each
+   * rule's options are then not read; it is judged with state, since a stateful rule may come.
+   */
+  readonly book?: RuleBook;
 }
 
 /**
@@ -68,6 +74,8 @@ export function defaultRules(options: DefaultRulesOptions = {}): OperatorFunctio
  */
 export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<TransactionRecord, Judged> {
   const { allowedLatenessMs = 30_000, store, onWatermark, onRestored, rules = RULE_NAMES } = options;
+  const listeners = { ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}), ...(onRestored ? { onRestored } : {}) };
+  if (options.book) return judgeByRules(options.book, { allowedLatenessMs, explain: options.explain ?? false, ...listeners });
   const unknown = rules.filter((name) => !RULE_NAMES.includes(name));
   if (unknown.length > 0) throw new RangeError(`judgeRules: unknown rule ${unknown.join(', ')}; known: ${RULE_NAMES.join(', ')}`);
   // each rule's options checked as the hand-written rules check them (their messages)
@@ -85,8 +93,6 @@ export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<
     allowedLatenessMs,
     ttlMs: Math.max(...stateful.map((rule) => rule.ttlMs)),
     explain: options.explain ?? false,
-    ...(store ? { store } : {}),
-    ...(onWatermark ? { onWatermark } : {}),
-    ...(onRestored ? { onRestored } : {}),
+    ...listeners,
   });
 }
