@@ -164,7 +164,9 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
             entries.push(old);
             continue;
           }
-          const revised: HeldTransaction = { ...old, ...now, revision: old.revision + 1 };
+          // `fired` from `now` only: the old decision's must not outlive it
+          const { fired: _stale, ...kept } = old;
+          const revised: HeldTransaction = { ...kept, ...now, revision: old.revision + 1 };
           entries.push(revised);
           held.set(heldKey(revised), revised);
           const revision: Judged = { record: old.record, reasons: revised.reasons, score: revised.score, late: false, revision: revised.revision, cause: record.ref };
@@ -193,7 +195,13 @@ function judgedAs(judged: Judged, entry: HeldTransaction): Judged {
   return entry.fired === undefined ? out : { ...out, fired: entry.fired };
 }
 
-function sameDecision(a: { reasons: readonly string[]; score: number }, b: { reasons: readonly string[]; score: number }): boolean {
-  return a.score === b.score && a.reasons.length === b.reasons.length && a.reasons.every((r, i) => r === b.reasons[i]);
+function sameDecision(a: Decision, b: Decision): boolean {
+  return a.score === b.score && a.reasons.length === b.reasons.length && a.reasons.every((r, i) => r === b.reasons[i]) && sameFired(a.fired, b.fired);
 }
 
+/** The same rules fired with the same values and limits: a revision that changes only a value (a constant score) is still a revision. */
+function sameFired(a: readonly FiredRule[] | undefined, b: readonly FiredRule[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  return a.every((f, i) => f.id === b[i]!.id && f.version === b[i]!.version && Object.is(f.value, b[i]!.value) && f.limit === b[i]!.limit);
+}
