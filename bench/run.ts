@@ -14,6 +14,7 @@ import { evaluateFraudBench } from './evaluateFraud.ts';
 import { fraudBench } from './fraud.ts';
 import { handbookBench } from './handbook.ts';
 import { kafkaEndToEndBench } from './kafkaEndToEnd.ts';
+import { liveRulesBench } from './liveRules.ts';
 import { memoryBench } from './memory.ts';
 import { millionAccountsBench } from './millionAccounts.ts';
 import { copyRowsBench } from './copyRows.ts';
@@ -26,7 +27,7 @@ import { stateBench } from './state.ts';
 import { stateRestoreBench } from './stateRestore.ts';
 import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, copyRowsBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench, alertsBench, evaluateFraudBench, handbookBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, copyRowsBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench, alertsBench, evaluateFraudBench, handbookBench, liveRulesBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));
