@@ -4,7 +4,7 @@
  * up (a `detect transactions` would lose its live rules, or stop), must apply the changes produced
  * after the broker came back, and must not apply again (nor refuse again) the ones it had.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -36,10 +36,8 @@ async function produce(brokers: readonly string[], topic: string, key: string, v
 
 describe('followRuleChanges across a broker outage', () => {
   it('keeps following once the broker is back, each change applied once', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'vigie-rules-outage-'));
-    await chmod(dir, 0o755);
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const dataDir = join(dir, 'kafka');
+    const dataDir = await mkdtemp(join(tmpdir(), 'vigie-rules-outage-kafka-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     let broker: KafkaBroker = await startKafkaBroker({ dataDir });
     cleanups.push(() => broker.stop('SIGKILL'));
     const { brokers, port } = broker;
