@@ -1,16 +1,19 @@
-import { type OperatorFunction, pipe } from 'rxjs';
+import { type OperatorFunction, Subject, merge, pipe } from 'rxjs';
+import { operate, operatorSubscriber } from '../operate.ts';
 import type { SuspiciousTransaction, TransactionRecord } from '../../types.ts';
 import { RULE_NAMES, type RuleName, defaultRuleSet } from '../../rules/defaultRules.ts';
 import { RuleBook } from '../../rules/ruleBook.ts';
 import { type AmountAboveOptions, amountAbove } from './amountAbove.ts';
 import { type AmountZScoreOptions, amountZScoreRule } from './amountZScore.ts';
 import { type BalanceDrainOptions, balanceDrain } from './balanceDrain.ts';
-import type { DecideOnArrivalOptions, RulesStore } from './decideOnArrival.ts';
+import { type DecideOnArrivalOptions, type RulesStore, decideOnArrival } from './decideOnArrival.ts';
 import { type FrequencyOptions, frequencyRule } from './frequency.ts';
 import { judgeByRules } from './judgeByRules.ts';
 import { judgeStateless } from './judgeStateless.ts';
 import { type Judged, judge } from './judged.ts';
 import { type LocationOptions, locationRule } from './location.ts';
+import { rulesEngine } from './ruleEngine.ts';
+import type { RulesInForce } from '../../rules/ruleBook.ts';
 import { suspiciousOnly } from './suspiciousOnly.ts';
 
 export { RULE_NAMES, type RuleName };
@@ -36,7 +39,8 @@ export interface DefaultRulesOptions {
   /**
    * The rules to run instead of the default set with the options above written into it: a rule
    * set file, changed live from the control topic (see `followRuleChanges`). `rules` and each
-   * rule's options are then not read; it is judged with state, since a stateful rule may come.
+   * rule's options are then not read. Judged without state while no rule in force keeps any (as
+   * `--rules amount` always was), with state from the first record after one came.
    */
   readonly book?: RuleBook;
 }
@@ -75,7 +79,7 @@ export function defaultRules(options: DefaultRulesOptions = {}): OperatorFunctio
 export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<TransactionRecord, Judged> {
   const { allowedLatenessMs = 30_000, store, onWatermark, onRestored, rules = RULE_NAMES } = options;
   const listeners = { ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}), ...(onRestored ? { onRestored } : {}) };
-  if (options.book) return judgeByRules(options.book, { allowedLatenessMs, explain: options.explain ?? false, ...listeners });
+  if (options.book) return judgeLive(options.book, { allowedLatenessMs, explain: options.explain ?? false, ...listeners });
   const unknown = rules.filter((name) => !RULE_NAMES.includes(name));
   if (unknown.length > 0) throw new RangeError(`judgeRules: unknown rule ${unknown.join(', ')}; known: ${RULE_NAMES.join(', ')}`);
   // each rule's options checked as the hand-written rules check them (their messages)
@@ -95,4 +99,40 @@ export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<
     explain: options.explain ?? false,
     ...listeners,
   });
+}
+
+/**
+ * A book that may change while the stream runs: its records judged by `judgeStateless` (nothing
+ * held, nothing checkpointed) as long as no rule in force keeps state, then by `decideOnArrival`
+ * from the first record judged after a stateful rule came, for good (its state starts empty, as a
+ * new rule's does). Each record takes one branch, chosen as it arrives, so the order is kept.
+ */
+function judgeLive(book: RuleBook, options: DecideOnArrivalOptions): OperatorFunction<TransactionRecord, Judged> {
+  let stateful = false;
+  let seen: RulesInForce | undefined;
+  const needsState = (): boolean => {
+    if (stateful) return true;
+    const now = book.inForceAt(Number.POSITIVE_INFINITY);
+    if (now !== seen) [seen, stateful] = [now, now.rules.some((rule) => rule.stateful)];
+    return stateful;
+  };
+  const stateless = judgeStateless(book, { explain: options.explain ?? false });
+  const decide = decideOnArrival([rulesEngine(book)], options);
+  return pipe(
+    judge(),
+    operate<Judged, Judged>((subscriber, source) => {
+      const toStateless = new Subject<Judged>();
+      const toDecide = new Subject<Judged>();
+      subscriber.add(merge(toStateless.pipe(stateless), toDecide.pipe(decide)).subscribe({ next: (j) => subscriber.next(j), error: (e: unknown) => subscriber.error(e), complete: () => subscriber.complete() }));
+      source.subscribe(
+        operatorSubscriber(subscriber, {
+          next: (judged) => (needsState() ? toDecide : toStateless).next(judged),
+          complete: () => {
+            toStateless.complete();
+            toDecide.complete();
+          },
+        }),
+      );
+    }),
+  );
 }
