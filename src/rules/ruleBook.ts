@@ -50,8 +50,10 @@ export class RuleBook {
   private readonly versions = new Map<string, RuleVersion[]>();
   /** Ids in the order they were first added: the order rules judge in. */
   private readonly order: string[] = [];
-  private latestAt = Number.NEGATIVE_INFINITY;
-  private current: RulesInForce | undefined;
+  /** Every distinct `at`, sorted: the rules in force change only there. */
+  private boundaries: number[] = [];
+  /** The rules in force between two boundaries, by the number of boundaries at or before it. */
+  private readonly cache = new Map<number, RulesInForce>();
   private readonly outcomes = new Subject<RuleChangeOutcome>();
   /** The stages a running flow keeps state in (see `fixStages`); any while undefined. */
   private stages: ReadonlySet<string> | undefined;
@@ -144,8 +146,8 @@ export class RuleBook {
     let i = history.length;
     while (i > 0 && history[i - 1]!.at > version.at) i--;
     history.splice(i, 0, version);
-    this.latestAt = Math.max(this.latestAt, version.at);
-    this.current = undefined;
+    if (!this.boundaries.includes(version.at)) this.boundaries = [...this.boundaries, version.at].sort((a, b) => a - b);
+    this.cache.clear();
   }
 
   /** The stages (keys) of the stateful rules it holds now, the account's first. */
@@ -165,8 +167,25 @@ export class RuleBook {
 
   /** The rules in force at event time `time`. */
   inForceAt(time: number): RulesInForce {
-    if (time >= this.latestAt) return (this.current ??= this.build(Number.POSITIVE_INFINITY));
-    return this.build(time);
+    // how many boundaries are at or before `time`: the newest interval is the common case
+    const { boundaries } = this;
+    let interval = boundaries.length;
+    if (interval > 0 && time < boundaries[interval - 1]!) {
+      let lo = 0;
+      let hi = interval - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (boundaries[mid]! <= time) lo = mid + 1;
+        else hi = mid;
+      }
+      interval = lo;
+    }
+    let inForce = this.cache.get(interval);
+    if (inForce === undefined) {
+      inForce = this.build(interval === boundaries.length ? Number.POSITIVE_INFINITY : interval === 0 ? Number.NEGATIVE_INFINITY : boundaries[interval - 1]!);
+      this.cache.set(interval, inForce);
+    }
+    return inForce;
   }
 
   private build(time: number): RulesInForce {
