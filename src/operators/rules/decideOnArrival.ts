@@ -1,8 +1,8 @@
 import type { OperatorFunction } from 'rxjs';
 import { operate, operatorSubscriber } from '../operate.ts';
-import type { FiredRule, SourceRef } from '../../types.ts';
+import type { FiredRule, SourceRef, Transaction } from '../../types.ts';
 import { type Account, type AccountState, type Clock, type HeldTransaction, RulesStore, type RulesState, heldKey } from './rulesStore.ts';
-import type { AccountRule } from './accountRule.ts';
+import type { AccountRule, Features } from './accountRule.ts';
 import { accountOf } from './accountOf.ts';
 import { eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
@@ -35,6 +35,18 @@ export interface DecideOnArrivalOptions {
    * `{ record, reasons, score, late }`.
    */
   readonly explain?: boolean;
+  /**
+   * Each judgement carries `features`: the named values of the rule language's rules (their
+   * `feature`) at that transaction, what a model reads (see src/rules/features.ts). Off by default.
+   */
+  readonly features?: boolean;
+  /**
+   * The key its state is kept by: the account by default (the topic's key). A record without
+   * one (undefined) passes as it came, its time still moving the partition's clock. Given
+   * another key (a terminal), it runs after the account's: a revision coming from a stage before
+   * it updates what that stage said of a record it holds, and comes out as its own revision.
+   */
+  readonly keyOf?: (tx: Transaction) => string | undefined;
 }
 
 /**
@@ -88,9 +100,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
   const { initial, stepAll, expire, fold } = history;
 
   return operate<Judged, Judged>((subscriber, source) => {
-    const runtimes = ruleStateRuntime(rules, history, options.store ?? new RulesStore(), options.onRestored);
+    const keyOf = options.keyOf ?? accountOf;
+    const runtimes = ruleStateRuntime(rules, history, options.store ?? new RulesStore(), options.onRestored, keyOf);
 
     const explain = options.explain === true;
+    const withFeatures = options.features === true;
+    const featured = (out: Judged, features: Features | undefined): Judged =>
+      withFeatures && features !== undefined ? { ...out, features: out.features === undefined ? features : { ...out.features, ...features } } : out;
     const decided = (given: HeldTransaction['given'], reasons: string[] | undefined, score: number, fired: readonly FiredRule[] | undefined): Decision => {
       const base = reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
       if (!explain) return base;
@@ -98,14 +114,59 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       return all === undefined ? base : { ...base, fired: all };
     };
 
+    /**
+     * A revision from a stage before this one: what that stage says of a record changed. A record
+     * this stage holds is decided again with the new `given` and its own part as it was (from the
+     * state before it); one it does not hold (no key here) passes as it came.
+     */
+    const reviseGiven = (judged: Judged): void => {
+      const { record } = judged;
+      const { state, held } = runtimes.of(record.ref);
+      const entry = held.get(String(record.ref.offset));
+      const key = keyOf(record.transaction);
+      const stored = key === undefined ? undefined : (state.get(key) as Account | undefined);
+      const at = entry === undefined || stored === undefined ? -1 : stored.recent.findIndex((r) => r.record.ref.offset === record.ref.offset);
+      if (at < 0) {
+        subscriber.next(judged);
+        return;
+      }
+      let states = stored!.base;
+      for (let i = 0; i < at; i++) states = stepAll(states, stored!.recent[i]!.record, stored!.recent[i]!.time).states;
+      const own = stepAll(states, record, entry!.time);
+      const given: HeldTransaction['given'] =
+        explain && judged.fired !== undefined ? { reasons: judged.reasons, score: judged.score, fired: judged.fired } : { reasons: judged.reasons, score: judged.score };
+      const now = decided(given, own.reasons, own.score, own.fired);
+      const { fired: _stale, ...kept } = entry!;
+      const revised: HeldTransaction = { ...kept, given, ...now, revision: entry!.revision + 1 };
+      held.set(heldKey(revised), revised);
+      const recent = [...stored!.recent];
+      recent[at] = revised;
+      state.set(key!, { ...stored!, recent });
+      const out: Judged = { record, reasons: revised.reasons, score: revised.score, late: false, revision: revised.revision, cause: judged.cause! };
+      subscriber.next(featured(revised.fired === undefined ? out : { ...out, fired: revised.fired }, own.features));
+    };
+
     const accept = (judged: Judged): void => {
+      if ((judged.revision ?? 0) > 0) {
+        reviseGiven(judged);
+        return;
+      }
       const { record } = judged;
       const time = eventTime(record.transaction);
       const runtime = runtimes.of(record.ref);
       const { state, held } = runtime;
       const clock = state.get(CLOCK) as Clock | undefined;
       const before = clock?.maxTime ?? Number.NEGATIVE_INFINITY;
-      const key = accountOf(record.transaction);
+      const key = keyOf(record.transaction);
+      if (key === undefined) {
+        // nothing to keep by this key: judged as it came, its time still the partition's
+        if (time > before) {
+          state.set(CLOCK, { maxTime: time });
+          options.onWatermark?.(record.ref, time - allowedLatenessMs);
+        }
+        subscriber.next(time < before - allowedLatenessMs ? { ...judged, late: true } : judged);
+        return;
+      }
       const stored = state.get(key) as Account | undefined;
       const given: HeldTransaction['given'] =
         explain && judged.fired !== undefined ? { reasons: judged.reasons, score: judged.score, fired: judged.fired } : { reasons: judged.reasons, score: judged.score };
@@ -113,8 +174,8 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       if (time < before - allowedLatenessMs) {
         // Too late to take its place: judged against the state as it is, which it leaves alone.
         const account = stored === undefined ? initial() : expire(stored, before);
-        const { reasons, score, fired } = stepAll(account.tip ?? account.base, record, time);
-        subscriber.next({ ...judged, ...decided(given, reasons, score, fired), late: true });
+        const { reasons, score, fired, features } = stepAll(account.tip ?? account.base, record, time);
+        subscriber.next(featured({ ...judged, ...decided(given, reasons, score, fired), late: true }, features));
         return;
       }
 
@@ -138,7 +199,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       if (at === recent.length) {
         const step = stepAll(account.tip ?? account.base, record, time);
         const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score, step.fired), revision: 0 };
-        outputs.push(judgedAs(judged, entry));
+        outputs.push(featured(judgedAs(judged, entry), step.features));
         held.set(heldKey(entry), entry);
         next = { base: account.base, tip: step.states, recent: [...recent, entry], last: Math.max(account.last, time) };
       } else {
@@ -154,7 +215,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score, step.fired), revision: 0 };
         entries.push(entry);
         held.set(heldKey(entry), entry);
-        outputs.push(judgedAs(judged, entry));
+        outputs.push(featured(judgedAs(judged, entry), step.features));
         for (let i = at; i < recent.length; i++) {
           const old = recent[i]!;
           const again = stepAll(states, old.record, old.time);
@@ -170,7 +231,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
           entries.push(revised);
           held.set(heldKey(revised), revised);
           const revision: Judged = { record: old.record, reasons: revised.reasons, score: revised.score, late: false, revision: revised.revision, cause: record.ref };
-          outputs.push(revised.fired === undefined ? revision : { ...revision, fired: revised.fired });
+          outputs.push(featured(revised.fired === undefined ? revision : { ...revision, fired: revised.fired }, again.features));
         }
         next = { base: account.base, tip: states, recent: entries, last: Math.max(account.last, time) };
       }

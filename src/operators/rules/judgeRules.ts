@@ -6,13 +6,12 @@ import { RuleBook } from '../../rules/ruleBook.ts';
 import { type AmountAboveOptions, amountAbove } from './amountAbove.ts';
 import { type AmountZScoreOptions, amountZScoreRule } from './amountZScore.ts';
 import { type BalanceDrainOptions, balanceDrain } from './balanceDrain.ts';
-import { type DecideOnArrivalOptions, type RulesStore, decideOnArrival } from './decideOnArrival.ts';
+import type { DecideOnArrivalOptions, RulesStore } from './decideOnArrival.ts';
 import { type FrequencyOptions, frequencyRule } from './frequency.ts';
 import { judgeByRules } from './judgeByRules.ts';
 import { judgeStateless } from './judgeStateless.ts';
 import { type Judged, judge } from './judged.ts';
 import { type LocationOptions, locationRule } from './location.ts';
-import { rulesEngine } from './ruleEngine.ts';
 import type { RulesInForce } from '../../rules/ruleBook.ts';
 import { suspiciousOnly } from './suspiciousOnly.ts';
 
@@ -103,7 +102,7 @@ export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<
 
 /**
  * A book that may change while the stream runs: its records judged by `judgeStateless` (nothing
- * held, nothing checkpointed) as long as no rule in force keeps state, then by `decideOnArrival`
+ * held, nothing checkpointed) as long as no rule in force keeps state, then by `judgeByRules`
  * from the first record judged after a stateful rule came, for good (its state starts empty, as a
  * new rule's does). Each record takes one branch, chosen as it arrives, so the order is kept.
  */
@@ -116,23 +115,20 @@ function judgeLive(book: RuleBook, options: DecideOnArrivalOptions): OperatorFun
     if (now !== seen) [seen, stateful] = [now, now.rules.some((rule) => rule.stateful)];
     return stateful;
   };
-  const stateless = judgeStateless(book, { explain: options.explain ?? false });
-  const decide = decideOnArrival([rulesEngine(book)], options);
-  return pipe(
-    judge(),
-    operate<Judged, Judged>((subscriber, source) => {
-      const toStateless = new Subject<Judged>();
-      const toDecide = new Subject<Judged>();
-      subscriber.add(merge(toStateless.pipe(stateless), toDecide.pipe(decide)).subscribe({ next: (j) => subscriber.next(j), error: (e: unknown) => subscriber.error(e), complete: () => subscriber.complete() }));
-      source.subscribe(
-        operatorSubscriber(subscriber, {
-          next: (judged) => (needsState() ? toDecide : toStateless).next(judged),
-          complete: () => {
-            toStateless.complete();
-            toDecide.complete();
-          },
-        }),
-      );
-    }),
-  );
+  const stateless = pipe(judge(), judgeStateless(book, { explain: options.explain ?? false }));
+  const decide = judgeByRules(book, options);
+  return operate<TransactionRecord, Judged>((subscriber, source) => {
+    const toStateless = new Subject<TransactionRecord>();
+    const toDecide = new Subject<TransactionRecord>();
+    subscriber.add(merge(toStateless.pipe(stateless), toDecide.pipe(decide)).subscribe({ next: (j) => subscriber.next(j), error: (e: unknown) => subscriber.error(e), complete: () => subscriber.complete() }));
+    source.subscribe(
+      operatorSubscriber(subscriber, {
+        next: (record) => (needsState() ? toDecide : toStateless).next(record),
+        complete: () => {
+          toStateless.complete();
+          toDecide.complete();
+        },
+      }),
+    );
+  });
 }
