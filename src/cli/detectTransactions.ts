@@ -16,7 +16,7 @@ import { TransactionalOutputs } from '../adapters/postgres/transactionalOutputs.
 import { addressOf } from '../adapters/postgres/connect.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
-import { type RulesRestored, RulesStore, eventTime } from '../operators/rules/index.ts';
+import { type RulesRestored, RulesStore, defaultRuleBook, eventTime } from '../operators/rules/index.ts';
 import { acknowledgedTransactions, asReceived } from '../streams/acknowledgedTransactions.ts';
 import type { DeadLetter, Written } from '../types.ts';
 import type { ClosableProducer } from '../adapters/kafka/lightProducer.ts';
@@ -116,6 +116,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   // `--alerts-topic ''`: the suspicious rows go to PostgreSQL only, as the seed's job wrote them
   const alerting = config.alertsTopic !== '';
   log(`${alerting ? `Alerts to ${config.alertsTopic}` : "Alerts off (--alerts-topic '')"}, dead letters to ${config.dlqTopic}`);
+  const rulesOptions = { rules: config.rules, amount: { limits: { XAF: config.amountLimit } } };
+  const book = defaultRuleBook(rulesOptions);
   const results$ = acknowledgedTransactions(
     records$.pipe(map((record) => {
       const message = { raw: bytes(record), ref: record.ref, time: record.timestamp };
@@ -128,8 +130,10 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       logs: { suspicious: [toJsonlLog(suspicious)], deadLetters: [pipe(map(deadLetterValue), toJsonlLog(dead))] },
     },
     {
-      rules: config.rules,
-      amount: { limits: { XAF: config.amountLimit } },
+      ...rulesOptions,
+      book,
+      // rows, logs and alerts name the rules that fired (id, version, value, limit)
+      explain: true,
       allowedLatenessMs: config.allowedLateness,
       store: rulesState,
       onWatermark: (ref, watermark) => watermarks.advance(ref, watermark),

@@ -88,7 +88,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
       }),
     ),
     // decided on arrival: the default lateness holds nothing back
-    (transactions$: Observable<TransactionRecord>) => suspiciousTransactions(transactions$, { amount: { limits: { XAF: config.amountLimit } } }).pipe(
+    (transactions$: Observable<TransactionRecord>) => suspiciousTransactions(transactions$, { amount: { limits: { XAF: config.amountLimit } }, explain: true }).pipe(
       tap((s) => {
         status.suspicious++;
         metrics.suspicious();

@@ -7,7 +7,7 @@ export { frequency, frequencyRule } from './frequency.ts';
 export { judge } from './judged.ts';
 export { location, locationRule } from './location.ts';
 export { suspiciousOnly } from './suspiciousOnly.ts';
-export { RULE_NAMES, defaultRules, judgeRules } from './judgeRules.ts';
+export { RULE_NAMES, defaultRuleBook, defaultRules, judgeRules } from './judgeRules.ts';
 export type { DefaultRulesOptions, RuleName } from './judgeRules.ts';
 export type { AccountRule, Flag } from './accountRule.ts';
 export type { AccountState, DecideOnArrivalOptions, HeldTransaction, RulesRestored, RulesState } from './decideOnArrival.ts';

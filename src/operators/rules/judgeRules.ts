@@ -33,6 +33,11 @@ export interface DefaultRulesOptions {
   readonly onRestored?: DecideOnArrivalOptions['onRestored'];
   /** Each judgement carries `fired` (rule ids, versions, values, limits); off by default. */
   readonly explain?: boolean;
+  /**
+   * The rule book to judge by, built by {@link defaultRuleBook} from these options when not given:
+   * give it to read the rules in force elsewhere too (the dashboard's Rules panel).
+   */
+  readonly book?: RuleBook;
 }
 
 /**
@@ -67,26 +72,39 @@ export function defaultRules(options: DefaultRulesOptions = {}): OperatorFunctio
  * {@link judgeByRules}.
  */
 export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<TransactionRecord, Judged> {
-  const { allowedLatenessMs = 30_000, store, onWatermark, onRestored, rules = RULE_NAMES } = options;
+  const { allowedLatenessMs = 30_000, store, onWatermark, onRestored } = options;
+  const book = options.book ?? defaultRuleBook(options);
+  const explain = options.explain ?? false;
+  const stateful = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful);
+  // with no stateful rule, no state: nothing to hold, checkpoint or revise
+  if (stateful.length === 0) return pipe(judge(), judgeStateless(book, { explain }));
+  return judgeByRules(book, {
+    allowedLatenessMs,
+    ttlMs: Math.max(...stateful.map((rule) => rule.ttlMs)),
+    explain,
+    ...(store ? { store } : {}),
+    ...(onWatermark ? { onWatermark } : {}),
+    ...(onRestored ? { onRestored } : {}),
+  });
+}
+
+/**
+ * The default rule set (`rules/default.json`) with `options` written into it, as a {@link RuleBook}:
+ * each rule's options checked as the hand-written rules check them (their messages).
+ *
+ * @example
+ * const book = defaultRuleBook({ amount: { limits: { XAF: 50_000 } } });
+ * records$.pipe(judgeRules({ book, explain: true }))
+ */
+export function defaultRuleBook(options: DefaultRulesOptions = {}): RuleBook {
+  const { rules = RULE_NAMES } = options;
   const unknown = rules.filter((name) => !RULE_NAMES.includes(name));
   if (unknown.length > 0) throw new RangeError(`judgeRules: unknown rule ${unknown.join(', ')}; known: ${RULE_NAMES.join(', ')}`);
-  // each rule's options checked as the hand-written rules check them (their messages)
   const on = (name: RuleName): boolean => rules.includes(name);
   if (on('amount')) amountAbove(options.amount);
   if (on('drain')) balanceDrain(options.drain);
   if (on('frequency')) frequencyRule(options.frequency);
   if (on('location')) locationRule(options.location);
   if (on('zscore')) amountZScoreRule(options.zScore);
-  const book = RuleBook.of(defaultRuleSet(options, rules), 'rules/default.json');
-  const stateful = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful);
-  // with no stateful rule, no state: nothing to hold, checkpoint or revise
-  if (stateful.length === 0) return pipe(judge(), judgeStateless(book));
-  return judgeByRules(book, {
-    allowedLatenessMs,
-    ttlMs: Math.max(...stateful.map((rule) => rule.ttlMs)),
-    explain: options.explain ?? false,
-    ...(store ? { store } : {}),
-    ...(onWatermark ? { onWatermark } : {}),
-    ...(onRestored ? { onRestored } : {}),
-  });
+  return RuleBook.of(defaultRuleSet(options, rules), 'rules/default.json');
 }
