@@ -10,6 +10,7 @@ import { deadLetterJson } from '../adapters/kafka/deadLetterJson.ts';
 import { createLightProducer } from '../adapters/kafka/lightProducer.ts';
 import { toKafka } from '../adapters/kafka/toKafka.ts';
 import { suspiciousMessage } from '../dashboard/messages.ts';
+import { showRules } from '../dashboard/rulesPanel.ts';
 import { OutputOffsets } from '../adapters/postgres/outputOffsets.ts';
 import { outputTransaction } from '../adapters/postgres/outputTransaction.ts';
 import { TransactionalOutputs } from '../adapters/postgres/transactionalOutputs.ts';
@@ -118,6 +119,9 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   log(`${alerting ? `Alerts to ${config.alertsTopic}` : "Alerts off (--alerts-topic '')"}, dead letters to ${config.dlqTopic}`);
   const rulesOptions = { rules: config.rules, amount: { limits: { XAF: config.amountLimit } } };
   const book = defaultRuleBook(rulesOptions);
+  // the Rules panel: the rules in force, their hits per minute and latest hits
+  const rulesPanel = showRules(book, dashboard);
+  files.push({ close: async () => rulesPanel.close() });
   const results$ = acknowledgedTransactions(
     records$.pipe(map((record) => {
       const message = { raw: bytes(record), ref: record.ref, time: record.timestamp };
@@ -155,8 +159,9 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
         }
         if (judged.reasons.length === 0) return;
         metrics.suspicious();
+        const { record, reasons, score, fired, revision } = judged;
+        rulesPanel.hit({ transaction: record.transaction, fired, revision });
         if (!dashboard.watched) return; // no page open: no message built per transaction
-        const { record, reasons, score } = judged;
         dashboard.publish(suspiciousMessage({ transaction: record.transaction, ref: record.ref, reasons, score }));
       },
     },
