@@ -160,7 +160,11 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
         if (judged.reasons.length === 0) return;
         metrics.suspicious();
         const { record, reasons, score, fired, revision } = judged;
-        rulesPanel.hit({ transaction: record.transaction, fired, revision });
+        // hits of first decisions, not of a revision nor of a record read again to rebuild the state
+        if (fired !== undefined && (revision ?? 0) === 0 && !offsets.replayed(record.ref.source, record.ref.partition, record.ref.offset)) {
+          metrics.ruleHits(fired);
+          rulesPanel.hit({ transaction: record.transaction, fired });
+        }
         if (!dashboard.watched) return; // no page open: no message built per transaction
         dashboard.publish(suspiciousMessage({ transaction: record.transaction, ref: record.ref, reasons, score }));
       },

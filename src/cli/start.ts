@@ -99,6 +99,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
         status.suspicious++;
         metrics.suspicious();
         rules.hit(s);
+        if (s.fired !== undefined && (s.revision ?? 0) === 0) metrics.ruleHits(s.fired);
         dashboard.publish(suspiciousMessage(s));
       }),
       routeTo('suspicious'),
