@@ -97,8 +97,8 @@ function compile(rule: Rule): CompiledRule {
   if (ttlMs > MAX_TTL_MS) refuse(`ttl: at most ${formatDuration(MAX_TTL_MS)}`);
   if (ttlMs < value.longestWindowMs) refuse(`ttl: ${rule.ttl} is shorter than the window (${formatDuration(value.longestWindowMs)}): the window would be cut`);
   const when = (rule.when ?? []).map((f, i) => compileFilter(f, `when.${i}`));
-  const limitOf = compileLimit(rule.limit);
-  const compare = comparison(rule.compare);
+  const limitOf = rule.limit === undefined ? () => undefined : compileLimit(rule.limit);
+  const compare = comparison(rule.compare ?? '>');
   const reasonOf = compileReason(rule.reason ?? rule.id, value.windowMs);
   const score = rule.score ?? 'ratio';
   const index = indexOf(rule.when ?? []);
@@ -251,7 +251,7 @@ function comparison(op: '>' | '>=' | '<' | '<='): (v: number, limit: number) => 
   return comparisonOf(op, 'compare') as (v: number, limit: number) => boolean;
 }
 
-function compileLimit(limit: Rule['limit']): (tx: Transaction) => number | undefined {
+function compileLimit(limit: NonNullable<Rule['limit']>): (tx: Transaction) => number | undefined {
   if (typeof limit === 'number') return () => limit;
   const get = getter(limit.by);
   const limits = new Map(Object.entries(limit.limits));

@@ -42,6 +42,8 @@ export interface RulesInForce {
   readonly rules: readonly CompiledRule[];
   /** The rules whose `when` a transaction may pass: the same order, the ones it cannot pass left out. */
   candidates(transaction: object): readonly CompiledRule[];
+  /** The names of the rules' features (their `feature`), in rule order. */
+  readonly features: readonly string[];
 }
 
 export class RuleBook {
@@ -175,6 +177,7 @@ export class RuleBook {
  * with the rules that may apply to a transaction, not with the number in force.
  */
 export function indexRules(rules: readonly CompiledRule[]): RulesInForce {
+  const features = rules.flatMap((rule) => (rule.feature === undefined ? [] : [rule.feature]));
   const always: number[] = [];
   const byField = new Map<string, { get: (tx: object) => unknown; values: Map<string, number[]> }>();
   rules.forEach((rule, position) => {
@@ -195,10 +198,11 @@ export function indexRules(rules: readonly CompiledRule[]): RulesInForce {
       field.values.set(key, list);
     }
   });
-  if (byField.size === 0) return { rules, candidates: () => rules };
+  if (byField.size === 0) return { rules, features, candidates: () => rules };
   const fields = [...byField.values()];
   return {
     rules,
+    features,
     candidates: (tx) => {
       let positions: number[] | undefined;
       for (const field of fields) {

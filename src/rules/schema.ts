@@ -105,8 +105,9 @@ export const Rule = z.strictObject({
   /** The field(s) its state is grouped by; `account` by default. */
   key: z.union([Field, z.array(Field).min(1)]).optional(),
   value: Value,
-  compare: z.enum(['>', '>=', '<', '<=']),
-  limit: Limit,
+  /** Absent (with `limit`) for a rule that only computes a feature: it never fires. */
+  compare: z.enum(['>', '>=', '<', '<=']).optional(),
+  limit: Limit.optional(),
   /** The reason a person reads; `{limit}`, `{value}`, `{window}` and `{field.path}` are filled in. The id by default. */
   reason: z.string().max(200).optional(),
   /** How strongly it fires: value / limit (`ratio`, the default), the value, or a constant. */
@@ -115,6 +116,8 @@ export const Rule = z.strictObject({
   feature: Field.optional(),
   /** An account idle this long (event time) is forgotten by this rule; 30d by default, at least its window. */
   ttl: Duration.optional(),
+}).refine((rule) => (rule.compare !== undefined && rule.limit !== undefined) || (rule.compare === undefined && rule.limit === undefined && rule.feature !== undefined), {
+  message: 'expected a compare and a limit, or neither and a feature (a rule that only computes a feature)',
 });
 export type Rule = z.infer<typeof Rule>;
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
-const ENTRY_POINTS = ['vigie', 'vigie/operators', 'vigie/adapters', 'vigie/streams', 'vigie/detectors', 'vigie/state'] as const;
+const ENTRY_POINTS = ['vigie', 'vigie/operators', 'vigie/adapters', 'vigie/streams', 'vigie/detectors', 'vigie/state', 'vigie/rules'] as const;
 
 // Runs in a fresh Node, in the package's folder so that `vigie` names this package (self-reference).
 const PROBE = `

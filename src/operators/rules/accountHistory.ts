@@ -6,7 +6,7 @@
  */
 import type { FiredRule, TransactionRecord } from '../../types.ts';
 import type { Account } from './rulesStore.ts';
-import type { AccountRule } from './accountRule.ts';
+import type { AccountRule, Features } from './accountRule.ts';
 
 export interface RulesStep {
   readonly states: unknown[];
@@ -15,6 +15,8 @@ export interface RulesStep {
   readonly score: number;
   /** The rules of the rule language that fired, with their versions, values and limits; undefined when none. */
   readonly fired: FiredRule[] | undefined;
+  /** The named values (features) the rules computed; undefined when none has any. */
+  readonly features: Features | undefined;
 }
 
 export interface AccountHistory {
@@ -35,9 +37,12 @@ export function accountHistory(rules: readonly AccountRule<unknown>[]): AccountH
     const next = new Array<unknown>(rules.length);
     let reasons: string[] | undefined;
     let fired: FiredRule[] | undefined;
+    let features: Features | undefined;
     let score = 0;
     for (let i = 0; i < rules.length; i++) {
-      const { state, flags } = rules[i]!.step(states[i], record.transaction, time);
+      const stepped = rules[i]!.step(states[i], record.transaction, time);
+      const { state, flags } = stepped;
+      if (stepped.features !== undefined) features = features === undefined ? stepped.features : { ...features, ...stepped.features };
       next[i] = state;
       for (const f of flags) {
         (reasons ??= []).push(f.reason);
@@ -45,7 +50,7 @@ export function accountHistory(rules: readonly AccountRule<unknown>[]): AccountH
         if ('id' in f) (fired ??= []).push(f);
       }
     }
-    return { states: next, reasons, score, fired };
+    return { states: next, reasons, score, fired, features };
   };
 
   const fold = (account: Account, watermark: number): Account => {

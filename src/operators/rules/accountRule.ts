@@ -30,10 +30,13 @@ export interface AccountRule<S> {
    * Judges `transaction` (at event time `time`) against the account's state before it, and gives
    * the state after it. Pure: `state` is not mutated, the same input always gives the same output.
    */
-  step(state: S, transaction: Transaction, time: number): { readonly state: S; readonly flags: readonly Flag[] };
+  step(state: S, transaction: Transaction, time: number): { readonly state: S; readonly flags: readonly Flag[]; readonly features?: Features };
   /** An account idle this long in event time starts again from `init()` (its history is forgotten). */
   readonly ttlMs: number;
 }
+
+/** Named values a rule computed for a transaction (the rule language's `feature`s), null where it had none. */
+export type Features = Readonly<Record<string, number | null>>;
 
 /** No flag: shared so that the common case allocates nothing. */
 export const NO_FLAGS: readonly Flag[] = [];

@@ -2,7 +2,7 @@ import type { OperatorFunction } from 'rxjs';
 import { operate, operatorSubscriber } from '../operate.ts';
 import type { FiredRule, SourceRef } from '../../types.ts';
 import { type Account, type AccountState, type Clock, type HeldTransaction, RulesStore, type RulesState, heldKey } from './rulesStore.ts';
-import type { AccountRule } from './accountRule.ts';
+import type { AccountRule, Features } from './accountRule.ts';
 import { accountOf } from './accountOf.ts';
 import { eventTime } from './eventTime.ts';
 import type { Judged } from './judged.ts';
@@ -35,6 +35,11 @@ export interface DecideOnArrivalOptions {
    * `{ record, reasons, score, late }`.
    */
   readonly explain?: boolean;
+  /**
+   * Each judgement carries `features`: the named values of the rule language's rules (their
+   * `feature`) at that transaction, what a model reads (see src/rules/features.ts). Off by default.
+   */
+  readonly features?: boolean;
 }
 
 /**
@@ -91,6 +96,8 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
     const runtimes = ruleStateRuntime(rules, history, options.store ?? new RulesStore(), options.onRestored);
 
     const explain = options.explain === true;
+    const withFeatures = options.features === true;
+    const featured = (out: Judged, features: Features | undefined): Judged => (withFeatures && features !== undefined ? { ...out, features } : out);
     const decided = (given: HeldTransaction['given'], reasons: string[] | undefined, score: number, fired: readonly FiredRule[] | undefined): Decision => {
       const base = reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
       if (!explain) return base;
@@ -113,8 +120,8 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       if (time < before - allowedLatenessMs) {
         // Too late to take its place: judged against the state as it is, which it leaves alone.
         const account = stored === undefined ? initial() : expire(stored, before);
-        const { reasons, score, fired } = stepAll(account.tip ?? account.base, record, time);
-        subscriber.next({ ...judged, ...decided(given, reasons, score, fired), late: true });
+        const { reasons, score, fired, features } = stepAll(account.tip ?? account.base, record, time);
+        subscriber.next(featured({ ...judged, ...decided(given, reasons, score, fired), late: true }, features));
         return;
       }
 
@@ -138,7 +145,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       if (at === recent.length) {
         const step = stepAll(account.tip ?? account.base, record, time);
         const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score, step.fired), revision: 0 };
-        outputs.push(judgedAs(judged, entry));
+        outputs.push(featured(judgedAs(judged, entry), step.features));
         held.set(heldKey(entry), entry);
         next = { base: account.base, tip: step.states, recent: [...recent, entry], last: Math.max(account.last, time) };
       } else {
@@ -154,7 +161,7 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         const entry: HeldTransaction = { time, record, given, ...decided(given, step.reasons, step.score, step.fired), revision: 0 };
         entries.push(entry);
         held.set(heldKey(entry), entry);
-        outputs.push(judgedAs(judged, entry));
+        outputs.push(featured(judgedAs(judged, entry), step.features));
         for (let i = at; i < recent.length; i++) {
           const old = recent[i]!;
           const again = stepAll(states, old.record, old.time);
@@ -164,11 +171,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
             entries.push(old);
             continue;
           }
-          const revised: HeldTransaction = { ...old, ...now, revision: old.revision + 1 };
+          // `fired` from `now` only: the old decision's must not outlive it
+          const { fired: _stale, ...kept } = old;
+          const revised: HeldTransaction = { ...kept, ...now, revision: old.revision + 1 };
           entries.push(revised);
           held.set(heldKey(revised), revised);
           const revision: Judged = { record: old.record, reasons: revised.reasons, score: revised.score, late: false, revision: revised.revision, cause: record.ref };
-          outputs.push(revised.fired === undefined ? revision : { ...revision, fired: revised.fired });
+          outputs.push(featured(revised.fired === undefined ? revision : { ...revision, fired: revised.fired }, again.features));
         }
         next = { base: account.base, tip: states, recent: entries, last: Math.max(account.last, time) };
       }
@@ -193,7 +202,13 @@ function judgedAs(judged: Judged, entry: HeldTransaction): Judged {
   return entry.fired === undefined ? out : { ...out, fired: entry.fired };
 }
 
-function sameDecision(a: { reasons: readonly string[]; score: number }, b: { reasons: readonly string[]; score: number }): boolean {
-  return a.score === b.score && a.reasons.length === b.reasons.length && a.reasons.every((r, i) => r === b.reasons[i]);
+function sameDecision(a: Decision, b: Decision): boolean {
+  return a.score === b.score && a.reasons.length === b.reasons.length && a.reasons.every((r, i) => r === b.reasons[i]) && sameFired(a.fired, b.fired);
 }
 
+/** The same rules fired with the same values and limits: a revision that changes only a value (a constant score) is still a revision. */
+function sameFired(a: readonly FiredRule[] | undefined, b: readonly FiredRule[] | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  return a.every((f, i) => f.id === b[i]!.id && f.version === b[i]!.version && Object.is(f.value, b[i]!.value) && f.limit === b[i]!.limit);
+}

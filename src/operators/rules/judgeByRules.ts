@@ -25,12 +25,14 @@ import { type Judged, judge } from './judged.ts';
  * records$.pipe(judgeByRules(book), suspiciousOnly())
  *
  * @param book the rules, as they change.
- * @param options `decideOnArrival`'s (lateness, store, listeners), `explain` (true by default) and
- * `ttlMs`, how long an idle account is kept (30 days by default).
+ * @param options `decideOnArrival`'s (lateness, store, listeners), `explain` (true by default),
+ * `features` (each judgement carries the rules' named values, see `ruleFeatures`) and `ttlMs`,
+ * how long an idle account is kept (30 days by default).
  * @return An Observable of every record's judgement, and the revisions.
  */
 export function judgeByRules(book: RuleBook, options: DecideOnArrivalOptions & { readonly ttlMs?: number } = {}): OperatorFunction<TransactionRecord, Judged> {
   const { ttlMs, ...decideOptions } = options;
-  const decide = decideOnArrival([rulesEngine(book, ttlMs === undefined ? {} : { ttlMs })], { explain: true, ...decideOptions });
+  const engine = rulesEngine(book, { ...(ttlMs === undefined ? {} : { ttlMs }), features: options.features === true });
+  const decide = decideOnArrival([engine], { explain: true, ...decideOptions });
   return (source: Observable<TransactionRecord>) => source.pipe(judge(), decide);
 }

@@ -22,6 +22,8 @@ export interface Judged {
   readonly cause?: SourceRef;
   /** The rules of the rule language that fired (ids, versions, values, limits), when the rules explain. */
   readonly fired?: readonly FiredRule[];
+  /** The named values of the rule language's rules at this transaction (their `feature`), when asked for. */
+  readonly features?: Readonly<Record<string, number | null>>;
 }
 
 /**

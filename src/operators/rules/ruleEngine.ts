@@ -11,7 +11,7 @@
  * change of limit keeps its windows; another shape starts empty. A removed or disabled rule's
  * state goes with the account's next transaction.
  */
-import type { AccountRule, Flag } from './accountRule.ts';
+import type { AccountRule, Features, Flag } from './accountRule.ts';
 import { NO_FLAGS } from './accountRule.ts';
 import type { Transaction } from '../../types.ts';
 import { type CompiledRule, MAX_TTL_MS } from '../../rules/compile.ts';
@@ -44,30 +44,33 @@ export interface EngineRule extends AccountRule<EngineState> {
  * whole (30 days by default, the longest a rule may keep state); a rule with a shorter `ttl`
  * starts again on its own.
  */
-export function rulesEngine(book: RuleBook, { ttlMs = MAX_TTL_MS }: { ttlMs?: number } = {}): EngineRule {
+export function rulesEngine(book: RuleBook, { ttlMs = MAX_TTL_MS, features = false }: { ttlMs?: number; features?: boolean } = {}): EngineRule {
   return {
     name: ENGINE_NAME,
     version: 1,
     ttlMs,
     stateKeys: () => book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((r) => r.stateful).map((r) => r.stateKey),
     init: () => EMPTY,
-    step: (state, transaction, time) => stepRules(book.inForceAt(time), state ?? EMPTY, transaction, time),
+    step: (state, transaction, time) => stepRules(book.inForceAt(time), state ?? EMPTY, transaction, time, features),
   };
 }
 
 const EMPTY: EngineState = Object.freeze({});
 
-function stepRules(inForce: RulesInForce, state: EngineState, tx: Transaction, time: number): { state: EngineState; flags: readonly Flag[] } {
+function stepRules(inForce: RulesInForce, state: EngineState, tx: Transaction, time: number, withFeatures: boolean): { state: EngineState; flags: readonly Flag[]; features?: Features } {
   const candidates = inForce.candidates(tx);
   let next: Record<string, RuleState> | undefined;
   let flags: Flag[] | undefined;
+  // every feature in force, null unless its rule applies and has a value
+  const features: Record<string, number | null> | undefined = withFeatures && inForce.features.length > 0 ? Object.fromEntries(inForce.features.map((name) => [name, null])) : undefined;
   if ((state as { [PRUNED]?: RulesInForce })[PRUNED] !== inForce && Object.keys(state).length > 0) next = pruned(state, inForce);
   for (let i = 0; i < candidates.length; i++) {
     const rule = candidates[i]!;
     if (!rule.applies(tx)) continue;
     if (!rule.stateful) {
-      const { fired } = rule.step(undefined, tx, time);
+      const { fired, value } = rule.step(undefined, tx, time);
       if (fired !== undefined) (flags ??= []).push(fired);
+      if (features !== undefined && rule.feature !== undefined) features[rule.feature] = value ?? null;
       continue;
     }
     const subKey = rule.subKey(tx);
@@ -85,9 +88,11 @@ function stepRules(inForce: RulesInForce, state: EngineState, tx: Transaction, t
     if (held !== undefined && held.key !== rule.stateKey) delete next[held.key];
     next[rule.stateKey] = { g: rule.signature, t: fresh ? time : Math.max(held.state.t, time), s };
     if (stepped.fired !== undefined) (flags ??= []).push(stepped.fired);
+    if (features !== undefined && rule.feature !== undefined) features[rule.feature] = stepped.value ?? null;
   }
   if (next !== undefined) Object.defineProperty(next, PRUNED, { value: inForce, enumerable: false });
-  return { state: next ?? state, flags: flags ?? NO_FLAGS };
+  const out = { state: next ?? state, flags: flags ?? NO_FLAGS };
+  return features === undefined ? out : { ...out, features };
 }
 
 /** The rule's state in `state`: under its own key, or an earlier version's of the same shape. */
