@@ -157,14 +157,15 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
   const { allowedLatenessMs = 30_000, k = 100, onProgress, compare } = options;
   const names = Object.keys(methods);
   const operators = names.filter((name) => !isView(methods[name]!));
-  for (const name of names) {
-    const method = methods[name]!;
-    if (isView(method) && !operators.includes(method.of)) throw new RangeError(`evaluateFraud: ${name} views ${method.of}, which is not a method that runs`);
-  }
-  for (const name of compare ?? []) if (!names.includes(name)) throw new RangeError(`evaluateFraud: compare names ${name}, not a method`);
   const only = [new Map<string, number>(), new Map<string, number>()] as const;
   const onlyAlarms = [0, 0];
   return new Promise<FraudEvaluation>((resolve, reject) => {
+    // a throw here rejects the promise
+    for (const name of names) {
+      const method = methods[name]!;
+      if (isView(method) && !operators.includes(method.of)) throw new RangeError(`evaluateFraud: ${name} views ${method.of}, which is not a method that runs`);
+    }
+    for (const name of compare ?? []) if (!names.includes(name)) throw new RangeError(`evaluateFraud: compare names ${name}, not a method`);
     const pending = new Map<number, Unsettled>();
     const scores = names.map(() => new MethodScore(k));
     const fraudsByKind: Record<string, number> = {};
