@@ -12,6 +12,7 @@ import { registerKafka } from './commands/kafka.ts';
 import { registerPlot } from './commands/plot.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerReplay } from './commands/replay.ts';
+import { registerRules } from './commands/rules.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
 
@@ -19,6 +20,6 @@ export function vigieProgram(): Command {
   const program = new Command('vigie')
     .description('Real-time fraud and anomaly detection on streams, built on RxJS')
     .showHelpAfterError();
-  for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerEvaluate, registerPlot]) register(program);
+  for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerEvaluate, registerRules, registerPlot]) register(program);
   return program;
 }

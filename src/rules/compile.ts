@@ -48,7 +48,15 @@ export interface CompiledRule {
   readonly feature?: string;
   /** It judges `tx` (its `when` passes). */
   applies(tx: Transaction): boolean;
-  /** The sub-key of its state within the account (`key` beyond the account), or '' for the account itself. */
+  /**
+   * Where its state is kept: `account` for a key that holds the account (the topic's key: the
+   * state beside the account's), else the key's fields joined by `+` (`terminal`,
+   * `terminal+channel`): a stage of its own, keyed by them (see `judgeByRules`).
+   */
+  readonly stage: string;
+  /** The key of its stage for `tx` (the account, the terminal, ...), undefined when a field of it is missing. */
+  stageKey(tx: Transaction): string | undefined;
+  /** The sub-key of its state within its stage's key (`key` beyond the account), or '' for the key itself. */
   subKey(tx: Transaction): string | undefined;
   init(): unknown;
   /** Pure: the value for `tx` against `state` (undefined when it has none yet), the state after, and whether it fired. */
@@ -87,10 +95,10 @@ export function compileRule(rule: Rule): Checked<CompiledRule> {
 
 function compile(rule: Rule): CompiledRule {
   const keys = rule.key === undefined ? ['account'] : Array.isArray(rule.key) ? rule.key : [rule.key];
-  if (!keys.includes('account')) {
-    refuse(`key: ${keys.join(', ')} without account: the rules' state is kept per account, the topic's key (a key of its own needs the topic keyed by it)`);
-  }
-  const others = keys.filter((k) => k !== 'account').map(getter);
+  const byAccount = keys.includes('account');
+  const stage = byAccount ? 'account' : keys.join('+');
+  const stageKey = byAccount ? accountKey : joinedKey(keys.map(getter));
+  const others = byAccount ? keys.filter((k) => k !== 'account').map(getter) : [];
   const value = compileValue(rule.value, 'value');
   const stateful = value.nodes.length > 0;
   const ttlMs = rule.ttl === undefined ? MAX_TTL_MS : parseDuration(rule.ttl)!;
@@ -126,10 +134,9 @@ function compile(rule: Rule): CompiledRule {
     ...(index ? { index } : {}),
     ...(rule.feature ? { feature: rule.feature } : {}),
     applies: (tx) => when.every((f) => f(tx, tx)),
-    subKey: others.length === 0 ? () => '' : (tx) => {
-      const parts = others.map((get) => get(tx));
-      return parts.some((p) => p === undefined || p === null) ? undefined : parts.map(String).join('\u0000');
-    },
+    stage,
+    stageKey,
+    subKey: others.length === 0 ? () => '' : joinedKey(others),
     init: () => nodes.map((n) => n.init()),
     step: (state, tx, time) => {
       if (nodes.length === 0) {
@@ -147,6 +154,27 @@ function compile(rule: Rule): CompiledRule {
       const v = evaluate(values, tx);
       return { state: next, value: v, fired: judge(v, tx) };
     },
+  };
+}
+
+/** The account's key, as the rules have always kept it: the account, or the client id without one. */
+const accountKey = (tx: Transaction): string => tx.account ?? String(tx.id);
+
+/** The key of a stage (`terminal`, `terminal+channel`) for a transaction: its fields' values joined, undefined when one is missing. */
+export function stageKeyOf(stage: string): (tx: Transaction) => string | undefined {
+  return stage === 'account' ? accountKey : joinedKey(stage.split('+').map(getter));
+}
+
+/** The values of `fields` joined, undefined when one is missing. */
+function joinedKey(fields: readonly Getter[]): (tx: Transaction) => string | undefined {
+  return (tx) => {
+    let key = '';
+    for (let i = 0; i < fields.length; i++) {
+      const part = fields[i]!(tx);
+      if (part === undefined || part === null) return undefined;
+      key += i === 0 ? String(part) : `\u001f${String(part)}`;
+    }
+    return key;
   };
 }
 
@@ -324,8 +352,14 @@ class Entries {
     let { items, from, to } = this;
     from += drop;
     if (entry === undefined) return new Entries(items, from, to);
-    if (to !== items.length) [items, from, to] = [items.slice(from, to), 0, to - from];
-    else if (from > 64 && from * 2 > items.length) [items, from, to] = [items.slice(from), 0, to - from];
+    if (to !== items.length || to - from < 8) {
+      // a copy of the exact size: a push would give a short window (most keys' windows) room for 16 more
+      const copy = new Array<unknown[]>(to - from + 1);
+      for (let i = from; i < to; i++) copy[i - from] = items[i]!;
+      copy[to - from] = entry;
+      return new Entries(copy, 0, to - from + 1);
+    }
+    if (from > 64 && from * 2 > items.length) [items, from, to] = [items.slice(from), 0, to - from];
     items.push(entry);
     return new Entries(items, from, to + 1);
   }

@@ -42,17 +42,21 @@ export interface RulesInForce {
   readonly rules: readonly CompiledRule[];
   /** The rules whose `when` a transaction may pass: the same order, the ones it cannot pass left out. */
   candidates(transaction: object): readonly CompiledRule[];
-  /** The names of the rules' features (their `feature`), in rule order. */
-  readonly features: readonly string[];
+  /** The names of the rules' features (their `feature`) and their stages, in rule order. */
+  readonly features: readonly { readonly name: string; readonly stage: string }[];
 }
 
 export class RuleBook {
   private readonly versions = new Map<string, RuleVersion[]>();
   /** Ids in the order they were first added: the order rules judge in. */
   private readonly order: string[] = [];
-  private latestAt = Number.NEGATIVE_INFINITY;
-  private current: RulesInForce | undefined;
+  /** Every distinct `at`, sorted: the rules in force change only there. */
+  private boundaries: number[] = [];
+  /** The rules in force between two boundaries, by the number of boundaries at or before it. */
+  private readonly cache = new Map<number, RulesInForce>();
   private readonly outcomes = new Subject<RuleChangeOutcome>();
+  /** The stages a running flow keeps state in (see `fixStages`); any while undefined. */
+  private stages: ReadonlySet<string> | undefined;
 
   /** Every change applied or refused, as it happens (for the log, the rejected topic, the dashboard). */
   readonly outcome$ = this.outcomes.asObservable();
@@ -113,6 +117,12 @@ export class RuleBook {
     if (change.rule.id !== change.id) return refuse(`the rule's id ${change.rule.id} is not its key ${change.id}`);
     const compiled = compileRule(change.rule);
     if (!compiled.ok) return refuse(compiled.reason);
+    if (this.stages !== undefined && !this.stages.has(compiled.value.stage)) {
+      return refuse(
+        `key: ${compiled.value.stage} is not a key this flow keeps state by (${[...this.stages].join(', ')}); ` +
+          `start it with that key among its rule keys (--rule-keys), or key the rule by the account`,
+      );
+    }
     const newest = history === undefined ? undefined : findLast(history, (v) => v.rule !== null)?.rule;
     if (newest !== undefined && newest !== null) {
       if (change.rule.version < newest.version) return refuse(`version ${change.rule.version} is below ${newest.version}, the one in force`);
@@ -136,14 +146,46 @@ export class RuleBook {
     let i = history.length;
     while (i > 0 && history[i - 1]!.at > version.at) i--;
     history.splice(i, 0, version);
-    this.latestAt = Math.max(this.latestAt, version.at);
-    this.current = undefined;
+    if (!this.boundaries.includes(version.at)) this.boundaries = [...this.boundaries, version.at].sort((a, b) => a - b);
+    this.cache.clear();
+  }
+
+  /** The stages (keys) of the stateful rules it holds now, the account's first. */
+  stagesInUse(): string[] {
+    const stages = new Set(['account']);
+    for (const versions of this.versions.values()) for (const v of versions) if (v.rule?.stateful) stages.add(v.rule.stage);
+    return [...stages];
+  }
+
+  /**
+   * From now on, refuses a rule keyed by a stage not in `stages`: a running flow keeps state only
+   * in the stages it was built with.
+   */
+  fixStages(stages: readonly string[]): void {
+    this.stages = new Set(stages);
   }
 
   /** The rules in force at event time `time`. */
   inForceAt(time: number): RulesInForce {
-    if (time >= this.latestAt) return (this.current ??= this.build(Number.POSITIVE_INFINITY));
-    return this.build(time);
+    // how many boundaries are at or before `time`: the newest interval is the common case
+    const { boundaries } = this;
+    let interval = boundaries.length;
+    if (interval > 0 && time < boundaries[interval - 1]!) {
+      let lo = 0;
+      let hi = interval - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (boundaries[mid]! <= time) lo = mid + 1;
+        else hi = mid;
+      }
+      interval = lo;
+    }
+    let inForce = this.cache.get(interval);
+    if (inForce === undefined) {
+      inForce = this.build(interval === boundaries.length ? Number.POSITIVE_INFINITY : interval === 0 ? Number.NEGATIVE_INFINITY : boundaries[interval - 1]!);
+      this.cache.set(interval, inForce);
+    }
+    return inForce;
   }
 
   private build(time: number): RulesInForce {
@@ -177,7 +219,7 @@ export class RuleBook {
  * with the rules that may apply to a transaction, not with the number in force.
  */
 export function indexRules(rules: readonly CompiledRule[]): RulesInForce {
-  const features = rules.flatMap((rule) => (rule.feature === undefined ? [] : [rule.feature]));
+  const features = rules.flatMap((rule) => (rule.feature === undefined ? [] : [{ name: rule.feature, stage: rule.stage }]));
   const always: number[] = [];
   const byField = new Map<string, { get: (tx: object) => unknown; values: Map<string, number[]> }>();
   rules.forEach((rule, position) => {

@@ -43,7 +43,7 @@ const rule = (id: string): fc.Arbitrary<Record<string, unknown>> =>
       id: fc.constant(id),
       version: fc.integer({ min: 1, max: 3 }),
       when: fc.array(filter, { maxLength: 2 }),
-      key: fc.oneof(fc.constant('account'), fc.constant(['account', 'terminal'])),
+      key: fc.oneof(fc.constant('account'), fc.constant(['account', 'terminal']), fc.constant('terminal'), fc.constant(['terminal', 'type'])),
       value,
       compare: fc.constantFrom('>', '>=', '<', '<='),
       limit: fc.oneof(fc.double({ min: -5, max: 20_000, noNaN: true }), fc.constant({ by: 'currency', limits: { XAF: 10_000, EUR: 15 } })),

@@ -1,6 +1,6 @@
 import type { OperatorFunction } from 'rxjs';
 import { operate, operatorSubscriber } from '../operate.ts';
-import type { FiredRule, SourceRef } from '../../types.ts';
+import type { FiredRule, SourceRef, Transaction } from '../../types.ts';
 import { type Account, type AccountState, type Clock, type HeldTransaction, RulesStore, type RulesState, heldKey } from './rulesStore.ts';
 import type { AccountRule, Features } from './accountRule.ts';
 import { accountOf } from './accountOf.ts';
@@ -40,6 +40,13 @@ export interface DecideOnArrivalOptions {
    * `feature`) at that transaction, what a model reads (see src/rules/features.ts). Off by default.
    */
   readonly features?: boolean;
+  /**
+   * The key its state is kept by: the account by default (the topic's key). A record without
+   * one (undefined) passes as it came, its time still moving the partition's clock. Given
+   * another key (a terminal), it runs after the account's: a revision coming from a stage before
+   * it updates what that stage said of a record it holds, and comes out as its own revision.
+   */
+  readonly keyOf?: (tx: Transaction) => string | undefined;
 }
 
 /**
@@ -93,11 +100,13 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
   const { initial, stepAll, expire, fold } = history;
 
   return operate<Judged, Judged>((subscriber, source) => {
-    const runtimes = ruleStateRuntime(rules, history, options.store ?? new RulesStore(), options.onRestored);
+    const keyOf = options.keyOf ?? accountOf;
+    const runtimes = ruleStateRuntime(rules, history, options.store ?? new RulesStore(), options.onRestored, keyOf);
 
     const explain = options.explain === true;
     const withFeatures = options.features === true;
-    const featured = (out: Judged, features: Features | undefined): Judged => (withFeatures && features !== undefined ? { ...out, features } : out);
+    const featured = (out: Judged, features: Features | undefined): Judged =>
+      withFeatures && features !== undefined ? { ...out, features: out.features === undefined ? features : { ...out.features, ...features } } : out;
     const decided = (given: HeldTransaction['given'], reasons: string[] | undefined, score: number, fired: readonly FiredRule[] | undefined): Decision => {
       const base = reasons === undefined ? { reasons: given.reasons, score: given.score } : { reasons: [...given.reasons, ...reasons], score: Math.max(given.score, score) };
       if (!explain) return base;
@@ -105,14 +114,59 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
       return all === undefined ? base : { ...base, fired: all };
     };
 
+    /**
+     * A revision from a stage before this one: what that stage says of a record changed. A record
+     * this stage holds is decided again with the new `given` and its own part as it was (from the
+     * state before it); one it does not hold (no key here) passes as it came.
+     */
+    const reviseGiven = (judged: Judged): void => {
+      const { record } = judged;
+      const { state, held } = runtimes.of(record.ref);
+      const entry = held.get(String(record.ref.offset));
+      const key = keyOf(record.transaction);
+      const stored = key === undefined ? undefined : (state.get(key) as Account | undefined);
+      const at = entry === undefined || stored === undefined ? -1 : stored.recent.findIndex((r) => r.record.ref.offset === record.ref.offset);
+      if (at < 0) {
+        subscriber.next(judged);
+        return;
+      }
+      let states = stored!.base;
+      for (let i = 0; i < at; i++) states = stepAll(states, stored!.recent[i]!.record, stored!.recent[i]!.time).states;
+      const own = stepAll(states, record, entry!.time);
+      const given: HeldTransaction['given'] =
+        explain && judged.fired !== undefined ? { reasons: judged.reasons, score: judged.score, fired: judged.fired } : { reasons: judged.reasons, score: judged.score };
+      const now = decided(given, own.reasons, own.score, own.fired);
+      const { fired: _stale, ...kept } = entry!;
+      const revised: HeldTransaction = { ...kept, given, ...now, revision: entry!.revision + 1 };
+      held.set(heldKey(revised), revised);
+      const recent = [...stored!.recent];
+      recent[at] = revised;
+      state.set(key!, { ...stored!, recent });
+      const out: Judged = { record, reasons: revised.reasons, score: revised.score, late: false, revision: revised.revision, cause: judged.cause! };
+      subscriber.next(featured(revised.fired === undefined ? out : { ...out, fired: revised.fired }, own.features));
+    };
+
     const accept = (judged: Judged): void => {
+      if ((judged.revision ?? 0) > 0) {
+        reviseGiven(judged);
+        return;
+      }
       const { record } = judged;
       const time = eventTime(record.transaction);
       const runtime = runtimes.of(record.ref);
       const { state, held } = runtime;
       const clock = state.get(CLOCK) as Clock | undefined;
       const before = clock?.maxTime ?? Number.NEGATIVE_INFINITY;
-      const key = accountOf(record.transaction);
+      const key = keyOf(record.transaction);
+      if (key === undefined) {
+        // nothing to keep by this key: judged as it came, its time still the partition's
+        if (time > before) {
+          state.set(CLOCK, { maxTime: time });
+          options.onWatermark?.(record.ref, time - allowedLatenessMs);
+        }
+        subscriber.next(time < before - allowedLatenessMs ? { ...judged, late: true } : judged);
+        return;
+      }
       const stored = state.get(key) as Account | undefined;
       const given: HeldTransaction['given'] =
         explain && judged.fired !== undefined ? { reasons: judged.reasons, score: judged.score, fired: judged.fired } : { reasons: judged.reasons, score: judged.score };

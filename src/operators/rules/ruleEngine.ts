@@ -44,29 +44,39 @@ export interface EngineRule extends AccountRule<EngineState> {
  * whole (30 days by default, the longest a rule may keep state); a rule with a shorter `ttl`
  * starts again on its own.
  */
-export function rulesEngine(book: RuleBook, { ttlMs = MAX_TTL_MS, features = false }: { ttlMs?: number; features?: boolean } = {}): EngineRule {
+export function rulesEngine(
+  book: RuleBook,
+  { ttlMs = MAX_TTL_MS, features = false, stage = 'account' }: { ttlMs?: number; features?: boolean; stage?: string } = {},
+): EngineRule {
   return {
     name: ENGINE_NAME,
     version: 1,
     ttlMs,
-    stateKeys: () => book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((r) => r.stateful).map((r) => r.stateKey),
+    stateKeys: () => book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((r) => r.stateful && r.stage === stage).map((r) => r.stateKey),
     init: () => EMPTY,
-    step: (state, transaction, time) => stepRules(book.inForceAt(time), state ?? EMPTY, transaction, time, features),
+    step: (state, transaction, time) => stepRules(book.inForceAt(time), state ?? EMPTY, transaction, time, features, stage),
   };
 }
 
 const EMPTY: EngineState = Object.freeze({});
 
-function stepRules(inForce: RulesInForce, state: EngineState, tx: Transaction, time: number, withFeatures: boolean): { state: EngineState; flags: readonly Flag[]; features?: Features } {
+function stepRules(
+  inForce: RulesInForce,
+  state: EngineState,
+  tx: Transaction,
+  time: number,
+  withFeatures: boolean,
+  stage: string,
+): { state: EngineState; flags: readonly Flag[]; features?: Features } {
   const candidates = inForce.candidates(tx);
   let next: Record<string, RuleState> | undefined;
   let flags: Flag[] | undefined;
-  // every feature in force, null unless its rule applies and has a value
-  const features: Record<string, number | null> | undefined = withFeatures && inForce.features.length > 0 ? Object.fromEntries(inForce.features.map((name) => [name, null])) : undefined;
-  if ((state as { [PRUNED]?: RulesInForce })[PRUNED] !== inForce && Object.keys(state).length > 0) next = pruned(state, inForce);
+  // every feature of this stage in force, null unless its rule applies and has a value
+  const features: Record<string, number | null> | undefined = withFeatures ? featuresOf(inForce, stage) : undefined;
+  if ((state as { [PRUNED]?: RulesInForce })[PRUNED] !== inForce && Object.keys(state).length > 0) next = pruned(state, inForce, stage);
   for (let i = 0; i < candidates.length; i++) {
     const rule = candidates[i]!;
-    if (!rule.applies(tx)) continue;
+    if (rule.stage !== stage || !rule.applies(tx)) continue;
     if (!rule.stateful) {
       const { fired, value } = rule.step(undefined, tx, time);
       if (fired !== undefined) (flags ??= []).push(fired);
@@ -75,8 +85,7 @@ function stepRules(inForce: RulesInForce, state: EngineState, tx: Transaction, t
     }
     const subKey = rule.subKey(tx);
     if (subKey === undefined) continue; // a key field missing: not judged
-    const current = next ?? state;
-    const held = find(current, rule);
+    const held = find(next ?? state, rule, state);
     const fresh = held === undefined || time - held.state.t > rule.ttlMs;
     const whole = fresh ? undefined : held.state.s;
     let sub: unknown;
@@ -95,25 +104,38 @@ function stepRules(inForce: RulesInForce, state: EngineState, tx: Transaction, t
   return features === undefined ? out : { ...out, features };
 }
 
-/** The rule's state in `state`: under its own key, or an earlier version's of the same shape. */
-function find(state: EngineState, rule: CompiledRule): { key: string; state: RuleState } | undefined {
+/**
+ * The rule's state in `state`: under its own key, or an earlier version's of the same shape,
+ * looked for among the keys of `before` (the account's state before this transaction: the keys
+ * the rules stepped before this one added are of other ids, and a new account's has none, where
+ * looking in `state` cost each rule a scan of those the account had just got).
+ */
+function find(state: EngineState, rule: CompiledRule, before: EngineState): { key: string; state: RuleState } | undefined {
   const own = state[rule.stateKey];
   if (own !== undefined) return own.g === rule.signature ? { key: rule.stateKey, state: own } : undefined;
   const prefix = `${rule.id}@`;
-  for (const key in state) {
-    if (key.startsWith(prefix) && state[key]!.g === rule.signature) return { key, state: state[key]! };
+  for (const key in before) {
+    const held = state[key];
+    if (key.startsWith(prefix) && held !== undefined && held.g === rule.signature) return { key, state: held };
   }
   return undefined;
 }
 
 /** Without the states of rules no longer in force (removed, disabled) unless a version in force has their shape. */
-function pruned(state: EngineState, inForce: RulesInForce): Record<string, RuleState> {
+function pruned(state: EngineState, inForce: RulesInForce, stage: string): Record<string, RuleState> {
   const ids = new Map<string, string>();
-  for (const rule of inForce.rules) if (rule.stateful) ids.set(rule.id, rule.signature);
+  for (const rule of inForce.rules) if (rule.stateful && rule.stage === stage) ids.set(rule.id, rule.signature);
   const out: Record<string, RuleState> = {};
   for (const key in state) {
     const id = key.slice(0, key.lastIndexOf('@'));
     if (ids.get(id) === state[key]!.g) out[key] = state[key]!;
   }
   return out;
+}
+
+/** This stage's features in force, each null until its rule gives a value; undefined when it has none. */
+function featuresOf(inForce: RulesInForce, stage: string): Record<string, number | null> | undefined {
+  let features: Record<string, number | null> | undefined;
+  for (const f of inForce.features) if (f.stage === stage) (features ??= {})[f.name] = null;
+  return features;
 }

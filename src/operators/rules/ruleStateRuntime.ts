@@ -6,7 +6,7 @@
  * order and its `tip` stepped again. A checkpoint writes each account's base by rule name and
  * its last time only.
  */
-import type { SourceRef } from '../../types.ts';
+import type { SourceRef, Transaction } from '../../types.ts';
 import type { PartitionState } from '../../state/stateStore.ts';
 import { type Account, type AccountState, type HeldTransaction, type RulesState, RulesStore, heldKey } from './rulesStore.ts';
 import type { AccountRule } from './accountRule.ts';
@@ -41,6 +41,7 @@ export function ruleStateRuntime(
   history: AccountHistory,
   store: RulesStore,
   onRestored: ((restored: RulesRestored) => void) | undefined,
+  keyOf: (tx: Transaction) => string | undefined = accountOf,
 ): RuleStateRuntime {
   const ttl = Math.max(...rules.map((r) => r.ttlMs), 0);
   const runtimes = new WeakMap<PartitionState<RulesState>, PartitionRuntime>();
@@ -54,7 +55,8 @@ export function ruleStateRuntime(
   const rebuild = (ref: SourceRef, state: PartitionState<RulesState>, held: PartitionState<HeldTransaction>): [string, AccountState][] => {
     const byAccount = new Map<string, HeldTransaction[]>();
     for (const [, entry] of held.entries()) {
-      const key = accountOf(entry.record.transaction);
+      const key = keyOf(entry.record.transaction);
+      if (key === undefined) continue;
       let list = byAccount.get(key);
       if (list === undefined) byAccount.set(key, (list = []));
       list.push(entry);

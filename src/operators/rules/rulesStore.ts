@@ -65,16 +65,36 @@ export type RulesState = AccountState | WrittenAccount | Clock;
 export class RulesStore {
   readonly accounts: StateStore<RulesState>;
   readonly held: StateStore<HeldTransaction>;
+  /**
+   * Every store to checkpoint, for `postgresCheckpoints`: both of this one's, and those of the
+   * stages created since (see {@link stage}). One array, grown in place, so that a checkpointer
+   * given it before the flow was built checkpoints the stages too.
+   */
+  readonly stores: StateStore<unknown>[];
+  private readonly stages = new Map<string, RulesStore>();
 
   /** @param name the accounts' store name; the held transactions' is `${name}-held`. */
-  constructor(name = 'fraud-rules') {
+  constructor(
+    readonly name = 'fraud-rules',
+    stores?: StateStore<unknown>[],
+  ) {
     this.accounts = new StateStore<RulesState>(name);
     this.held = new StateStore<HeldTransaction>(`${name}-held`);
+    this.stores = stores ?? [];
+    this.stores.push(this.accounts as StateStore<unknown>, this.held as StateStore<unknown>);
   }
 
-  /** Both stores, for `postgresCheckpoints`. */
-  get stores(): StateStore<unknown>[] {
-    return [this.accounts as StateStore<unknown>, this.held as StateStore<unknown>];
+  /**
+   * The store of the rules whose state is kept by another key than the account (`terminal`):
+   * `${name}-by-${key}`, created the first time, its stores added to {@link stores}.
+   */
+  stage(key: string): RulesStore {
+    let store = this.stages.get(key);
+    if (store === undefined) {
+      store = new RulesStore(`${this.name}-by-${key}`, this.stores);
+      this.stages.set(key, store);
+    }
+    return store;
   }
 }
 

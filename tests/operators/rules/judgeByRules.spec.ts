@@ -117,13 +117,39 @@ describe('judgeByRules', () => {
     expect(Object.keys((account.tip ?? account.base)[0]!)).toEqual([]);
   });
 
+  it('keeps a rule keyed by the terminal in a stage of its own: a terminal used by a third account within 10 min', () => {
+    const shared: Rule = { id: 'shared-terminal', version: 1, key: 'terminal', value: { aggregate: 'distinct', field: 'account', window: '10min' }, compare: '>', limit: 2, reason: 'terminal-accounts>{limit}' };
+    const book = RuleBook.of([amount, shared]);
+    const store = new RulesStore('rules');
+    const input = [tx(0, 0, { account: 'A', terminal: 'T1' }), tx(1, 60, { account: 'B', terminal: 'T1' }), tx(2, 90, { account: 'C', terminal: 'T2' }), tx(3, 120, { account: 'C', terminal: 'T1', amount: 20_000 }), tx(4, 130)];
+    const out: Judged[] = [];
+    from(input).pipe(judgeByRules(book, { store })).subscribe((j) => out.push(j));
+    expect(fired(out)).toEqual(['0:', '1:', '2:', '3:amount>10000XAF@1,terminal-accounts>2@1', '4:']);
+    expect(out[3]!.fired!.map((f) => f.value)).toEqual([20_000, 3]);
+    // its state under its own store, by terminal; the accounts' store has none of it
+    expect(store.stores.map((s) => s.name)).toEqual(['rules', 'rules-held', 'rules-by-terminal', 'rules-by-terminal-held']);
+    expect([...store.stage('terminal').accounts.partition('test', 0).entries()].map(([key]) => key).sort()).toEqual(['', 'T1', 'T2']);
+    // a rule keyed by a key the flow was not built with is refused while it runs
+    expect(book.applyRaw('by-channel', { ...shared, id: 'by-channel', key: 'channel' }, 0, 'test')).toMatchObject({
+      accepted: false,
+      reason: 'key: channel is not a key this flow keeps state by (account, terminal); start it with that key among its rule keys (--rule-keys), or key the rule by the account',
+    });
+  });
+
   it('gives the same decisions across a restart from a checkpoint as one uninterrupted run', async () => {
-    const book = (): RuleBook => RuleBook.of([amount, frequency(1, 2), { id: 'per-terminal', version: 1, key: ['account', 'terminal'], value: { aggregate: 'sum', field: 'amount', window: '1h' }, compare: '>', limit: 20_000 }]);
+    const book = (): RuleBook =>
+      RuleBook.of([
+        amount,
+        frequency(1, 2),
+        { id: 'per-terminal', version: 1, key: ['account', 'terminal'], value: { aggregate: 'sum', field: 'amount', window: '1h' }, compare: '>', limit: 20_000 },
+        { id: 'terminal-rate', version: 1, key: 'terminal', value: { aggregate: 'count', window: '5min' }, compare: '>', limit: 8 },
+      ]);
     const input = Array.from({ length: 120 }, (_, i) => tx(i, 300 + i * 10 - ((i * 5) % 7) * 30, { account: `A${i % 4}`, terminal: `T${i % 3}`, amount: 1000 + ((i * 7919) % 12_000) }));
     const run = (records: TransactionRecord[], store?: RulesStore) => lastValueFrom(from(records).pipe(judgeByRules(book(), { allowedLatenessMs: 300_000, ...(store ? { store } : {}) }), toArray()));
     const whole = await run(input);
     expect(whole.some((j) => (j.revision ?? 0) > 0)).toBe(true);
     expect(whole.some((j) => j.fired?.some((f) => f.id === 'per-terminal'))).toBe(true);
+    expect(whole.some((j) => (j.revision ?? 0) > 0 && j.fired?.some((f) => f.id === 'terminal-rate'))).toBe(true);
     const store = new RulesStore('rules');
     const before = await run(input.slice(0, 60), store);
     const after = await run(input.slice(60), restoredCopy(store, 60));

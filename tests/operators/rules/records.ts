@@ -76,10 +76,13 @@ export function arrivalOrder(input: readonly TransactionRecord[], lateness: numb
  */
 export function restoredCopy(store: RulesStore, offset: number): RulesStore {
   const restored = new RulesStore(store.accounts.name);
-  for (const [mine, theirs] of [
-    [store.accounts, restored.accounts],
-    [store.held, restored.held],
-  ] as [StateStore<unknown>, StateStore<unknown>][]) {
+  // the stages' stores too (rules keyed by a terminal): `${name}-by-${key}`, and their held
+  for (const mine of store.stores) {
+    const stage = /-by-(.+?)(-held)?$/.exec(mine.name.slice(store.accounts.name.length));
+    if (stage) restored.stage(stage[1]!);
+  }
+  for (const mine of store.stores) {
+    const theirs = restored.stores.find((s) => s.name === mine.name)!;
     const [taken] = mine.snapshot([{ topic: 'test', partition: 0, offset }]);
     theirs.restore('test', 0, JSON.parse(JSON.stringify([...taken!.changes].filter(([, v]) => v !== undefined))) as [string, unknown][]);
   }
