@@ -4,13 +4,15 @@
  * computed and the limit it crossed, in its row (`fired` jsonb), its alert and its line of
  * `suspicious-transactions.jsonl`, alike in all three. An amount over 10 000 XAF fires `amount`
  * with the amount as its value and 10 000 as its limit; an account's sixth transaction within
- * 10 minutes fires `frequency` with the count, 6, against 5.
+ * 10 minutes fires `frequency` with the count, 6, against 5. The dashboard's Rules panel and
+ * `vigie_rule_hits_total` count the same hits.
  */
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { consumeToEnd, createTopic, uniqueTopic } from '../helpers/kafka.ts';
+import type { RulesMessage } from '../../src/dashboard/rulesPanel.ts';
 import { killAll, until, vigie } from '../helpers/processes.ts';
 import { workspace } from '../helpers/workspace.ts';
 
@@ -61,6 +63,24 @@ describe('explained alerts', () => {
       const records = await consumeToEnd(brokers, alerts);
       return records.length >= 3 ? records : undefined;
     });
+    // the dashboard and the metrics count the same hits: amount 2, frequency 2, zscore 1
+    const url = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())![1]!;
+    const metrics = await until("the rules' hits counted", async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return /^vigie_rule_hits_total\{rule="amount",version="1"\} 2$/m.test(text) ? text : undefined;
+    });
+    expect(metrics).toMatch(/^vigie_rule_hits_total\{rule="frequency",version="1"\} 2$/m);
+    expect(metrics).toMatch(/^vigie_rule_hits_total\{rule="zscore",version="1"\} 1$/m);
+    // sent at once to a page that opens, then every second: the first with the hits
+    const panel = await rulesPanel(url, (rules) => rules.some((r) => r.hitsPerMinute > 0));
+    expect(panel.map((r) => [r.id, r.version, r.hitsPerMinute, r.latest.map((h) => h.transactionId)])).toEqual([
+      ['amount', 1, 2, [10_016, 10_000]],
+      ['drain', 1, 0, []],
+      ['frequency', 1, 2, [10_016, 10_015]],
+      ['travel', 1, 0, []],
+      ['new-country', 1, 0, []],
+      ['zscore', 1, 1, [10_016]],
+    ]);
     run.proc.kill('SIGTERM');
     expect(await run.exit, run.output()).toBe(0);
 
@@ -88,3 +108,22 @@ describe('explained alerts', () => {
     for (const line of lines) expect(line.fired).toEqual(byTransaction.get(line.transaction.transaction_id));
   }, 120_000);
 });
+
+/** The first Rules panel the dashboard sends to a page opened now that passes `test`. */
+async function rulesPanel(url: string, test: (rules: RulesMessage['rules']) => boolean): Promise<RulesMessage['rules']> {
+  const controller = new AbortController();
+  const reader = (await fetch(`${url}/events`, { signal: controller.signal })).body!.getReader();
+  let text = '';
+  try {
+    for (;;) {
+      // whole lines only: a chunk may end inside one
+      const found = text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.startsWith('data: ')).map((l) => JSON.parse(l.slice(6)) as RulesMessage).find((m) => m.type === 'rules' && test(m.rules));
+      if (found) return found.rules;
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the events ended: ${text}`);
+      text += new TextDecoder().decode(value);
+    }
+  } finally {
+    controller.abort();
+  }
+}

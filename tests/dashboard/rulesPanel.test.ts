@@ -72,7 +72,8 @@ describe('showRules on the dashboard', () => {
       let text = '';
       const next = async (test: (message: RulesMessage) => boolean): Promise<RulesMessage> => {
         for (;;) {
-          for (const line of text.split('\n')) {
+          // whole lines only: a chunk may end inside one
+          for (const line of text.slice(0, text.lastIndexOf('\n') + 1).split('\n')) {
             if (!line.startsWith('data: ')) continue;
             const message = JSON.parse(line.slice(6)) as RulesMessage;
             if (message.type === 'rules' && test(message)) return message;
