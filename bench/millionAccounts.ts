@@ -84,7 +84,7 @@ async function millionAccounts(): Promise<Record<string, number>> {
 }
 
 export const millionAccountsBench: Bench = {
-  name: 'rules',
+  name: 'rules-ttl',
   async run() {
     const figures = await millionAccounts();
     const bounded = figures['largest state (accounts)']! <= figures['accounts active within 1 h of event time']! * 1.01;

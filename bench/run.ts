@@ -19,6 +19,7 @@ import { memoryBench } from './memory.ts';
 import { millionAccountsBench } from './millionAccounts.ts';
 import { copyRowsBench } from './copyRows.ts';
 import { postgresSinkBench } from './postgresSink.ts';
+import { rulesAtScaleBench } from './rulesAtScale.ts';
 import { sensorSeriesBench } from './sensorSeries.ts';
 import { sparkBench } from './spark.ts';
 import { startupBench } from './startup.ts';
@@ -27,7 +28,7 @@ import { stateBench } from './state.ts';
 import { stateRestoreBench } from './stateRestore.ts';
 import { streamingDetectorsBench } from './streamingDetectors.ts';
 
-const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, copyRowsBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench, alertsBench, evaluateFraudBench, handbookBench, liveRulesBench];
+const benches: Bench[] = [detectorsBench, streamingDetectorsBench, millionAccountsBench, rulesAtScaleBench, accountsOverDaysBench, memoryBench, sensorSeriesBench, postgresSinkBench, copyRowsBench, kafkaEndToEndBench, fraudBench, stateRestoreBench, stateBench, sparkBench, startupBench, alertsBench, evaluateFraudBench, handbookBench, liveRulesBench];
 
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));

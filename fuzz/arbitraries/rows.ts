@@ -9,7 +9,7 @@
  */
 import fc from 'fast-check';
 import { parseTransactionMessage } from '../../src/operators/parseTransaction.ts';
-import type { DeadLetter, SourceRef, SuspiciousTransaction, Transaction } from '../../src/types.ts';
+import type { DeadLetter, FiredRule, SourceRef, SuspiciousTransaction, Transaction } from '../../src/types.ts';
 import { kafkaTransactionCase } from './transactions.ts';
 import { validTimestamp } from './timestamps.ts';
 
@@ -32,13 +32,33 @@ interface Draft<T> {
   readonly row: (ref: SourceRef) => T;
 }
 
-const judged = (transaction: Transaction, extra: { reasons: readonly string[]; score: number; revision?: number; decidedAt: number }) =>
+/**
+ * The rules that fired, as the rule language explains them (jsonb): values not finite (JSON's null
+ * both ways), -0, long decimals; reasons with text COPY must escape, and (`odd`) text jsonb refuses.
+ */
+const firedRules = (odd: fc.Arbitrary<string>): fc.Arbitrary<FiredRule[] | undefined> =>
+  fc.option(
+    fc.array(
+      fc.record({
+        id: fc.oneof(fc.constantFrom('amount', 'frequency', 'zscore', 'new-country'), fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,20}$/)),
+        version: fc.integer({ min: 1, max: 2_147_483_647 }),
+        value: fc.oneof(fc.double(), fc.constantFrom(15_000, 20_000.5, 6, -0, 1 / 3, 1e21, 5e-324, Infinity, NaN)),
+        limit: fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom(10_000, 5, 3.5, 0.9)),
+        reason: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('amount>10000XAF', 'frequency>5/10min', 'new-country:FR') }, { weight: 3, arbitrary: awkward }, odd),
+        score,
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    { nil: undefined },
+  );
+
+const judged = (transaction: Transaction, extra: { reasons: readonly string[]; score: number; revision?: number; decidedAt: number; fired?: readonly FiredRule[] | undefined }) =>
   (ref: SourceRef): SuspiciousTransaction => ({ transaction, ref, ...extra, ...(extra.revision ? { cause: { ...ref, offset: ref.offset + 1_000_000 } } : {}) });
 
 /** Times as a running flow stamps them (decided, received): within this century. */
 const recent = fc.integer({ min: 946_684_800_000, max: 4_102_444_800_000 });
 const judgement = (decidedAt: fc.Arbitrary<number>, odd: fc.Arbitrary<string> = text) =>
-  fc.record({ reasons: reasons(odd), score, revision: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5 })), decidedAt });
+  fc.record({ reasons: reasons(odd), score, revision: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 5 })), decidedAt, fired: firedRules(odd === text ? awkward : odd) });
 
 /** A transaction as parsed from a generated Kafka record, or a dead letter of the parse. */
 const parsed = (time: fc.Arbitrary<number>, odd?: fc.Arbitrary<string>): fc.Arbitrary<{ suspicious?: Draft<SuspiciousTransaction>; dead?: Draft<DeadLetter> }> => fc

@@ -4,8 +4,8 @@ import { VigieError } from '../errors.ts';
 /**
  * A TCP port on 127.0.0.1 that nothing listens on, for a server vigie starts (an embedded
  * PostgreSQL, a Kafka broker and its controller): the kernel picks it for a probe that closes at
- * once. Another process could take it before the server binds it; the servers' own start then
- * fails, naming the port.
+ * once. Another process could take it before the server binds it: the embedded PostgreSQL then
+ * tries another; the others' start fails, naming the port.
  */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

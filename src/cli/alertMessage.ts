@@ -4,6 +4,8 @@
  * stay in order, its stable id in the value and in a header so that consumers drop the repeats
  * of at-least-once delivery (a record replayed after a crash is alerted again with the same id).
  * A revision is an alert of its own (`revision`, and `revised_by`: the record that caused it).
+ * When the rules explain (`fired`), the alert names each rule that fired: its id and version, the
+ * value it computed and the limit that value crossed, as the row and the JSONL log hold them.
  */
 import type { KafkaMessage } from '../adapters/kafka/toKafka.ts';
 import type { SourceRef, SuspiciousTransaction } from '../types.ts';
@@ -32,6 +34,7 @@ export const alertMessage = (topic: string) => (s: SuspiciousTransaction): Kafka
       source: s.ref,
       revision: s.revision ?? 0,
       ...(s.cause ? { revised_by: s.cause } : {}),
+      ...(s.fired ? { fired: s.fired } : {}),
     }),
     headers: { [ALERT_ID_HEADER]: id },
   };

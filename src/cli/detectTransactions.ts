@@ -10,6 +10,7 @@ import { deadLetterJson } from '../adapters/kafka/deadLetterJson.ts';
 import { createLightProducer } from '../adapters/kafka/lightProducer.ts';
 import { toKafka } from '../adapters/kafka/toKafka.ts';
 import { suspiciousMessage } from '../dashboard/messages.ts';
+import { showRules } from '../dashboard/rulesPanel.ts';
 import { OutputOffsets } from '../adapters/postgres/outputOffsets.ts';
 import { outputTransaction } from '../adapters/postgres/outputTransaction.ts';
 import { TransactionalOutputs } from '../adapters/postgres/transactionalOutputs.ts';
@@ -139,6 +140,9 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   // `--alerts-topic ''`: the suspicious rows go to PostgreSQL only, as the seed's job wrote them
   const alerting = config.alertsTopic !== '';
   log(`${alerting ? `Alerts to ${config.alertsTopic}` : "Alerts off (--alerts-topic '')"}, dead letters to ${config.dlqTopic}`);
+  // the Rules panel: the rules in force, their hits per minute and latest hits
+  const rulesPanel = showRules(book, dashboard);
+  files.push({ close: async () => rulesPanel.close() });
   const results$ = acknowledgedTransactions(
     records$.pipe(map((record) => {
       const message = { raw: bytes(record), ref: record.ref, time: record.timestamp };
@@ -152,6 +156,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     },
     {
       book,
+      // rows, logs and alerts name the rules that fired (id, version, value, limit)
       explain: true,
       allowedLatenessMs: config.allowedLateness,
       store: rulesState,
@@ -174,8 +179,13 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
         }
         if (judged.reasons.length === 0) return;
         metrics.suspicious();
+        const { record, reasons, score, fired, revision } = judged;
+        // hits of first decisions, not of a revision nor of a record read again to rebuild the state
+        if (fired !== undefined && (revision ?? 0) === 0 && !offsets.replayed(record.ref.source, record.ref.partition, record.ref.offset)) {
+          metrics.ruleHits(fired);
+          rulesPanel.hit({ transaction: record.transaction, fired });
+        }
         if (!dashboard.watched) return; // no page open: no message built per transaction
-        const { record, reasons, score } = judged;
         dashboard.publish(suspiciousMessage({ transaction: record.transaction, ref: record.ref, reasons, score }));
       },
     },

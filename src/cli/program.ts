@@ -20,6 +20,6 @@ export function vigieProgram(): Command {
   const program = new Command('vigie')
     .description('Real-time fraud and anomaly detection on streams, built on RxJS')
     .showHelpAfterError();
-  for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerRules, registerReplay, registerEvaluate, registerPlot]) register(program);
+  for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerEvaluate, registerRules, registerPlot]) register(program);
   return program;
 }

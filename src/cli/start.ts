@@ -16,6 +16,8 @@ import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import { detectionTuple, readingTuple } from '../adapters/pickle/tuples.ts';
 import { toPickleLog } from '../adapters/toPickleLog.ts';
 import { sensorMessages, suspiciousMessage } from '../dashboard/messages.ts';
+import { showRules } from '../dashboard/rulesPanel.ts';
+import { defaultRuleBook } from '../operators/rules/index.ts';
 import { acknowledged, routeTo } from '../streams/acknowledged.ts';
 import { sensorAnomalies } from '../streams/sensorAnomalies.ts';
 import { sensorOutput } from '../streams/sensorPipeline.ts';
@@ -79,6 +81,10 @@ export async function start(config: Config, log: (line: string) => void): Promis
       },
     },
   );
+  const rulesOptions = { amount: { limits: { XAF: config.amountLimit } } };
+  const book = defaultRuleBook(rulesOptions);
+  // the Rules panel: the rules in force, their hits per minute and latest hits
+  const rules = showRules(book, dashboard);
   const fraud$ = acknowledged(
     simulatedTransactions({ rate: config.transactionRate, seed: config.seed + 1 }).pipe(
       takeUntil(stop$),
@@ -88,10 +94,12 @@ export async function start(config: Config, log: (line: string) => void): Promis
       }),
     ),
     // decided on arrival: the default lateness holds nothing back
-    (transactions$: Observable<TransactionRecord>) => suspiciousTransactions(transactions$, { amount: { limits: { XAF: config.amountLimit } } }).pipe(
+    (transactions$: Observable<TransactionRecord>) => suspiciousTransactions(transactions$, { ...rulesOptions, book, explain: true }).pipe(
       tap((s) => {
         status.suspicious++;
         metrics.suspicious();
+        rules.hit(s);
+        if (s.fired !== undefined && (s.revision ?? 0) === 0) metrics.ruleHits(s.fired);
         dashboard.publish(suspiciousMessage(s));
       }),
       routeTo('suspicious'),
@@ -125,6 +133,7 @@ export async function start(config: Config, log: (line: string) => void): Promis
     summary: () => log(status.line()),
     close: async () => {
       clearInterval(ticker);
+      rules.close();
       await Promise.allSettled([...Object.values(files), ...pickles.map((p) => p.file)].map((f) => f.close()));
       await services.close();
     },

@@ -5,6 +5,7 @@
  * (epoch ms) so the page, and its test, can tell how late it renders.
  */
 import type { SensorEvent } from '../streams/sensorAnomalies.ts';
+import type { RulesMessage } from './rulesPanel.ts';
 import type { SuspiciousTransaction } from '../types.ts';
 
 export type DashboardMessage =
@@ -23,7 +24,9 @@ export type DashboardMessage =
       readonly consumerLag?: number;
       /** What is down, where and since when (e.g. `kafka 127.0.0.1:9092 down since 16:24:31 (28 s)`); empty when all is up. */
       readonly down?: string;
-    };
+    }
+  /** The Rules panel: the rules in force, their hits per minute and latest hits (see rulesPanel.ts). */
+  | RulesMessage;
 
 /** Turns sensor events into messages, keeping at most `maxPerSecond` readings per topic. */
 export function sensorMessages(maxPerSecond = 20): (event: SensorEvent) => DashboardMessage | null {

@@ -10,7 +10,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SensorEvent } from '../streams/sensorAnomalies.ts';
-import type { Written } from '../types.ts';
+import type { FiredRule, Written } from '../types.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -23,6 +23,8 @@ export interface Metrics {
   late(topic: string, partition: number): void;
   /** An earlier decision changed by a transaction that arrived out of order. */
   revision(): void;
+  /** The rules that fired on a suspicious transaction: `vigie_rule_hits_total{rule,version}`. */
+  ruleHits(fired: readonly FiredRule[]): void;
   written(report: Written<unknown>, now?: number): void;
   sinkError(sink: string): void;
   /** Records that entered a stage other than the flows' own (e.g. the bridge's serial lines). */
@@ -87,6 +89,9 @@ export function createMetrics(): Metrics {
   const pending = { transactions: 0, suspicious: 0, revisions: 0 };
   // late ones are rare: counted by partition (`topic\u0000partition`)
   const pendingLate = new Map<string, number>();
+  const ruleHits = new Counter({ name: 'vigie_rule_hits_total', help: 'Suspicious transactions each rule (id, version) fired on', labelNames: ['rule', 'version'], registers: [registry] });
+  // by `id\u0000version`, handed over at each scrape as the other counts of the transactions' path
+  const pendingHits = new Map<string, number>();
   const flush = (): void => {
     if (pending.transactions > 0) recordsIn.labels('transactions').inc(pending.transactions);
     if (pending.suspicious > 0) recordsOut.labels('suspicious').inc(pending.suspicious);
@@ -97,6 +102,11 @@ export function createMetrics(): Metrics {
       late.labels(id.slice(0, at), id.slice(at + 1)).inc(count);
     }
     pendingLate.clear();
+    for (const [key, count] of pendingHits) {
+      const at = key.indexOf('\u0000');
+      ruleHits.labels(key.slice(0, at), key.slice(at + 1)).inc(count);
+    }
+    pendingHits.clear();
   };
   // The event loop's delay: every record, timer and request waits behind whatever blocks it.
   const loop = monitorEventLoopDelay({ resolution: 10 });
@@ -151,6 +161,12 @@ export function createMetrics(): Metrics {
       });
     },
     revision: () => void pending.revisions++,
+    ruleHits(fired) {
+      for (const { id, version } of fired) {
+        const key = `${id}\u0000${version}`;
+        pendingHits.set(key, (pendingHits.get(key) ?? 0) + 1);
+      }
+    },
     suspicious: () => void pending.suspicious++,
     sinkError: (sink) => sinkErrors.labels(sink).inc(),
     recordsIn: (stage, count = 1) => recordsIn.labels(stage).inc(count),

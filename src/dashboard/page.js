@@ -104,6 +104,29 @@ const handlers = {
     while (body.rows.length > 20) body.deleteRow(-1);
     dataset.suspicious = String(Number(dataset.suspicious) + 1);
   },
+  // The rules in force: replaced whole at each message (a rule book is small).
+  rules(m) {
+    const body = document.getElementById('rules');
+    const rows = m.rules.map((r) => {
+      const row = document.createElement('tr');
+      row.dataset.rule = r.id;
+      if (!r.enabled) row.className = 'disabled';
+      const since = r.from === null ? 'start' : new Date(r.from).toISOString().replace('T', ' ').slice(0, 19);
+      const latest = r.latest.map((h) => `${h.transactionId}: ${h.value === null ? '–' : h.value} / ${h.limit}, ${h.time}${h.version === r.version ? '' : ` (v${h.version})`}`).join('\n');
+      const cells = [r.enabled ? r.id : `${r.id} (disabled)`, `v${r.version}`, `${since} (${r.source})`, r.hitsPerMinute, latest];
+      cells.forEach((v, i) => {
+        const td = document.createElement('td');
+        td.textContent = String(v);
+        if (i === 3) td.className = 'num';
+        if (i === 4) td.className = 'hits';
+        if (i === 0 && r.description) td.title = r.description;
+        row.appendChild(td);
+      });
+      return row;
+    });
+    body.replaceChildren(...rows);
+    dataset.rules = String(m.rules.length);
+  },
   stats(m) {
     text('s-rate', m.readingsPerSecond.toFixed(1));
     text('s-anomalies', m.anomalies);

@@ -47,8 +47,12 @@ export interface Dashboard {
   readonly generatedToken: string | undefined;
   /** Whether requests need a token. */
   readonly protected: boolean;
-  /** Sends a message to every open page, stamped with `sentAt`. */
-  publish(message: DashboardMessage): void;
+  /**
+   * Sends a message to every open page, stamped with `sentAt`. `retain`: the newest message of its
+   * type is kept and sent to each page when it opens (a state, such as the rules in force, rather
+   * than an event).
+   */
+  publish(message: DashboardMessage, options?: { readonly retain?: boolean }): void;
   /** Some page is open: worth building a message per record for it. */
   readonly watched: boolean;
   close(): Promise<void>;
@@ -118,6 +122,9 @@ export async function startDashboard({ host, port, registry, token: given, allow
     '/uPlot.min.css': { path: join(uplotDir, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
   };
   const pages = new Set<ServerResponse>();
+  /** The newest retained message of each type, as its `data:` event: sent to a page as it opens. */
+  const retained = new Map<string, string>();
+  const event = (message: DashboardMessage): string => `data: ${JSON.stringify({ ...message, sentAt: Date.now() })}\n\n`;
 
   /** Who may go on: a response already sent otherwise. */
   const admitted = (req: IncomingMessage, res: ServerResponse, url: URL): boolean => {
@@ -159,6 +166,7 @@ export async function startDashboard({ host, port, registry, token: given, allow
     } else if (path === '/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
       res.write(': vigie\n\n');
+      for (const data of retained.values()) res.write(data);
       pages.add(res);
       req.on('close', () => pages.delete(res));
     } else res.writeHead(404).end('not found');
@@ -180,9 +188,10 @@ export async function startDashboard({ host, port, registry, token: given, allow
     get watched() {
       return pages.size > 0;
     },
-    publish(message) {
+    publish(message, options) {
+      if (options?.retain) retained.set(message.type, event(message));
       if (pages.size === 0) return;
-      const data = `data: ${JSON.stringify({ ...message, sentAt: Date.now() })}\n\n`;
+      const data = options?.retain ? retained.get(message.type)! : event(message);
       for (const page of pages) page.write(data);
     },
     close() {

@@ -12,13 +12,19 @@
  * Per method: precision, recall and F1 of "a rule fired"; average precision and the curve of the
  * judgement's score (the highest score of the rules that fired, 0 when none did); recall per
  * fraud kind; card precision@k per day on the same score (see `cardPrecision.ts`).
+ *
+ * A method may be a view of another's judgements ({@link RuleView}): the rules of the rule
+ * language among its `fired` that the view keeps, scored as if they ran alone (each rule's state
+ * is its own, so a rule in a set decides as it would alone). A rule set judged with `explain`
+ * scores each of its rules in the same pass. With `compare`, two methods are compared record by
+ * record: the frauds and the false alarms each flags and the other does not.
  */
 import { type Observable, type OperatorFunction, Subject, type Subscription } from 'rxjs';
 import type { LabelledTransaction } from '../adapters/paysim.ts';
 import { accountOf } from '../operators/rules/accountOf.ts';
 import { eventTime } from '../operators/rules/eventTime.ts';
 import type { Judged } from '../operators/rules/judged.ts';
-import type { TransactionRecord } from '../types.ts';
+import type { FiredRule, TransactionRecord } from '../types.ts';
 import { CardPrecisionAtK, type DayPrecision } from './cardPrecision.ts';
 import { type Classification, ConfusionCounter } from './classification.ts';
 import { type PrPoint, ScoreCounts } from './precisionRecall.ts';
@@ -33,6 +39,22 @@ export interface MethodFigures extends Classification {
   readonly curve: readonly PrPoint[];
 }
 
+/** What one method flags that the other does not (see `EvaluateFraudOptions.compare`). */
+export interface OnlyOne {
+  /** Frauds it flags and the other does not. */
+  readonly frauds: number;
+  readonly fraudsByKind: Readonly<Record<string, number>>;
+  /** Legitimate transactions it flags and the other does not. */
+  readonly falseAlarms: number;
+}
+
+export interface FraudComparison {
+  readonly a: string;
+  readonly b: string;
+  readonly onlyA: OnlyOne;
+  readonly onlyB: OnlyOne;
+}
+
 export interface FraudEvaluation {
   readonly rows: number;
   readonly frauds: number;
@@ -40,6 +62,8 @@ export interface FraudEvaluation {
   /** Records that came behind their partition's watermark (judged against the state as it was). */
   readonly late: number;
   readonly methods: Readonly<Record<string, MethodFigures>>;
+  /** With `compare`: what each of the two flags that the other does not. */
+  readonly comparison?: FraudComparison;
 }
 
 export interface EvaluateFraudOptions {
@@ -49,9 +73,36 @@ export interface EvaluateFraudOptions {
   readonly k?: number;
   /** Told of the rows read so far, now and then. */
   readonly onProgress?: (rows: number) => void;
+  /** Two methods' names: what each flags that the other does not (frauds, false alarms). */
+  readonly compare?: readonly [string, string];
 }
 
-type Methods = Readonly<Record<string, OperatorFunction<TransactionRecord, Judged>>>;
+/**
+ * A method read from another's judgements (`of`, a method that explains: its judgements carry
+ * `fired`): only the rules that `keep` passes, as if they ran alone.
+ */
+export interface RuleView {
+  readonly of: string;
+  readonly keep: (fired: FiredRule) => boolean;
+}
+
+export type FraudMethod = OperatorFunction<TransactionRecord, Judged> | RuleView;
+type Methods = Readonly<Record<string, FraudMethod>>;
+
+const isView = (method: FraudMethod): method is RuleView => typeof method === 'object';
+
+/** `judged` as if only the rules of `fired` that `keep` passes had run. */
+function viewOf(judged: Judged, keep: (fired: FiredRule) => boolean, name: string): Judged {
+  if (judged.fired === undefined) {
+    if (judged.reasons.length === 0) return judged; // none fired
+    throw new Error(`evaluateFraud: ${name} reads the rules that fired, but its method does not explain (judgeByRules with explain)`);
+  }
+  const kept = judged.fired.filter(keep);
+  if (kept.length === judged.fired.length) return judged;
+  let score = 0;
+  for (const f of kept) score = Math.max(score, f.score);
+  return { ...judged, reasons: kept.map((f) => f.reason), score, fired: kept };
+}
 
 /** A record read, waiting for its decisions to be final. */
 interface Unsettled {
@@ -103,9 +154,18 @@ class MethodScore {
  * @return the figures of each method, once `labelled$` completes.
  */
 export function evaluateFraud(labelled$: Observable<LabelledTransaction>, methods: Methods, options: EvaluateFraudOptions = {}): Promise<FraudEvaluation> {
-  const { allowedLatenessMs = 30_000, k = 100, onProgress } = options;
+  const { allowedLatenessMs = 30_000, k = 100, onProgress, compare } = options;
   const names = Object.keys(methods);
+  const operators = names.filter((name) => !isView(methods[name]!));
+  const only = [new Map<string, number>(), new Map<string, number>()] as const;
+  const onlyAlarms = [0, 0];
   return new Promise<FraudEvaluation>((resolve, reject) => {
+    // a throw here rejects the promise
+    for (const name of names) {
+      const method = methods[name]!;
+      if (isView(method) && !operators.includes(method.of)) throw new RangeError(`evaluateFraud: ${name} views ${method.of}, which is not a method that runs`);
+    }
+    for (const name of compare ?? []) if (!names.includes(name)) throw new RangeError(`evaluateFraud: compare names ${name}, not a method`);
     const pending = new Map<number, Unsettled>();
     const scores = names.map(() => new MethodScore(k));
     const fraudsByKind: Record<string, number> = {};
@@ -120,10 +180,10 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
       reject(error);
     };
 
-    const inputs = names.map((name, i) => {
+    const inputs = operators.map((name, i) => {
       const input = new Subject<TransactionRecord>();
       subscriptions.push(
-        input.pipe(methods[name]!).subscribe({
+        input.pipe(methods[name] as OperatorFunction<TransactionRecord, Judged>).subscribe({
           next: (judged) => {
             const waiting = pending.get(judged.record.ref.offset);
             if (waiting === undefined) return fail(new Error(`evaluateFraud: ${name} revised offset ${judged.record.ref.offset} after its decision was counted`));
@@ -137,11 +197,26 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
     });
 
     const settle = (entry: Unsettled): void => {
-      names.forEach((name, i) => {
-        const judged = entry.judged[i];
+      const judgedBy = (name: string): Judged => {
+        const judged = entry.judged[operators.indexOf(name)];
         if (judged === undefined) throw new Error(`evaluateFraud: ${name} gave no judgement for offset ${entry.labelled.record.ref.offset}`);
-        scores[i]!.add(entry, judged);
+        return judged;
+      };
+      const final = names.map((name) => {
+        const method = methods[name]!;
+        return isView(method) ? viewOf(judgedBy(method.of), method.keep, name) : judgedBy(name);
       });
+      final.forEach((judged, i) => scores[i]!.add(entry, judged));
+      if (compare !== undefined) {
+        const [a, b] = compare.map((name) => final[names.indexOf(name)]!.reasons.length > 0) as [boolean, boolean];
+        if (a === b) return;
+        const side = a ? 0 : 1;
+        if (!entry.labelled.fraud) onlyAlarms[side]!++;
+        else {
+          const kind = entry.labelled.kind ?? '';
+          only[side].set(kind, (only[side].get(kind) ?? 0) + 1);
+        }
+      }
     };
     /** Counts the records before the watermark (in arrival order), then closes the days that are over. */
     const settleBefore = (watermark: number): void => {
@@ -162,7 +237,7 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
         next: (labelled) => {
           try {
             const time = eventTime(labelled.record.transaction);
-            pending.set(labelled.record.ref.offset, { labelled, time, judged: names.map(() => undefined) });
+            pending.set(labelled.record.ref.offset, { labelled, time, judged: operators.map(() => undefined) });
             rows++;
             if (labelled.fraud) {
               frauds++;
@@ -183,7 +258,12 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
             settleBefore(Number.POSITIVE_INFINITY);
             onProgress?.(rows);
             const figures = Object.fromEntries(names.map((name, i) => [name, scores[i]!.figures(fraudsByKind)]));
-            resolve({ rows, frauds, fraudsByKind, late, methods: figures });
+            const side = (i: 0 | 1): OnlyOne => {
+              const byKind = Object.fromEntries([...only[i]].sort(([x], [y]) => x.localeCompare(y)));
+              return { frauds: Object.values(byKind).reduce((n, m) => n + m, 0), fraudsByKind: byKind, falseAlarms: onlyAlarms[i]! };
+            };
+            const comparison = compare === undefined ? {} : { comparison: { a: compare[0], b: compare[1], onlyA: side(0), onlyB: side(1) } };
+            resolve({ rows, frauds, fraudsByKind, late, methods: figures, ...comparison });
           } catch (error) {
             fail(error);
           }

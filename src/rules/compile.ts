@@ -352,8 +352,14 @@ class Entries {
     let { items, from, to } = this;
     from += drop;
     if (entry === undefined) return new Entries(items, from, to);
-    if (to !== items.length) [items, from, to] = [items.slice(from, to), 0, to - from];
-    else if (from > 64 && from * 2 > items.length) [items, from, to] = [items.slice(from), 0, to - from];
+    if (to !== items.length || to - from < 8) {
+      // a copy of the exact size: a push would give a short window (most keys' windows) room for 16 more
+      const copy = new Array<unknown[]>(to - from + 1);
+      for (let i = from; i < to; i++) copy[i - from] = items[i]!;
+      copy[to - from] = entry;
+      return new Entries(copy, 0, to - from + 1);
+    }
+    if (from > 64 && from * 2 > items.length) [items, from, to] = [items.slice(from), 0, to - from];
     items.push(entry);
     return new Entries(items, from, to + 1);
   }

@@ -7,14 +7,11 @@
  * account of its own, so only the amount rule can fire and the expected alerts are known.
  */
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freshDatabase } from '../helpers/database.ts';
 import { committedOffsets, consumeToEnd, createTopic, uniqueTopic } from '../helpers/kafka.ts';
 import { Kafka, logLevel } from 'kafkajs';
 import { killAll, until, vigie } from '../helpers/processes.ts';
+import { workspace as ownWorkspace } from '../helpers/workspace.ts';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
@@ -22,15 +19,7 @@ afterAll(async () => {
   for (const clean of cleanups.reverse()) await clean().catch(() => {});
 });
 
-/** A data directory and a database of the test's own, both removed after the file. */
-async function workspace(prefix: string): Promise<{ dir: string; db: Awaited<ReturnType<typeof freshDatabase>> }> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  await chmod(dir, 0o755);
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const db = await freshDatabase();
-  cleanups.push(() => db.drop());
-  return { dir, db };
-}
+const workspace = (prefix: string) => ownWorkspace(prefix, cleanups);
 
 describe('alerts across SIGKILLs', () => {
   it('holds every alert id at least once, repeats only of the same id and payload', async () => {

@@ -19,6 +19,22 @@ describe('metrics of the stateful rules', () => {
     expect(text).toMatch(/^vigie_late_transactions_total\{topic="transaction",partition="0"\} 1$/m);
     expect(text).toMatch(/^vigie_revisions_total 2$/m);
   });
+
+  it('counts the hits of each rule by id and version', async () => {
+    const metrics = createMetrics();
+    const fired = (id: string, version: number) => ({ id, version, value: 1, limit: 0, reason: id, score: 1 });
+    metrics.ruleHits([fired('amount', 1), fired('frequency', 1)]);
+    metrics.ruleHits([fired('amount', 1)]);
+    metrics.ruleHits([fired('amount', 2)]);
+    let text = await metrics.registry.metrics();
+    expect(text).toMatch(/^vigie_rule_hits_total\{rule="amount",version="1"\} 2$/m);
+    expect(text).toMatch(/^vigie_rule_hits_total\{rule="amount",version="2"\} 1$/m);
+    expect(text).toMatch(/^vigie_rule_hits_total\{rule="frequency",version="1"\} 1$/m);
+    metrics.ruleHits([fired('frequency', 1)]);
+    text = await metrics.registry.metrics();
+    expect(text).toMatch(/^vigie_rule_hits_total\{rule="frequency",version="1"\} 2$/m);
+    expect(text).toMatch(/^vigie_rule_hits_total\{rule="amount",version="1"\} 2$/m);
+  });
 });
 
 describe("metrics on every transaction's path", () => {

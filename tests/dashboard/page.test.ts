@@ -3,20 +3,17 @@
  * ever downloaded) against a real `vigie start`: the charts fill, anomaly marks appear within 2 s
  * of the server sending them, and a screenshot is kept for the README and for a human to look at.
  */
-import { copyFile, chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { killAll, until, vigie } from '../helpers/processes.ts';
+import { type WatchedStart, watchStart } from '../helpers/dashboardPage.ts';
+import { killAll, until } from '../helpers/processes.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
-let dir = '';
-let browser: Browser | null = null;
+let watched: WatchedStart | undefined;
 afterAll(async () => {
-  await browser?.close();
+  await watched?.close();
   killAll();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 interface PageState {
@@ -35,21 +32,8 @@ interface BrowserGlobals {
 
 describe('dashboard page', () => {
   it('draws readings and anomaly marks within 2 s of the server sending them', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'vigie-page-'));
-    await chmod(dir, 0o755); // the embedded server runs as the postgres user
-    const env = { ...process.env };
-    delete env.DATABASE_URL;
-    const run = vigie(['start', '--data-dir', dir, '--anomaly-rate', '0.2', '--sensor-rate', '40', '--transaction-rate', '5'], env);
-    const url = await until('the dashboard URL', async () => /Dashboard: (http:\/\/127\.0\.0\.1:\d+)/.exec(run.output())?.[1], 60_000);
-
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(url);
+    watched = await watchStart('vigie-page-', ['--anomaly-rate', '0.2', '--sensor-rate', '40', '--transaction-rate', '5']);
+    const { run, page, errors } = watched;
     const read = (): Promise<PageState> =>
       page.evaluate(() => {
         // runs in the page; the project's types have no DOM, so name only what is used

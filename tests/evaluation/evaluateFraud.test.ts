@@ -66,3 +66,50 @@ describe('evaluateFraud', () => {
     );
   });
 });
+
+describe('evaluateFraud: rule views and comparison', () => {
+  it('scores each rule of an explaining method from its judgements as the rule run alone, and compares two methods', async () => {
+    const transactions = fc.array(fc.record({ gap: fc.integer({ min: 1, max: 40 }), account: fc.constantFrom('A', 'B'), amount: fc.integer({ min: 1, max: 30_000 }), fraud: fc.boolean() }), { minLength: 1, maxLength: 60 });
+    await fc.assert(
+      fc.asyncProperty(transactions, async (drawn) => {
+        let second = 0;
+        const rows = drawn.map((t, i) => labelled(i, (second += t.gap), t.account, t.amount, t.fraud ? 'k' : undefined));
+        const frequency = { max: 2, windowMs: 60_000 };
+        const result = await evaluateFraud(
+          from(rows),
+          {
+            set: judgeRules({ rules: ['amount', 'frequency'], frequency, explain: true }),
+            'set:frequency': { of: 'set', keep: (f) => f.id === 'frequency' },
+            'set:amount': { of: 'set', keep: (f) => f.id === 'amount' },
+            amount: judgeRules({ rules: ['amount'] }),
+            frequency: judgeRules({ rules: ['frequency'], frequency }),
+          },
+          { compare: ['amount', 'set'] },
+        );
+        const { curve: _a, ...viewAmount } = result.methods['set:amount']!;
+        const { curve: _b, ...aloneAmount } = result.methods['amount']!;
+        expect(viewAmount).toEqual(aloneAmount);
+        const { curve: _c, ...viewFrequency } = result.methods['set:frequency']!;
+        const { curve: _d, ...aloneFrequency } = result.methods['frequency']!;
+        expect(viewFrequency).toEqual(aloneFrequency);
+        // the set flags a superset of what amount alone flags
+        const { set, amount } = result.methods as Record<string, { tp: number; fp: number }>;
+        expect(result.comparison).toEqual({
+          a: 'amount',
+          b: 'set',
+          onlyA: { frauds: 0, fraudsByKind: {}, falseAlarms: 0 },
+          onlyB: { frauds: set!.tp - amount!.tp, fraudsByKind: set!.tp > amount!.tp ? { k: set!.tp - amount!.tp } : {}, falseAlarms: set!.fp - amount!.fp },
+        });
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('refuses a view of a method that does not run, and a comparison of an unknown method', async () => {
+    const rows = [labelled(1, 0, 'A', 20_000)];
+    await expect(evaluateFraud(from(rows), { v: { of: 'nothing', keep: () => true } })).rejects.toThrow('evaluateFraud: v views nothing, which is not a method that runs');
+    await expect(evaluateFraud(from(rows), { amount: judgeRules({ rules: ['amount'] }) }, { compare: ['amount', 'set'] })).rejects.toThrow('evaluateFraud: compare names set, not a method');
+    // a view needs the rules that fired: a method that does not explain is refused when one fired
+    await expect(evaluateFraud(from(rows), { amount: judgeRules({ rules: ['amount'] }), 'amount:amount': { of: 'amount', keep: () => true } })).rejects.toThrow('does not explain');
+  });
+});

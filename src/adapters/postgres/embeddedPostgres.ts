@@ -46,7 +46,7 @@ const USER = 'postgres';
 
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresServer> {
   const { dataDir, database = 'vigie', log = () => {} } = options;
-  const port = options.port ?? (await freePort());
+  let port = options.port ?? (await freePort());
   const where = { dataDir, port };
   // Its parent holds the password file; as root, the `postgres` user must be able to walk it.
   await mkdir(path.dirname(path.resolve(dataDir)), { recursive: true, mode: 0o755 });
@@ -57,7 +57,21 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   try {
     if (!initialised) await initCluster(dataDir, USER, password, log);
     await removeStalePid(dataDir, log);
-    server = await startServer(dataDir, port, log, options.settings);
+    // A free port may be taken by another process between freePort and the server's bind (a
+    // machine running many servers saw "could not create any TCP/IP sockets"): another one, when
+    // the caller did not ask for this one, up to 5 tries.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        server = await startServer(dataDir, port, log, options.settings);
+        break;
+      } catch (error) {
+        const taken = /could not create any TCP\/IP sockets|Address already in use/.test(error instanceof Error ? error.message : String(error));
+        if (!taken || options.port !== undefined || attempt === 5) throw error;
+        port = await freePort();
+        where.port = port;
+        await removeStalePid(dataDir, log);
+      }
+    }
     await createDatabase(port, password, database);
   } catch (cause) {
     await server?.stop().catch(() => {});

@@ -154,6 +154,13 @@ export const migrations: readonly Migration[] = [
     id: '009_suspicious_transactions_terminal',
     sql: `ALTER TABLE suspicious_transactions ADD COLUMN terminal text NULL`,
   },
+  {
+    // The rules of the rule language (src/rules/) that fired: id, version, the value computed and
+    // the limit it crossed, reason and score of each, as the alerts and the JSONL log carry them
+    // (NULL when the flow did not explain, or for a row of an older vigie).
+    id: '010_suspicious_transactions_fired',
+    sql: `ALTER TABLE suspicious_transactions ADD COLUMN fired jsonb NULL`,
+  },
 ];
 
 /**

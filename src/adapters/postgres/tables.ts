@@ -159,6 +159,8 @@ export const suspiciousTransactionsTable: TableValues<SuspiciousTransaction> = j
     // when the rules decided, not when the row was written: the latency a bank sees
     ['detected_at', 'timestamptz', (s) => detectedIso(s.decidedAt ?? Date.now())],
     ['terminal', 'text', (s) => s.transaction.terminal],
+    // the rules that fired (id, version, value, limit, reason, score): why, for an analyst
+    ['fired', 'jsonb', (s) => s.fired],
   ],
 );
 

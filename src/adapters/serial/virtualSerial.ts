@@ -37,9 +37,17 @@ export async function createVirtualSerialPair(dir: string, { timeoutMs = 5_000 }
   await mkdir(root, { recursive: true });
   // Stale links of a socat killed with SIGKILL would make us think the new pair is ready.
   await Promise.all([rm(devicePath, { force: true }), rm(hostPath, { force: true })]);
+  // In a session of its own, as the embedded PostgreSQL: a Ctrl-C in the terminal is for vigie,
+  // which stops socat itself once it has stopped writing (socat killed by the group's SIGINT
+  // closed the pty under a write: EIO, and `vigie simulate arduino` exited 1 on Ctrl-C).
   const child = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${devicePath}`, `pty,raw,echo=0,link=${hostPath}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
+  // this process exiting early (a second Ctrl-C, a crash) must not leave socat running
+  const onExit = (): void => void child.kill('SIGKILL');
+  process.on('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
   const tail: string[] = [];
   child.stderr!.on('data', (data: Buffer) => {
     tail.push(...data.toString().split('\n').filter(Boolean));

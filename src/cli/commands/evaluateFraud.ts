@@ -57,9 +57,10 @@ export function registerEvaluateFraud(evaluate: Command): void {
   });
 }
 
-async function writePicture(result: FraudEvaluation, out: string): Promise<string[]> {
+/** The precision–recall curves of every method, as pr.svg (and pr.png) in `out`. */
+export async function writePicture(result: FraudEvaluation, out: string, title = `precision–recall of the fraud rules (${result.rows} transactions, ${result.frauds} frauds)`): Promise<string[]> {
   const curves = Object.entries(result.methods).map(([name, m]) => ({ name, points: m.curve, averagePrecision: m.averagePrecision }));
-  const svg = prCurvesSvg(curves, `precision–recall of the fraud rules (${result.rows} transactions, ${result.frauds} frauds)`);
+  const svg = prCurvesSvg(curves, title);
   await mkdir(out, { recursive: true });
   const files = [join(out, 'pr.svg')];
   await writeFile(files[0]!, svg);
@@ -74,7 +75,8 @@ async function writePicture(result: FraudEvaluation, out: string): Promise<strin
 /** The `--json` object: everything but the curves. */
 export function fraudJson(file: string, result: FraudEvaluation): object {
   const methods = Object.fromEntries(Object.entries(result.methods).map(([name, { curve: _curve, ...figures }]) => [name, figures]));
-  return { file, rows: result.rows, frauds: result.frauds, fraudsByKind: result.fraudsByKind, late: result.late, methods };
+  const comparison = result.comparison === undefined ? {} : { comparison: result.comparison };
+  return { file, rows: result.rows, frauds: result.frauds, fraudsByKind: result.fraudsByKind, late: result.late, methods, ...comparison };
 }
 
 /** Two Markdown tables: the figures per method, then the recall per fraud kind. */

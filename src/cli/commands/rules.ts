@@ -1,8 +1,9 @@
 /**
- * `vigie rules list|add|disable|remove`: the fraud rules in force, and changes to them sent to the
+ * `vigie rules list|add|disable|remove|test`: the fraud rules in force, and changes to them sent to the
  * control topic (`transaction.rules`), which every running `vigie detect transactions` follows.
  * A change is checked before it is sent: `add` sends nothing unless every rule of its file is
- * valid; `disable` and `remove` name a rule in force.
+ * valid; `disable` and `remove` name a rule in force. `test` tries a draft on labelled history
+ * (./rulesTest.ts).
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -21,6 +22,7 @@ import { type Setting, addSettingOptions, resolveSettings } from '../config.ts';
 import { fail } from '../fail.ts';
 import { KAFKA_SECURITY_SETTINGS, resolveKafkaSecurity } from '../kafkaSecurity.ts';
 import { startingBook } from '../ruleSet.ts';
+import { registerRulesTest } from './rulesTest.ts';
 import { KAFKA_SETTING, optionalTopic, transactionSettings } from './detect.ts';
 
 const topicSettings = {
@@ -46,7 +48,8 @@ interface Connection {
 const RETRY = retryPolicy({ retries: 5 });
 
 export function registerRules(program: Command): void {
-  const rules = program.command('rules').description('the fraud rules in force, and changes to them on the control topic that running `detect transactions` follow');
+  const rules = program.command('rules').description('the fraud rules in force, changes to them on the control topic that running `detect transactions` follow, and a draft tried on labelled history');
+  registerRulesTest(rules);
 
   const list = rules
     .command('list')

@@ -7,7 +7,7 @@ export { frequency, frequencyRule } from './frequency.ts';
 export { judge } from './judged.ts';
 export { location, locationRule } from './location.ts';
 export { suspiciousOnly } from './suspiciousOnly.ts';
-export { RULE_NAMES, defaultRules, judgeRules } from './judgeRules.ts';
+export { RULE_NAMES, defaultRuleBook, defaultRules, judgeRules } from './judgeRules.ts';
 export { judgeByRules } from './judgeByRules.ts';
 export { judgeStateless } from './judgeStateless.ts';
 export { type FeatureRow, ruleFeatures } from './ruleFeatures.ts';

@@ -36,10 +36,11 @@ export interface DefaultRulesOptions {
   /** Each judgement carries `fired` (rule ids, versions, values, limits); off by default. */
   readonly explain?: boolean;
   /**
-   * The rules to run instead of the default set with the options above written into it: a rule
-   * set file, changed live from the control topic (see `followRuleChanges`). `rules` and each
-   * rule's options are then not read. Judged without state while no rule in force keeps any (as
-   * `--rules amount` always was), with state from the first record after one came.
+   * The rule book to judge by, built by {@link defaultRuleBook} from these options when not given:
+   * give it to read the rules in force elsewhere too (the dashboard's Rules panel), or to change
+   * them while the stream runs (a rule set file and the control topic, see `followRuleChanges`).
+   * `rules` and each rule's options are then not read. Judged without state while no rule in
+   * force keeps any (as `--rules amount` always was), with state from the first record after one came.
    */
   readonly book?: RuleBook;
 }
@@ -76,28 +77,36 @@ export function defaultRules(options: DefaultRulesOptions = {}): OperatorFunctio
  * {@link judgeByRules}.
  */
 export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<TransactionRecord, Judged> {
-  const { allowedLatenessMs = 30_000, store, onWatermark, onRestored, rules = RULE_NAMES } = options;
+  const { allowedLatenessMs = 30_000, store, onWatermark, onRestored } = options;
+  const explain = options.explain ?? false;
   const listeners = { ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}), ...(onRestored ? { onRestored } : {}) };
-  if (options.book) return judgeLive(options.book, { allowedLatenessMs, explain: options.explain ?? false, ...listeners });
+  if (options.book) return judgeLive(options.book, { allowedLatenessMs, explain, ...listeners });
+  const book = defaultRuleBook(options);
+  const stateful = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful);
+  // with no stateful rule, no state: nothing to hold, checkpoint or revise
+  if (stateful.length === 0) return pipe(judge(), judgeStateless(book, { explain }));
+  return judgeByRules(book, { allowedLatenessMs, ttlMs: Math.max(...stateful.map((rule) => rule.ttlMs)), explain, ...listeners });
+}
+
+/**
+ * The default rule set (`rules/default.json`) with `options` written into it, as a {@link RuleBook}:
+ * each rule's options checked as the hand-written rules check them (their messages).
+ *
+ * @example
+ * const book = defaultRuleBook({ amount: { limits: { XAF: 50_000 } } });
+ * records$.pipe(judgeRules({ book, explain: true }))
+ */
+export function defaultRuleBook(options: DefaultRulesOptions = {}): RuleBook {
+  const { rules = RULE_NAMES } = options;
   const unknown = rules.filter((name) => !RULE_NAMES.includes(name));
   if (unknown.length > 0) throw new RangeError(`judgeRules: unknown rule ${unknown.join(', ')}; known: ${RULE_NAMES.join(', ')}`);
-  // each rule's options checked as the hand-written rules check them (their messages)
   const on = (name: RuleName): boolean => rules.includes(name);
   if (on('amount')) amountAbove(options.amount);
   if (on('drain')) balanceDrain(options.drain);
   if (on('frequency')) frequencyRule(options.frequency);
   if (on('location')) locationRule(options.location);
   if (on('zscore')) amountZScoreRule(options.zScore);
-  const book = RuleBook.of(defaultRuleSet(options, rules), 'rules/default.json');
-  const stateful = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful);
-  // with no stateful rule, no state: nothing to hold, checkpoint or revise
-  if (stateful.length === 0) return pipe(judge(), judgeStateless(book));
-  return judgeByRules(book, {
-    allowedLatenessMs,
-    ttlMs: Math.max(...stateful.map((rule) => rule.ttlMs)),
-    explain: options.explain ?? false,
-    ...listeners,
-  });
+  return RuleBook.of(defaultRuleSet(options, rules), 'rules/default.json');
 }
 
 /**
@@ -116,7 +125,9 @@ function judgeLive(book: RuleBook, options: DecideOnArrivalOptions): OperatorFun
     return stateful;
   };
   const stateless = pipe(judge(), judgeStateless(book, { explain: options.explain ?? false }));
-  const decide = judgeByRules(book, options);
+  // idle accounts kept as long as the longest-lived rule in force now needs (30 days when none keeps state yet)
+  const ttls = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful).map((rule) => rule.ttlMs);
+  const decide = judgeByRules(book, ttls.length === 0 ? options : { ...options, ttlMs: Math.max(...ttls) });
   return operate<TransactionRecord, Judged>((subscriber, source) => {
     const toStateless = new Subject<TransactionRecord>();
     const toDecide = new Subject<TransactionRecord>();

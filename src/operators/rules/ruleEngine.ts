@@ -85,8 +85,7 @@ function stepRules(
     }
     const subKey = rule.subKey(tx);
     if (subKey === undefined) continue; // a key field missing: not judged
-    const current = next ?? state;
-    const held = find(current, rule);
+    const held = find(next ?? state, rule, state);
     const fresh = held === undefined || time - held.state.t > rule.ttlMs;
     const whole = fresh ? undefined : held.state.s;
     let sub: unknown;
@@ -105,13 +104,19 @@ function stepRules(
   return features === undefined ? out : { ...out, features };
 }
 
-/** The rule's state in `state`: under its own key, or an earlier version's of the same shape. */
-function find(state: EngineState, rule: CompiledRule): { key: string; state: RuleState } | undefined {
+/**
+ * The rule's state in `state`: under its own key, or an earlier version's of the same shape,
+ * looked for among the keys of `before` (the account's state before this transaction: the keys
+ * the rules stepped before this one added are of other ids, and a new account's has none, where
+ * looking in `state` cost each rule a scan of those the account had just got).
+ */
+function find(state: EngineState, rule: CompiledRule, before: EngineState): { key: string; state: RuleState } | undefined {
   const own = state[rule.stateKey];
   if (own !== undefined) return own.g === rule.signature ? { key: rule.stateKey, state: own } : undefined;
   const prefix = `${rule.id}@`;
-  for (const key in state) {
-    if (key.startsWith(prefix) && state[key]!.g === rule.signature) return { key, state: state[key]! };
+  for (const key in before) {
+    const held = state[key];
+    if (key.startsWith(prefix) && held !== undefined && held.g === rule.signature) return { key, state: held };
   }
   return undefined;
 }

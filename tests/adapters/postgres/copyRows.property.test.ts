@@ -7,6 +7,9 @@
  *
  * A COPY that the server refused falls back to the INSERT and would pass unseen: so when the
  * INSERT refused nothing, copyRows must not have rolled its COPY back.
+ *
+ * The rules that fired (`fired`, jsonb) read back from the table as the alert and the JSONL log
+ * line carry them: one explanation, whichever an analyst opens.
  */
 import fc from 'fast-check';
 import type pg from 'pg';
@@ -15,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deadLetterBatch, flowDeadLetterBatch, flowSuspiciousBatch, suspiciousBatch } from '../../../fuzz/arbitraries/rows.ts';
 import { type CopyOutcome, type CopyTable, copyRows, deadLettersCopy, suspiciousTransactionsCopy } from '../../../src/adapters/postgres/copyRows.ts';
 import { toPostgres } from '../../../src/adapters/postgres/toPostgres.ts';
+import { alertMessage } from '../../../src/cli/alertMessage.ts';
 import { retryPolicy } from '../../../src/retry.ts';
 import { type FreshDatabase, freshDatabase } from '../../helpers/database.ts';
 
@@ -86,4 +90,31 @@ describe('copyRows stores what the INSERT of tables.ts stores', () => {
   it('suspicious transactions as the flow writes them: all taken by the COPY itself', () => holds(suspiciousTransactionsCopy, flowSuspiciousBatch('flow'), 22, true));
   it('dead letters: exact bytes, NULs shown as U+2400, refused alike', () => holds(deadLettersCopy, deadLetterBatch('property'), 23));
   it('dead letters as the flow writes them: all taken by the COPY itself', () => holds(deadLettersCopy, flowDeadLetterBatch('flow'), 24, true));
+});
+
+describe('the rules that fired, alike in the row, the alert and the JSONL log', () => {
+  it('reads back from `fired` what the alert and the log line carry', () => fc.assert(
+    fc.asyncProperty(flowSuspiciousBatch('fired'), async (rows) => {
+      const client = await byCopy.pool.connect();
+      try {
+        await client.query('BEGIN');
+        // a reason with a NUL is refused (text[]): the rows taken are compared
+        const { written } = await copyRows(client, suspiciousTransactionsCopy, rows);
+        await client.query('COMMIT');
+        const stored = await client.query("SELECT source_partition, source_offset, revision, fired FROM suspicious_transactions WHERE source = 'fired' ORDER BY source_offset");
+        expect(stored.rows).toHaveLength(written.length);
+        written.forEach((row, i) => {
+          const alert = JSON.parse(alertMessage('alerts')(row).value as string) as { fired?: unknown };
+          const line = JSON.parse(JSON.stringify(row)) as { fired?: unknown };
+          expect(stored.rows[i].fired).toEqual(alert.fired ?? null);
+          expect(stored.rows[i].fired).toEqual(line.fired ?? null);
+        });
+        expect(rows.some((row) => row.fired !== undefined) || rows.length < 3).toBe(true); // the property tests something
+      } finally {
+        await client.query("DELETE FROM suspicious_transactions WHERE source = 'fired'");
+        client.release();
+      }
+    }),
+    { numRuns: 40, seed: 25 },
+  ));
 });
