@@ -42,6 +42,8 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
   readonly rulesTopic: string;
   /** Where refused rule changes go; '' for the log only. */
   readonly rulesRejectedTopic: string;
+  /** Keys other than the account that rules may keep state by (a stage each), besides the starting rules'. */
+  readonly ruleKeys: readonly string[];
 }
 
 /** The flow's counts, for the stats line. */

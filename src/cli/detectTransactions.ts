@@ -156,6 +156,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     },
     {
       book,
+      keys: config.ruleKeys,
       // rows, logs and alerts name the rules that fired (id, version, value, limit)
       explain: true,
       allowedLatenessMs: config.allowedLateness,

@@ -124,6 +124,17 @@ export const transactionSettings = {
     schema: optionalTopic,
     description: "compacted Kafka topic of rule changes (key: rule id, value: its JSON, none to remove it), read whole before the first transaction is judged, then followed; `--rules-topic ''` turns live changes off",
   },
+  ruleKeys: {
+    flag: '--rule-keys <keys>',
+    env: 'VIGIE_RULE_KEYS',
+    fallback: '',
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((key) => key.trim()).filter((key) => key !== ''))
+      .pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*(\+[A-Za-z_][A-Za-z0-9_.]*)*$/, 'expected fields such as terminal or terminal+channel'))),
+    description:
+      'keys other than the account that rules may keep state by, comma-separated (`terminal`, `terminal+channel`), besides those of the starting rules: a rule keyed by another one, sent while it runs, is refused until a restart names it here',
+  },
   rulesRejectedTopic: {
     flag: '--rules-rejected-topic <name>',
     env: 'VIGIE_RULES_REJECTED_TOPIC',

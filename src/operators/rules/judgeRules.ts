@@ -8,7 +8,7 @@ import { type AmountZScoreOptions, amountZScoreRule } from './amountZScore.ts';
 import { type BalanceDrainOptions, balanceDrain } from './balanceDrain.ts';
 import type { DecideOnArrivalOptions, RulesStore } from './decideOnArrival.ts';
 import { type FrequencyOptions, frequencyRule } from './frequency.ts';
-import { judgeByRules } from './judgeByRules.ts';
+import { type JudgeByRulesOptions, judgeByRules } from './judgeByRules.ts';
 import { judgeStateless } from './judgeStateless.ts';
 import { type Judged, judge } from './judged.ts';
 import { type LocationOptions, locationRule } from './location.ts';
@@ -43,6 +43,11 @@ export interface DefaultRulesOptions {
    * force keeps any (as `--rules amount` always was), with state from the first record after one came.
    */
   readonly book?: RuleBook;
+  /**
+   * With a `book`: keys other than the account (`terminal`) that rules added while it runs may
+   * keep state by, besides those of its rules now (see `judgeByRules`).
+   */
+  readonly keys?: readonly string[];
 }
 
 /**
@@ -80,7 +85,7 @@ export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<
   const { allowedLatenessMs = 30_000, store, onWatermark, onRestored } = options;
   const explain = options.explain ?? false;
   const listeners = { ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}), ...(onRestored ? { onRestored } : {}) };
-  if (options.book) return judgeLive(options.book, { allowedLatenessMs, explain, ...listeners });
+  if (options.book) return judgeLive(options.book, { allowedLatenessMs, explain, ...listeners, ...(options.keys ? { keys: options.keys } : {}) });
   const book = defaultRuleBook(options);
   const stateful = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful);
   // with no stateful rule, no state: nothing to hold, checkpoint or revise
@@ -115,7 +120,7 @@ export function defaultRuleBook(options: DefaultRulesOptions = {}): RuleBook {
  * from the first record judged after a stateful rule came, for good (its state starts empty, as a
  * new rule's does). Each record takes one branch, chosen as it arrives, so the order is kept.
  */
-function judgeLive(book: RuleBook, options: DecideOnArrivalOptions): OperatorFunction<TransactionRecord, Judged> {
+function judgeLive(book: RuleBook, options: JudgeByRulesOptions): OperatorFunction<TransactionRecord, Judged> {
   let stateful = false;
   let seen: RulesInForce | undefined;
   const needsState = (): boolean => {
@@ -125,9 +130,9 @@ function judgeLive(book: RuleBook, options: DecideOnArrivalOptions): OperatorFun
     return stateful;
   };
   const stateless = pipe(judge(), judgeStateless(book, { explain: options.explain ?? false }));
-  // idle accounts kept as long as the longest-lived rule in force now needs (30 days when none keeps state yet)
-  const ttls = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful).map((rule) => rule.ttlMs);
-  const decide = judgeByRules(book, ttls.length === 0 ? options : { ...options, ttlMs: Math.max(...ttls) });
+  // idle accounts kept 30 days, the longest a rule may keep state: a rule added later may need
+  // that long, and each rule's own TTL is kept by the engine
+  const decide = judgeByRules(book, options);
   return operate<TransactionRecord, Judged>((subscriber, source) => {
     const toStateless = new Subject<TransactionRecord>();
     const toDecide = new Subject<TransactionRecord>();

@@ -136,6 +136,20 @@ describe('judgeByRules', () => {
     });
   });
 
+  it('takes a rule keyed by a terminal while it runs when built with that key (--rule-keys), and judges by it at once', () => {
+    const book = RuleBook.of([amount]);
+    const out: Judged[] = [];
+    const records = new Subject<TransactionRecord>();
+    records.pipe(judgeByRules(book, { keys: ['terminal'] })).subscribe((j) => out.push(j));
+    records.next(tx(0, 0, { account: 'A', terminal: 'T1' }));
+    const shared = { id: 'shared-terminal', version: 1, key: 'terminal', value: { aggregate: 'count', window: '10min' }, compare: '>', limit: 1 };
+    expect(book.applyRaw('shared-terminal', shared, eventTime(30), 'test').accepted).toBe(true);
+    records.next(tx(1, 60, { account: 'B', terminal: 'T1' }));
+    records.next(tx(2, 90, { account: 'C', terminal: 'T1' }));
+    // a new rule starts empty: from its time, T1 has 1 then 2 transactions
+    expect(fired(out)).toEqual(['0:', '1:', '2:shared-terminal@1']);
+  });
+
   it('gives the same decisions across a restart from a checkpoint as one uninterrupted run', async () => {
     const book = (): RuleBook =>
       RuleBook.of([
