@@ -79,5 +79,16 @@ describe('vigie rules', () => {
     const table = await run(['rules', 'list', ...flags]);
     expect(table.output.split('\n')[0]).toMatch(/^id\s+version\s+enabled\s+from\s+source\s+description$/);
     expect(table.output).toMatch(/amount\s+2\s+yes\s+\S+\s+\S+\s+all currencies above 5 000/);
+
+    // the set in force at an event time: before the changes, the default rules; between the
+    // amount's and the removal of zscore, amount v2 and zscore still there
+    const at = async (time: string) => (JSON.parse((await run(['rules', 'list', ...flags, '--json', '--at', time])).output) as Listed[]).map((r) => `${r.id}@${r.version}${r.enabled ? '' : '-off'}`);
+    expect(await at('2000-01-01T00:00:00Z')).toEqual(['amount@1', 'drain@1', 'frequency@1', 'travel@1', 'new-country@1', 'zscore@1']);
+    const amountFrom = rules[0]!.from!;
+    expect(await at(amountFrom)).toEqual(expect.arrayContaining(['amount@2', 'zscore@1']));
+    expect(await at('2999-01-01T00:00:00Z')).toEqual(['amount@2', 'drain@1', 'frequency@2-off', 'travel@1', 'new-country@1']);
+    const wrong = await run(['rules', 'list', ...flags, '--at', 'yesterday']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.output).toContain('--at: expected an ISO 8601 time such as 2026-12-07T10:30:00Z, got "yesterday"');
   }, 120_000);
 });

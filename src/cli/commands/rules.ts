@@ -23,6 +23,7 @@ import { fail } from '../fail.ts';
 import { KAFKA_SECURITY_SETTINGS, resolveKafkaSecurity } from '../kafkaSecurity.ts';
 import { startingBook } from '../ruleSet.ts';
 import { registerRulesTest } from './rulesTest.ts';
+import { rulesInForceAt } from '../../rules/rulesInForceAt.ts';
 import { KAFKA_SETTING, optionalTopic, transactionSettings } from './detect.ts';
 
 const topicSettings = {
@@ -54,10 +55,15 @@ export function registerRules(program: Command): void {
   const list = rules
     .command('list')
     .description('the rules in force: the rule file (or the default rules) with the control topic\'s changes on top, the newest version of each')
-    .option('--json', 'one JSON array: each rule with its version, enabled, from, source and definition');
+    .option('--json', 'one JSON array: each rule with its version, enabled, from, source and definition')
+    .option('--at <time>', 'the rules in force at this event time (ISO 8601, e.g. 2026-12-07T10:30:00Z) instead of the newest: the versions that judged a transaction of that time');
   define(list, listSettings, async (target, _, flags) => {
+    const at = flags['at'] as string | undefined;
+    const time = at === undefined ? undefined : Date.parse(at);
+    if (time !== undefined && Number.isNaN(time)) throw new VigieError('CONFIG_INVALID', `--at: expected an ISO 8601 time such as 2026-12-07T10:30:00Z, got ${JSON.stringify(at)}`);
     const book = await bookInForce(target, target['rulesFile'] as string | undefined);
-    console.log(flags['json'] ? JSON.stringify(book.list().map(listed)) : table(book.list().map(listed)));
+    const versions = time === undefined ? book.list() : rulesInForceAt(book, time);
+    console.log(flags['json'] ? JSON.stringify(versions.map(listed)) : table(versions.map(listed)));
   });
 
   const add = rules
