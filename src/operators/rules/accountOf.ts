@@ -1,4 +1,2 @@
-import type { Transaction } from '../../types.ts';
-
-/** The key of the rules' state: the account, or the client id when the source gives no account. */
-export const accountOf = (tx: Transaction): string => tx.account ?? String(tx.id);
+/** The key of the rules' state: the account, or the client id when the source gives no account (the rule language's, one definition). */
+export { accountKey as accountOf } from '../../rules/compile.ts';
