@@ -5,13 +5,14 @@
  * one before it fails the replay naming where, as history must come in event-time order.
  */
 import fc from 'fast-check';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { VigieError } from '../../src/errors.ts';
 import { ruleFeatures } from '../../src/operators/rules/ruleFeatures.ts';
 import { RuleBook } from '../../src/rules/ruleBook.ts';
 import type { Rule } from '../../src/rules/schema.ts';
 import { featureNames, replayFeatures } from '../../src/streams/replayFeatures.ts';
+import type { TransactionRecord } from '../../src/types.ts';
 import { at, tx } from '../operators/rules/records.ts';
 
 const rules: Rule[] = [
@@ -54,6 +55,13 @@ describe('replayFeatures', () => {
     const replay = replayFeatures(from(labelled), RuleBook.of(rules));
     await expect(replay).rejects.toBeInstanceOf(VigieError);
     await expect(replay).rejects.toThrow(`not in event-time order: ${at(30)} comes after 2026-11-22T10:02:00.000Z; sort the history by time first (source=test offset=2)`);
+  });
+
+  it('makes the rules’ stream with `toStream` when given (label events merged in, in training)', async () => {
+    const labelled = [tx(0, 60, { amount: 10 }), tx(1, 120, { amount: 30 })].map((record) => ({ record, fraud: false }));
+    const doubled = map((l: { record: TransactionRecord }) => ({ ...l.record, transaction: { ...l.record.transaction, amount: l.record.transaction.amount * 2 } }));
+    const matrix = await replayFeatures(from(labelled), RuleBook.of([{ id: 'amount', version: 1, value: { field: 'amount' }, feature: 'amount' }]), { toStream: doubled });
+    expect([...matrix.values]).toEqual([20, 60]);
   });
 
   it('names the features of the rules that compute one, once each, in the book’s order', () => {
