@@ -32,6 +32,12 @@ export const ULB_ANCHORS = [
 ] as const;
 export const ULB_TARGET = { averagePrecision: 0.8, f1: 0.8 } as const;
 
+/**
+ * The XGBoost parameters for ULB (over train/fraud.py's defaults), chosen on the training part
+ * only by a time-ordered cross-validation (docs/detection-quality.md lists what was tried).
+ */
+export const ULB_PARAMS: Readonly<Record<string, string>> = { max_depth: '4', eta: '0.05', subsample: '0.8', colsample_bytree: '0.5', min_child_weight: '1', scale_pos_weight: '1' };
+
 export interface UlbEvaluation {
   readonly split: TimeSplit;
   /** The model file's version and threshold. */

@@ -5,9 +5,78 @@
  * its figures on the second beside the amount rule's and the published anchors'; a
  * precision–recall picture; `--json`.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { type UlbEvaluation, ULB_ANCHORS, ULB_TARGET } from '../../evaluation/evaluateUlb.ts';
-import type { MethodFigures } from '../../evaluation/evaluateFraud.ts';
+import { fromUlbCsv } from '../../adapters/ulb.ts';
+import type { FraudEvaluation, MethodFigures } from '../../evaluation/evaluateFraud.ts';
+import { ULB_ANCHORS, ULB_PARAMS, ULB_TARGET, type UlbEvaluation, evaluateUlb } from '../../evaluation/evaluateUlb.ts';
+import { readFraudModel } from '../../models/index.ts';
+import { readRuleFile } from '../../rules/ruleFile.ts';
+import { progress } from '../progress.ts';
+import { TRAIN_REQUIREMENTS, trainFraud } from '../trainFraud.ts';
+import { ULB_FRAUDS, ULB_ROWS, ulbCsv } from '../ulbData.ts';
+import { ensureVirtualenv } from '../virtualenv.ts';
+import { params } from './train.ts';
+
+const packageRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
+/** ULB's feature rules: V1..V28 and the amount, each read as it is. */
+export const ULB_FEATURE_RULES = path.join(packageRoot, 'rules', 'ulb-features.json');
+
+export interface EvaluateFraudUlbOptions {
+  readonly json?: boolean;
+  /** Where the picture and the model file go. */
+  readonly out: string;
+  /** `key=value` over {@link ULB_PARAMS}. */
+  readonly param: readonly string[];
+  /** Where the data (`data/ulb`), the virtualenv (`venv-train`) and the work files go. */
+  readonly dataDir: string;
+  readonly amountLimitXaf: number;
+}
+
+/**
+ * The command's work: fetch, cut, train (`trainFraud` on the training file, all of it the
+ * training part: its last 20 % chooses the rounds and the threshold), score, report.
+ *
+ * @param writePicture the fraud command's writer of the precision–recall picture.
+ */
+export async function evaluateFraudUlb(options: EvaluateFraudUlbOptions, writePicture: (result: FraudEvaluation, out: string, title: string) => Promise<string[]>): Promise<void> {
+  const venv = path.join(options.dataDir, 'venv-train');
+  let python: string | undefined;
+  const ensurePython = async (): Promise<string> => (python ??= await ensureVirtualenv(venv, TRAIN_REQUIREMENTS, 'vigie evaluate'));
+  const csv = await ulbCsv(path.join(options.dataDir, 'data', 'ulb'), ensurePython);
+  const work = path.join(options.dataDir, 'data', 'ulb', 'split');
+  await mkdir(work, { recursive: true });
+  await mkdir(options.out, { recursive: true });
+  const modelFile = path.join(options.out, 'ulb-model.json');
+  const bar = progress('evaluate fraud ulb: test rows scored');
+  const evaluation = await evaluateUlb(csv, {
+    dir: work,
+    amountLimitXaf: options.amountLimitXaf,
+    onProgress: (n) => bar.update(n),
+    train: async (trainCsv) => {
+      const trained = await trainFraud({
+        labelled$: fromUlbCsv(trainCsv),
+        featureRules: readRuleFile(ULB_FEATURE_RULES),
+        split: { fraction: 1 },
+        labelDelay: null,
+        params: { ...ULB_PARAMS, ...params(options.param) },
+        workDir: options.dataDir,
+        out: modelFile,
+        python: await ensurePython(),
+      });
+      console.error(`evaluate fraud ulb: model ${trained.file.version} written to ${modelFile}, threshold ${trained.file.threshold} (chosen on the last 20 % of the training part)`);
+      return readFraudModel(modelFile);
+    },
+  });
+  bar.finish();
+  const { split } = evaluation;
+  if (split.train.rows + split.test.rows !== ULB_ROWS || split.train.frauds + split.test.frauds !== ULB_FRAUDS) {
+    throw new Error(`evaluate fraud ulb: ${split.train.rows + split.test.rows} rows and ${split.train.frauds + split.test.frauds} frauds read, not ULB's ${ULB_ROWS} and ${ULB_FRAUDS}`);
+  }
+  const written = await writePicture(evaluation.result, options.out, `ULB, last 30 % by time: precision–recall (${split.test.rows} transactions, ${split.test.frauds} frauds)`);
+  console.error(`written: ${[modelFile, ...written].join(', ')}`);
+  console.log(options.json ? JSON.stringify(ulbJson(evaluation)) : ulbTables(evaluation));
+}
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
