@@ -15,7 +15,7 @@ import { type FraudModelFile, MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelMetr
 import { readFraudModel } from '../models/fraudModel.ts';
 import { RuleBook } from '../rules/ruleBook.ts';
 import type { Rule } from '../rules/schema.ts';
-import { type FeatureMatrix, replayFeatures } from '../streams/replayFeatures.ts';
+import { type FeatureMatrix, type ReplayOptions, replayFeatures } from '../streams/replayFeatures.ts';
 import { run } from './command.ts';
 import { progress } from './progress.ts';
 import { ensureVirtualenv } from './virtualenv.ts';
@@ -37,6 +37,8 @@ export interface TrainFraudOptions {
   readonly split: TrainSplit;
   /** How long after a transaction its label is known (`7d`), recorded in the model; null for none. */
   readonly labelDelay: string | null;
+  /** How history becomes the rules' stream (label events merged in, see `ReplayOptions.toStream`). */
+  readonly toStream?: ReplayOptions['toStream'];
   /** XGBoost parameters over train/fraud.py's defaults (and `rounds`, `early_stopping_rounds`). */
   readonly params: Readonly<Record<string, string>>;
   /** Where the matrix, XGBoost's output and the virtualenv go (`venv-train`, `train/`). */
@@ -62,7 +64,7 @@ export interface TrainedFraudModel {
 export async function trainFraud(options: TrainFraudOptions): Promise<TrainedFraudModel> {
   const book = RuleBook.of(options.featureRules, 'features');
   const replayed = progress('vigie train: rows replayed through the feature rules');
-  const matrix = await replayFeatures(options.labelled$, book, { onProgress: (n) => replayed.update(n) });
+  const matrix = await replayFeatures(options.labelled$, book, { onProgress: (n) => replayed.update(n), ...(options.toStream ? { toStream: options.toStream } : {}) });
   replayed.finish();
   if (matrix.names.length === 0) throw new VigieError('CONFIG_INVALID', 'no rule of the feature rules names a feature: the model would have no input');
   const trainRows = splitRows(matrix, options.split);

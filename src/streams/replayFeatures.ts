@@ -6,12 +6,13 @@
  * the same values in training and in serving, since one engine computes both
  * (tests/streams/replayFeatures.test.ts checks it value by value across a restart).
  */
-import { type Observable, map } from 'rxjs';
+import { type Observable, type OperatorFunction, map } from 'rxjs';
 import type { LabelledTransaction } from '../adapters/paysim.ts';
 import { VigieError } from '../errors.ts';
 import { eventTime } from '../operators/rules/eventTime.ts';
 import { ruleFeatures } from '../operators/rules/ruleFeatures.ts';
 import type { RuleBook } from '../rules/ruleBook.ts';
+import type { TransactionRecord } from '../types.ts';
 
 /** One row per transaction, in event-time order. */
 export interface FeatureMatrix {
@@ -29,6 +30,12 @@ export interface FeatureMatrix {
 export interface ReplayOptions {
   /** Called now and then with the rows replayed so far. */
   readonly onProgress?: (rows: number) => void;
+  /**
+   * How labelled history becomes the stream the rules see: by default each transaction's record
+   * alone; for features that read labels, an operator that merges each fraud's label event in
+   * when it becomes known (its label delay after it). Label events give no row.
+   */
+  readonly toStream?: OperatorFunction<LabelledTransaction, TransactionRecord>;
 }
 
 /** The names of the features `book`'s rules compute (rules with a `feature`), in the book's order. */
@@ -70,8 +77,9 @@ export function replayFeatures(labelled$: Observable<LabelledTransaction>, book:
       times[arrived] = time;
       labels[arrived] = labelled.fraud ? 1 : 0;
       arrived++;
-      return labelled.record;
+      return labelled;
     }),
+    options.toStream ?? map((labelled) => labelled.record),
     ruleFeatures(book),
   );
   return new Promise((resolve, reject) => {
