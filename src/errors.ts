@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'STATE_INCOMPATIBLE'
   | 'CHECKPOINT_STALE'
   | 'OUTPUT_FENCED'
-  | 'TIMESTAMP_INVALID';
+  | 'TIMESTAMP_INVALID'
+  | 'FETCH_FAILED';
 
 export type Where = Readonly<Record<string, string | number>>;
 

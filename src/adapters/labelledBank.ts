@@ -14,12 +14,10 @@
  * `file:line`, the column and what is wrong: a labelled file with a bad row is a broken file,
  * and a score over what is left of it would mislead.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { Observable } from 'rxjs';
-import { VigieError } from '../errors.ts';
+import type { Observable } from 'rxjs';
 import { parseTimestamp } from '../timestamps.ts';
 import type { Transaction } from '../types.ts';
+import { fromCsvColumns, invalidLine } from './csvColumns.ts';
 import type { LabelledTransaction } from './paysim.ts';
 
 export const BANK_COLUMNS = ['transaction_id', 'timestamp', 'account', 'terminal', 'amount', 'currency', 'channel', 'city', 'lat', 'lon', 'fraud', 'kind'] as const;
@@ -33,49 +31,12 @@ export function isBankHeader(line: string): boolean {
 
 /** Reads the bank CSV at `path`, in file order; `source` names the records' `ref.source`. */
 export function fromBankCsv(path: string, source = 'labelled-bank'): Observable<LabelledTransaction> {
-  return new Observable<LabelledTransaction>((subscriber) => {
-    const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
-    let read: ((fields: string[], line: number) => LabelledTransaction) | null = null;
-    let width = 0;
-    let lineNumber = 0;
-    lines.on('line', (line) => {
-      lineNumber++;
-      if (subscriber.closed) return;
-      try {
-        if (read === null) {
-          const names = line.replace(/^\uFEFF/, '').split(',');
-          const missing = BANK_COLUMNS.filter((c) => !names.includes(c));
-          if (missing.length > 0) throw invalid(path, lineNumber, `not the bank's labelled CSV: no column ${missing.join(', ')}`);
-          width = names.length;
-          const at = Object.fromEntries(BANK_COLUMNS.map((c) => [c, names.indexOf(c)])) as Record<BankColumn, number>;
-          read = (fields, n) => bankRow((c) => fields[at[c]]!, path, n, source);
-          return;
-        }
-        if (line === '') return;
-        const fields = line.split(',');
-        if (fields.length !== width) throw invalid(path, lineNumber, `${fields.length} fields, the header has ${width}`);
-        subscriber.next(read(fields, lineNumber));
-      } catch (error) {
-        subscriber.error(error);
-        lines.close();
-      }
-    });
-    lines.on('close', () => {
-      if (read === null) subscriber.error(invalid(path, 1, 'empty: no header line'));
-      else subscriber.complete();
-    });
-    lines.on('error', (error) => subscriber.error(error));
-    return () => lines.close();
-  });
-}
-
-function invalid(path: string, line: number, what: string): VigieError {
-  return new VigieError('FILE_INVALID', `${path}:${line}: ${what}`);
+  return fromCsvColumns(path, { columns: BANK_COLUMNS, what: "the bank's labelled CSV" }, (get, line) => bankRow(get, path, line, source));
 }
 
 function bankRow(get: (c: BankColumn) => string, path: string, line: number, source: string): LabelledTransaction {
   const bad = (column: BankColumn, what: string): never => {
-    throw invalid(path, line, `${column} ${JSON.stringify(get(column))} ${what}`);
+    throw invalidLine(path, line, `${column} ${JSON.stringify(get(column))} ${what}`);
   };
   const number = (column: BankColumn): number => {
     const text = get(column);

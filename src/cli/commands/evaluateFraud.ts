@@ -16,6 +16,7 @@ import { addSettingOptions, resolveSettings } from '../config.ts';
 import { fail } from '../fail.ts';
 import { progress } from '../progress.ts';
 import { transactionSettings } from './detect.ts';
+import { evaluateFraudUlb } from './evaluateFraudUlb.ts';
 
 /** What `--rules`, `--amount-limit` and `--allowed-lateness` mean for `detect transactions`, they mean here. */
 const settings = {
@@ -27,18 +28,25 @@ const settings = {
 interface FraudOptions {
   readonly json?: boolean;
   readonly out: string;
+  /** `ulb` only: XGBoost parameters over the ULB ones. */
+  readonly param: string[];
+  /** `ulb` only: where the data, the virtualenv and the work files go. */
+  readonly dataDir: string;
 }
 
 export function registerEvaluateFraud(evaluate: Command): void {
   const command = evaluate
     .command('fraud <file>')
-    .description("score the fraud rules (each alone, and the set) on a labelled CSV, the simulated bank's or PaySim's: precision, recall, F1, average precision, card precision@100, recall per fraud kind, and a precision–recall picture")
+    .description("score the fraud rules (each alone, and the set) on a labelled CSV, the simulated bank's or PaySim's: precision, recall, F1, average precision, card precision@100, recall per fraud kind, and a precision–recall picture; `ulb` for FILE: ULB's credit-card transactions fetched, a model trained on the first 70 % by time and scored on the rest")
     .option('--json', 'print the figures as one JSON object on stdout instead of the tables')
-    .option('--out <dir>', 'where the precision–recall picture is written (pr.svg, pr.png)', '.vigie/evaluate');
+    .option('--out <dir>', 'where the precision–recall picture is written (pr.svg, pr.png)', '.vigie/evaluate')
+    .option('--param <key=value>', 'ulb: an XGBoost parameter over the ULB ones (max_depth=4, ...); repeatable', (value: string, all: string[]) => [...all, value], [])
+    .option('--data-dir <dir>', 'ulb: where the data (data/ulb), the virtualenv (venv-train) and the work files go', '.vigie');
   addSettingOptions(command, settings);
   command.action(async (file: string, options: FraudOptions & Record<string, string | undefined>) => {
     try {
       const resolved = resolveSettings(settings, options, process.env) as { rules: RuleName[]; amountLimit: number; allowedLateness: number };
+      if (file === 'ulb') return await evaluateFraudUlb({ ...options, amountLimitXaf: resolved.amountLimit }, writePicture);
       const format = labelledFormat(file);
       const rulesOptions = { amount: { limits: { XAF: resolved.amountLimit } }, allowedLatenessMs: resolved.allowedLateness };
       const methods = Object.fromEntries([

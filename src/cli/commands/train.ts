@@ -77,7 +77,8 @@ function labelDelay(text: string | undefined): string | null {
   return text;
 }
 
-function params(items: readonly string[]): Record<string, string> {
+/** `--param key=value` items as an object; an item without `=` is refused. */
+export function params(items: readonly string[]): Record<string, string> {
   return Object.fromEntries(
     items.map((item) => {
       const at = item.indexOf('=');
