@@ -44,6 +44,8 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
   readonly rulesRejectedTopic: string;
   /** Keys other than the account that rules may keep state by (a stage each), besides the starting rules'. */
   readonly ruleKeys: readonly string[];
+  /** The topic of transactions' labels, stored in PostgreSQL as they come; '' (or absent) for none. */
+  readonly labelsTopic?: string;
 }
 
 /** The flow's counts, for the stats line. */

@@ -25,6 +25,7 @@ import { type DetectConfig, openDetectSource, runDetect } from './detectSource.t
 import { lateLog } from './lateLog.ts';
 import { startingBook } from './ruleSet.ts';
 import { followRuleChanges } from '../adapters/kafka/ruleChanges.ts';
+import { followLabels } from '../adapters/kafka/labels.ts';
 import type { Running } from './running.ts';
 import { ALERT_ID_HEADER, alertId, alertMessage } from './alertMessage.ts';
 
@@ -128,6 +129,21 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     });
     log(`Rules followed on ${config.rulesTopic}, refusals to ${config.rulesRejectedTopic || 'the log only'}; in force: ${book.list().map((v) => `${v.id} v${v.rule!.version}${v.rule!.enabled ? '' : ' (disabled)'}`).join(', ') || 'none'}`);
   } else log("Rules from the file only (--rules-topic '')");
+  const labelsTopic = config.labelsTopic ?? '';
+  if (labelsTopic !== '') {
+    // labels stored in PostgreSQL beside their offsets, by a consumer group of their own
+    const labels = followLabels({
+      brokers: config.kafka,
+      ...(config.kafkaSecurity && { security: config.kafkaSecurity }),
+      topic: labelsTopic,
+      group: `${config.group}-labels`,
+      pool: services.db.pool,
+      log,
+      onLabels: (stored) => log(`labels: ${stored.length} from ${labelsTopic}/${stored[0]!.ref.partition}@${stored[0]!.ref.offset}, e.g. ${stored[0]!.label} of transaction ${stored[0]!.transaction_id} (${stored[0]!.account})`),
+    });
+    files.push({ close: () => labels.stop() });
+    log(`Labels from ${labelsTopic} stored in PostgreSQL (table labels)`);
+  } else log("Labels read from no topic (--labels-topic '')");
   // Alerts and dead letters for other systems (alertMessage.ts): at least once, stable ids.
   const alert = alertMessage(config.alertsTopic);
   // the same JSON on the dead-letter topic and in the dead-letter log

@@ -16,7 +16,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Admin, type Consumer, type EachBatchPayload, Kafka, type Producer, logLevel } from 'kafkajs';
 import { VigieError } from '../../errors.ts';
-import { type RetryPolicy, backoffDelay, defaultRetryPolicy, retryAsync } from '../../retry.ts';
+import { type RetryPolicy, defaultRetryPolicy, retryAsync } from '../../retry.ts';
+import { consumerRestarts, relaunch } from './consumerRestarts.ts';
 import type { RuleBook, RuleChangeOutcome } from '../../rules/ruleBook.ts';
 import { isKafkaOutage } from './outage.ts';
 import { applyRuleRecord, describeOutcome, rejectedJson } from './ruleRecord.ts';
@@ -61,8 +62,6 @@ export function followRuleChanges(options: RuleChangesOptions): RuleChanges {
   let stopping = false;
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
-  let restartTimer: ReturnType<typeof setTimeout> | undefined;
-  let restarts = 0;
   let sending: Promise<void> = Promise.resolve();
   /** Per partition, the next offset to apply: a consumer made anew reads from the start and skips what was applied. */
   const next = new Map<number, number>();
@@ -130,27 +129,19 @@ export function followRuleChanges(options: RuleChangesOptions): RuleChanges {
     }
   };
 
-  const restart = (cause: unknown): void => {
-    if (stopping) return;
-    if (!isKafkaOutage(cause) || restarts >= retry.retries) {
-      log(`rules: the reader of ${topic} stopped: ${(cause as Error)?.message ?? cause}`);
-      if (!caughtUp) rejectCaughtUp(cause);
-      return;
-    }
-    const ms = backoffDelay(retry, ++restarts);
-    log(`rules: Kafka at ${brokers.join(',')} unreachable (${(cause as Error)?.message ?? cause}), the reader of ${topic} restarts in ${ms} ms`);
-    const old = consumer;
-    restartTimer = setTimeout(() => {
-      launching = (old?.disconnect().catch(() => {}) ?? Promise.resolve()).then(launch);
-    }, ms);
-  };
+  const restarts = consumerRestarts({
+    ...{ retry, brokers, prefix: 'rules', topic, log, stopping: () => stopping },
+    relaunch: () => void (launching = relaunch(consumer, launch)),
+    gaveUp: (cause) => void (caughtUp || rejectCaughtUp(cause)),
+  });
+  const restart = (cause: unknown): void => restarts.restart(cause);
 
   const launch = async (): Promise<void> => {
     if (stopping) return;
     const c = kafka.consumer({ groupId, maxWaitTimeInMs: 250, allowAutoTopicCreation: false });
     consumer = c;
     c.on(c.events.GROUP_JOIN, () => {
-      if (c === consumer) restarts = 0;
+      if (c === consumer) restarts.joined();
     });
     c.on(c.events.CRASH, ({ payload }) => {
       if (c === consumer && !payload.restart) restart(payload.error);
@@ -181,7 +172,7 @@ export function followRuleChanges(options: RuleChangesOptions): RuleChanges {
     caughtUp: caughtUp$,
     async stop() {
       stopping = true;
-      clearTimeout(restartTimer);
+      restarts.stop();
       if (!caughtUp) rejectCaughtUp(new VigieError('SOURCE_FAILED', `stopped before the rules of ${topic} were read`, { where: { topic } }));
       await launching.catch(() => {});
       await consumer?.disconnect().catch(() => {});

@@ -142,6 +142,13 @@ export const transactionSettings = {
     schema: optionalTopic,
     description: "Kafka topic where refused rule changes go with their reason; `''` logs them only",
   },
+  labelsTopic: {
+    flag: '--labels-topic <name>',
+    env: 'VIGIE_LABELS_TOPIC',
+    fallback: 'transaction.labels',
+    schema: optionalTopic,
+    description: "Kafka topic of transactions' labels (confirmed fraud, chargeback, analyst verdict; JSON keyed by account, see docs/model-serving.md), stored in PostgreSQL's labels table as they come; `--labels-topic ''` reads none",
+  },
   alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string(), description: "Kafka topic of the alerts (one JSON per suspicious transaction); `--alerts-topic ''` sends none, for a deployment that reads PostgreSQL only" },
   dlqTopic: { flag: '--dlq-topic <name>', env: 'VIGIE_DLQ_TOPIC', fallback: 'transaction.dlq', schema: z.string().min(1), description: 'Kafka topic of the dead letters' },
 } satisfies Record<string, Setting>;
