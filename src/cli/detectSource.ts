@@ -46,6 +46,8 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
   readonly ruleKeys: readonly string[];
   /** The topic of transactions' labels, stored in PostgreSQL as they come; '' (or absent) for none. */
   readonly labelsTopic?: string;
+  /** A fraud model file that scores every transaction beside the rules. */
+  readonly model?: string;
 }
 
 /** The flow's counts, for the stats line. */

@@ -26,6 +26,8 @@ import { lateLog } from './lateLog.ts';
 import { startingBook } from './ruleSet.ts';
 import { followRuleChanges } from '../adapters/kafka/ruleChanges.ts';
 import { followLabels } from '../adapters/kafka/labels.ts';
+import { type FraudModel, readFraudModel } from '../models/fraudModel.ts';
+import { ModelSlots, adoptFeatures } from '../models/modelSlots.ts';
 import type { Running } from './running.ts';
 import { ALERT_ID_HEADER, alertId, alertMessage } from './alertMessage.ts';
 
@@ -40,6 +42,11 @@ function logRestoredRules({ topic, partition, accounts, started, dropped, migrat
   if (positional > 0) log(`${where}: ${positional} of ${accounts} accounts were written by an older vigie that kept rule state by position: not read, every rule starts from empty state for them at the restored offset`);
 }
 
+/** `2026-12-07T19:00:00Z-3f2a1b threshold 0.37, 31 features`: a model for the log. */
+export function describeModel(model: Pick<FraudModel, 'version' | 'threshold' | 'features'>): string {
+  return `${model.version} threshold ${model.threshold}, ${model.features.length} features`;
+}
+
 /** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
 const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
 
@@ -47,7 +54,11 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   // The rules: the file's (or the default ones), then the control topic's changes on top, read
   // to its end before the first transaction is judged (below), then followed while the flow runs.
   const book = startingBook(config);
+  // A model scores beside the rules: its feature rules join the book before the flow fixes its stages.
+  const models = config.model === undefined ? undefined : new ModelSlots(readFraudModel(config.model));
+  if (models !== undefined) adoptFeatures(book, models.current!);
   log(`Rules: ${book.list().map((v) => `${v.id} v${v.rule!.version}`).join(', ')} (${config.rulesFile === undefined ? 'rules/default.json' : config.rulesFile})`);
+  if (models !== undefined) log(`Model: ${describeModel(models.current!)} (${config.model})`);
   // The flow's state, written down with the offsets it covers and restored on assignment.
   const rulesState = new RulesStore('fraud-rules');
   // Suspicious rows and dead letters are staged, then written with their partitions' offsets
@@ -181,6 +192,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       onRestored: (restored) => logRestoredRules(restored, log),
       // read again after a restore to rebuild the state: their rows and alerts went out before
       replayed: (ref) => offsets.replayed(ref.source, ref.partition, ref.offset),
+      ...(models && { models }),
       onJudged: (judged) => {
         watermarks.touch(judged.record.ref);
         if ((judged.revision ?? 0) > 0) {
@@ -196,14 +208,14 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
         }
         if (judged.reasons.length === 0) return;
         metrics.suspicious();
-        const { record, reasons, score, fired, revision } = judged;
+        const { record, reasons, score, fired, revision, model } = judged;
         // hits of first decisions, not of a revision nor of a record read again to rebuild the state
         if (fired !== undefined && (revision ?? 0) === 0 && !offsets.replayed(record.ref.source, record.ref.partition, record.ref.offset)) {
           metrics.ruleHits(fired);
           rulesPanel.hit({ transaction: record.transaction, fired });
         }
         if (!dashboard.watched) return; // no page open: no message built per transaction
-        dashboard.publish(suspiciousMessage({ transaction: record.transaction, ref: record.ref, reasons, score }));
+        dashboard.publish(suspiciousMessage({ transaction: record.transaction, ref: record.ref, reasons, score, ...(model && { model }) }));
       },
     },
   );

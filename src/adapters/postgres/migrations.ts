@@ -185,6 +185,19 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX labels_transaction ON labels (transaction_id)`,
   },
+  {
+    // A learned model's verdict on a suspicious transaction (detect transactions --model): the
+    // version that decided, its probability and the top features with their contributions
+    // (log-odds), and a shadow model's version and probability beside it (it decides nothing).
+    // NULL when no model scored the flow.
+    id: '012_suspicious_transactions_model',
+    sql: `ALTER TABLE suspicious_transactions
+        ADD COLUMN model text NULL,
+        ADD COLUMN model_score double precision NULL,
+        ADD COLUMN model_top jsonb NULL,
+        ADD COLUMN shadow_model text NULL,
+        ADD COLUMN shadow_score double precision NULL`,
+  },
 ];
 
 /**

@@ -142,6 +142,13 @@ export const transactionSettings = {
     schema: optionalTopic,
     description: "Kafka topic where refused rule changes go with their reason; `''` logs them only",
   },
+  model: {
+    flag: '--model <file>',
+    env: 'VIGIE_MODEL',
+    schema: z.string().min(1).optional(),
+    description:
+      'a fraud model file (`vigie train fraud`) that scores every transaction beside the rules: its feature rules join the rule book, a probability at or above its threshold flags the transaction, and suspicious rows, alerts and logs carry its score, version and top features (see docs/model-serving.md)',
+  },
   labelsTopic: {
     flag: '--labels-topic <name>',
     env: 'VIGIE_LABELS_TOPIC',

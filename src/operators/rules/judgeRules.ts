@@ -48,6 +48,12 @@ export interface DefaultRulesOptions {
    * keep state by, besides those of its rules now (see `judgeByRules`).
    */
   readonly keys?: readonly string[];
+  /**
+   * Each judgement carries `features`, the named values of the book's rules (a model's inputs,
+   * see `scoreByModel`): the book is then always judged with state (`judgeByRules`), since the
+   * stateless path computes no features.
+   */
+  readonly features?: boolean;
 }
 
 /**
@@ -85,7 +91,9 @@ export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<
   const { allowedLatenessMs = 30_000, store, onWatermark, onRestored } = options;
   const explain = options.explain ?? false;
   const listeners = { ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}), ...(onRestored ? { onRestored } : {}) };
-  if (options.book) return judgeLive(options.book, { allowedLatenessMs, explain, ...listeners, ...(options.keys ? { keys: options.keys } : {}) });
+  const keys = options.keys ? { keys: options.keys } : {};
+  if (options.book && options.features === true) return judgeByRules(options.book, { allowedLatenessMs, explain, ...listeners, ...keys, features: true });
+  if (options.book) return judgeLive(options.book, { allowedLatenessMs, explain, ...listeners, ...keys });
   const book = defaultRuleBook(options);
   const stateful = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful);
   // with no stateful rule, no state: nothing to hold, checkpoint or revise

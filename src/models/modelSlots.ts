@@ -1,0 +1,75 @@
+/**
+ * The models a running flow scores with: the current one, which decides, and a shadow beside it,
+ * scored on the same features and stored, which decides nothing. Both can change while the flow
+ * runs (the control topic `transaction.models`, see src/adapters/kafka/modelChanges.ts): a shadow
+ * sent, then promoted to current, without a restart.
+ *
+ * A model's features are rules of the rule language: before a model is taken, its feature rules
+ * are added to the flow's rule book (`adoptFeatures`), as a live rule change adds a rule, so the
+ * engine computes them with the rules' own state and checkpoints. A feature rule whose id is in
+ * force with another definition is refused, and the model with it.
+ */
+import { VigieError } from '../errors.ts';
+import type { RuleBook } from '../rules/ruleBook.ts';
+import type { FraudModel } from './fraudModel.ts';
+
+export type ModelRole = 'current' | 'shadow';
+
+/** What a flow needs of a model to score: {@link FraudModel} without its file. */
+export type ScoringModel = Pick<FraudModel, 'version' | 'threshold' | 'features' | 'score' | 'contributions'>;
+
+export class ModelSlots<M extends ScoringModel = FraudModel> {
+  private slots: { current?: M; shadow?: M } = {};
+
+  constructor(current?: M) {
+    if (current !== undefined) this.slots = { current };
+  }
+
+  /** The model that decides; none: the rules alone decide. */
+  get current(): M | undefined {
+    return this.slots.current;
+  }
+
+  /** The model scored beside it, deciding nothing. */
+  get shadow(): M | undefined {
+    return this.slots.shadow;
+  }
+
+  /** Puts `model` in `role` (null empties it): the next transaction is scored by it. */
+  set(role: ModelRole, model: M | null): void {
+    const next = { ...this.slots };
+    if (model === null) delete next[role];
+    else next[role] = model;
+    this.slots = next;
+  }
+
+  /** The shadow becomes the current model, and the shadow slot is empty; false when there was no shadow. */
+  promote(): boolean {
+    const { shadow } = this.slots;
+    if (shadow === undefined) return false;
+    this.slots = { current: shadow };
+    return true;
+  }
+}
+
+/**
+ * Adds the model's feature rules to `book` (from the start of time, source `model <version>`),
+ * so the flow computes its features; a rule already in force with the same definition is kept.
+ *
+ * @throws VigieError CONFIG_INVALID naming the rule, when the book refuses one (an id in force
+ *   with another definition, a key the flow keeps no state by): nothing of the model is used.
+ */
+export function adoptFeatures(book: RuleBook, model: Pick<FraudModel, 'version' | 'file'>): void {
+  const refusals: string[] = [];
+  for (const rule of model.file.featureRules) {
+    const newest = book.list().find((v) => v.id === rule.id)?.rule;
+    if (newest != null && JSON.stringify(newest.rule) === JSON.stringify(rule)) continue;
+    if (newest != null) {
+      refusals.push(`${rule.id}: a rule ${rule.id} v${newest.version} is in force with another definition (rename the model's feature rule, or retrain it on the rules in force)`);
+      continue;
+    }
+    const outcome = book.apply({ id: rule.id, rule, at: Number.NEGATIVE_INFINITY, source: `model ${model.version}` });
+    if (!outcome.accepted) refusals.push(`${rule.id}: ${outcome.reason}`);
+  }
+  if (refusals.length > 0) throw new VigieError('CONFIG_INVALID', `model ${model.version}: its feature rules cannot run beside the rules in force: ${refusals.join('; ')}`);
+}
