@@ -48,6 +48,8 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
   readonly labelsTopic?: string;
   /** A fraud model file that scores every transaction beside the rules. */
   readonly model?: string;
+  /** The compacted control topic of the models (current, shadow); '' (or absent) for none. */
+  readonly modelsTopic?: string;
 }
 
 /** The flow's counts, for the stats line. */

@@ -26,6 +26,7 @@ import { lateLog } from './lateLog.ts';
 import { startingBook } from './ruleSet.ts';
 import { followRuleChanges } from '../adapters/kafka/ruleChanges.ts';
 import { followLabels } from '../adapters/kafka/labels.ts';
+import { followModelChanges } from '../adapters/kafka/modelChanges.ts';
 import { type FraudModel, readFraudModel } from '../models/fraudModel.ts';
 import { ModelSlots, adoptFeatures } from '../models/modelSlots.ts';
 import type { Running } from './running.ts';
@@ -55,10 +56,13 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   // to its end before the first transaction is judged (below), then followed while the flow runs.
   const book = startingBook(config);
   // A model scores beside the rules: its feature rules join the book before the flow fixes its stages.
-  const models = config.model === undefined ? undefined : new ModelSlots(readFraudModel(config.model));
-  if (models !== undefined) adoptFeatures(book, models.current!);
+  const modelsTopic = config.modelsTopic ?? '';
+  const fileModel = config.model === undefined ? undefined : readFraudModel(config.model);
+  if (fileModel !== undefined) adoptFeatures(book, fileModel);
+  // the models that score, as the file and the control topic set them (none: the rules alone)
+  const models = fileModel === undefined && modelsTopic === '' ? undefined : new ModelSlots(fileModel);
   log(`Rules: ${book.list().map((v) => `${v.id} v${v.rule!.version}`).join(', ')} (${config.rulesFile === undefined ? 'rules/default.json' : config.rulesFile})`);
-  if (models !== undefined) log(`Model: ${describeModel(models.current!)} (${config.model})`);
+  if (fileModel !== undefined) log(`Model: ${describeModel(fileModel)} (${config.model})`);
   // The flow's state, written down with the offsets it covers and restored on assignment.
   const rulesState = new RulesStore('fraud-rules');
   // Suspicious rows and dead letters are staged, then written with their partitions' offsets
@@ -140,6 +144,17 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     });
     log(`Rules followed on ${config.rulesTopic}, refusals to ${config.rulesRejectedTopic || 'the log only'}; in force: ${book.list().map((v) => `${v.id} v${v.rule!.version}${v.rule!.enabled ? '' : ' (disabled)'}`).join(', ') || 'none'}`);
   } else log("Rules from the file only (--rules-topic '')");
+  if (models !== undefined && modelsTopic !== '') {
+    const changes = followModelChanges({ brokers: config.kafka, ...(config.kafkaSecurity && { security: config.kafkaSecurity }), topic: modelsTopic, slots: models, book, log });
+    files.push({ close: () => changes.stop() });
+    await changes.caughtUp.catch(async (error: unknown) => {
+      await Promise.allSettled(files.map((f) => f.close()));
+      await services.close();
+      throw error;
+    });
+    const inForce = [models.current && `current ${describeModel(models.current)}`, models.shadow && `shadow ${describeModel(models.shadow)}`].filter(Boolean);
+    log(`Models followed on ${modelsTopic}; in force: ${inForce.join('; ') || 'none (the rules alone decide)'}`);
+  }
   const labelsTopic = config.labelsTopic ?? '';
   if (labelsTopic !== '') {
     // labels stored in PostgreSQL beside their offsets, by a consumer group of their own

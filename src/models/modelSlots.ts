@@ -57,19 +57,25 @@ export class ModelSlots<M extends ScoringModel = FraudModel> {
  * so the flow computes its features; a rule already in force with the same definition is kept.
  *
  * @throws VigieError CONFIG_INVALID naming the rule, when the book refuses one (an id in force
- *   with another definition, a key the flow keeps no state by): nothing of the model is used.
+ *   with another definition: then none is added; a key the flow keeps no state by: the others
+ *   are added, computing values no model reads): nothing of the model is used.
  */
 export function adoptFeatures(book: RuleBook, model: Pick<FraudModel, 'version' | 'file'>): void {
+  const refuse = (refusals: readonly string[]): never => {
+    throw new VigieError('CONFIG_INVALID', `model ${model.version}: its feature rules cannot run beside the rules in force: ${refusals.join('; ')}`);
+  };
+  // clashes first, so that a model refused for one adds none of its rules
+  const inForce = new Map(book.list().map((v) => [v.id, v.rule] as const));
+  const added = model.file.featureRules.filter((rule) => {
+    const newest = inForce.get(rule.id);
+    return newest == null || JSON.stringify(newest.rule) !== JSON.stringify(rule);
+  });
+  const clashes = added.filter((rule) => inForce.get(rule.id) != null);
+  if (clashes.length > 0) refuse(clashes.map((rule) => `${rule.id}: a rule ${rule.id} v${inForce.get(rule.id)!.version} is in force with another definition (rename the model's feature rule, or retrain it on the rules in force)`));
   const refusals: string[] = [];
-  for (const rule of model.file.featureRules) {
-    const newest = book.list().find((v) => v.id === rule.id)?.rule;
-    if (newest != null && JSON.stringify(newest.rule) === JSON.stringify(rule)) continue;
-    if (newest != null) {
-      refusals.push(`${rule.id}: a rule ${rule.id} v${newest.version} is in force with another definition (rename the model's feature rule, or retrain it on the rules in force)`);
-      continue;
-    }
+  for (const rule of added) {
     const outcome = book.apply({ id: rule.id, rule, at: Number.NEGATIVE_INFINITY, source: `model ${model.version}` });
     if (!outcome.accepted) refusals.push(`${rule.id}: ${outcome.reason}`);
   }
-  if (refusals.length > 0) throw new VigieError('CONFIG_INVALID', `model ${model.version}: its feature rules cannot run beside the rules in force: ${refusals.join('; ')}`);
+  if (refusals.length > 0) refuse(refusals);
 }

@@ -31,6 +31,8 @@ export interface ControlTopicOptions {
   readonly log?: (line: string) => void;
   /** `rules`, `models`: what the log lines start with, the client id and group (`vigie-<what>`), and what the topic holds. */
   readonly what: string;
+  /** Configs of the topic when it is created here, beside `cleanup.policy=compact` (`max.message.bytes` for large records). */
+  readonly topicConfig?: Readonly<Record<string, string>>;
   /** Applies one record, in offset order; a refusal to send to the rejected topic, or nothing. */
   apply(record: ControlRecord): { readonly key: string; readonly value: string; readonly about: string } | undefined;
 }
@@ -111,7 +113,7 @@ export function followControlTopic(options: ControlTopicOptions): ControlTopic {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      await ensureControlTopics(admin, topic, rejectedTopic, log, what);
+      await ensureControlTopics(admin, topic, rejectedTopic, log, what, options.topicConfig);
       for (const { partition, high, low } of await admin.fetchTopicOffsets(topic)) {
         ends.set(partition, Number(high));
         if (Number(high) === Number(low)) next.set(partition, Math.max(next.get(partition) ?? 0, Number(high)));
@@ -184,10 +186,10 @@ export function followControlTopic(options: ControlTopicOptions): ControlTopic {
  * and the rejected topic ('' for none) made now rather than by the first refusal's send, which
  * kafkajs's producer gives up on while the topic's leader is not known yet.
  */
-export async function ensureControlTopics(admin: Admin, topic: string, rejectedTopic: string, log: (line: string) => void, what = 'rules'): Promise<void> {
+export async function ensureControlTopics(admin: Admin, topic: string, rejectedTopic: string, log: (line: string) => void, what = 'rules', config: Readonly<Record<string, string>> = {}): Promise<void> {
   const existing = await admin.listTopics();
   if (!existing.includes(topic)) {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, ...Object.entries(config).map(([name, value]) => ({ name, value }))] }], waitForLeaders: true });
     log(`${what}: created the control topic ${topic} (compacted)`);
   }
   if (rejectedTopic !== '' && !existing.includes(rejectedTopic)) await admin.createTopics({ topics: [{ topic: rejectedTopic }], waitForLeaders: true });

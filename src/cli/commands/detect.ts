@@ -149,6 +149,14 @@ export const transactionSettings = {
     description:
       'a fraud model file (`vigie train fraud`) that scores every transaction beside the rules: its feature rules join the rule book, a probability at or above its threshold flags the transaction, and suspicious rows, alerts and logs carry its score, version and top features (see docs/model-serving.md)',
   },
+  modelsTopic: {
+    flag: '--models-topic <name>',
+    env: 'VIGIE_MODELS_TOPIC',
+    fallback: 'transaction.models',
+    schema: optionalTopic,
+    description:
+      "compacted Kafka topic of the models that score (key: current or shadow; `vigie model shadow|promote`), read whole before the first transaction, then followed: a shadow is scored and stored beside the current model, a promoted one decides from the next transaction on; `--models-topic ''` turns it off",
+  },
   labelsTopic: {
     flag: '--labels-topic <name>',
     env: 'VIGIE_LABELS_TOPIC',
