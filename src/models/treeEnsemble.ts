@@ -98,11 +98,13 @@ export class TreeEnsemble {
       }
       if (tree.split_type?.some((type) => type !== 0)) throw new RangeError(`${where}.split_type: categorical splits are not supported`);
       this.roots[t] = offset;
+      const parents = new Uint8Array(n);
       for (let i = 0; i < n; i++) {
         const l = tree.left_children[i]!;
         const r = tree.right_children[i]!;
         const leaf = l === -1;
         if (!leaf && (l <= i || l >= n || r <= i || r >= n)) throw new RangeError(`${where}: node ${i} has children ${l}, ${r} outside the tree`);
+        if (!leaf && (++parents[l]! > 1 || ++parents[r]! > 1 || l === r)) throw new RangeError(`${where}: node ${i}'s children ${l}, ${r} have another parent`);
         if (!leaf && tree.split_indices[i]! >= this.featureCount) throw new RangeError(`${where}.split_indices.${i}: feature ${tree.split_indices[i]} of ${this.featureCount}`);
         this.left[offset + i] = leaf ? -1 : offset + l;
         this.right[offset + i] = leaf ? -1 : offset + r;
@@ -111,6 +113,8 @@ export class TreeEnsemble {
         this.defaultLeft[offset + i] = tree.default_left[i] ? 1 : 0;
         this.cover[offset + i] = tree.sum_hessian[i]!;
       }
+      const orphan = parents.findIndex((count, i) => i > 0 && count === 0);
+      if (orphan > 0) throw new RangeError(`${where}: node ${orphan} is no node's child`);
       maxDepth = Math.max(maxDepth, this.fillMean(offset));
       offset += n;
     });
@@ -155,7 +159,10 @@ export class TreeEnsemble {
 
   /** XGBoost's `pred_contribs=True` of a row: each feature's TreeSHAP value and the bias. */
   contributions(x: ArrayLike<number>): Contributions {
-    // float32 throughout, in XGBoost's order of operations, so that the figures match its own
+    // XGBoost keeps each tree's values and their sums in float32: so do the sums here, while each
+    // tree's TreeSHAP runs in float64 (exact to 1e-15; XGBoost's own float32 arithmetic inside a
+    // tree is off from the exact values by up to a few float32 units, which no order of operations
+    // here reproduced)
     const phi = new Float64Array(this.featureCount);
     const tree = new Float64Array(this.featureCount);
     let bias = 0;
@@ -210,8 +217,8 @@ export class TreeEnsemble {
       for (let i = 1; i <= uniqueDepth; i++) {
         const w = path.unwoundSum(start, uniqueDepth, i);
         const at = start + i;
-        const c = f32(f32(f32(w * f32(path.one[at]! - path.zero[at]!)) * leaf) * conditionFraction);
-        phi[path.feature[at]!] = f32(phi[path.feature[at]!]! + c);
+        const c = (((w * (path.one[at]! - path.zero[at]!)) * leaf) * conditionFraction);
+        phi[path.feature[at]!] = (phi[path.feature[at]!]! + c);
       }
       return;
     }
@@ -221,8 +228,8 @@ export class TreeEnsemble {
     const hot = goLeft ? this.left[node]! : this.right[node]!;
     const cold = goLeft ? this.right[node]! : this.left[node]!;
     const w = this.cover[node]!;
-    const hotZero = f32(this.cover[hot]! / w);
-    const coldZero = f32(this.cover[cold]! / w);
+    const hotZero = (this.cover[hot]! / w);
+    const coldZero = (this.cover[cold]! / w);
     let incomingZero = 1;
     let incomingOne = 1;
     let depth = uniqueDepth;
@@ -234,8 +241,8 @@ export class TreeEnsemble {
       path.unwind(start, depth, k);
       depth -= 1;
     }
-    this.treeShap(x, phi, path, hot, start, depth + 1, f32(hotZero * incomingZero), incomingOne, f, conditionFraction);
-    this.treeShap(x, phi, path, cold, start, depth + 1, f32(coldZero * incomingZero), 0, f, conditionFraction);
+    this.treeShap(x, phi, path, hot, start, depth + 1, (hotZero * incomingZero), incomingOne, f, conditionFraction);
+    this.treeShap(x, phi, path, cold, start, depth + 1, (coldZero * incomingZero), 0, f, conditionFraction);
   }
 }
 
@@ -266,8 +273,8 @@ class PathBuffer {
     this.one[start + depth] = one;
     weight[start + depth] = depth === 0 ? 1 : 0;
     for (let i = depth - 1; i >= 0; i--) {
-      weight[start + i + 1] = f32(weight[start + i + 1]! + f32(f32(f32(one * weight[start + i]!) * (i + 1)) / (depth + 1)));
-      weight[start + i] = f32(f32(f32(zero * weight[start + i]!) * (depth - i)) / (depth + 1));
+      weight[start + i + 1] = (weight[start + i + 1]! + (((one * weight[start + i]!) * (i + 1)) / (depth + 1)));
+      weight[start + i] = (((zero * weight[start + i]!) * (depth - i)) / (depth + 1));
     }
   }
 
@@ -279,10 +286,10 @@ class PathBuffer {
     for (let i = depth - 1; i >= 0; i--) {
       if (one !== 0) {
         const tmp = weight[start + i]!;
-        weight[start + i] = f32(f32(nextOne * (depth + 1)) / f32((i + 1) * one));
-        nextOne = f32(tmp - f32(f32(f32(weight[start + i]! * zero) * (depth - i)) / (depth + 1)));
+        weight[start + i] = ((nextOne * (depth + 1)) / ((i + 1) * one));
+        nextOne = (tmp - (((weight[start + i]! * zero) * (depth - i)) / (depth + 1)));
       } else {
-        weight[start + i] = f32(f32(weight[start + i]! * (depth + 1)) / f32(zero * (depth - i)));
+        weight[start + i] = ((weight[start + i]! * (depth + 1)) / (zero * (depth - i)));
       }
     }
     for (let i = index; i < depth; i++) {
@@ -300,11 +307,11 @@ class PathBuffer {
     let total = 0;
     for (let i = depth - 1; i >= 0; i--) {
       if (one !== 0) {
-        const tmp = f32(f32(nextOne * (depth + 1)) / f32((i + 1) * one));
-        total = f32(total + tmp);
-        nextOne = f32(weight[start + i]! - f32(f32(tmp * zero) * f32((depth - i) / (depth + 1))));
+        const tmp = ((nextOne * (depth + 1)) / ((i + 1) * one));
+        total = (total + tmp);
+        nextOne = (weight[start + i]! - ((tmp * zero) * ((depth - i) / (depth + 1))));
       } else if (zero !== 0) {
-        total = f32(total + f32(f32(weight[start + i]! / zero) / f32((depth - i) / (depth + 1))));
+        total = (total + ((weight[start + i]! / zero) / ((depth - i) / (depth + 1))));
       }
     }
     return total;
