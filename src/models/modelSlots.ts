@@ -11,6 +11,7 @@
  */
 import { VigieError } from '../errors.ts';
 import type { RuleBook } from '../rules/ruleBook.ts';
+import type { Rule } from '../rules/schema.ts';
 import type { FraudModel } from './fraudModel.ts';
 
 export type ModelRole = 'current' | 'shadow';
@@ -53,7 +54,19 @@ export class ModelSlots<M extends ScoringModel = FraudModel> {
 }
 
 /**
- * Adds the model's feature rules to `book` (from the start of time, source `model <version>`),
+ * A model's feature rules as they run in a flow: each id under `feature.` (`amount` becomes
+ * `feature.amount`), so that a feature rule never takes the place of a judging rule of the same
+ * id (the default rules' `amount`, say); two models with the same feature rule share it.
+ */
+export function featureRulesOf(model: Pick<FraudModel, 'file'>): Rule[] {
+  return model.file.featureRules.map((rule) => ({ ...rule, id: `${FEATURE_PREFIX}${rule.id}`.slice(0, 100) }));
+}
+
+/** What a model's feature rule ids start with in a flow's book. */
+export const FEATURE_PREFIX = 'feature.';
+
+/**
+ * Adds the model's feature rules to `book` (under their ids prefixed, see {@link featureRulesOf}) (from the start of time, source `model <version>`),
  * so the flow computes its features; a rule already in force with the same definition is kept.
  *
  * @throws VigieError CONFIG_INVALID naming the rule, when the book refuses one (an id in force
@@ -66,7 +79,7 @@ export function adoptFeatures(book: RuleBook, model: Pick<FraudModel, 'version' 
   };
   // clashes first, so that a model refused for one adds none of its rules
   const inForce = new Map(book.list().map((v) => [v.id, v.rule] as const));
-  const added = model.file.featureRules.filter((rule) => {
+  const added = featureRulesOf(model).filter((rule) => {
     const newest = inForce.get(rule.id);
     return newest == null || JSON.stringify(newest.rule) !== JSON.stringify(rule);
   });

@@ -26,7 +26,7 @@ describe('applyModelRecord', () => {
     const shadow = applyModelRecord(slots, book, 'm', record('shadow', modelRecordValue('shadow', tinyModelFile({ version: 's1' }))));
     expect(describeModelOutcome(shadow)).toBe('models: shadow s1 threshold 0.5, 2 features (m/0@0)');
     expect(slots.shadow?.version).toBe('s1');
-    expect(book.list().map((v) => v.id)).toEqual(['f-amount', 'f-count']);
+    expect(book.list().map((v) => v.id)).toEqual(['feature.f-amount', 'feature.f-count']);
     expect(describeModelOutcome(applyModelRecord(slots, book, 'm', record('shadow', null, 1)))).toBe('models: shadow emptied (m/0@1)');
     expect(slots.shadow).toBeUndefined();
   });
@@ -61,13 +61,17 @@ describe('applyModelRecord', () => {
 
   it('refuses a model given as a path, and one whose feature rules clash with the rules in force', () => {
     const slots = new ModelSlots();
-    const book = RuleBook.of([{ id: 'f-count', version: 1, value: { aggregate: 'count', window: '1h' }, feature: 'count_1h' }]);
+    const book = RuleBook.of([{ id: 'feature.f-count', version: 1, value: { aggregate: 'count', window: '1h' }, feature: 'count_1h' }]);
     const path = applyModelRecord(slots, book, 'm', record('shadow', JSON.stringify({ role: 'shadow', model: '/etc/passwd' })));
     expect(path).toMatchObject({ accepted: false, reason: 'expected { "role": "shadow", "model": <a model file\'s JSON> } keyed by its role' });
     const clash = applyModelRecord(slots, book, 'm', record('shadow', modelRecordValue('shadow', tinyModelFile({ version: 's9' }))));
     expect(clash).toMatchObject({ accepted: false });
-    expect(describeModelOutcome(clash)).toMatch(/^models: refused shadow \(m\/0@0\): model s9: its feature rules cannot run beside the rules in force: f-count: a rule f-count v1 is in force with another definition/);
+    expect(describeModelOutcome(clash)).toMatch(/^models: refused shadow \(m\/0@0\): model s9: its feature rules cannot run beside the rules in force: feature.f-count: a rule feature.f-count v1 is in force with another definition/);
     expect(slots.shadow).toBeUndefined();
+    // a feature rule named as a judging rule (the default rules' amount) runs beside it
+    const judging = RuleBook.of([{ id: 'f-amount', version: 1, value: { field: 'amount' }, compare: '>', limit: 10 }]);
+    expect(applyModelRecord(slots, judging, 'm', record('current', modelRecordValue('current', tinyModelFile())))).toMatchObject({ accepted: true });
+    expect(judging.list().map((v) => v.id)).toEqual(['f-amount', 'feature.f-amount', 'feature.f-count']);
     expect(applyModelRecord(slots, book, 'm', record('champion', '{}'))).toMatchObject({ accepted: false, reason: 'the key "champion" is not a role: expected current or shadow' });
   });
 });
