@@ -207,7 +207,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       onRestored: (restored) => logRestoredRules(restored, log),
       // read again after a restore to rebuild the state: their rows and alerts went out before
       replayed: (ref) => offsets.replayed(ref.source, ref.partition, ref.offset),
-      ...(models && { models }),
+      ...(models && { models, measureScoring: (ms: number) => metrics.modelScoring(ms) }),
       onJudged: (judged) => {
         watermarks.touch(judged.record.ref);
         if ((judged.revision ?? 0) > 0) {

@@ -8,8 +8,10 @@ import type { Judged } from './rules/judged.ts';
  * features the rule engine computed for it (`judgeByRules(book, { features: true })`, the model's
  * feature rules among the book's), and a probability at or above its threshold flags the
  * transaction (reason `model>=<threshold>`, score probability / threshold, as a rule's value /
- * limit). A transaction the rules or the model flag carries the model's `score`, `version` and
- * its top contributing features (TreeSHAP, log-odds); a shadow model, when there is one, is scored
+ * limit). A transaction the rules or the model flag carries the model's `score` and `version`,
+ * and one the model flags its top contributing features too (TreeSHAP, log-odds: what pushed the
+ * model over its threshold; computing them costs hundreds of µs, too much for every transaction
+ * the rules flag, whose rules that fired explain them); a shadow model, when there is one, is scored
  * too and its score carried beside, deciding nothing. The models are read from `slots` at each
  * transaction: a model changed while the stream runs scores the next one.
  *
@@ -17,7 +19,7 @@ import type { Judged } from './rules/judged.ts';
  * source:  -a-b-c-|        model: threshold 0.5; a scores 0.1, b 0.9; c fired a rule, scores 0.2
  *          scoreByModel(slots)
  * output:  -a-B-C-|        B = b + { reasons: ['model>=0.5'], score: 1.8, model: { version, score: 0.9, top } }
- *                          C = c + { model: { version, score: 0.2, top } }; a passes as it came
+ *                          C = c + { model: { version, score: 0.2 } }; a passes as it came
  * ```
  *
  * A record without features (the flow computes none), or no current model, passes as it came.
@@ -26,7 +28,7 @@ import type { Judged } from './rules/judged.ts';
  * records$.pipe(judgeByRules(book, { features: true }), scoreByModel(new ModelSlots(readFraudModel('model.json'))), suspiciousOnly())
  *
  * @param slots the current model (and the shadow), as they change.
- * @param options `top`: how many contributions a flagged transaction carries (3); `measure`: told
+ * @param options `top`: how many contributions a transaction the model flags carries (3); `measure`: told
  *   of each scored transaction's scoring time in ms (both models, contributions included), for a benchmark.
  * @return An Observable of the judgements, the model's verdict added.
  */
@@ -40,7 +42,11 @@ export function scoreByModel(slots: Pick<ModelSlots<ScoringModel>, 'current' | '
     const score = current.score(features);
     const flagged = score >= current.threshold;
     if (!flagged && judged.reasons.length === 0 && (judged.revision ?? 0) === 0) return judged; // not stored: nothing more to compute
-    const model: ModelScore = { version: current.version, score, threshold: current.threshold, top: current.contributions(features).slice(0, top) };
+    // the top features explain the model's own flag: exact TreeSHAP costs hundreds of µs, too
+    // much for every transaction the rules flag (the rules that fired explain those)
+    const model: ModelScore = flagged
+      ? { version: current.version, score, threshold: current.threshold, top: current.contributions(features).slice(0, top) }
+      : { version: current.version, score, threshold: current.threshold };
     const out: Judged = flagged
       ? { ...judged, reasons: [...judged.reasons, `model>=${current.threshold}`], score: Math.max(judged.score, score / current.threshold), model }
       : { ...judged, model };

@@ -79,10 +79,10 @@ describe('vigie detect transactions --model', () => {
     expect(alerts[0]!.model!.top.map((t) => [t.feature, t.value])).toEqual([['amount', 12_000], ['count_10min', 1]]);
 
     await waitFor('the rows written', async () => ((await db.pool.query('SELECT 1 FROM suspicious_transactions')).rowCount === 2 ? true : undefined));
-    const { rows } = await db.pool.query<{ transaction_id: number; model: string; model_score: number; model_top: { feature: string }[]; shadow_model: string | null }>(
+    const { rows } = await db.pool.query<{ transaction_id: number; model: string; model_score: number; model_top: { feature: string }[] | null; shadow_model: string | null }>(
       'SELECT transaction_id, model, model_score, model_top, shadow_model FROM suspicious_transactions ORDER BY transaction_id',
     );
-    expect(rows.map((r) => [r.transaction_id, r.model, r.model_top[0]!.feature, r.shadow_model])).toEqual([
+    expect(rows.map((r) => [r.transaction_id, r.model, r.model_top?.[0]!.feature, r.shadow_model])).toEqual([
       [sent[1]!.transaction_id, 'tiny-1', 'amount', null],
       [sent[2]!.transaction_id, 'tiny-1', 'amount', null],
     ]);
