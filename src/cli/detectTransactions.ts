@@ -29,6 +29,7 @@ import { followLabels } from '../adapters/kafka/labels.ts';
 import { followModelChanges } from '../adapters/kafka/modelChanges.ts';
 import { type FraudModel, readFraudModel } from '../models/fraudModel.ts';
 import { ModelSlots, adoptFeatures } from '../models/modelSlots.ts';
+import { withApproxContributions } from '../models/approxContributions.ts';
 import type { Running } from './running.ts';
 import { ALERT_ID_HEADER, alertId, alertMessage } from './alertMessage.ts';
 
@@ -57,7 +58,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   const book = startingBook(config);
   // A model scores beside the rules: its feature rules join the book before the flow fixes its stages.
   const modelsTopic = config.modelsTopic ?? '';
-  const fileModel = config.model === undefined ? undefined : readFraudModel(config.model);
+  // alerts explain by XGBoost's approximate contributions: a walk per tree, as scoring (exact TreeSHAP costs hundreds of µs)
+  const fileModel = config.model === undefined ? undefined : withApproxContributions(readFraudModel(config.model));
   if (fileModel !== undefined) adoptFeatures(book, fileModel);
   // the models that score, as the file and the control topic set them (none: the rules alone)
   const models = fileModel === undefined && modelsTopic === '' ? undefined : new ModelSlots(fileModel);

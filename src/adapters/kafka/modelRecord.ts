@@ -8,6 +8,7 @@
  * UTF-8, not JSON, not a model vigie can score, or a model whose feature rules the book refuses,
  * is refused with its reason, and the models in force stay as they were.
  */
+import { withApproxContributions } from '../../models/approxContributions.ts';
 import { type FraudModel, readFraudModel } from '../../models/fraudModel.ts';
 import { type ModelRole, type ModelSlots, adoptFeatures } from '../../models/modelSlots.ts';
 import type { RuleBook } from '../../rules/ruleBook.ts';
@@ -53,7 +54,7 @@ export function applyModelRecord(slots: ModelSlots, book: RuleBook, topic: strin
   if (json === null || typeof json !== 'object' || json.role !== role || json.model === null || typeof json.model !== 'object') return refuse(`expected { "role": "${role}", "model": <a model file's JSON> } keyed by its role`);
   let model: FraudModel;
   try {
-    model = readFraudModel(json.model);
+    model = withApproxContributions(readFraudModel(json.model));
     adoptFeatures(book, model);
   } catch (error) {
     return refuse((error as Error).message);
