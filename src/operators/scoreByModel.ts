@@ -54,6 +54,8 @@ export function scoreByModel(slots: Pick<ModelSlots<ScoringModel>, 'current' | '
   };
   if (measure === undefined) return map(judgeWith);
   return map((judged) => {
+    // timed only when a model scores it: a flow without one reports no time
+    if (slots.current === undefined || judged.features === undefined) return judged;
     const start = performance.now();
     const out = judgeWith(judged);
     measure(performance.now() - start);

@@ -79,6 +79,9 @@ describe('scoreByModel', () => {
     from([a, b, c]).pipe(scoreByModel(new ModelSlots(model), { measure: (ms) => times.push(ms) })).subscribe();
     expect(times).toHaveLength(3);
     expect(times.every((t) => t >= 0)).toBe(true);
+    // nothing timed without a model
+    from([a, b]).pipe(scoreByModel(new ModelSlots(), { measure: (ms) => times.push(ms) })).subscribe();
+    expect(times).toHaveLength(3);
   });
 
   it('stops the source when unsubscribed', marbles((m) => {
