@@ -15,7 +15,7 @@ import { type FaultContext, type FaultKind, type Injected, inject, schedule } fr
 import { type Flows, startFlows } from './flows.ts';
 import { type GroupTopic, behind, offsetReader } from './offsets.ts';
 import { AMOUNT_LIMIT, produceTransactions, sleep, writeSerial } from './producers.ts';
-import { recovery } from './recovery.ts';
+import { recovery, sharedPatience } from './recovery.ts';
 import type { ChaosResult } from './report.ts';
 import { startServers } from './services.ts';
 
@@ -77,10 +77,11 @@ export async function runChaos({ seed, quick, only, log = (l) => console.error(`
     const plan = schedule(random, load.times, only);
     const bar = progress('chaos faults', { total: plan.length });
     const faults: Promise<Injected & { recoveryMs: number | null }>[] = [];
+    const patience = sharedPatience(load.patienceMs);
     for (const [n, kind] of plan.entries()) {
       await sleep(random.int(load.gap[0]!, load.gap[1]!));
-      const injected = await inject(kind, ctx, n);
-      faults.push(recovery(reader, injected.progress, injected.endedAt, load.patienceMs).then((recoveryMs) => ({ ...injected, recoveryMs })));
+      const injected = await patience.inject(() => inject(kind, ctx, n));
+      faults.push(recovery(reader, injected.progress, injected.endedAt, patience.deadline).then((recoveryMs) => ({ ...injected, recoveryMs })));
       bar.update(n + 1);
     }
     bar.finish();

@@ -67,7 +67,9 @@ export class TreeEnsemble {
   private readonly cover: Float64Array;
   /** Each node's expected leaf value under the covers (TreeSHAP's node means), computed once. */
   private readonly mean: Float64Array;
-  private readonly maxDepth: number;
+  /** TreeSHAP's working space, allocated once (contributions are computed one row at a time). */
+  private readonly path: PathBuffer;
+  private readonly treePhi: Float64Array;
 
   private constructor(model: XGBoostModel) {
     const { learner } = model;
@@ -118,7 +120,9 @@ export class TreeEnsemble {
       maxDepth = Math.max(maxDepth, this.fillMean(offset));
       offset += n;
     });
-    this.maxDepth = maxDepth;
+    const size = maxDepth + 2;
+    this.path = new PathBuffer((size * (size + 1)) / 2 + size);
+    this.treePhi = new Float64Array(this.featureCount);
   }
 
   /** The ensemble of XGBoost's JSON model (text or parsed); RangeError naming the path of what it cannot evaluate. */
@@ -164,10 +168,8 @@ export class TreeEnsemble {
     // tree is off from the exact values by up to a few float32 units, which no order of operations
     // here reproduced)
     const phi = new Float64Array(this.featureCount);
-    const tree = new Float64Array(this.featureCount);
+    const { treePhi: tree, path } = this;
     let bias = 0;
-    const size = this.maxDepth + 2;
-    const path = new PathBuffer((size * (size + 1)) / 2 + size);
     for (let t = 0; t < this.roots.length; t++) {
       const root = this.roots[t]!;
       tree.fill(0);

@@ -74,6 +74,22 @@ describe('vigie train fraud', () => {
     expect(test.averagePrecision).toBeGreaterThan((3 * test.frauds) / test.rows);
   });
 
+  it('refuses bad options with exit 2, naming the option', async () => {
+    const refusals: [string[], string][] = [
+      [['--train-until', '2018-04-20T00:00:00Z', '--train-fraction', '0.5'], '--train-until and --train-fraction: give one of them'],
+      [['--train-fraction', '1.5'], '--train-fraction: 1.5 is not a share in (0, 1]'],
+      [['--train-until', 'soon'], '--train-until: '],
+      [['--label-delay', 'a week'], '--label-delay: a week is not a duration such as 7d, 36h'],
+      [['--param', 'max_depth'], '--param: max_depth is not key=value'],
+    ];
+    for (const [args, message] of refusals) {
+      const run = vigie(['train', 'fraud', '--on', bank, '--out', path.join(dir, 'refused.json'), '--data-dir', dataDir, ...args]);
+      expect(await run.exit, run.output()).toBe(2);
+      expect(run.output()).toContain(`vigie: ${message}`);
+    }
+    expect(existsSync(path.join(dir, 'refused.json'))).toBe(false);
+  }, 120_000);
+
   it('computes the same features in serving (across a restart from a checkpoint) as in training, and XGBoost’s scores', async () => {
     const model = readFraudModel(modelFile);
     // the records as a topic would give them (restoredCopy checkpoints topic `test`, partition 0)

@@ -16,7 +16,7 @@ import { DEFAULT_FEATURE_RULES, type TrainSplit, type TrainedFraudModel, trainFr
 
 interface TrainOptions {
   readonly on: string;
-  readonly features: string;
+  readonly features?: string;
   readonly trainUntil?: string;
   readonly trainFraction?: string;
   readonly labelDelay?: string;
@@ -32,7 +32,7 @@ export function registerTrain(program: Command): void {
     .command('fraud')
     .description("train a fraud model (XGBoost) on a labelled CSV, the simulated bank's or PaySim's: features from the rule language replayed in event-time order, the threshold chosen on the training part, a versioned model file")
     .requiredOption('--on <file>', "the labelled CSV: the simulated bank's (vigie simulate bank) or PaySim's")
-    .option('--features <file>', 'the rules computing the features (each naming a feature)', 'rules/features.json of the package')
+    .option('--features <file>', "the rules computing the features, each naming a feature (default: the package's rules/features.json)")
     .option('--train-until <time>', 'the training part ends before this event time (ISO 8601); the rest is the test part')
     .option('--train-fraction <share>', 'the training part is this share of the rows, earliest first (without --train-until: 0.7)')
     .option('--label-delay <time>', 'how long after a transaction its label is known (7d), recorded in the model')
@@ -45,7 +45,7 @@ export function registerTrain(program: Command): void {
         labelledFormat(options.on);
         const trained = await trainFraud({
           labelled$: fromLabelledCsv(options.on),
-          featureRules: readRuleFile(options.features.startsWith('rules/features.json of') ? DEFAULT_FEATURE_RULES : options.features),
+          featureRules: readRuleFile(options.features ?? DEFAULT_FEATURE_RULES),
           split: split(options),
           labelDelay: labelDelay(options.labelDelay),
           params: params(options.param),
