@@ -33,7 +33,18 @@ interface RuleSet {
   readonly label: string;
   /** Arguments of `vigie detect transactions`: none for the default rules. */
   readonly args: readonly string[];
+  /** A learned model scores beside the rules (`--model`). */
+  readonly model?: boolean;
 }
+/**
+ * `BENCH_FRAUD_MODEL=file`: a model file (`vigie train fraud`); the default rules run alone, then
+ * with `--model file`, and the model's scoring time per transaction inside the flow
+ * (vigie_model_scoring_seconds) and the CPU per transaction of both are compared.
+ */
+const MODEL = process.env['BENCH_FRAUD_MODEL'] || undefined;
+/** Targets of issue 24: scoring p99 per transaction, and the flow's throughput with the model within 20 % of the rules alone. */
+const MAX_SCORING_P99_US = 100;
+const MIN_THROUGHPUT_RATIO = 0.8;
 const SEED_RULES: RuleSet = { label: 'seed rules (`--rules amount`)', args: ['--rules', 'amount'] };
 const DEFAULT_RULES: RuleSet = { label: 'default rules', args: [] };
 /**
@@ -41,6 +52,8 @@ const DEFAULT_RULES: RuleSet = { label: 'default rules', args: [] };
  * default rules, one run each; `amount` or `default`, that one alone; any other value, that `--rules` list.
  */
 function ruleSets(chosen = process.env['BENCH_FRAUD_RULES']): readonly RuleSet[] {
+  // with a model: the default rules alone, then the same with the model, on the same run
+  if (MODEL !== undefined) return [DEFAULT_RULES, { label: `default rules + model (\`--model ${path.basename(MODEL)}\`)`, args: ['--model', path.resolve(MODEL)], model: true }];
   if (chosen === undefined || chosen === '') return [SEED_RULES, DEFAULT_RULES];
   if (chosen === 'amount') return [SEED_RULES];
   if (chosen === 'default') return [DEFAULT_RULES];
@@ -77,6 +90,10 @@ interface Run {
   readonly where: string;
   readonly p99: { readonly alert: number; readonly row: number };
   readonly load: string;
+  /** vigie's CPU µs per transaction after the warm-up. */
+  readonly cpuUs: number;
+  /** With a model: its scoring time per transaction, µs (p50, p99, max over the whole run). */
+  readonly scoring?: { readonly p50: number; readonly p99: number; readonly max: number };
 }
 
 async function fraud(log: (line: string) => void, rules: RuleSet): Promise<Run> {
@@ -90,6 +107,8 @@ async function fraud(log: (line: string) => void, rules: RuleSet): Promise<Run> 
   const loadBefore = load();
   const p99 = { alert: Number.NaN, row: Number.NaN };
   let loads = '';
+  let scoring: Run['scoring'];
+  let cpuOfRun = Number.NaN;
   try {
     const tracked = await tracksCommitTimes(services.pool);
     await createTopic(services.brokers, topic, false, PARTITIONS);
@@ -106,6 +125,7 @@ async function fraud(log: (line: string) => void, rules: RuleSet): Promise<Run> 
     let cpuFrom: number | undefined;
     const cores = new Map<string, string>();
     let cpu = 'not measured (no /proc)';
+    let cpuUs = Number.NaN;
     try {
       await Promise.race([waitForGroup(services.brokers, group, 60_000), cli.died]);
       let sent = 0;
@@ -134,8 +154,10 @@ async function fraud(log: (line: string) => void, rules: RuleSet): Promise<Run> 
       const cpuTo = cli.cpuSeconds();
       if (cpuFrom !== undefined && cpuTo !== undefined) {
         const perRecord = (cpuTo - cpuFrom) / (sent - warmedUp);
+        cpuUs = perRecord * 1e6;
         cpu = `${Math.round(perRecord * 1e6)} (${fmt(Math.round(1 / perRecord))})`;
       }
+      scoring = loop.scoring();
     } finally {
       loop.stop();
       const code = await cli.stop();
@@ -166,6 +188,12 @@ async function fraud(log: (line: string) => void, rules: RuleSet): Promise<Run> 
       if (o.missing + o.doubled + o.unexpected > 0) failures.push(`${sink}: ${o.missing} missing, ${o.doubled} doubled, ${o.unexpected} unexpected`);
     }
     figures["vigie's CPU per transaction after the warm-up, µs (the rate one free core would sustain, /s)"] = cpu;
+    cpuOfRun = cpuUs;
+    if (rules.model) {
+      figures['model scoring per transaction inside the flow, whole run: p50 / p99 / max (µs, vigie_model_scoring_seconds)'] =
+        scoring === undefined ? 'not scraped' : `${round(scoring.p50, 1)} / ${round(scoring.p99, 1)} / ${round(scoring.max, 0)}`;
+      if (!(scoring !== undefined && scoring.p99 <= MAX_SCORING_P99_US)) failures.push(`the model's scoring p99 per transaction is ${scoring === undefined ? 'not measured' : `${round(scoring.p99, 1)} µs`}, not ≤ ${MAX_SCORING_P99_US} µs`);
+    }
     const { stages, busyUs } = await stagesFromProfile(profileDir, produced.size);
     figures['CPU per transaction by stage, whole run (µs, from its CPU profile)'] = `${round(busyUs, 1)} busy: ${stages
       .filter(([name]) => !name.startsWith('idle'))
@@ -186,12 +214,13 @@ async function fraud(log: (line: string) => void, rules: RuleSet): Promise<Run> 
     await services.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-  return { figures, failures, where: services.description, p99, load: loads };
+  return { figures, failures, where: services.description, p99, load: loads, cpuUs: cpuOfRun, ...(scoring && { scoring }) };
 }
 
 /** Scrapes vigie's /metrics every second for the event loop's delay (p99 and max since the previous scrape). */
-function watchEventLoop(cli: Cli): { stop(): void; describe(): string } {
+function watchEventLoop(cli: Cli): { stop(): void; describe(): string; scoring(): Run['scoring'] } {
   let [p99, max, scrapes] = [0, 0, 0];
+  let scoring: Run['scoring'];
   const timer = setInterval(() => {
     const url = cli.dashboard();
     if (url === undefined) return;
@@ -200,12 +229,16 @@ function watchEventLoop(cli: Cli): { stop(): void; describe(): string } {
       .then((text) => {
         const quantile = (q: string): number => Number(new RegExp(`^vigie_event_loop_delay_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) * 1000;
         if (Number.isFinite(quantile('0.99'))) [p99, max, scrapes] = [Math.max(p99, quantile('0.99')), Math.max(max, quantile('1')), scrapes + 1];
+        // the model's scoring time since the start: the last scrape holds the whole run
+        const scored = (q: string): number => Number(new RegExp(`^vigie_model_scoring_seconds\\{quantile="${q}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) * 1e6;
+        if (Number.isFinite(scored('0.99'))) scoring = { p50: scored('0.5'), p99: scored('0.99'), max: scored('1') };
       })
       .catch(() => {});
   }, 1_000);
   return {
     stop: () => clearInterval(timer),
     describe: () => (scrapes === 0 ? 'not scraped' : `${round(p99, 0)} / ${round(max, 0)} (${scrapes} scrapes)`),
+    scoring: () => scoring,
   };
 }
 
@@ -252,6 +285,14 @@ export const fraudBench: Bench = {
     const figures: Record<string, number | string> = {};
     for (const { rules, figures: f } of runs) for (const [name, value] of Object.entries(f)) figures[runs.length > 1 ? `${rules.label}: ${name}` : name] = value;
     const failures = runs.flatMap(({ rules, failures: f }) => f.map((line) => (runs.length > 1 ? `${rules.label}: ${line}` : line)));
+    const alone = runs.find((r) => !r.rules.model);
+    const withModel = runs.find((r) => r.rules.model);
+    if (alone && withModel) {
+      // throughput a free core sustains = 1 / CPU per transaction: the ratio of the two runs' CPU
+      const ratio = alone.cpuUs / withModel.cpuUs;
+      figures['throughput with the model / the rules alone (CPU µs per transaction of each, inverted)'] = `${round(ratio, 2)} (${round(alone.cpuUs, 0)} µs alone, ${round(withModel.cpuUs, 0)} µs with the model)`;
+      if (!(ratio >= MIN_THROUGHPUT_RATIO)) failures.push(`with the model the flow sustains ${round(ratio * 100, 0)} % of the rules alone's throughput, not ≥ ${MIN_THROUGHPUT_RATIO * 100} %`);
+    }
     const ms = (x: number): string => (Number.isFinite(x) ? `${fmt(Math.round(x))} ms` : 'not measured');
     return {
       title: 'Fraud: decision latency, producer → alert and → row, through `vigie detect transactions`',

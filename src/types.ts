@@ -88,6 +88,22 @@ export interface SuspiciousTransaction {
   readonly decidedAt?: number;
   /** The rules that fired, with their versions, values and limits, when the rules explain (see src/rules/). */
   readonly fired?: readonly FiredRule[];
+  /** The learned model's score of it (the one that decides), when a model scores the flow. */
+  readonly model?: ModelScore;
+  /** A shadow model's score of it: stored beside the current one's, it decides nothing. */
+  readonly shadow?: ModelScore;
+}
+
+/**
+ * What a learned fraud model said of a transaction: its version, the probability of fraud, and
+ * (for the model that decides, on a suspicious transaction) the features that pushed the score
+ * most, each with its value and its contribution in log-odds (TreeSHAP), largest first.
+ */
+export interface ModelScore {
+  readonly version: string;
+  readonly score: number;
+  readonly threshold: number;
+  readonly top?: readonly { readonly feature: string; readonly value: number | null; readonly contribution: number }[];
 }
 
 /**

@@ -6,6 +6,8 @@
  * A revision is an alert of its own (`revision`, and `revised_by`: the record that caused it).
  * When the rules explain (`fired`), the alert names each rule that fired: its id and version, the
  * value it computed and the limit that value crossed, as the row and the JSONL log hold them.
+ * When a learned model scores the flow, `model` says its version, probability, threshold and top
+ * contributing features, and `shadow` a shadow model's version and probability.
  */
 import type { KafkaMessage } from '../adapters/kafka/toKafka.ts';
 import type { SourceRef, SuspiciousTransaction } from '../types.ts';
@@ -35,6 +37,8 @@ export const alertMessage = (topic: string) => (s: SuspiciousTransaction): Kafka
       revision: s.revision ?? 0,
       ...(s.cause ? { revised_by: s.cause } : {}),
       ...(s.fired ? { fired: s.fired } : {}),
+      ...(s.model ? { model: s.model } : {}),
+      ...(s.shadow ? { shadow: s.shadow } : {}),
     }),
     headers: { [ALERT_ID_HEADER]: id },
   };

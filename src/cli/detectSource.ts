@@ -44,6 +44,12 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
   readonly rulesRejectedTopic: string;
   /** Keys other than the account that rules may keep state by (a stage each), besides the starting rules'. */
   readonly ruleKeys: readonly string[];
+  /** The topic of transactions' labels, stored in PostgreSQL as they come; '' (or absent) for none. */
+  readonly labelsTopic?: string;
+  /** A fraud model file that scores every transaction beside the rules. */
+  readonly model?: string;
+  /** The compacted control topic of the models (current, shadow); '' (or absent) for none. */
+  readonly modelsTopic?: string;
 }
 
 /** The flow's counts, for the stats line. */

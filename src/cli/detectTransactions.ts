@@ -25,6 +25,11 @@ import { type DetectConfig, openDetectSource, runDetect } from './detectSource.t
 import { lateLog } from './lateLog.ts';
 import { startingBook } from './ruleSet.ts';
 import { followRuleChanges } from '../adapters/kafka/ruleChanges.ts';
+import { followLabels } from '../adapters/kafka/labels.ts';
+import { followModelChanges } from '../adapters/kafka/modelChanges.ts';
+import { type FraudModel, readFraudModel } from '../models/fraudModel.ts';
+import { ModelSlots, adoptFeatures } from '../models/modelSlots.ts';
+import { withApproxContributions } from '../models/approxContributions.ts';
 import type { Running } from './running.ts';
 import { ALERT_ID_HEADER, alertId, alertMessage } from './alertMessage.ts';
 
@@ -39,6 +44,11 @@ function logRestoredRules({ topic, partition, accounts, started, dropped, migrat
   if (positional > 0) log(`${where}: ${positional} of ${accounts} accounts were written by an older vigie that kept rule state by position: not read, every rule starts from empty state for them at the restored offset`);
 }
 
+/** `2026-12-07T19:00:00Z-3f2a1b threshold 0.37, 31 features`: a model for the log. */
+export function describeModel(model: Pick<FraudModel, 'version' | 'threshold' | 'features'>): string {
+  return `${model.version} threshold ${model.threshold}, ${model.features.length} features`;
+}
+
 /** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
 const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
 
@@ -46,7 +56,15 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   // The rules: the file's (or the default ones), then the control topic's changes on top, read
   // to its end before the first transaction is judged (below), then followed while the flow runs.
   const book = startingBook(config);
+  // A model scores beside the rules: its feature rules join the book before the flow fixes its stages.
+  const modelsTopic = config.modelsTopic ?? '';
+  // alerts explain by XGBoost's approximate contributions: a walk per tree, as scoring (exact TreeSHAP costs hundreds of µs)
+  const fileModel = config.model === undefined ? undefined : withApproxContributions(readFraudModel(config.model));
+  if (fileModel !== undefined) adoptFeatures(book, fileModel);
+  // the models that score, as the file and the control topic set them (none: the rules alone)
+  const models = fileModel === undefined && modelsTopic === '' ? undefined : new ModelSlots(fileModel);
   log(`Rules: ${book.list().map((v) => `${v.id} v${v.rule!.version}`).join(', ')} (${config.rulesFile === undefined ? 'rules/default.json' : config.rulesFile})`);
+  if (fileModel !== undefined) log(`Model: ${describeModel(fileModel)} (${config.model})`);
   // The flow's state, written down with the offsets it covers and restored on assignment.
   const rulesState = new RulesStore('fraud-rules');
   // Suspicious rows and dead letters are staged, then written with their partitions' offsets
@@ -128,6 +146,32 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     });
     log(`Rules followed on ${config.rulesTopic}, refusals to ${config.rulesRejectedTopic || 'the log only'}; in force: ${book.list().map((v) => `${v.id} v${v.rule!.version}${v.rule!.enabled ? '' : ' (disabled)'}`).join(', ') || 'none'}`);
   } else log("Rules from the file only (--rules-topic '')");
+  if (models !== undefined && modelsTopic !== '') {
+    const changes = followModelChanges({ brokers: config.kafka, ...(config.kafkaSecurity && { security: config.kafkaSecurity }), topic: modelsTopic, slots: models, book, log });
+    files.push({ close: () => changes.stop() });
+    await changes.caughtUp.catch(async (error: unknown) => {
+      await Promise.allSettled(files.map((f) => f.close()));
+      await services.close();
+      throw error;
+    });
+    const inForce = [models.current && `current ${describeModel(models.current)}`, models.shadow && `shadow ${describeModel(models.shadow)}`].filter(Boolean);
+    log(`Models followed on ${modelsTopic}; in force: ${inForce.join('; ') || 'none (the rules alone decide)'}`);
+  }
+  const labelsTopic = config.labelsTopic ?? '';
+  if (labelsTopic !== '') {
+    // labels stored in PostgreSQL beside their offsets, by a consumer group of their own
+    const labels = followLabels({
+      brokers: config.kafka,
+      ...(config.kafkaSecurity && { security: config.kafkaSecurity }),
+      topic: labelsTopic,
+      group: `${config.group}-labels`,
+      pool: services.db.pool,
+      log,
+      onLabels: (stored) => log(`labels: ${stored.length} from ${labelsTopic}/${stored[0]!.ref.partition}@${stored[0]!.ref.offset}, e.g. ${stored[0]!.label} of transaction ${stored[0]!.transaction_id} (${stored[0]!.account})`),
+    });
+    files.push({ close: () => labels.stop() });
+    log(`Labels from ${labelsTopic} stored in PostgreSQL (table labels)`);
+  } else log("Labels read from no topic (--labels-topic '')");
   // Alerts and dead letters for other systems (alertMessage.ts): at least once, stable ids.
   const alert = alertMessage(config.alertsTopic);
   // the same JSON on the dead-letter topic and in the dead-letter log
@@ -165,6 +209,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       onRestored: (restored) => logRestoredRules(restored, log),
       // read again after a restore to rebuild the state: their rows and alerts went out before
       replayed: (ref) => offsets.replayed(ref.source, ref.partition, ref.offset),
+      ...(models && { models, measureScoring: (ms: number) => metrics.modelScoring(ms) }),
       onJudged: (judged) => {
         watermarks.touch(judged.record.ref);
         if ((judged.revision ?? 0) > 0) {
@@ -180,14 +225,14 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
         }
         if (judged.reasons.length === 0) return;
         metrics.suspicious();
-        const { record, reasons, score, fired, revision } = judged;
+        const { record, reasons, score, fired, revision, model } = judged;
         // hits of first decisions, not of a revision nor of a record read again to rebuild the state
         if (fired !== undefined && (revision ?? 0) === 0 && !offsets.replayed(record.ref.source, record.ref.partition, record.ref.offset)) {
           metrics.ruleHits(fired);
           rulesPanel.hit({ transaction: record.transaction, fired });
         }
         if (!dashboard.watched) return; // no page open: no message built per transaction
-        dashboard.publish(suspiciousMessage({ transaction: record.transaction, ref: record.ref, reasons, score }));
+        dashboard.publish(suspiciousMessage({ transaction: record.transaction, ref: record.ref, reasons, score, ...(model && { model }) }));
       },
     },
   );

@@ -9,6 +9,8 @@ import { registerBridge } from './commands/bridge.ts';
 import { registerDetect } from './commands/detect.ts';
 import { registerEvaluate } from './commands/evaluate.ts';
 import { registerKafka } from './commands/kafka.ts';
+import { registerLabel } from './commands/label.ts';
+import { registerModel } from './commands/model.ts';
 import { registerPlot } from './commands/plot.ts';
 import { registerProduce } from './commands/produce.ts';
 import { registerReplay } from './commands/replay.ts';
@@ -21,6 +23,6 @@ export function vigieProgram(): Command {
   const program = new Command('vigie')
     .description('Real-time fraud and anomaly detection on streams, built on RxJS')
     .showHelpAfterError();
-  for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerEvaluate, registerTrain, registerRules, registerPlot]) register(program);
+  for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerEvaluate, registerTrain, registerRules, registerLabel, registerModel, registerPlot]) register(program);
   return program;
 }

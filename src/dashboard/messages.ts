@@ -50,5 +50,7 @@ export function sensorMessages(maxPerSecond = 20): (event: SensorEvent) => Dashb
 /** The transaction's own `type` (TRANSFER, ...) becomes `transactionType`: `type` names the message. */
 export function suspiciousMessage(s: SuspiciousTransaction): DashboardMessage {
   const { type: transactionType, ...transaction } = s.transaction;
-  return { ...transaction, type: 'suspicious', transactionType, reasons: s.reasons, score: s.score };
+  const message = { ...transaction, type: 'suspicious' as const, transactionType, reasons: s.reasons, score: s.score };
+  // a model's probability and the features that pushed it most, for the alerts panel
+  return s.model === undefined ? message : { ...message, model: { version: s.model.version, score: s.model.score, top: s.model.top ?? [] } };
 }

@@ -7,7 +7,7 @@
  * sink's write report: the moment the record is durable. Only records that carry `time` are
  * measured (detections and dead letters, not suspicious transactions).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { SensorEvent } from '../streams/sensorAnomalies.ts';
 import type { FiredRule, Written } from '../types.ts';
@@ -39,6 +39,8 @@ export interface Metrics {
   takeMeanLatencyMs(): number | null;
   /** A dependency (kafka, postgres) went down at `since` (epoch ms), or is up (`null`). */
   dependency(name: string, since: number | null): void;
+  /** One transaction's scoring by the learned models (ms), for `vigie_model_scoring_seconds`. */
+  modelScoring(ms: number): void;
 }
 
 export function createMetrics(): Metrics {
@@ -124,6 +126,21 @@ export function createMetrics(): Metrics {
       loop.reset();
     },
   });
+  // The learned models' time per transaction (scoreByModel: both models, the top features when
+  // the model flags), since the start: a histogram of ns recorded on the path, read at each scrape.
+  const scoring = createHistogram();
+  new Gauge({
+    name: 'vigie_model_scoring_seconds',
+    help: "Time to score a transaction with the learned models since the start (scoreByModel: current and shadow, the top features of a transaction the model flags): p50, p99, max",
+    labelNames: ['quantile'],
+    registers: [registry],
+    collect() {
+      if (scoring.count === 0) return;
+      this.labels('0.5').set(scoring.percentile(50) / 1e9);
+      this.labels('0.99').set(scoring.percentile(99) / 1e9);
+      this.labels('1').set(scoring.max / 1e9);
+    },
+  });
   // Zero samples from the first scrape: a dashboard query should find the series, not nothing.
   for (const stage of ['readings', 'transactions']) recordsIn.labels(stage).inc(0);
   for (const stage of ['detections', 'suspicious']) recordsOut.labels(stage).inc(0);
@@ -161,6 +178,7 @@ export function createMetrics(): Metrics {
       });
     },
     revision: () => void pending.revisions++,
+    modelScoring: (ms) => scoring.record(Math.max(1, Math.round(ms * 1e6))),
     ruleHits(fired) {
       for (const { id, version } of fired) {
         const key = `${id}\u0000${version}`;

@@ -92,11 +92,14 @@ const handlers = {
   },
   suspicious(m) {
     const row = document.createElement('tr');
-    const cells = [m.timestamp, m.id, `${m.amount} ${m.currency}`, m.reasons.join(', '), m.score.toFixed(2)];
+    // a learned model's probability and the features that pushed it most (log-odds, signed)
+    const model = m.model === undefined ? '' : `${m.model.score.toFixed(3)} ${m.model.version}\n${m.model.top.map((t) => `${t.feature} = ${t.value === null ? '–' : t.value}: ${t.contribution >= 0 ? '+' : ''}${t.contribution.toFixed(2)}`).join('\n')}`;
+    const cells = [m.timestamp, m.id, `${m.amount} ${m.currency}`, m.reasons.join(', '), m.score.toFixed(2), model];
     cells.forEach((v, i) => {
       const td = document.createElement('td');
       td.textContent = String(v);
       if (i === 2 || i === 4) td.className = 'num';
+      if (i === 5) td.className = 'hits';
       row.appendChild(td);
     });
     const body = document.getElementById('suspicious');

@@ -3,5 +3,7 @@
 // per-feature TreeSHAP contributions). Its features are rules of `vigie/rules`, run by
 // `ruleFeatures` of `vigie/operators` in training and in serving alike.
 export { type Contribution, type FeatureValues, type FraudModel, readFraudModel } from './fraudModel.ts';
+export { ApproxContributions, withApproxContributions } from './approxContributions.ts';
+export { type ModelRole, ModelSlots, type ScoringModel, adoptFeatures } from './modelSlots.ts';
 export { FraudModelFile, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelMetrics, checkModelFile } from './modelFile.ts';
 export { type Contributions, TreeEnsemble, XGBoostModel } from './treeEnsemble.ts';

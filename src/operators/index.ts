@@ -23,6 +23,7 @@ export * from './parseTransaction.ts';
 export * from './perKey.ts';
 export * from './robustZScore.ts';
 export * from './rules/index.ts';
+export * from './scoreByModel.ts';
 export * from './sensorValue.ts';
 export * from './seriesDetect.ts';
 export * from './seriesWarmUp.ts';

@@ -7,7 +7,9 @@
  * and written: a revision of an earlier transaction holds the message that caused it, and a
  * suspicious row a durable sink refuses becomes a dead letter of the message as it came.
  */
-import { type Observable, type OperatorFunction, filter, map, pipe, tap } from 'rxjs';
+import { type Observable, type OperatorFunction, filter, identity, map, pipe, tap } from 'rxjs';
+import type { ModelSlots, ScoringModel } from '../models/modelSlots.ts';
+import { scoreByModel } from '../operators/scoreByModel.ts';
 import { fanOut } from '../operators/fanOut.ts';
 import { type TransactionMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
 import type { DeadLetter, Parsed, Refused, SourceRef, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
@@ -44,6 +46,14 @@ export interface AcknowledgedTransactionsOptions extends SuspiciousTransactionsO
    * (so not alerted again either), the input only judged and acknowledged.
    */
   readonly replayed?: (ref: SourceRef) => boolean;
+  /**
+   * Learned models that score every transaction beside the rules (see `scoreByModel`): the
+   * current one flags too, a shadow is scored and stored beside it. Their feature rules must be
+   * in `book` (`adoptFeatures`); the rules then compute features for them.
+   */
+  readonly models?: Pick<ModelSlots<ScoringModel>, 'current' | 'shadow'>;
+  /** With `models`: told of each scoring's time in ms (see `scoreByModel`). */
+  readonly measureScoring?: (ms: number) => void;
 }
 
 export function acknowledgedTransactions(
@@ -54,8 +64,10 @@ export function acknowledgedTransactions(
   const { replayed } = options;
   const fresh = <T extends { readonly ref: SourceRef; readonly cause?: SourceRef }>(source: Observable<T>): Observable<T> =>
     replayed === undefined ? source : source.pipe(filter((item) => !replayed(item.cause ?? item.ref)));
+  const { models, measureScoring } = options;
   const judged = pipe(
-    judgeRules(options),
+    judgeRules(models === undefined ? options : { ...options, features: true }),
+    models === undefined ? identity : scoreByModel(models, measureScoring === undefined ? {} : { measure: measureScoring }),
     tap((judged: Judged) => options.onJudged?.(judged)),
     suspiciousOnly({ clock: Date.now }),
     fresh,

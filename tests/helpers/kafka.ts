@@ -111,7 +111,8 @@ export async function consumeToEnd(brokers: readonly string[], topic: string, ti
 /** A record to produce: its key, value, and event time as the Kafka timestamp (epoch ms). */
 export interface OutgoingRecord {
   readonly key: string;
-  readonly value: string;
+  /** Text, or exact bytes (a poison record). */
+  readonly value: string | Buffer;
   readonly timestamp?: number;
 }
 

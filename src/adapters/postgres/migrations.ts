@@ -161,6 +161,43 @@ export const migrations: readonly Migration[] = [
     id: '010_suspicious_transactions_fired',
     sql: `ALTER TABLE suspicious_transactions ADD COLUMN fired jsonb NULL`,
   },
+  {
+    // Labels of transactions (confirmed fraud, chargeback, analyst verdict) from the labels topic
+    // (src/adapters/kafka/labels.ts), arriving days after the transaction. Unique per label of a
+    // transaction from one labeller, so a replay writes nothing twice: the account is in the key
+    // because transaction ids repeat across accounts (the prototype's are 10000-99999). The topic
+    // coordinates say which record brought it; the labels reader's offsets are stored beside the
+    // rows in vigie_output_offsets, in the same transaction.
+    id: '011_labels',
+    sql: `CREATE TABLE labels (
+        id bigserial PRIMARY KEY,
+        transaction_id int8 NOT NULL,
+        account text NOT NULL,
+        label text NOT NULL CHECK (label IN ('fraud', 'chargeback', 'verdict-fraud', 'verdict-genuine')),
+        labelled_at timestamptz NOT NULL,
+        source text NOT NULL,
+        terminal text NULL,
+        topic text NOT NULL,
+        topic_partition int4 NOT NULL,
+        topic_offset int8 NOT NULL,
+        received_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (account, transaction_id, label, source)
+      );
+      CREATE INDEX labels_transaction ON labels (transaction_id)`,
+  },
+  {
+    // A learned model's verdict on a suspicious transaction (detect transactions --model): the
+    // version that decided, its probability and the top features with their contributions
+    // (log-odds), and a shadow model's version and probability beside it (it decides nothing).
+    // NULL when no model scored the flow.
+    id: '012_suspicious_transactions_model',
+    sql: `ALTER TABLE suspicious_transactions
+        ADD COLUMN model text NULL,
+        ADD COLUMN model_score double precision NULL,
+        ADD COLUMN model_top jsonb NULL,
+        ADD COLUMN shadow_model text NULL,
+        ADD COLUMN shadow_score double precision NULL`,
+  },
 ];
 
 /**

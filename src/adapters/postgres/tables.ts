@@ -161,6 +161,12 @@ export const suspiciousTransactionsTable: TableValues<SuspiciousTransaction> = j
     ['terminal', 'text', (s) => s.transaction.terminal],
     // the rules that fired (id, version, value, limit, reason, score): why, for an analyst
     ['fired', 'jsonb', (s) => s.fired],
+    // a learned model's verdict (the one that decided) and a shadow's score, when a model scores
+    ['model', 'text', (s) => s.model?.version],
+    ['model_score', 'float8', (s) => s.model?.score],
+    ['model_top', 'jsonb', (s) => s.model?.top],
+    ['shadow_model', 'text', (s) => s.shadow?.version],
+    ['shadow_score', 'float8', (s) => s.shadow?.score],
   ],
 );
 

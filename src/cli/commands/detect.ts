@@ -142,6 +142,28 @@ export const transactionSettings = {
     schema: optionalTopic,
     description: "Kafka topic where refused rule changes go with their reason; `''` logs them only",
   },
+  model: {
+    flag: '--model <file>',
+    env: 'VIGIE_MODEL',
+    schema: z.string().min(1).optional(),
+    description:
+      'a fraud model file (`vigie train fraud`) that scores every transaction beside the rules: its feature rules join the rule book, a probability at or above its threshold flags the transaction, and suspicious rows, alerts and logs carry its score, version and top features (see docs/model-serving.md)',
+  },
+  modelsTopic: {
+    flag: '--models-topic <name>',
+    env: 'VIGIE_MODELS_TOPIC',
+    fallback: 'transaction.models',
+    schema: optionalTopic,
+    description:
+      "compacted Kafka topic of the models that score (key: current or shadow; `vigie model shadow|promote`), read whole before the first transaction, then followed: a shadow is scored and stored beside the current model, a promoted one decides from the next transaction on; `--models-topic ''` turns it off",
+  },
+  labelsTopic: {
+    flag: '--labels-topic <name>',
+    env: 'VIGIE_LABELS_TOPIC',
+    fallback: 'transaction.labels',
+    schema: optionalTopic,
+    description: "Kafka topic of transactions' labels (confirmed fraud, chargeback, analyst verdict; JSON keyed by account, see docs/model-serving.md), stored in PostgreSQL's labels table as they come; `--labels-topic ''` reads none",
+  },
   alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string(), description: "Kafka topic of the alerts (one JSON per suspicious transaction); `--alerts-topic ''` sends none, for a deployment that reads PostgreSQL only" },
   dlqTopic: { flag: '--dlq-topic <name>', env: 'VIGIE_DLQ_TOPIC', fallback: 'transaction.dlq', schema: z.string().min(1), description: 'Kafka topic of the dead letters' },
 } satisfies Record<string, Setting>;

@@ -39,7 +39,7 @@ const listSettings = {
   rulesFile: transactionSettings.rulesFile,
 } satisfies Record<string, Setting>;
 
-interface Connection {
+export interface Connection {
   readonly brokers: string[];
   readonly security: KafkaSecurity;
   readonly topic: string;

@@ -48,6 +48,11 @@ export interface DefaultRulesOptions {
    * keep state by, besides those of its rules now (see `judgeByRules`).
    */
   readonly keys?: readonly string[];
+  /**
+   * With a `book`: each judgement carries `features`, the named values of the book's rules (a
+   * model's inputs, see `scoreByModel`), null where a rule does not apply or has no value yet.
+   */
+  readonly features?: boolean;
 }
 
 /**
@@ -85,7 +90,8 @@ export function judgeRules(options: DefaultRulesOptions = {}): OperatorFunction<
   const { allowedLatenessMs = 30_000, store, onWatermark, onRestored } = options;
   const explain = options.explain ?? false;
   const listeners = { ...(store ? { store } : {}), ...(onWatermark ? { onWatermark } : {}), ...(onRestored ? { onRestored } : {}) };
-  if (options.book) return judgeLive(options.book, { allowedLatenessMs, explain, ...listeners, ...(options.keys ? { keys: options.keys } : {}) });
+  const features = options.features === true ? { features: true } : {};
+  if (options.book) return judgeLive(options.book, { allowedLatenessMs, explain, ...listeners, ...features, ...(options.keys ? { keys: options.keys } : {}) });
   const book = defaultRuleBook(options);
   const stateful = book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((rule) => rule.stateful);
   // with no stateful rule, no state: nothing to hold, checkpoint or revise
@@ -129,7 +135,7 @@ function judgeLive(book: RuleBook, options: JudgeByRulesOptions): OperatorFuncti
     if (now !== seen) [seen, stateful] = [now, now.rules.some((rule) => rule.stateful)];
     return stateful;
   };
-  const stateless = pipe(judge(), judgeStateless(book, { explain: options.explain ?? false }));
+  const stateless = pipe(judge(), judgeStateless(book, { explain: options.explain ?? false, features: options.features === true }));
   // idle accounts kept 30 days, the longest a rule may keep state: a rule added later may need
   // that long, and each rule's own TTL is kept by the engine
   const decide = judgeByRules(book, options);

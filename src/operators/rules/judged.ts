@@ -1,5 +1,5 @@
 import { type OperatorFunction, map } from 'rxjs';
-import type { FiredRule, SourceRef, TransactionRecord } from '../../types.ts';
+import type { FiredRule, ModelScore, SourceRef, TransactionRecord } from '../../types.ts';
 
 /**
  * A transaction record on its way through the rules: each rule that fires appends a reason and
@@ -24,6 +24,10 @@ export interface Judged {
   readonly fired?: readonly FiredRule[];
   /** The named values of the rule language's rules at this transaction (their `feature`), when asked for. */
   readonly features?: Readonly<Record<string, number | null>>;
+  /** The learned model's score (see `scoreByModel`), when a model scores the flow. */
+  readonly model?: ModelScore;
+  /** A shadow model's score, beside it: it decides nothing. */
+  readonly shadow?: ModelScore;
 }
 
 /**

@@ -26,9 +26,12 @@ export function suspiciousOnly({ clock }: { clock?: () => number } = {}): Operat
     filter((judged) => judged.reasons.length > 0 || (judged.revision ?? 0) > 0),
     // one object per row, its keys always in one order (no spread of a first one): every
     // suspicious record of a backlog comes this way
-    map(({ record: { transaction, ref }, reasons, score, revision, cause, fired }): SuspiciousTransaction => {
+    map(({ record: { transaction, ref }, reasons, score, revision, cause, fired, model, shadow }): SuspiciousTransaction => {
       const out = suspicious(transaction, ref, reasons, score, revision, cause, clock);
-      return fired === undefined ? out : { ...out, fired };
+      const explained = fired === undefined ? out : { ...out, fired };
+      // a model's score and top features, and a shadow's score, when a model scores the flow
+      if (model === undefined) return explained;
+      return shadow === undefined ? { ...explained, model } : { ...explained, model, shadow };
     }),
   );
 }

@@ -27,6 +27,16 @@ describe('judgeStateless', () => {
     });
   }));
 
+  it('gives the features of the stateless rules in force when asked, null where a rule does not apply', marbles((m) => {
+    const size: Rule = { id: 'f-size', version: 1, value: { field: 'amount' }, feature: 'size' };
+    const euros: Rule = { id: 'f-eur', version: 1, when: [{ field: 'currency', op: '==', value: 'EUR' }], value: { field: 'amount' }, feature: 'euros' };
+    const book = RuleBook.of([amount, size, euros]);
+    m.expect(m.cold('-b-e-|', { b, e }).pipe(judgeStateless(book, { features: true }))).toBeObservable('-B-E-|', {
+      B: { ...b, reasons: ['amount>10000XAF'], score: 1.5, features: { size: 15_000, euros: null } },
+      E: { ...e, features: { size: 50_000, euros: 50_000 } },
+    });
+  }));
+
   it('passes an error on', marbles((m) => {
     m.expect(m.cold('-a-#', { a }).pipe(judgeStateless(RuleBook.of([amount])))).toBeObservable('-a-#', { a });
   }));
