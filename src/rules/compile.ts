@@ -9,6 +9,7 @@ import { formatDuration } from './measures.ts';
 import type { FiredRule, Transaction } from '../types.ts';
 import { type Checked, type Filter, type Rule, type Value, parseDuration } from './schema.ts';
 import { type Node, aggregateNode, isNewNode, speedNode, zScoreNode } from './valueNodes.ts';
+import { fraudLabelsNode } from './labels.ts';
 
 export { getter };
 
@@ -56,6 +57,8 @@ interface CompiledValue {
   /** The first time window, for `{window}` in reasons. */
   readonly windowMs?: number;
   readonly longestWindowMs: number;
+  /** It reads label events (`fraudLabels`): they step its state; other rules never see them. */
+  readonly readsLabels?: boolean;
 }
 
 /** `rule` as code, or the reason its meaning is refused. */
@@ -78,7 +81,7 @@ function compile(rule: Rule): CompiledRule {
   const stateful = value.nodes.length > 0;
   const ttlMs = rule.ttl === undefined ? MAX_TTL_MS : parseDuration(rule.ttl)!;
   if (ttlMs > MAX_TTL_MS) refuse(`ttl: at most ${formatDuration(MAX_TTL_MS)}`);
-  if (ttlMs < value.longestWindowMs) refuse(`ttl: ${rule.ttl} is shorter than the window (${formatDuration(value.longestWindowMs)}): the window would be cut`);
+  if (ttlMs < value.longestWindowMs) refuse(`ttl: ${rule.ttl ?? `${formatDuration(ttlMs)} (the default)`} is shorter than the window (${formatDuration(value.longestWindowMs)}): the window would be cut`);
   const when = (rule.when ?? []).map((f, i) => compileFilter(f, `when.${i}`));
   const limitOf = rule.limit === undefined ? () => undefined : compileLimit(rule.limit);
   const compare = comparison(rule.compare ?? '>');
@@ -108,7 +111,8 @@ function compile(rule: Rule): CompiledRule {
     ttlMs,
     ...(index ? { index } : {}),
     ...(rule.feature ? { feature: rule.feature } : {}),
-    applies: (tx) => when.every((f) => f(tx, tx)),
+    // a label event steps only the rules that read labels, whatever their `when` (it has no such fields)
+    applies: (tx) => (tx.label === undefined ? when.every((f) => f(tx, tx)) : value.readsLabels === true),
     stage,
     stageKey,
     subKey: others.length === 0 ? () => '' : joinedKey(others),
@@ -179,6 +183,7 @@ function compileValue(value: Value, at: string): CompiledValue {
       },
       ...(a.windowMs !== undefined ? { windowMs: a.windowMs } : b.windowMs !== undefined ? { windowMs: b.windowMs } : {}),
       longestWindowMs: Math.max(a.longestWindowMs, b.longestWindowMs),
+      ...(a.readsLabels === true || b.readsLabels === true ? { readsLabels: true } : {}),
     };
   }
   const single = (node: Node, windowMs?: number): CompiledValue => ({
@@ -198,6 +203,12 @@ function compileValue(value: Value, at: string): CompiledValue {
     return single(zScoreNode(getter(field), last, minHistory, madFloor));
   }
   if ('speedKmh' in value) return single(speedNode());
+  if ('fraudLabels' in value) {
+    const { aggregate, window, delay } = value.fraudLabels;
+    const windowMs = parseDuration(window)!;
+    const delayMs = delay === undefined ? 0 : parseDuration(delay)!;
+    return { ...single(fraudLabelsNode(aggregate, windowMs, delayMs), windowMs), longestWindowMs: windowMs + delayMs, readsLabels: true };
+  }
   if ('isNew' in value) return single(isNewNode(getter(value.isNew.field), value.isNew.minHistory));
   return refuse(`${at}: not a value`);
 }

@@ -7,3 +7,4 @@ export { RuleBook, type RuleChange, type RuleChangeOutcome, type RuleVersion, ty
 export { type VersionInForce, rulesInForceAt } from './rulesInForceAt.ts';
 export { DEFAULT_RULES_FILE, RULE_IDS, defaultRuleFile, defaultRuleSet } from './defaultRules.ts';
 export { distanceKm, formatDuration, robustZ, speedKmh } from './measures.ts';
+export { FRAUD_LABELS, isLabel } from './labels.ts';

@@ -77,16 +77,32 @@ const Speed = z.strictObject({ speedKmh: z.strictObject({}) });
 /** 1 when the field's value is new to the key once `minHistory` of its transactions had one, else 0. */
 const IsNew = z.strictObject({ isNew: z.strictObject({ field: Field, minHistory: z.number().int().min(0) }) });
 
+/**
+ * The key's transactions labelled fraud, as the labels came in (label events of the stream, see
+ * ./labels.ts): over the key's transactions of `[t − delay − window, t − delay]`, those whose fraud
+ * label is known by t: how many, their share of those transactions, or the days since the first
+ * or the last of them. A terminal's recent fraud rate behind a label delay is
+ * `{ "fraudLabels": { "aggregate": "rate", "window": "7d", "delay": "7d" } }` keyed by terminal.
+ */
+const FraudLabels = z.strictObject({
+  fraudLabels: z.strictObject({
+    aggregate: z.enum(['count', 'rate', 'daysSinceFirst', 'daysSinceLast']),
+    window: Duration,
+    delay: Duration.optional(),
+  }),
+});
+
 export type Value =
   | { readonly field: string }
   | { readonly ratio: readonly [Value, Value] }
   | z.infer<typeof Aggregate>
   | z.infer<typeof ZScore>
   | z.infer<typeof Speed>
-  | z.infer<typeof IsNew>;
+  | z.infer<typeof IsNew>
+  | z.infer<typeof FraudLabels>;
 
 export const Value: z.ZodType<Value> = z.lazy(() =>
-  z.union([z.strictObject({ field: Field }), z.strictObject({ ratio: z.tuple([Value, Value]) }), Aggregate, ZScore, Speed, IsNew]),
+  z.union([z.strictObject({ field: Field }), z.strictObject({ ratio: z.tuple([Value, Value]) }), Aggregate, ZScore, Speed, IsNew, FraudLabels]),
 );
 
 /** One limit, or one per value of a field (`{ "by": "currency", "limits": { "XAF": 10000 } }`: other currencies are not judged). */
