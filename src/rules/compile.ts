@@ -195,7 +195,9 @@ function compileValue(value: Value, at: string): CompiledValue {
   if ('aggregate' in value) {
     if (value.aggregate !== 'count' && value.field === undefined) refuse(`${at}.field: ${value.aggregate} needs a field to aggregate`);
     const windowMs = typeof value.window === 'string' ? parseDuration(value.window)! : undefined;
-    return single(aggregateNode(value, at), windowMs);
+    if (value.delay !== undefined && windowMs === undefined) refuse(`${at}.delay: only a time window can be delayed, not the last N`);
+    const delayMs = value.delay === undefined ? 0 : parseDuration(value.delay)!;
+    return { ...single(aggregateNode(value, at), windowMs), longestWindowMs: (windowMs ?? 0) + delayMs };
   }
   if ('zscore' in value) {
     const { field, last, minHistory, madFloor = 0.05 } = value.zscore;

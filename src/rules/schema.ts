@@ -59,6 +59,8 @@ const Aggregate = z.strictObject({
   /** Only the key's transactions that pass these count (e.g. those in another city than this one). */
   where: z.array(Filter).optional(),
   current: z.enum(['include', 'exclude']).optional(),
+  /** With a time window: the window ends this long before the transaction, `[t − delay − window, t − delay]` (this one left out). */
+  delay: Duration.optional(),
 });
 
 /** The robust z-score (median, MAD) of a field against the key's last `last` values (this one excluded). */
