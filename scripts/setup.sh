@@ -36,6 +36,10 @@ node -e "require('@swc/core').parseSync('export {}', { syntax: 'typescript' })"
 # pandas, scikit-learn and XGBoost, pinned, as wheels from PyPI into their own virtualenv (about 30 s once).
 [ -x .vigie/bench/venv-handbook/bin/python ] || python3 -m venv .vigie/bench/venv-handbook
 .vigie/bench/venv-handbook/bin/python -m pip install --quiet --disable-pip-version-check -r bench/handbook/requirements.txt
+# The learner of `vigie train fraud` (train/fraud.py; XGBoost, tested in tests/models/): its own
+# virtualenv, the one the command makes when missing, with the same pins.
+[ -x .vigie/venv-train/bin/python ] || python3 -m venv .vigie/venv-train
+.vigie/venv-train/bin/python -m pip install --quiet --disable-pip-version-check -r train/requirements.txt
 # The Kafka broker's jars, from Maven Central into .kafka/libs (the tests start a real broker).
 npm run kafka:jars
 echo "setup: done; run the tests with: npm test"

@@ -147,12 +147,12 @@ export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly o
 
 /** `json` (text or parsed) as a rule, or the reason it is not one. */
 export function checkRule(json: unknown): Checked<Rule> {
-  return check(Rule, json);
+  return checkJson(Rule, json);
 }
 
 /** `json` (text or parsed) as a rule set file (`{ "rules": [...] }`), or the reason it is not one. */
 export function checkRuleSet(json: unknown): Checked<RuleSetFile> {
-  const checked = check(RuleSetFile, json);
+  const checked = checkJson(RuleSetFile, json);
   if (!checked.ok) return checked;
   const seen = new Set<string>();
   for (const rule of checked.value.rules) {
@@ -162,7 +162,8 @@ export function checkRuleSet(json: unknown): Checked<RuleSetFile> {
   return checked;
 }
 
-function check<T>(schema: z.ZodType<T>, json: unknown): Checked<T> {
+/** `json` (text or parsed) checked against `schema`: the value, or the first issue with its path (`whole` when at the top). */
+export function checkJson<T>(schema: z.ZodType<T>, json: unknown, whole = '(the rule)'): Checked<T> {
   let value = json;
   if (typeof json === 'string') {
     try {
@@ -174,6 +175,6 @@ function check<T>(schema: z.ZodType<T>, json: unknown): Checked<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0]!;
-  const at = issue.path.length > 0 ? issue.path.join('.') : '(the rule)';
+  const at = issue.path.length > 0 ? issue.path.join('.') : whole;
   return { ok: false, reason: `${at}: ${issue.message}` };
 }

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
-const ENTRY_POINTS = ['vigie', 'vigie/operators', 'vigie/adapters', 'vigie/streams', 'vigie/detectors', 'vigie/state', 'vigie/rules'] as const;
+const ENTRY_POINTS = ['vigie', 'vigie/operators', 'vigie/adapters', 'vigie/streams', 'vigie/detectors', 'vigie/state', 'vigie/rules', 'vigie/models'] as const;
 
 // Runs in a fresh Node, in the package's folder so that `vigie` names this package (self-reference).
 const PROBE = `
@@ -47,7 +47,7 @@ describe('vigie as a package: its entry points', () => {
 
   it('names the same function the same way in every entry point that has it', async () => {
     const all = await import('../../src/index.ts');
-    for (const entry of ['operators', 'adapters', 'streams', 'detectors', 'state']) {
+    for (const entry of ['operators', 'adapters', 'streams', 'detectors', 'state', 'models']) {
       const narrow = (await import(`../../src/${entry}/index.ts`)) as Record<string, unknown>;
       for (const [name, value] of Object.entries(narrow)) expect(all[name as keyof typeof all], `${entry}: ${name}`).toBe(value);
     }
