@@ -27,3 +27,4 @@ export * from './sensorValue.ts';
 export * from './seriesDetect.ts';
 export * from './seriesWarmUp.ts';
 export * from './warmUp.ts';
+export * from './withDelayedLabels.ts';
