@@ -15,11 +15,12 @@ import { registerReplay } from './commands/replay.ts';
 import { registerRules } from './commands/rules.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
+import { registerTrain } from './commands/train.ts';
 
 export function vigieProgram(): Command {
   const program = new Command('vigie')
     .description('Real-time fraud and anomaly detection on streams, built on RxJS')
     .showHelpAfterError();
-  for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerEvaluate, registerRules, registerPlot]) register(program);
+  for (const register of [registerStart, registerKafka, registerProduce, registerSimulate, registerBridge, registerDetect, registerReplay, registerEvaluate, registerTrain, registerRules, registerPlot]) register(program);
   return program;
 }

@@ -52,7 +52,11 @@ export const FraudModelFile = z
     }),
     /** A transaction whose probability is at or above it is flagged; chosen on the training part only. */
     threshold: z.number().min(0).max(1),
-    metrics: z.strictObject({ training: ModelMetrics, test: ModelMetrics.nullable() }),
+    /**
+     * On the training part (in sample), on its last part kept for the threshold (`validation`,
+     * out of sample, when the trainer kept one) and on the test part (null without one).
+     */
+    metrics: z.strictObject({ training: ModelMetrics, validation: ModelMetrics.optional(), test: ModelMetrics.nullable() }),
     /** XGBoost's JSON model, as `booster.save_model('m.json')` writes it. */
     booster: z.record(z.string(), z.unknown()),
   })

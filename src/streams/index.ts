@@ -12,3 +12,4 @@ export * from './sensorAnomalies.ts';
 export * from './sensorPipeline.ts';
 export * from './sensorSeries.ts';
 export * from './suspiciousTransactions.ts';
+export * from './replayFeatures.ts';

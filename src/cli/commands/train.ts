@@ -1,0 +1,105 @@
+/**
+ * `vigie train fraud --on FILE`: a learned fraud model from labelled history (a CSV: the simulated
+ * bank's or PaySim's), its features computed by the rule language's rules (rules/features.json by
+ * default) replayed as serving computes them, XGBoost in a virtualenv the command makes itself,
+ * the threshold chosen on the training part only, and the model file written (see docs/models.md).
+ */
+import type { Command } from 'commander';
+import { fromLabelledCsv, labelledFormat } from '../../adapters/labelledCsv.ts';
+import { VigieError } from '../../errors.ts';
+import type { ModelMetrics } from '../../models/modelFile.ts';
+import { readRuleFile } from '../../rules/ruleFile.ts';
+import { parseDuration } from '../../rules/schema.ts';
+import { parseTimestamp } from '../../timestamps.ts';
+import { fail } from '../fail.ts';
+import { DEFAULT_FEATURE_RULES, type TrainSplit, type TrainedFraudModel, trainFraud } from '../trainFraud.ts';
+
+interface TrainOptions {
+  readonly on: string;
+  readonly features: string;
+  readonly trainUntil?: string;
+  readonly trainFraction?: string;
+  readonly labelDelay?: string;
+  readonly param: string[];
+  readonly out: string;
+  readonly dataDir: string;
+  readonly json?: boolean;
+}
+
+export function registerTrain(program: Command): void {
+  const train = program.command('train').description('train a learned model on labelled history');
+  train
+    .command('fraud')
+    .description("train a fraud model (XGBoost) on a labelled CSV, the simulated bank's or PaySim's: features from the rule language replayed in event-time order, the threshold chosen on the training part, a versioned model file")
+    .requiredOption('--on <file>', "the labelled CSV: the simulated bank's (vigie simulate bank) or PaySim's")
+    .option('--features <file>', 'the rules computing the features (each naming a feature)', 'rules/features.json of the package')
+    .option('--train-until <time>', 'the training part ends before this event time (ISO 8601); the rest is the test part')
+    .option('--train-fraction <share>', 'the training part is this share of the rows, earliest first (without --train-until: 0.7)')
+    .option('--label-delay <time>', 'how long after a transaction its label is known (7d), recorded in the model')
+    .option('--param <key=value>', 'an XGBoost parameter over the defaults (max_depth=4, eta=0.1, rounds=500, ...); repeatable', (value: string, all: string[]) => [...all, value], [])
+    .option('--out <file>', 'the model file', '.vigie/fraud-model.json')
+    .option('--data-dir <dir>', 'where the virtualenv (venv-train) and the work files (train/) go', '.vigie')
+    .option('--json', 'print the model file without its booster as JSON instead of the summary')
+    .action(async (options: TrainOptions) => {
+      try {
+        labelledFormat(options.on);
+        const trained = await trainFraud({
+          labelled$: fromLabelledCsv(options.on),
+          featureRules: readRuleFile(options.features.startsWith('rules/features.json of') ? DEFAULT_FEATURE_RULES : options.features),
+          split: split(options),
+          labelDelay: labelDelay(options.labelDelay),
+          params: params(options.param),
+          workDir: options.dataDir,
+          out: options.out,
+        });
+        console.log(options.json ? JSON.stringify({ ...trained.file, booster: undefined }) : summary(trained));
+      } catch (error) {
+        fail(error);
+      }
+    });
+}
+
+function split(options: TrainOptions): TrainSplit {
+  if (options.trainUntil !== undefined && options.trainFraction !== undefined) throw new VigieError('CONFIG_INVALID', '--train-until and --train-fraction: give one of them');
+  if (options.trainUntil !== undefined) {
+    const until = parseTimestamp(options.trainUntil);
+    if (typeof until === 'string') throw new VigieError('CONFIG_INVALID', `--train-until: ${until}`);
+    return { until };
+  }
+  const fraction = Number(options.trainFraction ?? 0.7);
+  if (!(fraction > 0 && fraction <= 1)) throw new VigieError('CONFIG_INVALID', `--train-fraction: ${options.trainFraction} is not a share in (0, 1]`);
+  return { fraction };
+}
+
+function labelDelay(text: string | undefined): string | null {
+  if (text === undefined) return null;
+  if (parseDuration(text) === undefined) throw new VigieError('CONFIG_INVALID', `--label-delay: ${text} is not a duration such as 7d, 36h`);
+  return text;
+}
+
+function params(items: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    items.map((item) => {
+      const at = item.indexOf('=');
+      if (at <= 0) throw new VigieError('CONFIG_INVALID', `--param: ${item} is not key=value`);
+      return [item.slice(0, at), item.slice(at + 1)];
+    }),
+  );
+}
+
+function summary(trained: TrainedFraudModel): string {
+  const { file } = trained;
+  const f = (m: ModelMetrics | null | undefined): string =>
+    m ? `| ${m.rows} | ${m.frauds} | ${m.averagePrecision?.toFixed(4) ?? '-'} | ${m.precision.toFixed(4)} | ${m.recall.toFixed(4)} | ${m.f1.toFixed(4)} |` : '| - | - | - | - | - | - |';
+  return [
+    `model ${file.version} written to ${trained.out}: ${file.features.length} features, ${String(file.learner.params.rounds)} rounds, threshold ${file.threshold.toFixed(4)}`,
+    `training part: ${file.trainingWindow.from} to ${file.trainingWindow.to} (${file.trainingWindow.rows} rows); test part: the ${trained.matrix.rows - trained.trainRows} rows after`,
+    `vigie's evaluator against XGBoost on all ${trained.matrix.rows} rows: largest difference ${trained.largestDifference.toExponential(2)}`,
+    '',
+    '| part | rows | frauds | average precision | precision | recall | F1 |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| training (in sample) ${f(file.metrics.training)}`,
+    `| validation (last 20 % of training, threshold chosen here) ${f(file.metrics.validation)}`,
+    `| test ${f(file.metrics.test)}`,
+  ].join('\n');
+}
