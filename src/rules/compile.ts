@@ -13,8 +13,11 @@ import { fraudLabelsNode } from './labels.ts';
 
 export { getter };
 
-/** The longest an account's rule state is kept without a transaction: the engine's TTL. */
-export const MAX_TTL_MS = 30 * 86_400_000;
+/** The longest a rule may keep its state without a transaction (a terminal's frauds of 28 days, known 7 days late, read over 35). */
+export const MAX_TTL_MS = 40 * 86_400_000;
+
+/** A rule's TTL when it names none, and how long the engine keeps an idle account (unless a rule of its stage keeps longer). */
+export const DEFAULT_TTL_MS = 30 * 86_400_000;
 
 type Scalar = string | number | boolean;
 
@@ -79,7 +82,7 @@ function compile(rule: Rule): CompiledRule {
   const others = byAccount ? keys.filter((k) => k !== 'account').map(getter) : [];
   const value = compileValue(rule.value, 'value');
   const stateful = value.nodes.length > 0;
-  const ttlMs = rule.ttl === undefined ? MAX_TTL_MS : parseDuration(rule.ttl)!;
+  const ttlMs = rule.ttl === undefined ? DEFAULT_TTL_MS : parseDuration(rule.ttl)!;
   if (ttlMs > MAX_TTL_MS) refuse(`ttl: at most ${formatDuration(MAX_TTL_MS)}`);
   if (ttlMs < value.longestWindowMs) refuse(`ttl: ${rule.ttl ?? `${formatDuration(ttlMs)} (the default)`} is shorter than the window (${formatDuration(value.longestWindowMs)}): the window would be cut`);
   const when = (rule.when ?? []).map((f, i) => compileFilter(f, `when.${i}`));

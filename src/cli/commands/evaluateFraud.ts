@@ -16,6 +16,7 @@ import { addSettingOptions, resolveSettings } from '../config.ts';
 import { fail } from '../fail.ts';
 import { progress } from '../progress.ts';
 import { transactionSettings } from './detect.ts';
+import { evaluateFraudHandbook } from './evaluateFraudHandbook.ts';
 
 /** What `--rules`, `--amount-limit` and `--allowed-lateness` mean for `detect transactions`, they mean here. */
 const settings = {
@@ -27,17 +28,27 @@ const settings = {
 interface FraudOptions {
   readonly json?: boolean;
   readonly out: string;
+  /** `handbook` only: which simulated draws. */
+  readonly seeds: string;
+  /** `handbook` only: a Python with the Handbook's requirements, instead of the virtualenv made for it. */
+  readonly python?: string;
 }
 
 export function registerEvaluateFraud(evaluate: Command): void {
   const command = evaluate
     .command('fraud <file>')
-    .description("score the fraud rules (each alone, and the set) on a labelled CSV, the simulated bank's or PaySim's: precision, recall, F1, average precision, card precision@100, recall per fraud kind, and a precision–recall picture")
+    .description("score the fraud rules (each alone, and the set) on a labelled CSV, the simulated bank's or PaySim's: precision, recall, F1, average precision, card precision@100, recall per fraud kind, and a precision–recall picture; `handbook` for FILE: vigie's model on the Handbook's protocol beside its five baselines, on simulated draws")
     .option('--json', 'print the figures as one JSON object on stdout instead of the tables')
-    .option('--out <dir>', 'where the precision–recall picture is written (pr.svg, pr.png)', '.vigie/evaluate');
+    .option('--out <dir>', 'where the precision–recall picture is written (pr.svg, pr.png)', '.vigie/evaluate')
+    .option('--seeds <list>', "handbook: the simulated draws (1-5, 1,3,...), each .vigie/bench/handbook/SEED.csv, simulated when missing", '1-5')
+    .option('--python <path>', "handbook: a Python with bench/handbook/requirements.txt installed (default: the virtualenv .vigie/bench/venv-handbook, made when missing)");
   addSettingOptions(command, settings);
   command.action(async (file: string, options: FraudOptions & Record<string, string | undefined>) => {
     try {
+      if (file === 'handbook') {
+        const { seeds, out, json, python } = options;
+        return await evaluateFraudHandbook({ seeds, dir: '.vigie/bench/handbook', out: join(out, 'handbook'), ...(json ? { json } : {}), ...(python ? { python } : {}) });
+      }
       const resolved = resolveSettings(settings, options, process.env) as { rules: RuleName[]; amountLimit: number; allowedLateness: number };
       const format = labelledFormat(file);
       const rulesOptions = { amount: { limits: { XAF: resolved.amountLimit } }, allowedLatenessMs: resolved.allowedLateness };
