@@ -14,7 +14,9 @@ export interface LabelledRecord {
  * event `delayMs` after it (a record whose transaction has `label: 'fraud'`, its `transaction_id`,
  * account and terminal, and as timestamp the time it became known), merged in event time. A label
  * comes before the transactions of its time or later (known by then), and the labels still due
- * when the history ends come out at its end. What the rule language's `fraudLabels` reads, in
+ * when the history ends come out at its end. The offsets are numbered again in that merged order,
+ * as one partition holding both would number them (the rules tell records apart by their offsets
+ * within a partition). What the rule language's `fraudLabels` reads, in
  * training, from a CSV's fraud column (src/rules/labels.ts). The history must be in event-time
  * order (the labels then are too: one delay for all).
  *
@@ -36,17 +38,19 @@ export function withDelayedLabels(delayMs: number): OperatorFunction<LabelledRec
     // the labels due, in event-time order: one delay for all, so a queue
     let due: { time: number; record: TransactionRecord }[] = [];
     let head = 0;
+    let offset = 0;
+    const emit = (record: TransactionRecord): void => subscriber.next({ ...record, ref: { ...record.ref, offset: offset++ } });
     source.subscribe(
       operatorSubscriber(subscriber, {
         next: ({ record, fraud }) => {
           const time = eventTime(record.transaction);
-          while (head < due.length && due[head]!.time <= time) subscriber.next(due[head++]!.record);
+          while (head < due.length && due[head]!.time <= time) emit(due[head++]!.record);
           if (head > 1024 && head * 2 > due.length) [due, head] = [due.slice(head), 0];
-          subscriber.next(record);
+          emit(record);
           if (fraud) due.push({ time: time + delayMs, record: labelOf(record, time + delayMs) });
         },
         complete: () => {
-          while (head < due.length && !subscriber.closed) subscriber.next(due[head++]!.record);
+          while (head < due.length && !subscriber.closed) emit(due[head++]!.record);
           subscriber.complete();
         },
       }),
@@ -69,6 +73,6 @@ function labelOf({ transaction: tx, ref }: TransactionRecord, time: number): Tra
       ...(tx.terminal === undefined ? {} : { terminal: tx.terminal }),
       label: 'fraud',
     },
-    ref: { ...ref, source: `${ref.source}#label` },
+    ref,
   };
 }

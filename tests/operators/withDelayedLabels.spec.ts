@@ -13,10 +13,12 @@ const record = (offset: number, seconds: number): TransactionRecord => ({
   transaction: { id: 1, transaction_id: offset, amount: 10, currency: 'EUR', timestamp: new Date(BASE + seconds * 1000).toISOString(), account: 'C1', terminal: 'T1' },
   ref: { source: 'bank', partition: 0, offset },
 });
-const label = (of: TransactionRecord, seconds: number): TransactionRecord => ({
+const label = (of: TransactionRecord, seconds: number, offset: number): TransactionRecord => ({
   transaction: { id: 1, transaction_id: of.transaction.transaction_id, amount: 0, currency: 'EUR', timestamp: new Date(BASE + seconds * 1000).toISOString(), account: 'C1', terminal: 'T1', label: 'fraud' },
-  ref: { ...of.ref, source: 'bank#label' },
+  ref: { ...of.ref, offset },
 });
+/** `r` at the offset it has in the merged stream. */
+const at = (r: { record: TransactionRecord }, offset: number): TransactionRecord => ({ ...r.record, ref: { ...r.record.ref, offset } });
 
 describe('withDelayedLabels', () => {
   const a = { record: record(0, 0), fraud: true };
@@ -25,15 +27,15 @@ describe('withDelayedLabels', () => {
   const d = { record: record(3, 10), fraud: false };
 
   it('puts each fraud\'s label its delay after it, before the later transactions (the doc example)', marbles((m) => {
-    m.expect(m.cold('-a-b-c---|', { a, b, c }).pipe(withDelayedLabels(10_000))).toBeObservable('-a-b-(Lc)|', { a: a.record, b: b.record, c: c.record, L: label(a.record, 10) });
+    m.expect(m.cold('-a-b-c---|', { a, b, c }).pipe(withDelayedLabels(10_000))).toBeObservable('-a-b-(Lc)|', { a: a.record, b: b.record, c: at(c, 3), L: label(a.record, 10, 2) });
   }));
 
   it('gives a label before a transaction of its own time: known by then', marbles((m) => {
-    m.expect(m.cold('-a-d---|', { a, d }).pipe(withDelayedLabels(10_000))).toBeObservable('-a-(Ld)|', { a: a.record, d: d.record, L: label(a.record, 10) });
+    m.expect(m.cold('-a-d---|', { a, d }).pipe(withDelayedLabels(10_000))).toBeObservable('-a-(Ld)|', { a: a.record, d: at(d, 2), L: label(a.record, 10, 1) });
   }));
 
   it('gives the labels still due when the history completes', marbles((m) => {
-    m.expect(m.cold('-a-b-|', { a, b }).pipe(withDelayedLabels(10_000))).toBeObservable('-a-b-(L|)', { a: a.record, b: b.record, L: label(a.record, 10) });
+    m.expect(m.cold('-a-b-|', { a, b }).pipe(withDelayedLabels(10_000))).toBeObservable('-a-b-(L|)', { a: a.record, b: b.record, L: label(a.record, 10, 2) });
   }));
 
   it('passes an error on, without the labels due', marbles((m) => {

@@ -88,7 +88,7 @@ export async function evaluateFraudHandbook(options: HandbookOptions): Promise<v
     // the CSV's content names what was computed from it: the same draw simulated again reuses them
     const stamp = await contentHash(csv);
     const featureCsv = join(options.out, `${seed}.features.csv`);
-    const key = createHash('sha256').update(JSON.stringify(rules)).update(stamp).digest('hex').slice(0, 16);
+    const key = featureKey(rules, stamp);
     if (!cached(featureCsv, key)) {
       const bar = progress(`evaluate fraud handbook: seed ${seed}, records replayed through the feature rules`);
       const rows = await handbookFeatureRows(fromBankCsv(csv), rules, { onProgress: (n) => bar.update(n) });
@@ -120,7 +120,12 @@ export async function evaluateFraudHandbook(options: HandbookOptions): Promise<v
 
 const SPLIT = 'train 2018-07-25..31, a 7-day gap, test 2018-08-08..14 one day at a time, cards with a known fraud left out (the Handbook\'s)';
 
-async function contentHash(file: string): Promise<string> {
+/** What names a seed's feature rows: the rules that computed them and the CSV's content. */
+export function featureKey(rules: readonly unknown[], csvHash: string): string {
+  return createHash('sha256').update(JSON.stringify(rules)).update(csvHash).digest('hex').slice(0, 16);
+}
+
+export async function contentHash(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
