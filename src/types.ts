@@ -61,7 +61,16 @@ export interface Transaction {
   readonly type?: string;
   /** The available balance before the transaction, when the source knows it. */
   readonly balanceBefore?: number;
+  /**
+   * Set on a label event, not a transaction: the transaction `transaction_id` of this account (and
+   * terminal) was labelled so, known at `timestamp`. Merged into the stream of transactions in event
+   * time, only the rules that read labels (`fraudLabels`) step on it (src/rules/labels.ts).
+   */
+  readonly label?: LabelKind;
 }
+
+/** What a label says of a transaction: confirmed fraud, a chargeback, an analyst's verdict. */
+export type LabelKind = 'fraud' | 'chargeback' | 'verdict-fraud' | 'verdict-genuine';
 
 /** A transaction together with where it came from. */
 export interface TransactionRecord {

@@ -28,3 +28,4 @@ export * from './sensorValue.ts';
 export * from './seriesDetect.ts';
 export * from './seriesWarmUp.ts';
 export * from './warmUp.ts';
+export * from './withDelayedLabels.ts';

@@ -9,11 +9,15 @@ import { formatDuration } from './measures.ts';
 import type { FiredRule, Transaction } from '../types.ts';
 import { type Checked, type Filter, type Rule, type Value, parseDuration } from './schema.ts';
 import { type Node, aggregateNode, isNewNode, speedNode, zScoreNode } from './valueNodes.ts';
+import { fraudLabelsNode } from './labels.ts';
 
 export { getter };
 
-/** The longest an account's rule state is kept without a transaction: the engine's TTL. */
-export const MAX_TTL_MS = 30 * 86_400_000;
+/** The longest a rule may keep its state without a transaction (a terminal's frauds of 28 days, known 7 days late, read over 35). */
+export const MAX_TTL_MS = 40 * 86_400_000;
+
+/** A rule's TTL when it names none, and how long the engine keeps an idle account (unless a rule of its stage keeps longer). */
+export const DEFAULT_TTL_MS = 30 * 86_400_000;
 
 type Scalar = string | number | boolean;
 
@@ -56,6 +60,8 @@ interface CompiledValue {
   /** The first time window, for `{window}` in reasons. */
   readonly windowMs?: number;
   readonly longestWindowMs: number;
+  /** It reads label events (`fraudLabels`): they step its state; other rules never see them. */
+  readonly readsLabels?: boolean;
 }
 
 /** `rule` as code, or the reason its meaning is refused. */
@@ -76,9 +82,9 @@ function compile(rule: Rule): CompiledRule {
   const others = byAccount ? keys.filter((k) => k !== 'account').map(getter) : [];
   const value = compileValue(rule.value, 'value');
   const stateful = value.nodes.length > 0;
-  const ttlMs = rule.ttl === undefined ? MAX_TTL_MS : parseDuration(rule.ttl)!;
+  const ttlMs = rule.ttl === undefined ? DEFAULT_TTL_MS : parseDuration(rule.ttl)!;
   if (ttlMs > MAX_TTL_MS) refuse(`ttl: at most ${formatDuration(MAX_TTL_MS)}`);
-  if (ttlMs < value.longestWindowMs) refuse(`ttl: ${rule.ttl} is shorter than the window (${formatDuration(value.longestWindowMs)}): the window would be cut`);
+  if (ttlMs < value.longestWindowMs) refuse(`ttl: ${rule.ttl ?? `${formatDuration(ttlMs)} (the default)`} is shorter than the window (${formatDuration(value.longestWindowMs)}): the window would be cut`);
   const when = (rule.when ?? []).map((f, i) => compileFilter(f, `when.${i}`));
   const limitOf = rule.limit === undefined ? () => undefined : compileLimit(rule.limit);
   const compare = comparison(rule.compare ?? '>');
@@ -108,7 +114,8 @@ function compile(rule: Rule): CompiledRule {
     ttlMs,
     ...(index ? { index } : {}),
     ...(rule.feature ? { feature: rule.feature } : {}),
-    applies: (tx) => when.every((f) => f(tx, tx)),
+    // a label event steps only the rules that read labels, whatever their `when` (it has no such fields)
+    applies: (tx) => (tx.label === undefined ? when.every((f) => f(tx, tx)) : value.readsLabels === true),
     stage,
     stageKey,
     subKey: others.length === 0 ? () => '' : joinedKey(others),
@@ -179,6 +186,7 @@ function compileValue(value: Value, at: string): CompiledValue {
       },
       ...(a.windowMs !== undefined ? { windowMs: a.windowMs } : b.windowMs !== undefined ? { windowMs: b.windowMs } : {}),
       longestWindowMs: Math.max(a.longestWindowMs, b.longestWindowMs),
+      ...(a.readsLabels === true || b.readsLabels === true ? { readsLabels: true } : {}),
     };
   }
   const single = (node: Node, windowMs?: number): CompiledValue => ({
@@ -190,7 +198,9 @@ function compileValue(value: Value, at: string): CompiledValue {
   if ('aggregate' in value) {
     if (value.aggregate !== 'count' && value.field === undefined) refuse(`${at}.field: ${value.aggregate} needs a field to aggregate`);
     const windowMs = typeof value.window === 'string' ? parseDuration(value.window)! : undefined;
-    return single(aggregateNode(value, at), windowMs);
+    if (value.delay !== undefined && windowMs === undefined) refuse(`${at}.delay: only a time window can be delayed, not the last N`);
+    const delayMs = value.delay === undefined ? 0 : parseDuration(value.delay)!;
+    return { ...single(aggregateNode(value, at), windowMs), longestWindowMs: (windowMs ?? 0) + delayMs };
   }
   if ('zscore' in value) {
     const { field, last, minHistory, madFloor = 0.05 } = value.zscore;
@@ -198,6 +208,12 @@ function compileValue(value: Value, at: string): CompiledValue {
     return single(zScoreNode(getter(field), last, minHistory, madFloor));
   }
   if ('speedKmh' in value) return single(speedNode());
+  if ('fraudLabels' in value) {
+    const { aggregate, window, delay } = value.fraudLabels;
+    const windowMs = parseDuration(window)!;
+    const delayMs = delay === undefined ? 0 : parseDuration(delay)!;
+    return { ...single(fraudLabelsNode(aggregate, windowMs, delayMs), windowMs), longestWindowMs: windowMs + delayMs, readsLabels: true };
+  }
   if ('isNew' in value) return single(isNewNode(getter(value.isNew.field), value.isNew.minHistory));
   return refuse(`${at}: not a value`);
 }

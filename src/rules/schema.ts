@@ -59,6 +59,8 @@ const Aggregate = z.strictObject({
   /** Only the key's transactions that pass these count (e.g. those in another city than this one). */
   where: z.array(Filter).optional(),
   current: z.enum(['include', 'exclude']).optional(),
+  /** With a time window: the window ends this long before the transaction, `[t − delay − window, t − delay]` (this one left out). */
+  delay: Duration.optional(),
 });
 
 /** The robust z-score (median, MAD) of a field against the key's last `last` values (this one excluded). */
@@ -77,16 +79,32 @@ const Speed = z.strictObject({ speedKmh: z.strictObject({}) });
 /** 1 when the field's value is new to the key once `minHistory` of its transactions had one, else 0. */
 const IsNew = z.strictObject({ isNew: z.strictObject({ field: Field, minHistory: z.number().int().min(0) }) });
 
+/**
+ * The key's transactions labelled fraud, as the labels came in (label events of the stream, see
+ * ./labels.ts): over the key's transactions of `[t − delay − window, t − delay]`, those whose fraud
+ * label is known by t: how many, their share of those transactions, or the days since the first
+ * or the last of them. A terminal's recent fraud rate behind a label delay is
+ * `{ "fraudLabels": { "aggregate": "rate", "window": "7d", "delay": "7d" } }` keyed by terminal.
+ */
+const FraudLabels = z.strictObject({
+  fraudLabels: z.strictObject({
+    aggregate: z.enum(['count', 'rate', 'daysSinceFirst', 'daysSinceLast']),
+    window: Duration,
+    delay: Duration.optional(),
+  }),
+});
+
 export type Value =
   | { readonly field: string }
   | { readonly ratio: readonly [Value, Value] }
   | z.infer<typeof Aggregate>
   | z.infer<typeof ZScore>
   | z.infer<typeof Speed>
-  | z.infer<typeof IsNew>;
+  | z.infer<typeof IsNew>
+  | z.infer<typeof FraudLabels>;
 
 export const Value: z.ZodType<Value> = z.lazy(() =>
-  z.union([z.strictObject({ field: Field }), z.strictObject({ ratio: z.tuple([Value, Value]) }), Aggregate, ZScore, Speed, IsNew]),
+  z.union([z.strictObject({ field: Field }), z.strictObject({ ratio: z.tuple([Value, Value]) }), Aggregate, ZScore, Speed, IsNew, FraudLabels]),
 );
 
 /** One limit, or one per value of a field (`{ "by": "currency", "limits": { "XAF": 10000 } }`: other currencies are not judged). */

@@ -71,8 +71,10 @@ export function aggregateNode(value: Extract<Value, { aggregate: string }>, at: 
     const test = compileFilter({ ...f, field: 'v' } as Filter, `${at}.where.${i}`);
     return (entry: unknown[], current: object) => test({ v: entry[j] }, current);
   });
-  const include = value.current !== 'exclude';
-  const windowMs = typeof value.window === 'string' ? parseDuration(value.window)! : undefined;
+  const delayMs = value.delay === undefined ? 0 : parseDuration(value.delay)!;
+  // a delayed window ends before this transaction: it is never in it
+  const include = value.current !== 'exclude' && delayMs === 0;
+  const windowMs = typeof value.window === 'string' ? parseDuration(value.window)! + delayMs : undefined;
   const last = typeof value.window === 'string' ? undefined : value.window.last;
   const fn = value.aggregate;
   const entryOf = (tx: Transaction, time: number): unknown[] => [time, ...getters.map((g) => g(tx))];
@@ -112,7 +114,11 @@ export function aggregateNode(value: Extract<Value, { aggregate: string }>, at: 
         if (v > max) max = v;
         if (v < min) min = v;
       };
-      for (let i = start; i < entries.length; i++) take(entries.at(i));
+      for (let i = start; i < entries.length; i++) {
+        const e = entries.at(i);
+        if (delayMs > 0 && (e[0] as number) > time - delayMs) break; // entries are in event-time order
+        take(e);
+      }
       if (include) take(entry);
       const result =
         fn === 'count' ? count : fn === 'sum' ? sum : fn === 'distinct' ? distinct!.size : count === 0 ? undefined : fn === 'mean' ? sum / count : fn === 'max' ? max : min;

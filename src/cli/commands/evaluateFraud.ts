@@ -16,6 +16,7 @@ import { addSettingOptions, resolveSettings } from '../config.ts';
 import { fail } from '../fail.ts';
 import { progress } from '../progress.ts';
 import { transactionSettings } from './detect.ts';
+import { evaluateFraudHandbook } from './evaluateFraudHandbook.ts';
 import { evaluateFraudUlb } from './evaluateFraudUlb.ts';
 
 /** What `--rules`, `--amount-limit` and `--allowed-lateness` mean for `detect transactions`, they mean here. */
@@ -32,19 +33,29 @@ interface FraudOptions {
   readonly param: string[];
   /** `ulb` only: where the data, the virtualenv and the work files go. */
   readonly dataDir: string;
+  /** `handbook` only: which simulated draws. */
+  readonly seeds: string;
+  /** `handbook` only: a Python with the Handbook's requirements, instead of the virtualenv made for it. */
+  readonly python?: string;
 }
 
 export function registerEvaluateFraud(evaluate: Command): void {
   const command = evaluate
     .command('fraud <file>')
-    .description("score the fraud rules (each alone, and the set) on a labelled CSV, the simulated bank's or PaySim's: precision, recall, F1, average precision, card precision@100, recall per fraud kind, and a precision–recall picture; `ulb` for FILE: ULB's credit-card transactions fetched, a model trained on the first 70 % by time and scored on the rest")
+    .description("score the fraud rules (each alone, and the set) on a labelled CSV, the simulated bank's or PaySim's: precision, recall, F1, average precision, card precision@100, recall per fraud kind, and a precision–recall picture; `ulb` for FILE: ULB's credit-card transactions fetched, a model trained on the first 70 % by time and scored on the rest; `handbook` for FILE: vigie's model on the Handbook's protocol beside its five baselines, on simulated draws")
     .option('--json', 'print the figures as one JSON object on stdout instead of the tables')
     .option('--out <dir>', 'where the precision–recall picture is written (pr.svg, pr.png)', '.vigie/evaluate')
     .option('--param <key=value>', 'ulb: an XGBoost parameter over the ULB ones (max_depth=4, ...); repeatable', (value: string, all: string[]) => [...all, value], [])
-    .option('--data-dir <dir>', 'ulb: where the data (data/ulb), the virtualenv (venv-train) and the work files go', '.vigie');
+    .option('--data-dir <dir>', 'ulb: where the data (data/ulb), the virtualenv (venv-train) and the work files go', '.vigie')
+    .option('--seeds <list>', "handbook: the simulated draws (1-5, 1,3,...), each .vigie/bench/handbook/SEED.csv, simulated when missing", '1-5')
+    .option('--python <path>', "handbook: a Python with bench/handbook/requirements.txt installed (default: the virtualenv .vigie/bench/venv-handbook, made when missing)");
   addSettingOptions(command, settings);
   command.action(async (file: string, options: FraudOptions & Record<string, string | undefined>) => {
     try {
+      if (file === 'handbook') {
+        const { seeds, out, json, python } = options;
+        return await evaluateFraudHandbook({ seeds, dir: '.vigie/bench/handbook', out: join(out, 'handbook'), ...(json ? { json } : {}), ...(python ? { python } : {}) });
+      }
       const resolved = resolveSettings(settings, options, process.env) as { rules: RuleName[]; amountLimit: number; allowedLateness: number };
       if (file === 'ulb') return await evaluateFraudUlb({ ...options, amountLimitXaf: resolved.amountLimit }, writePicture);
       const format = labelledFormat(file);

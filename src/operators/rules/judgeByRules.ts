@@ -1,6 +1,6 @@
 import type { Observable, OperatorFunction } from 'rxjs';
 import type { TransactionRecord } from '../../types.ts';
-import { stageKeyOf } from '../../rules/compile.ts';
+import { DEFAULT_TTL_MS, stageKeyOf } from '../../rules/compile.ts';
 import { rulesEngine } from './ruleEngine.ts';
 import type { RuleBook } from '../../rules/ruleBook.ts';
 import { type DecideOnArrivalOptions, RulesStore, decideOnArrival } from './decideOnArrival.ts';
@@ -41,7 +41,9 @@ export function judgeByRules(book: RuleBook, options: JudgeByRulesOptions = {}):
   book.fixStages(stages);
   const store = options.store ?? new RulesStore();
   const decides = stages.map((stage) => {
-    const engine = rulesEngine(book, { ...(ttlMs === undefined ? {} : { ttlMs }), features: options.features === true, stage });
+    // an idle key is kept 30 days, or as long as the longest TTL of its stage's rules now (up to 40 days)
+    const longest = Math.max(DEFAULT_TTL_MS, ...book.inForceAt(Number.POSITIVE_INFINITY).rules.filter((r) => r.stage === stage).map((r) => r.ttlMs));
+    const engine = rulesEngine(book, { ttlMs: ttlMs ?? longest, features: options.features === true, stage });
     if (stage === 'account') return decideOnArrival([engine], { explain: true, ...decideOptions, store });
     const keyOf = stageKeyOf(stage);
     return decideOnArrival([engine], { explain: true, ...decideOptions, store: store.stage(stage), keyOf });

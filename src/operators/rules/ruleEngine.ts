@@ -14,7 +14,7 @@
 import type { AccountRule, Features, Flag } from './accountRule.ts';
 import { NO_FLAGS } from './accountRule.ts';
 import type { Transaction } from '../../types.ts';
-import { type CompiledRule, MAX_TTL_MS } from '../../rules/compile.ts';
+import { type CompiledRule, DEFAULT_TTL_MS } from '../../rules/compile.ts';
 import type { RuleBook, RulesInForce } from '../../rules/ruleBook.ts';
 
 /** One rule's state in an account: its shape's signature, its last event time, and its state (per sub-key when its key goes beyond the account). */
@@ -46,7 +46,7 @@ export interface EngineRule extends AccountRule<EngineState> {
  */
 export function rulesEngine(
   book: RuleBook,
-  { ttlMs = MAX_TTL_MS, features = false, stage = 'account' }: { ttlMs?: number; features?: boolean; stage?: string } = {},
+  { ttlMs = DEFAULT_TTL_MS, features = false, stage = 'account' }: { ttlMs?: number; features?: boolean; stage?: string } = {},
 ): EngineRule {
   return {
     name: ENGINE_NAME,

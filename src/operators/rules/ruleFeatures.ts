@@ -20,7 +20,8 @@ export interface FeatureRow {
  * values for the same records in the same order: there is one piece of code for both.
  *
  * Each record comes out once, with the values at its arrival (a revision changes decisions, not
- * the features a model was given).
+ * the features a model was given). Label events in the stream (records whose transaction has a
+ * `label`) feed the rules that read them (`fraudLabels`) and give no row.
  *
  * ```
  * source:  -a-b-c-|        book: { feature: 'count10min', value: count over 10 min per account }
@@ -38,7 +39,8 @@ export interface FeatureRow {
 export function ruleFeatures(book: RuleBook, options: DecideOnArrivalOptions = {}): OperatorFunction<TransactionRecord, FeatureRow> {
   return pipe(
     judgeByRules(book, { ...options, explain: false, features: true }),
-    filter((judged) => (judged.revision ?? 0) === 0),
+    // one row per transaction: label events (src/rules/labels.ts) feed the state, they are not rows
+    filter((judged) => (judged.revision ?? 0) === 0 && judged.record.transaction.label === undefined),
     map((judged): FeatureRow => ({ record: judged.record, features: judged.features ?? {} })),
   );
 }

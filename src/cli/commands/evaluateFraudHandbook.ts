@@ -1,0 +1,199 @@
+/**
+ * `vigie evaluate fraud handbook`: vigie's model on the Handbook's protocol, beside the Handbook's
+ * five baselines, on the same simulated draws (docs/detection-quality.md). Per seed: the bank
+ * simulated (`vigie simulate bank --profile handbook`, or the CSV already in `--dir`), replayed
+ * through the feature rules (`handbookFeatureRows`: `ruleFeatures`, each fraud's label known 7
+ * days after it), XGBoost trained on the training week and scored on the test week the
+ * Handbook's way (train/handbook.py), and bench/handbook/baselines.py on the same CSV.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fromBankCsv } from '../../adapters/labelledBank.ts';
+import { VigieError } from '../../errors.ts';
+import { featureRowsCsv, handbookFeatureRows } from '../../evaluation/handbookFeatures.ts';
+import { svgToPng } from '../../plot/png.ts';
+import { prCurvesSvg } from '../../plot/prCurves.ts';
+import { checkRuleSet } from '../../rules/schema.ts';
+import { run } from '../command.ts';
+import { progress } from '../progress.ts';
+import { ensureVirtualenv } from '../virtualenv.ts';
+
+const packageRoot = resolve(new URL('../../..', import.meta.url).pathname);
+const BASELINES = join(packageRoot, 'bench', 'handbook', 'baselines.py');
+const REQUIREMENTS = join(packageRoot, 'bench', 'handbook', 'requirements.txt');
+const MODEL = join(packageRoot, 'train', 'handbook.py');
+const FEATURES = join(packageRoot, 'rules', 'features.json');
+/** The baselines the target is set against: the best of these on the mean. */
+const BEST_OF = ['random forest', 'xgboost'] as const;
+
+export interface HandbookOptions {
+  readonly seeds: string;
+  /** Where the seeds' CSVs are (SEED.csv), simulated when missing; the baselines' results are kept beside them. */
+  readonly dir: string;
+  readonly out: string;
+  readonly features?: string;
+  readonly python?: string;
+  readonly json?: boolean;
+}
+
+interface Figures {
+  readonly average_precision: number;
+  readonly card_precision_at_100: number;
+  readonly auc_roc: number;
+}
+interface ModelResult extends Figures {
+  readonly threshold: number;
+  readonly precision: number;
+  readonly recall: number;
+  readonly f1: number;
+  readonly train: { rows: number; frauds: number };
+  readonly test: { rows: number; frauds: number };
+  readonly gain: Record<string, number>;
+  readonly curve: [number, number][];
+}
+interface SeedResult {
+  readonly seed: number;
+  readonly vigie: ModelResult;
+  readonly baselines: Record<string, Figures>;
+}
+
+/** `1-5`, `1,3,4` → the seeds. */
+export function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').flatMap((part) => {
+    const range = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
+    if (range) return Array.from({ length: Math.max(0, Number(range[2]) - Number(range[1]) + 1) }, (_, i) => Number(range[1]) + i);
+    return /^\s*\d+\s*$/.test(part) ? [Number(part)] : [Number.NaN];
+  });
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new VigieError('CONFIG_INVALID', `--seeds: expected seeds such as 1-5 or 1,3,4, got "${text}"`, { where: { option: '--seeds' } });
+  }
+  return [...new Set(seeds)];
+}
+
+export async function evaluateFraudHandbook(options: HandbookOptions): Promise<void> {
+  const seeds = parseSeeds(options.seeds);
+  const featuresFile = options.features ?? FEATURES;
+  const ruleSet = checkRuleSet(readFileSync(featuresFile, 'utf8'));
+  if (!ruleSet.ok) throw new VigieError('CONFIG_INVALID', `${featuresFile}: ${ruleSet.reason}`, { where: { file: featuresFile } });
+  const rules = ruleSet.value.rules;
+  const python = options.python ?? (await ensureVirtualenv(join(options.dir, '..', 'venv-handbook'), REQUIREMENTS, 'evaluate fraud handbook'));
+  await mkdir(options.dir, { recursive: true });
+  await mkdir(options.out, { recursive: true });
+  const results: SeedResult[] = [];
+  for (const seed of seeds) {
+    const csv = join(options.dir, `${seed}.csv`);
+    if (!existsSync(csv)) await simulate(seed, csv);
+    // the CSV's content names what was computed from it: the same draw simulated again reuses them
+    const stamp = await contentHash(csv);
+    const featureCsv = join(options.out, `${seed}.features.csv`);
+    const key = featureKey(rules, stamp);
+    if (!cached(featureCsv, key)) {
+      const bar = progress(`evaluate fraud handbook: seed ${seed}, records replayed through the feature rules`);
+      const rows = await handbookFeatureRows(fromBankCsv(csv), rules, { onProgress: (n) => bar.update(n) });
+      bar.finish();
+      await writeFile(featureCsv, featureRowsCsv(rows));
+      await writeFile(`${featureCsv}.key`, key);
+    }
+    console.error(`evaluate fraud handbook: seed ${seed}, training and scoring vigie's model`);
+    const vigie = await python3<ModelResult>(python, [MODEL, csv, featureCsv], `train/handbook.py on seed ${seed}`);
+    // kept beside the CSV, named by its content: the bench's results on the same draw are the same
+    const baselinesJson = join(options.dir, `${seed}.baselines.json`);
+    let baselines: Record<string, Figures>;
+    if (cached(baselinesJson, stamp)) baselines = (JSON.parse(readFileSync(baselinesJson, 'utf8')) as { models: Record<string, Figures> }).models;
+    else {
+      console.error(`evaluate fraud handbook: seed ${seed}, the Handbook's baselines (bench/handbook/baselines.py)`);
+      const out = await python3<{ models: Record<string, Figures> }>(python, [BASELINES, csv], `baselines.py on seed ${seed}`);
+      await writeFile(baselinesJson, JSON.stringify(out));
+      await writeFile(`${baselinesJson}.key`, stamp);
+      baselines = out.models;
+    }
+    results.push({ seed, vigie, baselines });
+  }
+  const summary = summarise(results);
+  const written = await picture(results, options.out);
+  console.error(`written: ${written.join(', ')}`);
+  if (options.json) console.log(JSON.stringify({ split: SPLIT, features: rules.map((r) => r.feature), seeds: results.map(({ vigie: { curve: _c, ...vigie }, ...r }) => ({ ...r, vigie })), mean: summary }));
+  else console.log(tables(results, summary));
+}
+
+const SPLIT = 'train 2018-07-25..31, a 7-day gap, test 2018-08-08..14 one day at a time, cards with a known fraud left out (the Handbook\'s)';
+
+/** What names a seed's feature rows: the rules that computed them and the CSV's content. */
+export function featureKey(rules: readonly unknown[], csvHash: string): string {
+  return createHash('sha256').update(JSON.stringify(rules)).update(csvHash).digest('hex').slice(0, 16);
+}
+
+export async function contentHash(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+function cached(file: string, key: string): boolean {
+  return existsSync(file) && existsSync(`${file}.key`) && readFileSync(`${file}.key`, 'utf8') === key;
+}
+
+async function simulate(seed: number, csv: string): Promise<void> {
+  console.error(`evaluate fraud handbook: simulating seed ${seed} (vigie simulate bank --profile handbook)`);
+  const ran = await run(process.execPath, [...process.execArgv, process.argv[1]!, 'simulate', 'bank', '--profile', 'handbook', '--seed', String(seed), '--out', csv]);
+  if (ran.code !== 0) throw new VigieError('SOURCE_FAILED', `vigie simulate bank --seed ${seed} failed (exit ${ran.code}): ${ran.tail}`, { where: { file: csv } });
+}
+
+async function python3<T>(python: string, args: string[], what: string): Promise<T> {
+  const ran = await run(python, args);
+  const line = ran.stdout.trim().split('\n').pop() ?? '';
+  if (ran.code !== 0) throw new VigieError('SOURCE_FAILED', `${what} failed (exit ${ran.code}): ${ran.tail}`, { where: { program: args[0]! } });
+  return JSON.parse(line) as T;
+}
+
+interface Summary {
+  readonly vigie: { average_precision: number; card_precision_at_100: number };
+  readonly baselines: Record<string, { average_precision: number; card_precision_at_100: number }>;
+  readonly best: string;
+  /** vigie's mean AP − the best baseline's. */
+  readonly margin: number;
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+const round = (x: number): number => Math.round(x * 10_000) / 10_000;
+
+function summarise(results: readonly SeedResult[]): Summary {
+  const names = Object.keys(results[0]!.baselines);
+  const baselines = Object.fromEntries(
+    names.map((n) => [n, { average_precision: round(mean(results.map((r) => r.baselines[n]!.average_precision))), card_precision_at_100: round(mean(results.map((r) => r.baselines[n]!.card_precision_at_100))) }]),
+  );
+  const best = [...BEST_OF].sort((a, b) => baselines[b]!.average_precision - baselines[a]!.average_precision)[0]!;
+  const vigie = { average_precision: round(mean(results.map((r) => r.vigie.average_precision))), card_precision_at_100: round(mean(results.map((r) => r.vigie.card_precision_at_100))) };
+  return { vigie, baselines, best, margin: round(vigie.average_precision - baselines[best]!.average_precision) };
+}
+
+function tables(results: readonly SeedResult[], summary: Summary): string {
+  const names = Object.keys(summary.baselines);
+  const f = (x: number) => x.toFixed(4);
+  const lines = [
+    `vigie's model on the Handbook's protocol (${SPLIT}); average precision / card precision@100 on the test week`,
+    '',
+    `| seed | vigie's model | ${names.join(' | ')} | threshold | precision | recall | F1 |`,
+    `| --- | --- | ${names.map(() => '---').join(' | ')} | --- | --- | --- | --- |`,
+    ...results.map((r) => `| ${r.seed} | ${f(r.vigie.average_precision)} / ${f(r.vigie.card_precision_at_100)} | ${names.map((n) => `${f(r.baselines[n]!.average_precision)} / ${f(r.baselines[n]!.card_precision_at_100)}`).join(' | ')} | ${r.vigie.threshold.toFixed(3)} | ${f(r.vigie.precision)} | ${f(r.vigie.recall)} | ${f(r.vigie.f1)} |`),
+    `| mean | ${f(summary.vigie.average_precision)} / ${f(summary.vigie.card_precision_at_100)} | ${names.map((n) => `${f(summary.baselines[n]!.average_precision)} / ${f(summary.baselines[n]!.card_precision_at_100)}`).join(' | ')} | | | | |`,
+    '',
+    `vigie's mean AP − the best baseline's (${summary.best}): ${summary.margin >= 0 ? '+' : ''}${summary.margin.toFixed(4)} (target +0.03); card precision@100 ${f(summary.vigie.card_precision_at_100)} against ${f(summary.baselines[summary.best]!.card_precision_at_100)}`,
+  ];
+  return lines.join('\n');
+}
+
+async function picture(results: readonly SeedResult[], out: string): Promise<string[]> {
+  const curves = results.map((r) => ({ name: `seed ${r.seed}`, points: r.vigie.curve.map(([recall, precision]) => ({ recall, precision })).reverse(), averagePrecision: r.vigie.average_precision }));
+  const svg = prCurvesSvg(curves, "precision–recall of vigie's model on the Handbook's test weeks");
+  const files = [join(out, 'pr.svg')];
+  await writeFile(files[0]!, svg);
+  const png = svgToPng(svg);
+  if (png) {
+    files.push(join(out, 'pr.png'));
+    await writeFile(files[1]!, png);
+  }
+  return files;
+}
