@@ -15,14 +15,13 @@
  */
 import { z } from 'zod';
 import { parseTimestamp } from '../../timestamps.ts';
-import type { DeadLetter, Parsed, SourceRef } from '../../types.ts';
+import type { DeadLetter, LabelKind, Parsed, SourceRef } from '../../types.ts';
 
 /** The stage name a refused label's dead letter carries. */
 export const PARSE_LABEL = 'parse-label';
 
 /** What a label says of a transaction. */
-export const LABEL_KINDS = ['fraud', 'chargeback', 'verdict-fraud', 'verdict-genuine'] as const;
-export type LabelKind = (typeof LABEL_KINDS)[number];
+export const LABEL_KINDS = ['fraud', 'chargeback', 'verdict-fraud', 'verdict-genuine'] as const satisfies readonly LabelKind[];
 
 /** A label of a transaction, as the topic carries it, with where it came from. */
 export interface Label {

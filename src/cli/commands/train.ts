@@ -11,6 +11,7 @@ import type { ModelMetrics } from '../../models/modelFile.ts';
 import { readRuleFile } from '../../rules/ruleFile.ts';
 import { parseDuration } from '../../rules/schema.ts';
 import { parseTimestamp } from '../../timestamps.ts';
+import { withDelayedLabels } from '../../operators/withDelayedLabels.ts';
 import { fail } from '../fail.ts';
 import { DEFAULT_FEATURE_RULES, type TrainSplit, type TrainedFraudModel, trainFraud } from '../trainFraud.ts';
 
@@ -35,7 +36,7 @@ export function registerTrain(program: Command): void {
     .option('--features <file>', "the rules computing the features, each naming a feature (default: the package's rules/features.json)")
     .option('--train-until <time>', 'the training part ends before this event time (ISO 8601); the rest is the test part')
     .option('--train-fraction <share>', 'the training part is this share of the rows, earliest first (without --train-until: 0.7)')
-    .option('--label-delay <time>', 'how long after a transaction its label is known (7d), recorded in the model')
+    .option('--label-delay <time>', `how long after a transaction its label is known, recorded in the model; features that read labels (fraudLabels) see each fraud's label that long after it (default for them: 7d, the Handbook's)`)
     .option('--param <key=value>', 'an XGBoost parameter over the defaults (max_depth=4, eta=0.1, rounds=500, ...); repeatable', (value: string, all: string[]) => [...all, value], [])
     .option('--out <file>', 'the model file', '.vigie/fraud-model.json')
     .option('--data-dir <dir>', 'where the virtualenv (venv-train) and the work files (train/) go', '.vigie')
@@ -43,11 +44,15 @@ export function registerTrain(program: Command): void {
     .action(async (options: TrainOptions) => {
       try {
         labelledFormat(options.on);
+        const featureRules = readRuleFile(options.features ?? DEFAULT_FEATURE_RULES);
+        // features that read labels see each fraud's label its delay after it, as a live flow would
+        const delay = labelDelay(options.labelDelay) ?? (featureRules.some((rule) => readsLabels(rule.value)) ? DEFAULT_LABEL_DELAY : null);
         const trained = await trainFraud({
           labelled$: fromLabelledCsv(options.on),
-          featureRules: readRuleFile(options.features ?? DEFAULT_FEATURE_RULES),
+          featureRules,
           split: split(options),
-          labelDelay: labelDelay(options.labelDelay),
+          labelDelay: delay,
+          ...(delay === null ? {} : { toStream: withDelayedLabels(parseDuration(delay)!) }),
           params: params(options.param),
           workDir: options.dataDir,
           out: options.out,
@@ -69,6 +74,16 @@ function split(options: TrainOptions): TrainSplit {
   const fraction = Number(options.trainFraction ?? 0.7);
   if (!(fraction > 0 && fraction <= 1)) throw new VigieError('CONFIG_INVALID', `--train-fraction: ${options.trainFraction} is not a share in (0, 1]`);
   return { fraction };
+}
+
+/** The Handbook's: a fraud is known 7 days after it. */
+const DEFAULT_LABEL_DELAY = '7d';
+
+/** Whether a rule's value reads label events (`fraudLabels`, alone or inside a ratio). */
+export function readsLabels(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if ('fraudLabels' in value) return true;
+  return Object.values(value).some(readsLabels);
 }
 
 function labelDelay(text: string | undefined): string | null {
