@@ -73,10 +73,26 @@ export const FEATURE_PREFIX = 'feature.';
  *   with another definition: then none is added; a key the flow keeps no state by: the others
  *   are added, computing values no model reads): nothing of the model is used.
  */
+/** Whether a rule's value reads label events (`fraudLabels`, alone or inside a ratio). */
+export function readsLabels(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if ('fraudLabels' in value) return true;
+  return Object.values(value).some(readsLabels);
+}
+
 export function adoptFeatures(book: RuleBook, model: Pick<FraudModel, 'version' | 'file'>): void {
   const refuse = (refusals: readonly string[]): never => {
     throw new VigieError('CONFIG_INVALID', `model ${model.version}: its feature rules cannot run beside the rules in force: ${refusals.join('; ')}`);
   };
+  // a live flow does not feed labels into its features yet (issue 24's closing note): served,
+  // such a feature would read no fraud where training saw them, and the model would score
+  // another thing than it learned; refused rather than scored wrong
+  const reading = featureRulesOf(model).filter((rule) => readsLabels(rule.value));
+  if (reading.length > 0) {
+    refuse([
+      `${reading.map((rule) => rule.feature ?? rule.id).join(', ')} read labels (fraudLabels), which detect does not feed into its features: served, they would count no fraud where training counted them. Train the model with features that read no labels (the default rules/features.json)`,
+    ]);
+  }
   // clashes first, so that a model refused for one adds none of its rules
   const inForce = new Map(book.list().map((v) => [v.id, v.rule] as const));
   const added = featureRulesOf(model).filter((rule) => {

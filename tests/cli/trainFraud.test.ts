@@ -29,6 +29,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'vigie-train-'));
 const bank = path.join(dir, 'bank.csv');
 const dataDir = path.join(dir, 'data');
 const modelFile = path.join(dir, 'model.json');
+const features = path.join(root, 'rules', 'handbook-features.json');
 
 interface Printed {
   version: string;
@@ -46,7 +47,8 @@ beforeAll(async () => {
   symlinkSync(venv, path.join(dataDir, 'venv-train'));
   const simulate = vigie(['simulate', 'bank', '--profile', 'handbook', '--customers', '400', '--terminals', '800', '--days', '45', '--out', bank]);
   expect(await simulate.exit, simulate.output()).toBe(0);
-  const train = vigie(['train', 'fraud', '--on', bank, '--out', modelFile, '--data-dir', dataDir, '--param', 'rounds=40', '--param', 'max_depth=4', '--json']);
+  // the Handbook's features: the default ones and the terminal's frauds behind the label delay
+  const train = vigie(['train', 'fraud', '--on', bank, '--features', features, '--out', modelFile, '--data-dir', dataDir, '--param', 'rounds=40', '--param', 'max_depth=4', '--json']);
   let stdout = '';
   train.proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   expect(await train.exit, train.output()).toBe(0);
@@ -58,9 +60,9 @@ afterAll(() => {
 });
 
 describe('vigie train fraud', () => {
-  it('writes a model file with the default feature rules, a time-ordered 70/30 split and its metrics', () => {
+  it('writes a model file with its feature rules, a time-ordered 70/30 split and its metrics', () => {
     const model = readFraudModel(modelFile);
-    const rules = readRuleFile(path.join(root, 'rules', 'features.json'));
+    const rules = readRuleFile(features);
     expect(model.features).toEqual(rules.map((r) => r.feature));
     expect(model.version).toBe(printed.version);
     expect(printed.booster).toBeUndefined();
@@ -96,9 +98,9 @@ describe('vigie train fraud', () => {
   it('computes the same features in serving (across a restart from a checkpoint) as in training, and XGBoost’s scores', async () => {
     const model = readFraudModel(modelFile);
     // the records as a topic would give them (restoredCopy checkpoints topic `test`, partition 0),
-    // each fraud's label arriving its delay after it (the default features read labels: the
+    // each fraud's label arriving its delay after it (the Handbook's features read labels: the
     // terminal's frauds behind the delay), numbered in that merged order
-    expect(model.file.labelDelay, 'the default features read labels: trained with the 7-day delay').toBe('7d');
+    expect(model.file.labelDelay, 'the features read labels: trained with the 7-day delay by default').toBe('7d');
     const merged = await lastValueFrom(
       fromLabelledCsv(bank).pipe(
         map((l) => ({ ...l, record: { ...l.record, ref: { source: 'test', partition: 0, offset: 0 } } })),

@@ -24,7 +24,7 @@ const packageRoot = resolve(new URL('../../..', import.meta.url).pathname);
 const BASELINES = join(packageRoot, 'bench', 'handbook', 'baselines.py');
 const REQUIREMENTS = join(packageRoot, 'bench', 'handbook', 'requirements.txt');
 const MODEL = join(packageRoot, 'train', 'handbook.py');
-const FEATURES = join(packageRoot, 'rules', 'features.json');
+const FEATURES = join(packageRoot, 'rules', 'handbook-features.json');
 /** The baselines the target is set against: the best of these on the mean. */
 const BEST_OF = ['random forest', 'xgboost'] as const;
 

@@ -12,6 +12,7 @@ import { readRuleFile } from '../../rules/ruleFile.ts';
 import { parseDuration } from '../../rules/schema.ts';
 import { parseTimestamp } from '../../timestamps.ts';
 import { withDelayedLabels } from '../../operators/withDelayedLabels.ts';
+import { readsLabels } from '../../models/modelSlots.ts';
 import { fail } from '../fail.ts';
 import { DEFAULT_FEATURE_RULES, type TrainSplit, type TrainedFraudModel, trainFraud } from '../trainFraud.ts';
 
@@ -78,13 +79,6 @@ function split(options: TrainOptions): TrainSplit {
 
 /** The Handbook's: a fraud is known 7 days after it. */
 const DEFAULT_LABEL_DELAY = '7d';
-
-/** Whether a rule's value reads label events (`fraudLabels`, alone or inside a ratio). */
-export function readsLabels(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return false;
-  if ('fraudLabels' in value) return true;
-  return Object.values(value).some(readsLabels);
-}
 
 function labelDelay(text: string | undefined): string | null {
   if (text === undefined) return null;
