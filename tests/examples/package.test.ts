@@ -60,7 +60,7 @@ describe('examples/, a project of its own, on the packed vigie', () => {
     await npm(project, ['install', '--prefer-offline', '--no-audit', '--no-fund']);
     const installed = path.join(project, 'node_modules', 'vigie');
     expect((await lstat(installed)).isSymbolicLink()).toBe(false); // the tarball's copy, not this clone
-    expect((await readdir(installed)).sort()).toEqual(['README.md', 'bin', 'dist', 'kafka', 'package.json', 'rules']);
+    expect((await readdir(installed)).sort()).toEqual(['README.md', 'bin', 'dist', 'kafka', 'package.json', 'rules', 'train']);
     await run(process.execPath, [path.join(project, 'node_modules/typescript/bin/tsc'), '-p', '.', '--strict'], { cwd: project }).catch((error: { stdout?: string }) => {
       throw new Error(`tsc --strict in the example project failed:\n${error.stdout}`);
     });
