@@ -5,7 +5,9 @@
  *
  * Text is drawn with the system's fonts; the chart asks for DejaVu Sans, Arial or any sans-serif.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 type ResvgModule = typeof import('@resvg/resvg-js');
 
@@ -31,4 +33,20 @@ export function svgToPng(svg: string): Buffer | null {
   if (!mod) return null;
   const image = new mod.Resvg(svg, { font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' } }).render();
   return image.asPng();
+}
+
+/**
+ * Writes `svg` as NAME.svg in `dir` (made if missing), and as NAME.png where resvg loads: the
+ * files written, SVG first.
+ */
+export async function writeSvgAndPng(svg: string, dir: string, name: string): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files = [join(dir, `${name}.svg`)];
+  await writeFile(files[0]!, svg);
+  const png = svgToPng(svg);
+  if (png) {
+    files.push(join(dir, `${name}.png`));
+    await writeFile(files[1]!, png);
+  }
+  return files;
 }

@@ -15,6 +15,7 @@ import { evaluateUlb } from '../../src/evaluation/evaluateUlb.ts';
 import { splitByTime } from '../../src/evaluation/timeSplit.ts';
 import { type FraudModel, readFraudModel } from '../../src/models/index.ts';
 import type { FraudModelFile } from '../../src/models/modelFile.ts';
+import { stump } from '../helpers/models.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'vigie-ulb-eval-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,22 +48,6 @@ const rowsArbitrary = fc
       return { time, v1: r.v1 / 10 + (r.fraud ? 1.5 : 0), amount: r.amount / 100, fraud: r.fraud };
     });
   });
-
-/** One split tree on `feature`: below `split` → `low`, else `high` (missing → low). */
-const stump = (feature: number, split: number, low: number, high: number) => ({
-  left_children: [1, -1, -1],
-  right_children: [2, -1, -1],
-  parents: [2147483647, 0, 0],
-  split_indices: [feature, 0, 0],
-  split_conditions: [split, low, high],
-  split_type: [0, 0, 0],
-  default_left: [1, 0, 0],
-  sum_hessian: [100, 60, 40],
-  base_weights: [0, low, high],
-  loss_changes: [1, 0, 0],
-  id: 0,
-  tree_param: { num_deleted: '0', num_feature: '2', num_nodes: '3', size_leaf_vector: '1' },
-});
 
 /** XGBoost's JSON format by hand: margin −2 / +2 on V1 < 1, −0.5 / +1 on amount < 200. */
 const modelFile = (threshold: number): FraudModelFile => ({

@@ -7,7 +7,7 @@
 import type { FraudModelFile } from '../../src/models/modelFile.ts';
 
 /** One split tree: `feature < split` → `low`, else `high`; a missing value goes low. */
-const stump = (feature: number, split: number, low: number, high: number) => ({
+export const stump = (feature: number, split: number, low: number, high: number) => ({
   left_children: [1, -1, -1],
   right_children: [2, -1, -1],
   parents: [2147483647, 0, 0],

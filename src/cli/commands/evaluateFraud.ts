@@ -4,13 +4,12 @@
  * labels: precision, recall and F1 at the rules' limits, average precision and card
  * precision@100 over the score, recall per fraud kind; a precision–recall picture.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { fromLabelledCsv, labelledFormat } from '../../adapters/labelledCsv.ts';
 import { type FraudEvaluation, evaluateFraud } from '../../evaluation/evaluateFraud.ts';
 import { type RuleName, judgeRules } from '../../operators/rules/index.ts';
-import { svgToPng } from '../../plot/png.ts';
+import { writeSvgAndPng } from '../../plot/png.ts';
 import { prCurvesSvg } from '../../plot/prCurves.ts';
 import { addSettingOptions, resolveSettings } from '../config.ts';
 import { fail } from '../fail.ts';
@@ -80,15 +79,7 @@ export function registerEvaluateFraud(evaluate: Command): void {
 export async function writePicture(result: FraudEvaluation, out: string, title = `precision–recall of the fraud rules (${result.rows} transactions, ${result.frauds} frauds)`): Promise<string[]> {
   const curves = Object.entries(result.methods).map(([name, m]) => ({ name, points: m.curve, averagePrecision: m.averagePrecision }));
   const svg = prCurvesSvg(curves, title);
-  await mkdir(out, { recursive: true });
-  const files = [join(out, 'pr.svg')];
-  await writeFile(files[0]!, svg);
-  const png = svgToPng(svg);
-  if (png) {
-    files.push(join(out, 'pr.png'));
-    await writeFile(files[1]!, png);
-  }
-  return files;
+  return writeSvgAndPng(svg, out, 'pr');
 }
 
 /** The `--json` object: everything but the curves. */

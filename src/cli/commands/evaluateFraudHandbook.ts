@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { fromBankCsv } from '../../adapters/labelledBank.ts';
 import { VigieError } from '../../errors.ts';
 import { featureRowsCsv, handbookFeatureRows } from '../../evaluation/handbookFeatures.ts';
-import { svgToPng } from '../../plot/png.ts';
+import { writeSvgAndPng } from '../../plot/png.ts';
 import { prCurvesSvg } from '../../plot/prCurves.ts';
 import { checkRuleSet } from '../../rules/schema.ts';
 import { run } from '../command.ts';
@@ -188,12 +188,5 @@ function tables(results: readonly SeedResult[], summary: Summary): string {
 async function picture(results: readonly SeedResult[], out: string): Promise<string[]> {
   const curves = results.map((r) => ({ name: `seed ${r.seed}`, points: r.vigie.curve.map(([recall, precision]) => ({ recall, precision })).reverse(), averagePrecision: r.vigie.average_precision }));
   const svg = prCurvesSvg(curves, "precision–recall of vigie's model on the Handbook's test weeks");
-  const files = [join(out, 'pr.svg')];
-  await writeFile(files[0]!, svg);
-  const png = svgToPng(svg);
-  if (png) {
-    files.push(join(out, 'pr.png'));
-    await writeFile(files[1]!, png);
-  }
-  return files;
+  return writeSvgAndPng(svg, out, 'pr');
 }
