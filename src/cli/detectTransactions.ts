@@ -17,7 +17,9 @@ import { TransactionalOutputs } from '../adapters/postgres/transactionalOutputs.
 import { addressOf } from '../adapters/postgres/connect.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
-import { type RulesRestored, RulesStore, eventTime } from '../operators/rules/index.ts';
+import { type Judged, type RulesRestored, RulesStore, eventTime } from '../operators/rules/index.ts';
+import { accountKey } from '../rules/compile.ts';
+import { isLabel } from '../rules/labels.ts';
 import { acknowledgedTransactions, asReceived } from '../streams/acknowledgedTransactions.ts';
 import type { DeadLetter, Written } from '../types.ts';
 import type { ClosableProducer } from '../adapters/kafka/lightProducer.ts';
@@ -172,6 +174,25 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     files.push({ close: () => labels.stop() });
     log(`Labels from ${labelsTopic} stored in PostgreSQL (table labels)`);
   } else log("Labels read from no topic (--labels-topic '')");
+  // Every transaction, as it came, for training (--store-transactions): staged on its first
+  // judgement, before its record is acknowledged, so the commit of its offset writes it once; a
+  // record read again to rebuild the state after a restore was stored by the run that read it first.
+  const storing = config.storeTransactions === true;
+  const utf8 = new TextDecoder();
+  const store = ({ record: { ref, transaction }, revision }: Judged): void => {
+    if ((revision ?? 0) > 0 || isLabel(transaction) || offsets.replayed(ref.source, ref.partition, ref.offset)) return;
+    const input = staging.inputOf(ref);
+    if (input === undefined) return; // a partition fenced or revoked: its next owner stores it
+    staging.transaction({
+      ref,
+      json: typeof input.raw === 'string' ? input.raw : utf8.decode(input.raw),
+      eventTime: eventTime(transaction),
+      account: accountKey(transaction),
+      transactionId: transaction.transaction_id,
+      time: input.time,
+    });
+  };
+  log(storing ? 'Every transaction stored in PostgreSQL (table transactions, --store-transactions)' : 'Suspicious transactions stored, not every one (--store-transactions off)');
   // Alerts and dead letters for other systems (alertMessage.ts): at least once, stable ids.
   const alert = alertMessage(config.alertsTopic);
   // the same JSON on the dead-letter topic and in the dead-letter log
@@ -212,6 +233,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       ...(models && { models, measureScoring: (ms: number) => metrics.modelScoring(ms) }),
       onJudged: (judged) => {
         watermarks.touch(judged.record.ref);
+        if (storing) store(judged);
         if ((judged.revision ?? 0) > 0) {
           counts.revisions++;
           metrics.revision();
