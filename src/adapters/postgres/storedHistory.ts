@@ -29,7 +29,7 @@
  * trainFraud({ labelled$: fromStoredTransactions({ pool }), toStream: labelsFirst(), ... })
  */
 import type pg from 'pg';
-import { Observable, type OperatorFunction, mergeMap } from 'rxjs';
+import { Observable } from 'rxjs';
 import { VigieError } from '../../errors.ts';
 import { parseTransactionMessage } from '../../operators/parseTransaction.ts';
 import { FRAUD_LABELS } from '../../rules/labels.ts';
@@ -95,7 +95,7 @@ interface HistoryRow {
 
 /**
  * The stored history, in event-time order, each transaction with its label and the label events
- * known by then (`labels`, for {@link labelsFirst}).
+ * known by then (`labels`, for `labelsFirst`, src/operators/labelsFirst.ts).
  */
 export function fromStoredTransactions(options: StoredHistoryOptions): Observable<LabelledTransaction> {
   const batch = options.batchRows ?? 5_000;
@@ -166,19 +166,4 @@ function labelEvent(row: HistoryRow): Transaction {
     ...(row.terminal === null ? {} : { terminal: row.terminal }),
     label: row.label!,
   };
-}
-
-/**
- * The stream the rules see from stored history: each transaction's label events (those known by
- * its time), then the transaction. What `replayFeatures`' `toStream` takes for features that read
- * labels; label events give no row.
- *
- * ```
- * source:  -a-----b--|      b.labels = [L]
- *          labelsFirst()
- * output:  -a-----(Lb)--|
- * ```
- */
-export function labelsFirst(): OperatorFunction<LabelledTransaction, TransactionRecord> {
-  return mergeMap((labelled) => (labelled.labels === undefined ? [labelled.record] : [...labelled.labels, labelled.record]));
 }
