@@ -3,6 +3,9 @@
  * real tables: generated stored transactions (written by the flow's own COPY path) and labels,
  * some rows edited by hand into JSON that is no transaction, and some text that is no JSON at all.
  *
+ * - Whatever the flow's parser takes (generated records, fuzz/arbitraries' transactionCase: edges
+ *   of every field, unknown fields, any Unicode), the table takes as `detect --store-transactions`
+ *   stores it, and training reads back the transaction the flow judged.
  * - Text that is not JSON never gets in: the `transactions` table (json) refuses it on the way in,
  *   with PostgreSQL's reason, as a row the flow's COPY refused (a dead letter then).
  * - All rows transactions: each comes out once, parsed as the flow parses it, in event-time order
@@ -19,6 +22,8 @@ import { copyRows, transactionsCopy } from '../../../src/adapters/postgres/copyR
 import { STORED_HISTORY_SOURCE, fromStoredTransactions } from '../../../src/adapters/postgres/storedHistory.ts';
 import { labelsFirst } from '../../../src/operators/labelsFirst.ts';
 import { parseTransactionMessage } from '../../../src/operators/parseTransaction.ts';
+import { storedTransaction } from '../../../src/cli/detectTransactions.ts';
+import { transactionCase } from '../../../fuzz/arbitraries/transactions.ts';
 import { FRAUD_LABELS } from '../../../src/rules/labels.ts';
 import type { LabelKind, StoredTransaction, Transaction } from '../../../src/types.ts';
 import { type FreshDatabase, freshDatabase } from '../../helpers/database.ts';
@@ -87,6 +92,30 @@ describe('fromStoredTransactions', () => {
       client.release();
     }
   });
+
+  it('stores whatever the parser takes, and reads back the transaction the flow judged', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(transactionCase, { minLength: 1, maxLength: 30 }), async (cases) => {
+        await db.pool.query('TRUNCATE transactions, labels');
+        const parsed = cases.map((c, i) => parseTransactionMessage({ raw: c.bytes, ref: { source: 'fuzz', partition: i % 3, offset: i }, time: BASE }));
+        const rows = parsed.flatMap((p, i) => (p.ok ? [storedTransaction(p.value, { raw: cases[i]!.bytes, ref: p.value.ref, time: BASE })] : []));
+        const client = await db.pool.connect();
+        try {
+          await client.query('BEGIN');
+          const outcome = await copyRows(client, transactionsCopy, rows);
+          expect(outcome.refused.map((r) => r.reason)).toEqual([]);
+          await client.query('COMMIT');
+        } finally {
+          client.release();
+        }
+        const judged = parsed.flatMap((p) => (p.ok ? [p.value] : []));
+        const order = judged.map((r, i) => ({ r, time: rows[i]!.eventTime })).sort((a, b) => a.time - b.time || a.r.ref.partition - b.r.ref.partition || a.r.ref.offset - b.r.ref.offset);
+        const history = await lastValueFrom(fromStoredTransactions({ pool: db.pool }).pipe(toArray()));
+        expect(history.map((h) => h.record.transaction)).toEqual(order.map(({ r }) => r.transaction));
+      }),
+      { numRuns: 60 },
+    );
+  }, 120_000);
 
   it('gives every stored transaction once, labelled, in event-time order, label events merged in; or names the row that no longer parses', async () => {
     await fc.assert(
