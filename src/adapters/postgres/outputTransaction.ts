@@ -12,8 +12,9 @@
  *   fence, every partition     UPDATE vigie_output_offsets … WHERE next_offset = <last read/written>,
  *   in one statement           all partitions at once (a partition not returned: another process
  *                              wrote it → ROLLBACK, the partition is lost here)
- *   rows below the positions   suspicious rows, dead letters, stored transactions: copyRows, COPY alone (the unique key as the last guard: duplicates counted,
- *                              logged); a row refused for its data → ROLLBACK, and the whole transaction
+ *   rows below the positions   suspicious rows, stored transactions (--store-transactions), dead
+ *                              letters: copyRows, COPY alone (the unique key as the last guard:
+ *                              duplicates counted, logged); a row refused for its data → ROLLBACK, and the whole transaction
  *                              again with copyRows' savepoint, which finds the rows at fault
  *   rows refused for data      dead letters of their records' exact bytes: in the table, and on the
  *                              dead-letter topic before COMMIT
@@ -42,8 +43,6 @@ export interface OutputTransactionOptions {
   readonly checkpoints?: PostgresCheckpoints;
   /** The dead letter of a row the table refused, from its record as it came (when still staged). */
   readonly refusedDeadLetter: (refusal: Refused<SuspiciousTransaction>, input: ReceivedInput | undefined) => DeadLetter;
-  /** The same for a stored transaction the `transactions` table refused. */
-  readonly refusedTransaction?: (refusal: Refused<StoredTransaction>, input: ReceivedInput | undefined) => DeadLetter;
   /** Sends refused rows' dead letters to the dead-letter topic; awaited before COMMIT. */
   readonly sendDeadLetters?: (dead: readonly DeadLetter[]) => Promise<void>;
   /** Told what each committed transaction wrote, per table (`postgres:<table>`). */
@@ -113,7 +112,7 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
             if (stored === undefined) return { result: { fenced: [], again: true }, commit: false };
             const refused = [
               ...suspicious.refused.map((r) => refusedDeadLetter(r, staging.inputOf(r.item.cause ?? r.item.ref))),
-              ...stored.refused.map((r) => (options.refusedTransaction ?? storedDeadLetter)(r, staging.inputOf(r.item.ref))),
+              ...stored.refused.map((r) => storedDeadLetter(r, staging.inputOf(r.item.ref))),
             ];
             const dead = await copy(deadLettersCopy, [...staged.deadLetters, ...refused]);
             if (dead === undefined) return { result: { fenced: [], again: true }, commit: false };
