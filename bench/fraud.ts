@@ -59,6 +59,12 @@ function ruleSets(chosen = process.env['BENCH_FRAUD_RULES']): readonly RuleSet[]
   if (chosen === 'default') return [DEFAULT_RULES];
   return [{ label: `\`--rules ${chosen}\``, args: ['--rules', chosen] }];
 }
+/**
+ * `BENCH_FRAUD_STORE_TRANSACTIONS=1`: every run with `--store-transactions` (every transaction a
+ * row of `transactions`, for training), to measure what storing them costs beside a run without.
+ */
+const STORE_TRANSACTIONS = process.env['BENCH_FRAUD_STORE_TRANSACTIONS'] === '1';
+const stored = (rules: RuleSet): RuleSet => (STORE_TRANSACTIONS ? { ...rules, label: `${rules.label} + \`--store-transactions\``, args: [...rules.args, '--store-transactions'] } : rules);
 const WARM_UP = { label: 'warm-up', rate: 1_000, seconds: 3 };
 const RATES = [1_000, 5_000] as const;
 const MAX_P99_MS = 50;
@@ -281,7 +287,7 @@ export const fraudBench: Bench = {
   name: 'fraud',
   async run() {
     const runs: (Run & { rules: RuleSet })[] = [];
-    for (const rules of ruleSets()) runs.push({ rules, ...(await fraud((line) => console.error(`${rules.label}: ${line}`), rules)) });
+    for (const rules of ruleSets().map(stored)) runs.push({ rules, ...(await fraud((line) => console.error(`${rules.label}: ${line}`), rules)) });
     const figures: Record<string, number | string> = {};
     for (const { rules, figures: f } of runs) for (const [name, value] of Object.entries(f)) figures[runs.length > 1 ? `${rules.label}: ${name}` : name] = value;
     const failures = runs.flatMap(({ rules, failures: f }) => f.map((line) => (runs.length > 1 ? `${rules.label}: ${line}` : line)));

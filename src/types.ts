@@ -78,6 +78,23 @@ export interface TransactionRecord {
   readonly ref: SourceRef;
 }
 
+/**
+ * A transaction as the fraud flow stores it (`detect transactions --store-transactions`): its JSON
+ * text as the topic gave it, where it came from, and what training joins labels and orders on.
+ */
+export interface StoredTransaction {
+  readonly ref: SourceRef;
+  /** The record's value as it came (UTF-8 JSON that parsed as a transaction). */
+  readonly json: string;
+  /** Its event time, epoch ms (the rules' reading of its timestamp). */
+  readonly eventTime: number;
+  /** The account the rules key it by (its `account`, else its client `id`): labels name it. */
+  readonly account: string;
+  readonly transactionId: number;
+  /** When it was received (epoch ms). */
+  readonly time: number;
+}
+
 /** A transaction that one or more rules found suspicious. */
 export interface SuspiciousTransaction {
   readonly transaction: Transaction;

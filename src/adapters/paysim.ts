@@ -19,6 +19,8 @@ export interface LabelledTransaction {
   readonly fraud: boolean;
   /** For a fraud, which kind (`amount-above-limit`, `card-testing`, ...; PaySim's: its `type`); absent otherwise. */
   readonly kind?: string;
+  /** Label events known by its time (stored history, src/adapters/postgres/storedHistory.ts): they come before it. */
+  readonly labels?: readonly TransactionRecord[];
 }
 
 const BASE = Date.UTC(2026, 0, 1);

@@ -50,6 +50,8 @@ export interface DetectConfig extends Omit<Config, 'sensorRate' | 'transactionRa
   readonly model?: string;
   /** The compacted control topic of the models (current, shadow); '' (or absent) for none. */
   readonly modelsTopic?: string;
+  /** Store every transaction in PostgreSQL's `transactions` (for training), not only the suspicious ones. */
+  readonly storeTransactions?: boolean;
 }
 
 /** The flow's counts, for the stats line. */

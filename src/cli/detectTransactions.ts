@@ -13,13 +13,15 @@ import { suspiciousMessage } from '../dashboard/messages.ts';
 import { showRules } from '../dashboard/rulesPanel.ts';
 import { OutputOffsets } from '../adapters/postgres/outputOffsets.ts';
 import { outputTransaction } from '../adapters/postgres/outputTransaction.ts';
-import { TransactionalOutputs } from '../adapters/postgres/transactionalOutputs.ts';
+import { type ReceivedInput, TransactionalOutputs } from '../adapters/postgres/transactionalOutputs.ts';
 import { addressOf } from '../adapters/postgres/connect.ts';
 import { openJsonlLog, toJsonlLog } from '../adapters/toJsonlLog.ts';
 import type { KafkaRecord } from '../adapters/kafka/types.ts';
-import { type RulesRestored, RulesStore, eventTime } from '../operators/rules/index.ts';
+import { type Judged, type RulesRestored, RulesStore, eventTime } from '../operators/rules/index.ts';
+import { accountKey } from '../rules/compile.ts';
+import { isLabel } from '../rules/labels.ts';
 import { acknowledgedTransactions, asReceived } from '../streams/acknowledgedTransactions.ts';
-import type { DeadLetter, Written } from '../types.ts';
+import type { DeadLetter, StoredTransaction, TransactionRecord, Written } from '../types.ts';
 import type { ClosableProducer } from '../adapters/kafka/lightProducer.ts';
 import { type DetectConfig, openDetectSource, runDetect } from './detectSource.ts';
 import { lateLog } from './lateLog.ts';
@@ -47,6 +49,20 @@ function logRestoredRules({ topic, partition, accounts, started, dropped, migrat
 /** `2026-12-07T19:00:00Z-3f2a1b threshold 0.37, 31 features`: a model for the log. */
 export function describeModel(model: Pick<FraudModel, 'version' | 'threshold' | 'features'>): string {
   return `${model.version} threshold ${model.threshold}, ${model.features.length} features`;
+}
+
+const utf8 = new TextDecoder();
+
+/** A transaction as `--store-transactions` stores it: the record's JSON as it came, and what training joins and orders on. */
+export function storedTransaction({ ref, transaction }: TransactionRecord, input: ReceivedInput): StoredTransaction {
+  return {
+    ref,
+    json: typeof input.raw === 'string' ? input.raw : utf8.decode(input.raw),
+    eventTime: eventTime(transaction),
+    account: accountKey(transaction),
+    transactionId: transaction.transaction_id,
+    time: input.time,
+  };
 }
 
 /** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
@@ -172,6 +188,18 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     files.push({ close: () => labels.stop() });
     log(`Labels from ${labelsTopic} stored in PostgreSQL (table labels)`);
   } else log("Labels read from no topic (--labels-topic '')");
+  // Every transaction, as it came, for training (--store-transactions): staged on its first
+  // judgement, before its record is acknowledged, so the commit of its offset writes it once; a
+  // record read again to rebuild the state after a restore was stored by the run that read it first.
+  const storing = config.storeTransactions === true;
+  const store = ({ record, revision }: Judged): void => {
+    const { ref } = record;
+    if ((revision ?? 0) > 0 || isLabel(record.transaction) || offsets.replayed(ref.source, ref.partition, ref.offset)) return;
+    const input = staging.inputOf(ref);
+    if (input === undefined) return; // a partition fenced or revoked: its next owner stores it
+    staging.transaction(storedTransaction(record, input));
+  };
+  log(storing ? 'Every transaction stored in PostgreSQL (table transactions, --store-transactions)' : 'Suspicious transactions stored, not every one (--store-transactions off)');
   // Alerts and dead letters for other systems (alertMessage.ts): at least once, stable ids.
   const alert = alertMessage(config.alertsTopic);
   // the same JSON on the dead-letter topic and in the dead-letter log
@@ -212,6 +240,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       ...(models && { models, measureScoring: (ms: number) => metrics.modelScoring(ms) }),
       onJudged: (judged) => {
         watermarks.touch(judged.record.ref);
+        if (storing) store(judged);
         if ((judged.revision ?? 0) > 0) {
           counts.revisions++;
           metrics.revision();

@@ -17,6 +17,7 @@ export * from './groupCommit.ts';
 export * from './halfSpaceTrees.ts';
 export * from './isolationForest.ts';
 export { operate, type OperatorHandlers } from './operate.ts';
+export * from './labelsFirst.ts';
 export * from './parseArduinoLine.ts';
 export * from './parseKafkaReading.ts';
 export * from './parseTransaction.ts';

@@ -4,7 +4,7 @@
  * default rules had been left behind, slowing the next runs' checkpoints), and no other group's.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteState } from '../../bench/fraud/rows.ts';
+import { deleteState, deleteSuspicious } from '../../bench/fraud/rows.ts';
 import { type FreshDatabase, freshDatabase } from '../helpers/database.ts';
 
 describe("the fraud benchmark's clean-up", () => {
@@ -28,5 +28,13 @@ describe("the fraud benchmark's clean-up", () => {
     const others = groups.slice(1).flatMap((g) => [`${g}/fraud-rules`, `${g}/fraud-rules-held`]).sort();
     expect(await left('vigie_state')).toEqual(others);
     expect(await left('vigie_state_offsets')).toEqual(others);
+  });
+
+  it("deletes the run's stored transactions (BENCH_FRAUD_STORE_TRANSACTIONS=1), and only those", async () => {
+    for (const source of ['bench-a', 'bench-ab', 'other']) {
+      await db.pool.query("INSERT INTO transactions (source, source_partition, source_offset, event_time, account, transaction_id, input, received_at) VALUES ($1, 0, 0, now(), 'A', 1, '{}', now())", [source]);
+    }
+    await deleteSuspicious(db.pool, 'bench-a');
+    expect((await db.pool.query<{ source: string }>('SELECT source FROM transactions ORDER BY source')).rows.map((r) => r.source)).toEqual(['bench-ab', 'other']);
   });
 });

@@ -33,11 +33,11 @@ import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { defer, lastValueFrom } from 'rxjs';
-import type { DeadLetter, Refused, SuspiciousTransaction } from '../../types.ts';
+import type { DeadLetter, Refused, StoredTransaction, SuspiciousTransaction } from '../../types.ts';
 import { dataError, writeError } from './databaseErrors.ts';
 import { type CopyEncoder, copyLineOf, jsonEncoder, parameterEncoder } from './copyText.ts';
 import { splitRefused } from './splitRefused.ts';
-import { type TableValues, deadLettersTable, suspiciousTransactionsTable } from './tables.ts';
+import { type TableValues, deadLettersTable, suspiciousTransactionsTable, transactionsTable } from './tables.ts';
 
 export interface CopyOutcome<T> {
   readonly written: T[];
@@ -71,6 +71,7 @@ export function copyTable<T>(writer: TableValues<T>): CopyTable<T> {
 
 export const suspiciousTransactionsCopy: CopyTable<SuspiciousTransaction> = copyTable(suspiciousTransactionsTable);
 export const deadLettersCopy: CopyTable<DeadLetter> = copyTable(deadLettersTable);
+export const transactionsCopy: CopyTable<StoredTransaction> = copyTable(transactionsTable);
 
 /**
  * Lines per chunk written to the COPY stream. Rows are encoded a chunk at a time as the stream

@@ -198,6 +198,26 @@ export const migrations: readonly Migration[] = [
         ADD COLUMN shadow_model text NULL,
         ADD COLUMN shadow_score double precision NULL`,
   },
+  {
+    // Every transaction of the fraud flow (detect transactions --store-transactions), as the topic
+    // gave it: the labelled history `vigie train fraud --from-database` replays, joined with
+    // `labels` on (account, transaction_id). `input` is json, not jsonb: its text as it came, and
+    // no conversion on the write path, which every transaction pays. No index but the unique key:
+    // training reads the table whole, in one sorted pass.
+    id: '013_transactions',
+    sql: `CREATE TABLE transactions (
+        id bigserial PRIMARY KEY,
+        source text NOT NULL,
+        source_partition int4 NOT NULL,
+        source_offset int8 NOT NULL,
+        event_time timestamptz NOT NULL,
+        account text NOT NULL,
+        transaction_id int8 NOT NULL,
+        input json NOT NULL,
+        received_at timestamptz NOT NULL,
+        UNIQUE (source, source_partition, source_offset)
+      )`,
+  },
 ];
 
 /**

@@ -12,8 +12,9 @@
  *   fence, every partition     UPDATE vigie_output_offsets … WHERE next_offset = <last read/written>,
  *   in one statement           all partitions at once (a partition not returned: another process
  *                              wrote it → ROLLBACK, the partition is lost here)
- *   rows below the positions   copyRows, COPY alone (the unique key as the last guard: duplicates counted,
- *                              logged); a row refused for its data → ROLLBACK, and the whole transaction
+ *   rows below the positions   suspicious rows, stored transactions (--store-transactions), dead
+ *                              letters: copyRows, COPY alone (the unique key as the last guard:
+ *                              duplicates counted, logged); a row refused for its data → ROLLBACK, and the whole transaction
  *                              again with copyRows' savepoint, which finds the rows at fault
  *   rows refused for data      dead letters of their records' exact bytes: in the table, and on the
  *                              dead-letter topic before COMMIT
@@ -28,10 +29,10 @@ import type pg from 'pg';
 import { VigieError } from '../../errors.ts';
 import { inTransaction } from '../../pgTransaction.ts';
 import type { PostgresCheckpoints, Snapshot } from '../../state/checkpoints.ts';
-import type { DeadLetter, Refused, SuspiciousTransaction, Written } from '../../types.ts';
+import type { DeadLetter, Refused, StoredTransaction, SuspiciousTransaction, Written } from '../../types.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../kafka/offsetTracker.ts';
 import type { SinkTransaction } from '../kafka/transactionalCommits.ts';
-import { type CopyTable, copyRows, deadLettersCopy, suspiciousTransactionsCopy } from './copyRows.ts';
+import { type CopyTable, copyRows, deadLettersCopy, suspiciousTransactionsCopy, transactionsCopy } from './copyRows.ts';
 import type { OutputOffsets } from './outputOffsets.ts';
 import type { ReceivedInput, TransactionalOutputs } from './transactionalOutputs.ts';
 
@@ -107,7 +108,12 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
             const copy = <T>(table: CopyTable<T>, rows: T[]) => (careful ? copyRows(client, table, rows) : copyRows(client, table, rows, { savepoint: false }));
             const suspicious = await copy(suspiciousTransactionsCopy, staged.suspicious);
             if (suspicious === undefined) return { result: { fenced: [], again: true }, commit: false };
-            const refused = suspicious.refused.map((r) => refusedDeadLetter(r, staging.inputOf(r.item.cause ?? r.item.ref)));
+            const stored = await copy(transactionsCopy, staged.transactions);
+            if (stored === undefined) return { result: { fenced: [], again: true }, commit: false };
+            const refused = [
+              ...suspicious.refused.map((r) => refusedDeadLetter(r, staging.inputOf(r.item.cause ?? r.item.ref))),
+              ...stored.refused.map((r) => storedDeadLetter(r, staging.inputOf(r.item.ref))),
+            ];
             const dead = await copy(deadLettersCopy, [...staged.deadLetters, ...refused]);
             if (dead === undefined) return { result: { fenced: [], again: true }, commit: false };
             if (dead.refused.length > 0) {
@@ -117,9 +123,10 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
             }
             logDuplicates(log, 'suspicious_transactions', suspicious.duplicates);
             logDuplicates(log, 'dead_letters', dead.duplicates);
+            logDuplicates(log, 'transactions', stored.duplicates);
             if (snapshot) await checkpoints?.writeIn(client, snapshot.snapshot, snapshot.partitions);
             if (refused.length > 0) await sendDeadLetters?.(refused);
-            return { result: { fenced, written: [suspicious.written, dead.written] as const }, commit: true };
+            return { result: { fenced, written: [suspicious.written, dead.written, stored.written] as const }, commit: true };
           },
           (error) => {
             if (snapshot) checkpoints?.abandon(snapshot.snapshot);
@@ -138,9 +145,10 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
           staging.release(still);
           failures = 0;
           options.onUp?.();
-          const [suspicious, dead] = written;
+          const [suspicious, dead, stored] = written;
           if (suspicious.length > 0) onWritten?.({ sink: 'postgres:suspicious_transactions', items: suspicious });
           if (dead.length > 0) onWritten?.({ sink: 'postgres:dead_letters', items: dead });
+          if (stored.length > 0) onWritten?.({ sink: 'postgres:transactions', items: stored });
           return { fenced, ...(gone.length > 0 && { moved: gone, committed: true }) };
         });
     },
@@ -151,7 +159,7 @@ export function outputTransaction(options: OutputTransactionOptions): SinkTransa
 type Outcome = {
   readonly fenced: TopicPartition[];
   readonly moved?: TopicPartition[];
-  readonly written?: readonly [SuspiciousTransaction[], DeadLetter[]];
+  readonly written?: readonly [SuspiciousTransaction[], DeadLetter[], StoredTransaction[]];
   /** COPY without a savepoint refused a row for its data: rolled back, to be written again with one. */
   readonly again?: true;
 };
@@ -170,4 +178,10 @@ function logDuplicates(log: (line: string) => void, table: string, rows: readonl
   if (rows.length === 0) return;
   const first = rows[0]!.ref;
   log(`${table}: ${rows.length} rows of this transaction were already stored (the unique key kept them once), the first from ${first.source}/${first.partition} offset ${first.offset}`);
+}
+
+/** A stored transaction the table refused (it parsed, so this is rare: a schema changed by hand): a dead letter of its JSON. */
+function storedDeadLetter({ item, reason }: Refused<StoredTransaction>, input: ReceivedInput | undefined): DeadLetter {
+  const bytes = input !== undefined && typeof input.raw !== 'string' ? input.raw : undefined;
+  return { stage: 'postgres:transactions', reason, raw: item.json, ...(bytes && { bytes }), ref: item.ref, time: item.time };
 }

@@ -11,7 +11,7 @@
  * reasons as one JSON array, since `unnest` of a 2-D array would flatten the rows together.
  */
 import { parseTimestamp } from '../../timestamps.ts';
-import type { DeadLetter, Detection, SuspiciousTransaction } from '../../types.ts';
+import type { DeadLetter, Detection, StoredTransaction, SuspiciousTransaction } from '../../types.ts';
 
 /** What {@link toPostgres} needs to write rows of `T` to a table. */
 export interface TableWriter<T> {
@@ -212,6 +212,28 @@ export const deadLettersTable: TableValues<DeadLetter> = writer<DeadLetter>(
     { name: 'received_at', type: 'timestamptz[]', value: (d) => iso(d.time) },
   ],
 );
+
+/**
+ * Every transaction of the fraud flow, with `--store-transactions`: its JSON text as it came (the
+ * parser took it, so it is UTF-8 without NUL, which json takes as it is).
+ */
+export const transactionsTable: TableValues<StoredTransaction> = writer<StoredTransaction>(
+  'transactions',
+  'source, source_partition, source_offset',
+  [
+    { name: 'source', type: 'text[]', value: (t) => t.ref.source },
+    { name: 'source_partition', type: 'int4[]', value: (t) => t.ref.partition },
+    { name: 'source_offset', type: 'int8[]', value: (t) => t.ref.offset },
+    { name: 'event_time', type: 'timestamptz[]', value: (t) => eventIso(t.eventTime) },
+    { name: 'account', type: 'text[]', value: (t) => t.account },
+    { name: 'transaction_id', type: 'int8[]', value: (t) => t.transactionId },
+    { name: 'input', type: 'json[]', value: (t) => t.json },
+    { name: 'received_at', type: 'timestamptz[]', value: (t) => receivedIso(t.time) },
+  ],
+);
+
+const eventIso = lastOne(iso);
+const receivedIso = lastOne(iso);
 
 /** Text PostgreSQL takes: NUL shown as U+2400 SYMBOL FOR NULL. */
 export function readable(text: string): string {

@@ -1,5 +1,6 @@
 /**
- * The fraud flow's PostgreSQL outputs, staged in memory until the transaction that writes them
+ * The fraud flow's PostgreSQL outputs (suspicious rows, dead letters, and with
+ * `--store-transactions` every transaction), staged in memory until the transaction that writes them
  * with their partitions' offsets (see outputTransaction.ts): its durable sinks report each row
  * written as soon as it is staged, so a record is acknowledged once its rows are here and its
  * alert is on Kafka, and the commit of its offset is what writes its rows.
@@ -17,7 +18,7 @@
  */
 import { type OperatorFunction, map } from 'rxjs';
 import type { TransactionMessage } from '../../operators/parseTransaction.ts';
-import type { DeadLetter, SourceRef, SuspiciousTransaction, Written } from '../../types.ts';
+import type { DeadLetter, SourceRef, StoredTransaction, SuspiciousTransaction, Written } from '../../types.ts';
 import type { TopicPartition, TopicPartitionOffset } from '../kafka/offsetTracker.ts';
 
 /** A record as it came, for the dead letter of a row the table refuses. */
@@ -27,6 +28,8 @@ export type ReceivedInput = TransactionMessage;
 export interface Staged {
   readonly suspicious: SuspiciousTransaction[];
   readonly deadLetters: DeadLetter[];
+  /** Every transaction, with `--store-transactions` (none otherwise). */
+  readonly transactions: StoredTransaction[];
 }
 
 type Row = { readonly ref: SourceRef; readonly cause?: SourceRef };
@@ -80,6 +83,7 @@ class Queue<T> {
 interface StagedPartition {
   readonly suspicious: Queue<SuspiciousTransaction>;
   readonly deadLetters: Queue<DeadLetter>;
+  readonly transactions: Queue<StoredTransaction>;
   readonly inputs: Queue<ReceivedInput>;
 }
 
@@ -107,6 +111,14 @@ export class TransactionalOutputs {
     return { sink: 'staged:dead_letters', items: [row] };
   });
 
+  /**
+   * A transaction to store as it came (`--store-transactions`), staged when it is judged: before
+   * its record is acknowledged, so the commit that covers its offset writes it.
+   */
+  transaction(row: StoredTransaction): void {
+    this.stage(row, 'transactions', row);
+  }
+
   /** Rows staged and not yet released. */
   get staged(): number {
     return this.count;
@@ -124,12 +136,13 @@ export class TransactionalOutputs {
 
   /** The rows of the records below `positions`, still staged until {@link release}. */
   peek(positions: readonly TopicPartitionOffset[]): Staged {
-    const staged: Staged = { suspicious: [], deadLetters: [] };
+    const staged: Staged = { suspicious: [], deadLetters: [], transactions: [] };
     for (const { topic, partition, offset } of positions) {
       const p = this.topics.get(topic)?.get(partition);
       if (p === undefined) continue;
       p.suspicious.peek(offset, staged.suspicious);
       p.deadLetters.peek(offset, staged.deadLetters);
+      p.transactions.peek(offset, staged.transactions);
     }
     return staged;
   }
@@ -139,9 +152,10 @@ export class TransactionalOutputs {
     for (const { topic, partition, offset } of positions) {
       const p = this.topics.get(topic)?.get(partition);
       if (p === undefined) continue;
-      this.count -= p.suspicious.below(offset) + p.deadLetters.below(offset);
+      this.count -= p.suspicious.below(offset) + p.deadLetters.below(offset) + p.transactions.below(offset);
       p.suspicious.release(offset);
       p.deadLetters.release(offset);
+      p.transactions.release(offset);
       p.inputs.release(offset);
     }
   }
@@ -151,12 +165,12 @@ export class TransactionalOutputs {
     for (const { topic, partition } of tps) {
       const p = this.topics.get(topic)?.get(partition);
       if (p === undefined) continue;
-      this.count -= p.suspicious.items.length - p.suspicious.head + p.deadLetters.items.length - p.deadLetters.head;
+      for (const queue of [p.suspicious, p.deadLetters, p.transactions]) this.count -= queue.items.length - queue.head;
       this.topics.get(topic)!.delete(partition);
     }
   }
 
-  private stage(row: Row, kind: 'suspicious' | 'deadLetters', item: SuspiciousTransaction | DeadLetter): void {
+  private stage(row: Row, kind: 'suspicious' | 'deadLetters' | 'transactions', item: SuspiciousTransaction | DeadLetter | StoredTransaction): void {
     const input = row.cause ?? row.ref;
     if (!this.owns(input.source, input.partition)) return;
     (this.partition(input.source, input.partition)[kind] as Queue<typeof item>).push(item);
@@ -171,6 +185,7 @@ export class TransactionalOutputs {
     const p: StagedPartition = {
       suspicious: new Queue<SuspiciousTransaction>(inputOffset),
       deadLetters: new Queue<DeadLetter>(inputOffset),
+      transactions: new Queue<StoredTransaction>(inputOffset),
       inputs: new Queue<ReceivedInput>((i) => i.ref.offset),
     };
     byPartition.set(partition, p);

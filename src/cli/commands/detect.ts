@@ -164,6 +164,13 @@ export const transactionSettings = {
     schema: optionalTopic,
     description: "Kafka topic of transactions' labels (confirmed fraud, chargeback, analyst verdict; JSON keyed by account, see docs/model-serving.md), stored in PostgreSQL's labels table as they come; `--labels-topic ''` reads none",
   },
+  storeTransactions: {
+    flag: '--store-transactions',
+    env: 'VIGIE_STORE_TRANSACTIONS',
+    schema: z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1')]).optional(),
+    description:
+      "store every transaction (its JSON as the topic gave it, its event time and coordinates) in PostgreSQL's transactions table, in the transaction that commits its offset: the labelled history `vigie train fraud --from-database` trains on. Off by default: a row per transaction, not per suspicious one, costs the database's disk and CPU (docs/models.md)",
+  },
   alertsTopic: { flag: '--alerts-topic <name>', env: 'VIGIE_ALERTS_TOPIC', fallback: 'transaction.alerts', schema: z.string(), description: "Kafka topic of the alerts (one JSON per suspicious transaction); `--alerts-topic ''` sends none, for a deployment that reads PostgreSQL only" },
   dlqTopic: { flag: '--dlq-topic <name>', env: 'VIGIE_DLQ_TOPIC', fallback: 'transaction.dlq', schema: z.string().min(1), description: 'Kafka topic of the dead letters' },
 } satisfies Record<string, Setting>;

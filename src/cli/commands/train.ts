@@ -1,11 +1,18 @@
 /**
- * `vigie train fraud --on FILE`: a learned fraud model from labelled history (a CSV: the simulated
- * bank's or PaySim's), its features computed by the rule language's rules (rules/features.json by
+ * `vigie train fraud --on FILE` or `--from-database`: a learned fraud model from labelled history
+ * (a CSV: the simulated bank's or PaySim's; or the transactions `detect transactions
+ * --store-transactions` stored in PostgreSQL, joined with their labels), its features computed by the rule language's rules (rules/features.json by
  * default) replayed as serving computes them, XGBoost in a virtualenv the command makes itself,
  * the threshold chosen on the training part only, and the model file written (see docs/models.md).
  */
 import type { Command } from 'commander';
+import type { Observable } from 'rxjs';
 import { fromLabelledCsv, labelledFormat } from '../../adapters/labelledCsv.ts';
+import type { LabelledTransaction } from '../../adapters/paysim.ts';
+import { type Database, openDatabase } from '../../adapters/postgres/connect.ts';
+import { fromStoredTransactions } from '../../adapters/postgres/storedHistory.ts';
+import { labelsFirst } from '../../operators/labelsFirst.ts';
+import { SETTINGS, resolveSettings } from '../config.ts';
 import { VigieError } from '../../errors.ts';
 import type { ModelMetrics } from '../../models/modelFile.ts';
 import { readRuleFile } from '../../rules/ruleFile.ts';
@@ -14,10 +21,14 @@ import { parseTimestamp } from '../../timestamps.ts';
 import { withDelayedLabels } from '../../operators/withDelayedLabels.ts';
 import { readsLabels } from '../../models/modelSlots.ts';
 import { fail } from '../fail.ts';
-import { DEFAULT_FEATURE_RULES, type TrainSplit, type TrainedFraudModel, trainFraud } from '../trainFraud.ts';
+import { DEFAULT_FEATURE_RULES, type TrainFraudOptions, type TrainSplit, type TrainedFraudModel, trainFraud } from '../trainFraud.ts';
 
 interface TrainOptions {
-  readonly on: string;
+  readonly on?: string;
+  readonly fromDatabase?: boolean;
+  readonly databaseUrl?: string;
+  readonly since?: string;
+  readonly until?: string;
   readonly features?: string;
   readonly trainUntil?: string;
   readonly trainFraction?: string;
@@ -33,7 +44,11 @@ export function registerTrain(program: Command): void {
   train
     .command('fraud')
     .description("train a fraud model (XGBoost) on a labelled CSV, the simulated bank's or PaySim's: features from the rule language replayed in event-time order, the threshold chosen on the training part, a versioned model file")
-    .requiredOption('--on <file>', "the labelled CSV: the simulated bank's (vigie simulate bank) or PaySim's")
+    .option('--on <file>', "the labelled CSV: the simulated bank's (vigie simulate bank) or PaySim's")
+    .option('--from-database', "the transactions `detect transactions --store-transactions` stored in PostgreSQL, each a fraud when a label of a fraud kind (fraud, chargeback, verdict-fraud) not cleared by a later verdict-genuine names it, the labels merged in at the time they came")
+    .option('--database-url <url>', 'with --from-database: the PostgreSQL (default: env DATABASE_URL, else the embedded one in --data-dir)')
+    .option('--since <time>', 'with --from-database: the transactions (and labels) from this event time on (ISO 8601)')
+    .option('--until <time>', 'with --from-database: the transactions (and labels) before this event time (ISO 8601)')
     .option('--features <file>', "the rules computing the features, each naming a feature (default: the package's rules/features.json)")
     .option('--train-until <time>', 'the training part ends before this event time (ISO 8601); the rest is the test part')
     .option('--train-fraction <share>', 'the training part is this share of the rows, earliest first (without --train-until: 0.7)')
@@ -43,26 +58,64 @@ export function registerTrain(program: Command): void {
     .option('--data-dir <dir>', 'where the virtualenv (venv-train) and the work files (train/) go', '.vigie')
     .option('--json', 'print the model file without its booster as JSON instead of the summary')
     .action(async (options: TrainOptions) => {
+      let database: Database | undefined;
       try {
-        labelledFormat(options.on);
+        const from = history(options);
+        if (from === 'file') labelledFormat(options.on!);
         const featureRules = readRuleFile(options.features ?? DEFAULT_FEATURE_RULES);
-        // features that read labels see each fraud's label its delay after it, as a live flow would
         const delay = labelDelay(options.labelDelay) ?? (featureRules.some((rule) => readsLabels(rule.value)) ? DEFAULT_LABEL_DELAY : null);
+        const trainSplit = split(options);
+        let labelled$: Observable<LabelledTransaction>;
+        let toStream: TrainFraudOptions['toStream'];
+        if (from === 'file') {
+          labelled$ = fromLabelledCsv(options.on!);
+          // features that read labels see each fraud's label its delay after it, as a live flow would
+          if (delay !== null) toStream = withDelayedLabels(parseDuration(delay)!);
+        } else {
+          // the labels as they came, at their stored time: the delay is recorded, not simulated
+          const window = { since: time('--since', options.since), until: time('--until', options.until) };
+          const databaseUrl = resolveSettings({ databaseUrl: SETTINGS.databaseUrl }, { databaseUrl: options.databaseUrl }, process.env)['databaseUrl'] as string | undefined;
+          database = await openDatabase({ ...(databaseUrl === undefined ? {} : { databaseUrl }), dataDir: options.dataDir });
+          labelled$ = fromStoredTransactions({ pool: database.pool, ...(window.since === undefined ? {} : { since: window.since }), ...(window.until === undefined ? {} : { until: window.until }) });
+          toStream = labelsFirst();
+        }
         const trained = await trainFraud({
-          labelled$: fromLabelledCsv(options.on),
+          labelled$,
           featureRules,
-          split: split(options),
+          split: trainSplit,
           labelDelay: delay,
-          ...(delay === null ? {} : { toStream: withDelayedLabels(parseDuration(delay)!) }),
+          ...(toStream === undefined ? {} : { toStream }),
           params: params(options.param),
           workDir: options.dataDir,
           out: options.out,
         });
+        await database?.close();
+        database = undefined;
         console.log(options.json ? JSON.stringify({ ...trained.file, booster: undefined }) : summary(trained));
       } catch (error) {
+        await database?.close().catch(() => {});
         fail(error);
       }
     });
+}
+
+/** Where the history comes from: exactly one of --on and --from-database, and their options. */
+function history(options: TrainOptions): 'file' | 'database' {
+  if ((options.on === undefined) === (options.fromDatabase !== true)) throw new VigieError('CONFIG_INVALID', 'give --on FILE or --from-database, one of them');
+  if (options.on !== undefined) {
+    const only = (['databaseUrl', 'since', 'until'] as const).filter((key) => options[key] !== undefined);
+    if (only.length > 0) throw new VigieError('CONFIG_INVALID', `${only.map((key) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: with --from-database only`);
+    return 'file';
+  }
+  return 'database';
+}
+
+/** An option's ISO 8601 time, epoch ms. */
+function time(option: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const at = parseTimestamp(text);
+  if (typeof at === 'string') throw new VigieError('CONFIG_INVALID', `${option}: ${at}`);
+  return at;
 }
 
 function split(options: TrainOptions): TrainSplit {
