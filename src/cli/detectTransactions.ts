@@ -26,6 +26,8 @@ import { lateLog } from './lateLog.ts';
 import { startingBook } from './ruleSet.ts';
 import { followRuleChanges } from '../adapters/kafka/ruleChanges.ts';
 import { followLabels } from '../adapters/kafka/labels.ts';
+import { RECORD_HEADER } from '../adapters/kafka/labelEvent.ts';
+import { forwardGroup, forwardLabels } from '../adapters/kafka/labelsForward.ts';
 import { followModelChanges } from '../adapters/kafka/modelChanges.ts';
 import { type FraudModel, readFraudModel } from '../models/fraudModel.ts';
 import { ModelSlots, adoptFeatures } from '../models/modelSlots.ts';
@@ -60,7 +62,10 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   const modelsTopic = config.modelsTopic ?? '';
   // alerts explain by XGBoost's approximate contributions: a walk per tree, as scoring (exact TreeSHAP costs hundreds of µs)
   const fileModel = config.model === undefined ? undefined : withApproxContributions(readFraudModel(config.model));
-  if (fileModel !== undefined) adoptFeatures(book, fileModel);
+  // labels reach the features when the flow reads a labels topic: forwarded into the transactions topic (below)
+  const labelsTopic = config.labelsTopic ?? '';
+  const labelsFed = labelsTopic !== '';
+  if (fileModel !== undefined) adoptFeatures(book, fileModel, { labelsFed });
   // the models that score, as the file and the control topic set them (none: the rules alone)
   const models = fileModel === undefined && modelsTopic === '' ? undefined : new ModelSlots(fileModel);
   log(`Rules: ${book.list().map((v) => `${v.id} v${v.rule!.version}`).join(', ')} (${config.rulesFile === undefined ? 'rules/default.json' : config.rulesFile})`);
@@ -147,7 +152,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     log(`Rules followed on ${config.rulesTopic}, refusals to ${config.rulesRejectedTopic || 'the log only'}; in force: ${book.list().map((v) => `${v.id} v${v.rule!.version}${v.rule!.enabled ? '' : ' (disabled)'}`).join(', ') || 'none'}`);
   } else log("Rules from the file only (--rules-topic '')");
   if (models !== undefined && modelsTopic !== '') {
-    const changes = followModelChanges({ brokers: config.kafka, ...(config.kafkaSecurity && { security: config.kafkaSecurity }), topic: modelsTopic, slots: models, book, log });
+    const changes = followModelChanges({ brokers: config.kafka, ...(config.kafkaSecurity && { security: config.kafkaSecurity }), topic: modelsTopic, slots: models, book, labelsFed, log });
     files.push({ close: () => changes.stop() });
     await changes.caughtUp.catch(async (error: unknown) => {
       await Promise.allSettled(files.map((f) => f.close()));
@@ -157,8 +162,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     const inForce = [models.current && `current ${describeModel(models.current)}`, models.shadow && `shadow ${describeModel(models.shadow)}`].filter(Boolean);
     log(`Models followed on ${modelsTopic}; in force: ${inForce.join('; ') || 'none (the rules alone decide)'}`);
   }
-  const labelsTopic = config.labelsTopic ?? '';
-  if (labelsTopic !== '') {
+  if (labelsFed) {
     // labels stored in PostgreSQL beside their offsets, by a consumer group of their own
     const labels = followLabels({
       brokers: config.kafka,
@@ -170,7 +174,18 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       onLabels: (stored) => log(`labels: ${stored.length} from ${labelsTopic}/${stored[0]!.ref.partition}@${stored[0]!.ref.offset}, e.g. ${stored[0]!.label} of transaction ${stored[0]!.transaction_id} (${stored[0]!.account})`),
     });
     files.push({ close: () => labels.stop() });
-    log(`Labels from ${labelsTopic} stored in PostgreSQL (table labels)`);
+    // and forwarded into the transactions topic, each in its account's partition, where the flow
+    // reads it at a fixed place among the transactions: the features that read labels step on it
+    const forward = forwardLabels({
+      brokers: config.kafka,
+      ...(config.kafkaSecurity && { security: config.kafkaSecurity }),
+      from: labelsTopic,
+      to: config.topic,
+      retry: services.retryFor('kafka', brokers, 'forwarding labels'),
+      log,
+    });
+    files.push({ close: () => forward.stop() });
+    log(`Labels from ${labelsTopic} stored in PostgreSQL (table labels) and forwarded into ${config.topic.join(', ')} (group ${forwardGroup(labelsTopic, config.topic)}), where the features that read labels step on them`);
   } else log("Labels read from no topic (--labels-topic '')");
   // Alerts and dead letters for other systems (alertMessage.ts): at least once, stable ids.
   const alert = alertMessage(config.alertsTopic);
@@ -189,7 +204,9 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   files.push({ close: async () => rulesPanel.close() });
   const results$ = acknowledgedTransactions(
     records$.pipe(map((record) => {
-      const message = { raw: bytes(record), ref: record.ref, time: record.timestamp };
+      // a record marked `vigie-record` (a forwarded label) is read as such, with its key (labelEvent.ts)
+      const kind = record.headers[RECORD_HEADER];
+      const message = kind === undefined ? { raw: bytes(record), ref: record.ref, time: record.timestamp } : { raw: bytes(record), ref: record.ref, time: record.timestamp, record: kind, key: record.key };
       staging.received(message);
       return { message, ack: record.ack };
     })),
@@ -212,6 +229,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       ...(models && { models, measureScoring: (ms: number) => metrics.modelScoring(ms) }),
       onJudged: (judged) => {
         watermarks.touch(judged.record.ref);
+        // a label event feeds the features, it is no transaction: not counted, never suspicious
+        if (judged.record.transaction.label !== undefined) return;
         if ((judged.revision ?? 0) > 0) {
           counts.revisions++;
           metrics.revision();
