@@ -10,8 +10,7 @@
  * places) through ruleFeatures + model.score; and on some rows a feature that reads labels is not
  * 0 and moves the score, so the test fails if labels did not reach the features.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -25,17 +24,14 @@ import { ruleFeatures } from '../../src/operators/rules/ruleFeatures.ts';
 import { readsLabels } from '../../src/models/modelSlots.ts';
 import type { Transaction, TransactionRecord } from '../../src/types.ts';
 import { type FreshDatabase, freshDatabase } from '../helpers/database.ts';
+import { handbookPaths, trainHandbookModel } from '../helpers/handbookModel.ts';
 import { consumeAll, createTopic, produceAll, uniqueTopic } from '../helpers/kafka.ts';
 import { killAll, until, vigie, type VigieProcess } from '../helpers/processes.ts';
 
 const DAY = 86_400_000;
-const root = path.resolve(import.meta.dirname, '..', '..');
-const venv = path.join(root, '.vigie', 'venv-train');
-const dir = mkdtempSync(path.join(tmpdir(), 'vigie-live-labels-'));
-const bank = path.join(dir, 'bank.csv');
-const modelFile = path.join(dir, 'model.json');
+const paths = handbookPaths('vigie-live-labels-');
+const { dir, bank, modelFile } = paths;
 const rulesFile = path.join(dir, 'rules.json');
-const features = path.join(root, 'rules', 'handbook-features.json');
 const cleanups: (() => Promise<unknown>)[] = [];
 
 /** Every transaction a row: each carries the model's score, so that every score is compared. */
@@ -44,14 +40,7 @@ const ALL = { id: 'all', version: 1, value: { field: 'amount' }, compare: '>=', 
 let history: { transaction: Transaction; fraud: boolean }[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(path.join(venv, 'bin', 'python'))) throw new Error(`${venv} is missing: run \`npm run setup\``);
-  const dataDir = path.join(dir, 'data');
-  mkdirSync(dataDir);
-  symlinkSync(venv, path.join(dataDir, 'venv-train'));
-  const simulate = vigie(['simulate', 'bank', '--profile', 'handbook', '--customers', '200', '--terminals', '400', '--days', '30', '--out', bank]);
-  expect(await simulate.exit, simulate.output()).toBe(0);
-  const train = vigie(['train', 'fraud', '--on', bank, '--features', features, '--out', modelFile, '--data-dir', dataDir, '--param', 'rounds=40', '--param', 'max_depth=4']);
-  expect(await train.exit, train.output()).toBe(0);
+  await trainHandbookModel(paths, ['--customers', '200', '--terminals', '400', '--days', '30'], ['--param', 'rounds=40', '--param', 'max_depth=4']);
   writeFileSync(rulesFile, JSON.stringify({ rules: [ALL] }));
   history = (await lastValueFrom(fromLabelledCsv(bank).pipe(toArray()))).map((l) => ({ transaction: l.record.transaction, fraud: l.fraud }));
 }, 300_000);
