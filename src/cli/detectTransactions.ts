@@ -27,7 +27,8 @@ import { startingBook } from './ruleSet.ts';
 import { followRuleChanges } from '../adapters/kafka/ruleChanges.ts';
 import { followLabels } from '../adapters/kafka/labels.ts';
 import { RECORD_HEADER } from '../adapters/kafka/labelEvent.ts';
-import { forwardGroup, forwardLabels } from '../adapters/kafka/labelsForward.ts';
+import { forwardGroup, forwardLabels, partitionCounts } from '../adapters/kafka/labelsForward.ts';
+import { retryAsync } from '../retry.ts';
 import { followModelChanges } from '../adapters/kafka/modelChanges.ts';
 import { type FraudModel, readFraudModel } from '../models/fraudModel.ts';
 import { ModelSlots, adoptFeatures } from '../models/modelSlots.ts';
@@ -50,6 +51,8 @@ function logRestoredRules({ topic, partition, accounts, started, dropped, migrat
 export function describeModel(model: Pick<FraudModel, 'version' | 'threshold' | 'features'>): string {
   return `${model.version} threshold ${model.threshold}, ${model.features.length} features`;
 }
+
+const withCount = (partitions: number | undefined) => (partitions === undefined ? {} : { partitions });
 
 /** A record's exact bytes: the parser decodes them, so that invalid UTF-8 is a dead letter, not U+FFFD. */
 const bytes = (record: KafkaRecord): Buffer => record.value ?? Buffer.alloc(0);
@@ -162,6 +165,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     const inForce = [models.current && `current ${describeModel(models.current)}`, models.shadow && `shadow ${describeModel(models.shadow)}`].filter(Boolean);
     log(`Models followed on ${modelsTopic}; in force: ${inForce.join('; ') || 'none (the rules alone decide)'}`);
   }
+  /** How many partitions a transactions topic has, to check that a label sits in its account's. */
+  let partitions = (_topic: string): number | undefined => undefined;
   if (labelsFed) {
     // labels stored in PostgreSQL beside their offsets, by a consumer group of their own
     const labels = followLabels({
@@ -185,6 +190,15 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       log,
     });
     files.push({ close: () => forward.stop() });
+    // a label must sit in its account's partition: checked against the partitions the topics have now
+    const counts = await retryAsync(services.retryFor('kafka', brokers, 'reading the transactions topics’ partitions'), () =>
+      partitionCounts(config.kafka, config.topic, config.kafkaSecurity),
+    ).catch(async (error: unknown) => {
+      await Promise.allSettled(files.map((f) => f.close()));
+      await services.close();
+      throw error;
+    });
+    partitions = (topic) => counts.get(topic);
     log(`Labels from ${labelsTopic} stored in PostgreSQL (table labels) and forwarded into ${config.topic.join(', ')} (group ${forwardGroup(labelsTopic, config.topic)}), where the features that read labels step on them`);
   } else log("Labels read from no topic (--labels-topic '')");
   // Alerts and dead letters for other systems (alertMessage.ts): at least once, stable ids.
@@ -206,7 +220,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     records$.pipe(map((record) => {
       // a record marked `vigie-record` (a forwarded label) is read as such, with its key (labelEvent.ts)
       const kind = record.headers[RECORD_HEADER];
-      const message = kind === undefined ? { raw: bytes(record), ref: record.ref, time: record.timestamp } : { raw: bytes(record), ref: record.ref, time: record.timestamp, record: kind, key: record.key };
+      const message = kind === undefined ? { raw: bytes(record), ref: record.ref, time: record.timestamp } : { raw: bytes(record), ref: record.ref, time: record.timestamp, record: kind, key: record.key, ...withCount(partitions(record.topic)) };
       staging.received(message);
       return { message, ack: record.ack };
     })),

@@ -23,6 +23,8 @@ export interface TransactionMessage {
   readonly record?: string;
   /** The record's key, for a record that is not a transaction (a label is keyed by its account). */
   readonly key?: Uint8Array | null;
+  /** How many partitions its topic has, for a record that is not a transaction: a label must be in its account's. */
+  readonly partitions?: number;
 }
 
 /** ISO 4217 codes this runtime knows (162 on Node 20): an unknown currency is a bad record. */

@@ -14,7 +14,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseLabelEvent } from '../../src/adapters/kafka/labelEvent.ts';
+import { parseLabelEvent, partitionOf } from '../../src/adapters/kafka/labelEvent.ts';
 import { labelJson } from '../../src/adapters/kafka/labelRecord.ts';
 import { forwardGroup } from '../../src/adapters/kafka/labelsForward.ts';
 import { fromLabelledCsv } from '../../src/adapters/labelledCsv.ts';
@@ -25,7 +25,7 @@ import { readsLabels } from '../../src/models/modelSlots.ts';
 import type { Transaction, TransactionRecord } from '../../src/types.ts';
 import { type FreshDatabase, freshDatabase } from '../helpers/database.ts';
 import { handbookPaths, trainHandbookModel } from '../helpers/handbookModel.ts';
-import { consumeAll, createTopic, produceAll, uniqueTopic } from '../helpers/kafka.ts';
+import { consumeAll, createTopic, produceAll, produceToPartitions, uniqueTopic } from '../helpers/kafka.ts';
 import { killAll, until, vigie, type VigieProcess } from '../helpers/processes.ts';
 
 const DAY = 86_400_000;
@@ -141,27 +141,41 @@ describe('vigie detect transactions --model with labels fed', () => {
     killed.proc!.proc.kill('SIGKILL');
     await killed.proc!.exit;
     await send(phase2.slice(phase2.length / 2));
+    // a label put straight into the topic by another client, in the other partition than its
+    // account's, and bytes marked as a label: dead letters with their bytes, and the stream goes on
+    const stray = labelled[0]!.transaction;
+    const home = partitionOf(Buffer.from(stray.account!), 2);
+    const misplaced = Buffer.from(asLabel(labelled[0]!));
+    const broken = Buffer.from([0x7b, 0xff, 0x00]);
+    const marked = { 'vigie-record': 'label' };
+    await produceToPartitions(brokers, topic, [
+      { partition: 1 - home, key: stray.account!, value: misplaced, headers: marked },
+      { partition: home, key: stray.account!, value: broken, headers: marked },
+    ]);
     await running(killed);
 
-    const total = phase1.length + labelled.length + phase2.length;
+    const total = phase1.length + labelled.length + phase2.length + 2;
     const { records, last } = await upTo(total);
     for (const d of detects) await caughtUp(d, last);
     // exactly once: the labels forwarded once each, whatever was killed meanwhile
     await new Promise((r) => setTimeout(r, 1_000));
     const again = await consumeAll(brokers, topic, total, 60_000);
     expect(again).toHaveLength(total);
-    const forwarded = records.filter((r) => r.headers['vigie-record'] === 'label');
+    const forwarded = records.filter((r) => r.headers['vigie-label-ref'] !== undefined);
     expect(forwarded.map((r) => JSON.parse(r.value!).transaction_id).sort()).toEqual(labelled.map((h) => h.transaction.transaction_id).sort());
     for (const r of forwarded) expect(r.key).toBe(JSON.parse(r.value!).account);
     expect(detects[0]!.proc!.output()).toContain(forwardGroup(labelsTopic, [topic]));
 
     // the offline replay: the topic as consumed, per partition in offset order
-    const parsed: TransactionRecord[] = records.map((r) => {
-      const message = { raw: Buffer.from(r.value!), ref: { source: topic, partition: r.partition, offset: r.offset }, time: 0 };
-      const p = r.headers['vigie-record'] === undefined ? parseTransactionMessage(message) : parseLabelEvent({ ...message, record: r.headers['vigie-record'], key: Buffer.from(r.key!) });
-      if (!p.ok) throw new Error(`${r.partition}@${r.offset}: ${p.dead.reason}`);
-      return p.value;
-    });
+    const parsed: TransactionRecord[] = [];
+    const deadExpected: string[] = [];
+    for (const r of records) {
+      const message = { raw: r.bytes, ref: { source: topic, partition: r.partition, offset: r.offset }, time: 0 };
+      const p = r.headers['vigie-record'] === undefined ? parseTransactionMessage(message) : parseLabelEvent({ ...message, record: r.headers['vigie-record'], key: Buffer.from(r.key!), partitions: 2 });
+      if (p.ok) parsed.push(p.value);
+      else deadExpected.push(`${r.partition}@${r.offset} ${p.dead.reason} ${r.bytes.toString('hex')}`);
+    }
+    expect(deadExpected, 'the misplaced label and the broken bytes').toHaveLength(2);
     const replay = await lastValueFrom(from(parsed).pipe(ruleFeatures(model.featureBook), toArray()));
     expect(replay).toHaveLength(phase1.length + phase2.length);
     const expected = new Map(replay.map((row) => [`${row.record.ref.partition}@${row.record.ref.offset}`, row.features]));
@@ -184,8 +198,10 @@ describe('vigie detect transactions --model with labels fed', () => {
         compared++;
       }
       expect(compared).toBe(replay.length);
-      const dead = await d.db.pool.query('SELECT reason FROM dead_letters');
-      expect(dead.rows, `${d.name}: no dead letter`).toEqual([]);
+      const dead = await d.db.pool.query<{ at: string; reason: string; bytes: Buffer }>(
+        "SELECT source_partition || '@' || source_offset AS at, reason, raw_bytes AS bytes FROM dead_letters ORDER BY source_partition, source_offset",
+      );
+      expect(dead.rows.map((r) => `${r.at} ${r.reason} ${r.bytes.toString('hex')}`), `${d.name}: the dead letters, exact bytes and reasons`).toEqual(deadExpected);
     }
     for (const d of detects) {
       d.proc!.proc.kill('SIGINT');

@@ -10,7 +10,7 @@
 import fc from 'fast-check';
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { LABEL_RECORD } from '../../src/adapters/kafka/labelEvent.ts';
+import { LABEL_RECORD, parseLabelEvent, partitionOf } from '../../src/adapters/kafka/labelEvent.ts';
 import { LABEL_KINDS, PARSE_LABEL, labelJson, parseLabelRecord } from '../../src/adapters/kafka/labelRecord.ts';
 import { ModelSlots, type ScoringModel } from '../../src/models/modelSlots.ts';
 import type { Judged } from '../../src/operators/rules/judged.ts';
@@ -97,6 +97,20 @@ describe('labels in the transactions topic', () => {
     expect(error).toBeUndefined();
     expect(judged.find((j) => j.record.ref.offset === 2)!.late).toBe(false);
     expect(features(3)).toEqual({ terminal_frauds: 1 });
+  });
+
+  it("are dead letters in another partition than their account's (murmur2 of the key, as the transactions')", () => {
+    const input = label(1, 'T', T0);
+    const home = partitionOf(input.key!, 4);
+    const at = (partition: number) => parseLabelEvent({ ...input, partitions: 4, ref: { source: 'transactions', partition, offset: 3 }, time: 7 });
+    expect(at(home)).toMatchObject({ ok: true, value: { transaction: { account: 'A1', label: 'fraud' } } });
+    const elsewhere = (home + 1) % 4;
+    const wrong = at(elsewhere);
+    if (wrong.ok) throw new Error('a label in another partition was read');
+    expect(wrong.dead.stage).toBe(PARSE_LABEL);
+    expect(wrong.dead.reason).toContain(`is in partition ${elsewhere}, but murmur2 of its key puts the account's transactions in partition ${home} of 4`);
+    expect(Buffer.from(wrong.dead.bytes!).equals(input.raw as Buffer)).toBe(true);
+    // the live test (tests/cli/detectLiveLabels.test.ts) holds it to the broker's partitions of the transactions' producer
   });
 
   it('turn any record marked as one into a label event or a dead letter with its exact bytes, and never stop the stream', async () => {

@@ -12,9 +12,11 @@
  * read as: { id: 0, transaction_id: 56789, amount: 0, currency: 'XXX', timestamp: '2026-12-07T10:00:00.000Z', account: 'ACC-12', terminal: 'T-7', label: 'fraud' }
  * ```
  *
- * Anything else (a value that is not a label, a key that is not its account, another kind of
- * record) is a dead letter with the record's exact bytes and the reason, and the stream goes on.
+ * Anything else (a value that is not a label, a key that is not its account, a label in another
+ * partition than murmur2 of its key gives, when the message says how many the topic has, another
+ * kind of record) is a dead letter with the record's exact bytes and the reason, and the stream goes on.
  */
+import { Partitioners } from 'kafkajs';
 import type { TransactionMessage } from '../../operators/parseTransaction.ts';
 import type { Parsed, TransactionRecord } from '../../types.ts';
 import { type Label, PARSE_LABEL, parseLabelRecord } from './labelRecord.ts';
@@ -46,5 +48,24 @@ export function parseLabelEvent(message: TransactionMessage): Parsed<Transaction
     const dead = parsed.ok ? { stage: PARSE_LABEL, reason, raw: new TextDecoder().decode(bytes), bytes, ref: message.ref, time: message.time } : { ...parsed.dead, reason };
     return { ok: false, dead };
   }
-  return parsed.ok ? { ok: true, value: labelEvent(parsed.value) } : parsed;
+  if (!parsed.ok) return parsed;
+  const { partitions } = message;
+  if (partitions !== undefined && message.key != null) {
+    const expected = partitionOf(message.key, partitions);
+    if (expected !== message.ref.partition) {
+      const reason = `the label of account ${JSON.stringify(parsed.value.account)} is in partition ${message.ref.partition}, but murmur2 of its key puts the account's transactions in partition ${expected} of ${partitions}: a label must sit in its account's partition, where its transactions are`;
+      return { ok: false, dead: { stage: PARSE_LABEL, reason, raw: new TextDecoder().decode(bytes), bytes, ref: message.ref, time: message.time } };
+    }
+  }
+  return { ok: true, value: labelEvent(parsed.value) };
+}
+
+const murmur2 = Partitioners.DefaultPartitioner();
+const metadata = new Map<number, { partitionId: number; leader: number; replicas: number[]; isr: number[]; partitionErrorCode: number }[]>();
+
+/** The partition of `partitions` murmur2 gives `key`, as the Java client and kafkajs partition a keyed record. */
+export function partitionOf(key: Uint8Array, partitions: number): number {
+  let all = metadata.get(partitions);
+  if (all === undefined) metadata.set(partitions, (all = Array.from({ length: partitions }, (_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }))));
+  return murmur2({ topic: '', partitionMetadata: all, message: { key: Buffer.from(key), value: null } });
 }

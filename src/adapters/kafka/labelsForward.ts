@@ -136,3 +136,22 @@ export function forwardLabels(options: LabelsForwardOptions): LabelsForward {
     },
   };
 }
+
+/**
+ * How many partitions each of `topics` has now: detect checks that a label sits in its account's
+ * partition (labelEvent.ts). Read once, before the first record: the check is then the same
+ * whenever a record is read again. A topic that does not exist yet is left out (no check).
+ */
+export async function partitionCounts(brokers: readonly string[], topics: readonly string[], security?: KafkaSecurity): Promise<Map<string, number>> {
+  const admin = new Kafka({ clientId: 'vigie-labels-forward', brokers: [...brokers], logLevel: logLevel.NOTHING, ...kafkaSecurityConfig(security) }).admin();
+  const counts = new Map<string, number>();
+  try {
+    await admin.connect();
+    const existing = new Set(await admin.listTopics());
+    const known = topics.filter((t) => existing.has(t));
+    if (known.length > 0) for (const t of (await admin.fetchTopicMetadata({ topics: known })).topics) counts.set(t.name, t.partitions.length);
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+  return counts;
+}
