@@ -97,7 +97,9 @@ export function forwardLabels(options: LabelsForwardOptions): LabelsForward {
       messages.push({ key: message.key!, value: message.value!, headers: { [RECORD_HEADER]: LABEL_RECORD, [LABEL_REF_HEADER]: `${from}/${partition}@${offset}` } });
     }
     const last = Number(batch.messages.at(-1)!.offset);
-    await retryAsync(waiting(`forwarding ${from}/${partition}@${batch.messages[0]!.offset}..${last}`), async () => {
+    const policy = waiting(`forwarding ${from}/${partition}@${batch.messages[0]!.offset}..${last}`);
+    // a partition revoked meanwhile is its next owner's to forward (from the offset last committed)
+    await retryAsync({ ...policy, retriable: (error) => !isStale() && policy.retriable(error) }, async () => {
       await heartbeat().catch(() => {});
       const producer = await producerOf(partition);
       const transaction = await producer.transaction();
