@@ -28,6 +28,9 @@ import { lateLog } from './lateLog.ts';
 import { startingBook } from './ruleSet.ts';
 import { followRuleChanges } from '../adapters/kafka/ruleChanges.ts';
 import { followLabels } from '../adapters/kafka/labels.ts';
+import { RECORD_HEADER } from '../adapters/kafka/labelEvent.ts';
+import { forwardGroup, forwardLabels, partitionCounts } from '../adapters/kafka/labelsForward.ts';
+import { retryAsync } from '../retry.ts';
 import { followModelChanges } from '../adapters/kafka/modelChanges.ts';
 import { type FraudModel, readFraudModel } from '../models/fraudModel.ts';
 import { ModelSlots, adoptFeatures } from '../models/modelSlots.ts';
@@ -50,6 +53,8 @@ function logRestoredRules({ topic, partition, accounts, started, dropped, migrat
 export function describeModel(model: Pick<FraudModel, 'version' | 'threshold' | 'features'>): string {
   return `${model.version} threshold ${model.threshold}, ${model.features.length} features`;
 }
+
+const withCount = (partitions: number | undefined) => (partitions === undefined ? {} : { partitions });
 
 const utf8 = new TextDecoder();
 
@@ -76,7 +81,10 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   const modelsTopic = config.modelsTopic ?? '';
   // alerts explain by XGBoost's approximate contributions: a walk per tree, as scoring (exact TreeSHAP costs hundreds of µs)
   const fileModel = config.model === undefined ? undefined : withApproxContributions(readFraudModel(config.model));
-  if (fileModel !== undefined) adoptFeatures(book, fileModel);
+  // labels reach the features when the flow reads a labels topic: forwarded into the transactions topic (below)
+  const labelsTopic = config.labelsTopic ?? '';
+  const labelsFed = labelsTopic !== '';
+  if (fileModel !== undefined) adoptFeatures(book, fileModel, { labelsFed });
   // the models that score, as the file and the control topic set them (none: the rules alone)
   const models = fileModel === undefined && modelsTopic === '' ? undefined : new ModelSlots(fileModel);
   log(`Rules: ${book.list().map((v) => `${v.id} v${v.rule!.version}`).join(', ')} (${config.rulesFile === undefined ? 'rules/default.json' : config.rulesFile})`);
@@ -163,7 +171,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     log(`Rules followed on ${config.rulesTopic}, refusals to ${config.rulesRejectedTopic || 'the log only'}; in force: ${book.list().map((v) => `${v.id} v${v.rule!.version}${v.rule!.enabled ? '' : ' (disabled)'}`).join(', ') || 'none'}`);
   } else log("Rules from the file only (--rules-topic '')");
   if (models !== undefined && modelsTopic !== '') {
-    const changes = followModelChanges({ brokers: config.kafka, ...(config.kafkaSecurity && { security: config.kafkaSecurity }), topic: modelsTopic, slots: models, book, log });
+    const changes = followModelChanges({ brokers: config.kafka, ...(config.kafkaSecurity && { security: config.kafkaSecurity }), topic: modelsTopic, slots: models, book, labelsFed, log });
     files.push({ close: () => changes.stop() });
     await changes.caughtUp.catch(async (error: unknown) => {
       await Promise.allSettled(files.map((f) => f.close()));
@@ -173,8 +181,9 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     const inForce = [models.current && `current ${describeModel(models.current)}`, models.shadow && `shadow ${describeModel(models.shadow)}`].filter(Boolean);
     log(`Models followed on ${modelsTopic}; in force: ${inForce.join('; ') || 'none (the rules alone decide)'}`);
   }
-  const labelsTopic = config.labelsTopic ?? '';
-  if (labelsTopic !== '') {
+  /** How many partitions a transactions topic has, to check that a label sits in its account's. */
+  let partitions = (_topic: string): number | undefined => undefined;
+  if (labelsFed) {
     // labels stored in PostgreSQL beside their offsets, by a consumer group of their own
     const labels = followLabels({
       brokers: config.kafka,
@@ -186,7 +195,27 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       onLabels: (stored) => log(`labels: ${stored.length} from ${labelsTopic}/${stored[0]!.ref.partition}@${stored[0]!.ref.offset}, e.g. ${stored[0]!.label} of transaction ${stored[0]!.transaction_id} (${stored[0]!.account})`),
     });
     files.push({ close: () => labels.stop() });
-    log(`Labels from ${labelsTopic} stored in PostgreSQL (table labels)`);
+    // and forwarded into the transactions topic, each in its account's partition, where the flow
+    // reads it at a fixed place among the transactions: the features that read labels step on it
+    const forward = forwardLabels({
+      brokers: config.kafka,
+      ...(config.kafkaSecurity && { security: config.kafkaSecurity }),
+      from: labelsTopic,
+      to: config.topic,
+      retry: services.retryFor('kafka', brokers, 'forwarding labels'),
+      log,
+    });
+    files.push({ close: () => forward.stop() });
+    // a label must sit in its account's partition: checked against the partitions the topics have now
+    const counts = await retryAsync(services.retryFor('kafka', brokers, 'reading the transactions topics’ partitions'), () =>
+      partitionCounts(config.kafka, config.topic, config.kafkaSecurity),
+    ).catch(async (error: unknown) => {
+      await Promise.allSettled(files.map((f) => f.close()));
+      await services.close();
+      throw error;
+    });
+    partitions = (topic) => counts.get(topic);
+    log(`Labels from ${labelsTopic} stored in PostgreSQL (table labels) and forwarded into ${config.topic.join(', ')} (group ${forwardGroup(labelsTopic, config.topic)}), where the features that read labels step on them`);
   } else log("Labels read from no topic (--labels-topic '')");
   // Every transaction, as it came, for training (--store-transactions): staged on its first
   // judgement, before its record is acknowledged, so the commit of its offset writes it once; a
@@ -217,7 +246,9 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
   files.push({ close: async () => rulesPanel.close() });
   const results$ = acknowledgedTransactions(
     records$.pipe(map((record) => {
-      const message = { raw: bytes(record), ref: record.ref, time: record.timestamp };
+      // a record marked `vigie-record` (a forwarded label) is read as such, with its key (labelEvent.ts)
+      const kind = record.headers[RECORD_HEADER];
+      const message = kind === undefined ? { raw: bytes(record), ref: record.ref, time: record.timestamp } : { raw: bytes(record), ref: record.ref, time: record.timestamp, record: kind, key: record.key, ...withCount(partitions(record.topic)) };
       staging.received(message);
       return { message, ack: record.ack };
     })),
@@ -240,6 +271,8 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
       ...(models && { models, measureScoring: (ms: number) => metrics.modelScoring(ms) }),
       onJudged: (judged) => {
         watermarks.touch(judged.record.ref);
+        // a label event feeds the features, it is no transaction: not counted, never suspicious
+        if (judged.record.transaction.label !== undefined) return;
         if (storing) store(judged);
         if ((judged.revision ?? 0) > 0) {
           counts.revisions++;

@@ -65,14 +65,6 @@ export function featureRulesOf(model: Pick<FraudModel, 'file'>): Rule[] {
 /** What a model's feature rule ids start with in a flow's book. */
 export const FEATURE_PREFIX = 'feature.';
 
-/**
- * Adds the model's feature rules to `book` (under their ids prefixed, see {@link featureRulesOf}) (from the start of time, source `model <version>`),
- * so the flow computes its features; a rule already in force with the same definition is kept.
- *
- * @throws VigieError CONFIG_INVALID naming the rule, when the book refuses one (an id in force
- *   with another definition: then none is added; a key the flow keeps no state by: the others
- *   are added, computing values no model reads): nothing of the model is used.
- */
 /** Whether a rule's value reads label events (`fraudLabels`, alone or inside a ratio). */
 export function readsLabels(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return false;
@@ -80,17 +72,27 @@ export function readsLabels(value: unknown): boolean {
   return Object.values(value).some(readsLabels);
 }
 
-export function adoptFeatures(book: RuleBook, model: Pick<FraudModel, 'version' | 'file'>): void {
+/**
+ * Adds the model's feature rules to `book` (under their ids prefixed, see {@link featureRulesOf}) (from the start of time, source `model <version>`),
+ * so the flow computes its features; a rule already in force with the same definition is kept.
+ * Features that read labels (`fraudLabels`) need `labelsFed`: the flow's labels forwarded into
+ * its transactions topic (src/adapters/kafka/labelsForward.ts).
+ *
+ * @throws VigieError CONFIG_INVALID naming the rule, when the book refuses one (an id in force
+ *   with another definition: then none is added; a key the flow keeps no state by: the others
+ *   are added, computing values no model reads): nothing of the model is used.
+ */
+export function adoptFeatures(book: RuleBook, model: Pick<FraudModel, 'version' | 'file'>, { labelsFed }: { readonly labelsFed: boolean }): void {
   const refuse = (refusals: readonly string[]): never => {
     throw new VigieError('CONFIG_INVALID', `model ${model.version}: its feature rules cannot run beside the rules in force: ${refusals.join('; ')}`);
   };
-  // a live flow does not feed labels into its features yet (issue 24's closing note): served,
-  // such a feature would read no fraud where training saw them, and the model would score
-  // another thing than it learned; refused rather than scored wrong
-  const reading = featureRulesOf(model).filter((rule) => readsLabels(rule.value));
+  // a flow fed no labels (`--labels-topic ''`): served, such a feature would read no fraud where
+  // training saw them, and the model would score another thing than it learned; refused rather
+  // than scored wrong
+  const reading = labelsFed ? [] : featureRulesOf(model).filter((rule) => readsLabels(rule.value));
   if (reading.length > 0) {
     refuse([
-      `${reading.map((rule) => rule.feature ?? rule.id).join(', ')} read labels (fraudLabels), which detect does not feed into its features: served, they would count no fraud where training counted them. Train the model with features that read no labels (the default rules/features.json)`,
+      `${reading.map((rule) => rule.feature ?? rule.id).join(', ')} read labels (fraudLabels), and this flow is fed none (--labels-topic ''): served, they would count no fraud where training counted them. Give the labels topic (--labels-topic, transaction.labels by default), or train the model with features that read no labels (the default rules/features.json)`,
     ]);
   }
   // clashes first, so that a model refused for one adds none of its rules

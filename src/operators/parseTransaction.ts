@@ -16,6 +16,15 @@ export interface TransactionMessage {
   readonly raw: string | Uint8Array;
   readonly ref: SourceRef;
   readonly time: number;
+  /**
+   * What the record is, when its source says it is not a transaction: the header `vigie-record`
+   * (`label`: a label forwarded into the transactions topic, see src/adapters/kafka/labelEvent.ts).
+   */
+  readonly record?: string;
+  /** The record's key, for a record that is not a transaction (a label is keyed by its account). */
+  readonly key?: Uint8Array | null;
+  /** How many partitions its topic has, for a record that is not a transaction: a label must be in its account's. */
+  readonly partitions?: number;
 }
 
 /** ISO 4217 codes this runtime knows (162 on Node 20): an unknown currency is a bad record. */

@@ -22,7 +22,7 @@ import type { Judged } from './rules/judged.ts';
  *                          C = c + { model: { version, score: 0.2 } }; a passes as it came
  * ```
  *
- * A record without features (the flow computes none), or no current model, passes as it came.
+ * A record without features (the flow computes none), a label event, or no current model, passes as it came.
  *
  * @example
  * records$.pipe(judgeByRules(book, { features: true }), scoreByModel(new ModelSlots(readFraudModel('model.json'))), suspiciousOnly())
@@ -38,7 +38,8 @@ export function scoreByModel(slots: Pick<ModelSlots<ScoringModel>, 'current' | '
   const judgeWith = (judged: Judged): Judged => {
     const { current, shadow } = slots;
     const features = judged.features;
-    if (current === undefined || features === undefined) return judged;
+    // a label event (src/rules/labels.ts) feeds the features of the transactions after it: it is no transaction to score
+    if (current === undefined || features === undefined || judged.record.transaction.label !== undefined) return judged;
     const score = current.score(features);
     const flagged = score >= current.threshold;
     if (!flagged && judged.reasons.length === 0 && (judged.revision ?? 0) === 0) return judged; // not stored: nothing more to compute
@@ -55,7 +56,7 @@ export function scoreByModel(slots: Pick<ModelSlots<ScoringModel>, 'current' | '
   if (measure === undefined) return map(judgeWith);
   return map((judged) => {
     // timed only when a model scores it: a flow without one reports no time
-    if (slots.current === undefined || judged.features === undefined) return judged;
+    if (slots.current === undefined || judged.features === undefined || judged.record.transaction.label !== undefined) return judged;
     const start = performance.now();
     const out = judgeWith(judged);
     measure(performance.now() - start);

@@ -1,6 +1,8 @@
 /**
  * The transaction flow fed by acknowledgeable messages (Kafka): JSON is checked (bad messages
- * become dead letters), the rules run, and each message is acknowledged once its suspicious row
+ * become dead letters), labels forwarded into the topic become label events (never judged,
+ * scored or stored: they feed the rules that read labels, see src/adapters/kafka/labelEvent.ts),
+ * the rules run, and each message is acknowledged once its suspicious row
  * or its dead letter is durably written, or at once when it is neither.
  *
  * A composition of {@link acknowledged}, which holds each message while its outputs are derived
@@ -13,6 +15,7 @@ import { scoreByModel } from '../operators/scoreByModel.ts';
 import { fanOut } from '../operators/fanOut.ts';
 import { type TransactionMessage, parseTransactionMessage } from '../operators/parseTransaction.ts';
 import type { DeadLetter, Parsed, Refused, SourceRef, SuspiciousTransaction, TransactionRecord, Written } from '../types.ts';
+import { parseLabelEvent } from '../adapters/kafka/labelEvent.ts';
 import { type Routed, acknowledged, routeTo } from './acknowledged.ts';
 import { type DurableSink, refusedDeadLetter } from './acknowledgements.ts';
 import { type Judged, judgeRules, suspiciousOnly } from '../operators/rules/index.ts';
@@ -75,7 +78,7 @@ export function acknowledgedTransactions(
   );
   return acknowledged<AcknowledgeableMessage, Routed<TransactionOutputs>>(
     messages$,
-    (held$) => held$.pipe(map(({ message }) => parseTransactionMessage(message)), fanOut<Parsed<TransactionRecord>, Routed<TransactionOutputs>>(
+    (held$) => held$.pipe(map(({ message }) => (message.record === undefined ? parseTransactionMessage(message) : parseLabelEvent(message))), fanOut<Parsed<TransactionRecord>, Routed<TransactionOutputs>>(
       pipe(filter((p) => !p.ok), map((p) => (p as { dead: DeadLetter }).dead), fresh, routeTo('deadLetters')),
       pipe(filter((p) => p.ok), map((p) => (p as { value: TransactionRecord }).value), judged),
     )),

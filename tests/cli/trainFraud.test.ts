@@ -6,8 +6,7 @@
  * halfway and restarted from its checkpoint, and every value of every row must equal the training
  * matrix the command wrote, and the model's score of each row XGBoost's prediction (1e-6).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,16 +19,13 @@ import { withDelayedLabels } from '../../src/operators/withDelayedLabels.ts';
 import { isLabel } from '../../src/rules/labels.ts';
 import { parseDuration } from '../../src/rules/schema.ts';
 import type { TransactionRecord } from '../../src/types.ts';
+import { handbookFeatures, handbookPaths, trainHandbookModel } from '../helpers/handbookModel.ts';
 import { killAll, vigie } from '../helpers/processes.ts';
 import { restoredCopy } from '../operators/rules/records.ts';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
-const venv = path.join(root, '.vigie', 'venv-train');
-const dir = mkdtempSync(path.join(tmpdir(), 'vigie-train-'));
-const bank = path.join(dir, 'bank.csv');
-const dataDir = path.join(dir, 'data');
-const modelFile = path.join(dir, 'model.json');
-const features = path.join(root, 'rules', 'handbook-features.json');
+const paths = handbookPaths('vigie-train-');
+const { dir, bank, dataDir, modelFile } = paths;
+const features = handbookFeatures;
 
 interface Printed {
   version: string;
@@ -42,16 +38,8 @@ interface Printed {
 let printed: Printed;
 
 beforeAll(async () => {
-  if (!existsSync(path.join(venv, 'bin', 'python'))) throw new Error(`${venv} is missing: run \`npm run setup\` (it makes the virtualenv from train/requirements.txt)`);
-  mkdirSync(dataDir);
-  symlinkSync(venv, path.join(dataDir, 'venv-train'));
-  const simulate = vigie(['simulate', 'bank', '--profile', 'handbook', '--customers', '400', '--terminals', '800', '--days', '45', '--out', bank]);
-  expect(await simulate.exit, simulate.output()).toBe(0);
   // the Handbook's features: the default ones and the terminal's frauds behind the label delay
-  const train = vigie(['train', 'fraud', '--on', bank, '--features', features, '--out', modelFile, '--data-dir', dataDir, '--param', 'rounds=40', '--param', 'max_depth=4', '--json']);
-  let stdout = '';
-  train.proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  expect(await train.exit, train.output()).toBe(0);
+  const { stdout } = await trainHandbookModel(paths, ['--customers', '400', '--terminals', '800', '--days', '45'], ['--param', 'rounds=40', '--param', 'max_depth=4', '--json']);
   printed = JSON.parse(stdout) as Printed;
 }, 300_000);
 afterAll(() => {

@@ -32,6 +32,8 @@ export interface ConsumedRecord {
   readonly offset: number;
   readonly key: string | null;
   readonly value: string | null;
+  /** The value's exact bytes (empty when it had none). */
+  readonly bytes: Buffer;
   readonly headers: Record<string, string>;
 }
 
@@ -79,6 +81,7 @@ function toRecord(partition: number, message: KafkaMessage): ConsumedRecord {
     offset: Number(message.offset),
     key: message.key?.toString() ?? null,
     value: message.value?.toString() ?? null,
+    bytes: message.value ?? Buffer.alloc(0),
     headers,
   };
 }
@@ -164,3 +167,18 @@ export const lagAtMost = (brokers: readonly string[], groupId: string, topic: st
  * records of last year would go at its next retention check (every 5 min), in the middle of a test.
  */
 export const KEEP_FOREVER = { 'retention.ms': '-1' } as const;
+
+/** Produces each record to the partition it names, with its headers: what a client that sets them does. */
+export async function produceToPartitions(
+  brokers: readonly string[],
+  topic: string,
+  records: readonly { readonly partition: number; readonly key: string; readonly value: Buffer; readonly headers: Readonly<Record<string, string>> }[],
+): Promise<void> {
+  const producer = client(brokers).producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: records.map((r) => ({ ...r, headers: { ...r.headers } })) });
+  } finally {
+    await producer.disconnect();
+  }
+}

@@ -30,6 +30,15 @@ describe('scoreByModel', () => {
     expect(B.model.top[0]!.contribution).toBeGreaterThan(0);
   }));
 
+  it('passes a label event as it came: it feeds the features, it is no transaction to score', marbles((m) => {
+    // features that would flag a transaction (0.73 >= 0.5)
+    const label = withFeatures(judged(tx(3, 30, { label: 'fraud', amount: 0 })), 15_000, 1);
+    m.expect(m.cold('-l-b-|', { l: label, b }).pipe(scoreByModel(new ModelSlots(model), { measure: () => {} }))).toBeObservable('-l-B-|', {
+      l: label,
+      B: expect.objectContaining({ reasons: ['model>=0.5'] }),
+    });
+  }));
+
   it('scores a shadow beside the current model; only the current one decides', marbles((m) => {
     const slots = new ModelSlots(model);
     slots.set('shadow', shadowModel);

@@ -4,6 +4,7 @@
  * as long as the fault is an outage and the policy allows; otherwise it stops, saying why.
  * `joined` (the consumer is in its group again) starts the count afresh.
  */
+import type { Consumer, ConsumerRunConfig, Kafka } from 'kafkajs';
 import { type RetryPolicy, backoffDelay } from '../../retry.ts';
 import { isKafkaOutage } from './outage.ts';
 
@@ -56,4 +57,51 @@ export function consumerRestarts(options: ConsumerRestartsOptions): ConsumerRest
 /** The old consumer disconnected (whatever that gives), then `launch`: what `relaunch` usually does. */
 export function relaunch(old: { disconnect(): Promise<void> } | undefined, launch: () => Promise<void>): Promise<void> {
   return (old?.disconnect().catch(() => {}) ?? Promise.resolve()).then(launch);
+}
+
+export interface RestartingConsumerOptions extends Omit<ConsumerRestartsOptions, 'relaunch'> {
+  readonly kafka: Kafka;
+  readonly group: string;
+  /** How it runs: `eachBatch` and its commit settings. */
+  readonly run: ConsumerRunConfig;
+  /** Told each time the consumer joined its group (partitions may have moved). */
+  readonly onJoin?: () => void;
+}
+
+/**
+ * A consumer of `topic` (from its beginning, in `group`) made anew after an outage as
+ * {@link consumerRestarts} says; `stop` (once the caller's `stopping` says so) leaves the group.
+ */
+export function restartingConsumer(options: RestartingConsumerOptions): { stop(): Promise<void> } {
+  const { kafka, group, topic } = options;
+  let consumer: Consumer | undefined;
+  const restarts = consumerRestarts({ ...options, relaunch: () => void (launching = relaunch(consumer, launch)) });
+  const launch = async (): Promise<void> => {
+    if (options.stopping()) return;
+    const c = kafka.consumer({ groupId: group, maxWaitTimeInMs: 250, allowAutoTopicCreation: true });
+    consumer = c;
+    c.on(c.events.GROUP_JOIN, () => {
+      if (c !== consumer) return;
+      restarts.joined();
+      options.onJoin?.();
+    });
+    c.on(c.events.CRASH, ({ payload }) => {
+      if (c === consumer && !payload.restart) restarts.restart(payload.error);
+    });
+    try {
+      await c.connect();
+      await c.subscribe({ topic, fromBeginning: true });
+      await c.run(options.run);
+    } catch (error) {
+      restarts.restart(error);
+    }
+  };
+  let launching = launch();
+  return {
+    async stop() {
+      restarts.stop();
+      await launching.catch(() => {});
+      await consumer?.disconnect().catch(() => {});
+    },
+  };
 }

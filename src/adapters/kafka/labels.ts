@@ -10,11 +10,11 @@
  * offset order per partition (the detect flow can feed them to features that read labels).
  * Brokers and the database away are waited for with the one retry policy.
  */
-import { type Consumer, type EachBatchPayload, Kafka, logLevel } from 'kafkajs';
+import { type EachBatchPayload, Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { isRetriable } from '../../errors.ts';
 import { type RetryPolicy, defaultRetryPolicy, retryAsync } from '../../retry.ts';
-import { consumerRestarts, relaunch } from './consumerRestarts.ts';
+import { restartingConsumer } from './consumerRestarts.ts';
 import type { DeadLetter } from '../../types.ts';
 import { storedLabelOffset, writeLabels } from '../postgres/labelRows.ts';
 import { type Label, parseLabelRecord } from './labelRecord.ts';
@@ -48,7 +48,6 @@ export function followLabels(options: LabelsOptions): Labels {
   const group = options.group ?? 'vigie-labels';
   const kafka = new Kafka({ clientId: 'vigie-labels', brokers: [...brokers], logLevel: logLevel.NOTHING, ...kafkaSecurityConfig(options.security) });
   let stopping = false;
-  let consumer: Consumer | undefined;
   /** Per partition since its assignment, the offset PostgreSQL holds: records below it are stored. */
   const stored = new Map<number, Promise<number | undefined>>();
   const waiting = (what: string): RetryPolicy => ({
@@ -89,37 +88,22 @@ export function followLabels(options: LabelsOptions): Labels {
     await commitOffsetsIfNecessary().catch((error: unknown) => log(`labels: committing ${topic}/${partition}@${last + 1} to Kafka failed (PostgreSQL holds it): ${(error as Error).message}`));
   };
 
-  const restarts = consumerRestarts({ retry, brokers, prefix: 'labels', topic, log, stopping: () => stopping, relaunch: () => void (launching = relaunch(consumer, launch)) });
-  const restart = (cause: unknown): void => restarts.restart(cause);
-
-  const launch = async (): Promise<void> => {
-    if (stopping) return;
-    const c = kafka.consumer({ groupId: group, maxWaitTimeInMs: 250, allowAutoTopicCreation: true });
-    consumer = c;
-    c.on(c.events.GROUP_JOIN, () => {
-      if (c !== consumer) return;
-      restarts.joined();
-      stored.clear(); // partitions may have moved: read their offsets again
-    });
-    c.on(c.events.CRASH, ({ payload }) => {
-      if (c === consumer && !payload.restart) restart(payload.error);
-    });
-    try {
-      await c.connect();
-      await c.subscribe({ topic, fromBeginning: true });
-      await c.run({ autoCommit: true, autoCommitThreshold: 1, eachBatchAutoResolve: false, eachBatch });
-    } catch (error) {
-      restart(error);
-    }
-  };
-
-  let launching = launch();
+  const reader = restartingConsumer({
+    kafka,
+    group,
+    topic,
+    retry,
+    brokers,
+    prefix: 'labels',
+    log,
+    stopping: () => stopping,
+    run: { autoCommit: true, autoCommitThreshold: 1, eachBatchAutoResolve: false, eachBatch },
+    onJoin: () => stored.clear(), // partitions may have moved: read their offsets again
+  });
   return {
     async stop() {
       stopping = true;
-      restarts.stop();
-      await launching.catch(() => {});
-      await consumer?.disconnect().catch(() => {});
+      await reader.stop();
     },
   };
 }

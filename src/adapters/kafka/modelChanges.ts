@@ -24,6 +24,8 @@ export interface ModelChangesOptions {
   readonly slots: ModelSlots;
   /** The flow's rule book: a model's feature rules join it. */
   readonly book: RuleBook;
+  /** Whether the flow is fed labels: a model whose features read them is refused without (see `adoptFeatures`). */
+  readonly labelsFed: boolean;
   readonly retry?: RetryPolicy;
   readonly log?: (line: string) => void;
   readonly onOutcome?: (outcome: ModelChangeOutcome) => void;
@@ -36,13 +38,13 @@ export interface ModelChangesOptions {
 export const MODELS_TOPIC_CONFIG = { 'max.message.bytes': String(64 * 1024 * 1024) } as const;
 
 export function followModelChanges(options: ModelChangesOptions): ControlTopic {
-  const { topic, slots, book, log = () => {} } = options;
+  const { topic, slots, book, labelsFed, log = () => {} } = options;
   return followControlTopic({
     ...options,
     what: 'models',
     topicConfig: MODELS_TOPIC_CONFIG,
     apply: (record) => {
-      const outcome = applyModelRecord(slots, book, topic, record);
+      const outcome = applyModelRecord(slots, book, topic, record, { labelsFed });
       log(describeModelOutcome(outcome));
       options.onOutcome?.(outcome);
       if (outcome.accepted) return undefined;

@@ -29,7 +29,7 @@ export function modelRecordValue(role: ModelRole, model: unknown): string {
 }
 
 /** Applies one record of `topic`: the slot changed, or nothing and the reason. */
-export function applyModelRecord(slots: ModelSlots, book: RuleBook, topic: string, record: ControlRecord): ModelChangeOutcome {
+export function applyModelRecord(slots: ModelSlots, book: RuleBook, topic: string, record: ControlRecord, fed: { readonly labelsFed: boolean } = { labelsFed: false }): ModelChangeOutcome {
   const source = `${topic}/${record.partition}@${record.offset}`;
   let key: string;
   try {
@@ -55,7 +55,7 @@ export function applyModelRecord(slots: ModelSlots, book: RuleBook, topic: strin
   let model: FraudModel;
   try {
     model = withApproxContributions(readFraudModel(json.model));
-    adoptFeatures(book, model);
+    adoptFeatures(book, model, fed);
   } catch (error) {
     return refuse((error as Error).message);
   }

@@ -162,7 +162,7 @@ export const transactionSettings = {
     env: 'VIGIE_LABELS_TOPIC',
     fallback: 'transaction.labels',
     schema: optionalTopic,
-    description: "Kafka topic of transactions' labels (confirmed fraud, chargeback, analyst verdict; JSON keyed by account, see docs/model-serving.md), stored in PostgreSQL's labels table as they come; `--labels-topic ''` reads none",
+    description: "Kafka topic of transactions' labels (confirmed fraud, chargeback, analyst verdict; JSON keyed by account, see docs/model-serving.md), stored in PostgreSQL's labels table as they come and forwarded, exactly once, into the transactions topic (each in its account's partition), where the features that read labels step on them; `--labels-topic ''` reads none, and refuses a model whose features read labels",
   },
   storeTransactions: {
     flag: '--store-transactions',

@@ -2,7 +2,8 @@
  * `vigie label TRANSACTION_ID --account A --label fraud`: one label of a transaction (a confirmed
  * fraud, a chargeback, an analyst's verdict) sent to the labels topic, keyed by the account so it
  * lands in the partition of the account's transactions. Every running `vigie detect transactions`
- * stores it in PostgreSQL's `labels` table. The label is checked by the reader's own parser before
+ * stores it in PostgreSQL's `labels` table and forwards it into its transactions topic, where the
+ * features that read labels step on it (docs/model-serving.md). The label is checked by the reader's own parser before
  * it is sent: what this command sends is never a dead letter.
  */
 import type { Command } from 'commander';
@@ -25,12 +26,12 @@ export function registerLabel(program: Command): void {
   const command = program
     .command('label')
     .argument('<transaction_id>', 'the transaction labelled (its transaction_id)')
-    .description("send one label of a transaction to the labels topic (keyed by its account), which running `detect transactions` store in PostgreSQL")
+    .description("send one label of a transaction to the labels topic (keyed by its account), which running `detect transactions` store in PostgreSQL and feed into the features that read labels")
     .requiredOption('--account <account>', "the transaction's account (the record's key)")
     .option('--label <kind>', `what is known of it: ${LABEL_KINDS.join(', ')}`, 'fraud')
     .option('--source <who>', 'who labelled it (chargebacks, analyst:alice, ...): one label per transaction, kind and source is kept', 'vigie-label')
     .option('--at <time>', 'when the label became known (ISO 8601); now by default')
-    .option('--terminal <terminal>', "the transaction's terminal, when known");
+    .option('--terminal <terminal>', "the transaction's terminal, when known (per-terminal features count the label only with it)");
   addSettingOptions(addSettingOptions(command, labelSettings), KAFKA_SECURITY_SETTINGS).action(async (id: string, flags: Record<string, string | undefined>) => {
     try {
       const resolved = resolveSettings(labelSettings, flags, process.env);

@@ -80,7 +80,7 @@ function define(command: Command, run: (target: Connection, argument: string | u
 /** The models on the topic now, read to its end. */
 async function inForce({ brokers, security, topic }: Connection): Promise<{ current?: FraudModel; shadow?: FraudModel }> {
   const slots = new ModelSlots();
-  const changes = followModelChanges({ brokers, security, topic, slots, book: new RuleBook(), retry: RETRY, log: (line) => line.startsWith('models: refused') && console.error(line) });
+  const changes = followModelChanges({ brokers, security, topic, slots, book: new RuleBook(), labelsFed: true, retry: RETRY, log: (line) => line.startsWith('models: refused') && console.error(line) });
   try {
     await changes.caughtUp;
   } finally {

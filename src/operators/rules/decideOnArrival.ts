@@ -59,7 +59,9 @@ export interface DecideOnArrivalOptions {
  * with later event times takes its place among them, and those are decided again: each decision
  * that changes comes out as a revision (`revision` 1, 2, ... of that record, `cause` the record
  * that changed it), the way Kafka Streams emits updates instead of waiting. A transaction behind
- * the watermark is judged against the state as it is, marked `late`, and left out of the state.
+ * the watermark is judged against the state as it is, marked `late`, and left out of the state;
+ * a label event behind it (src/rules/labels.ts) is never dropped: it takes effect at the
+ * partition's newest time, where it arrived.
  *
  * Everything depends only on each partition's records in offset order: a backlog read at any
  * speed, or a partition read again after a restart from its checkpointed state, gives the same
@@ -152,11 +154,15 @@ export function decideOnArrival(rules: readonly AccountRule<unknown>[], options:
         return;
       }
       const { record } = judged;
-      const time = eventTime(record.transaction);
       const runtime = runtimes.of(record.ref);
       const { state, held } = runtime;
       const clock = state.get(CLOCK) as Clock | undefined;
       const before = clock?.maxTime ?? Number.NEGATIVE_INFINITY;
+      // A label event behind the watermark is not left out as a late transaction is: it takes
+      // effect at its place in the partition, the partition's newest time (in training's event
+      // time order it never is behind; docs/model-serving.md, Labels)
+      const stamped = eventTime(record.transaction);
+      const time = record.transaction.label !== undefined && stamped < before - allowedLatenessMs ? before : stamped;
       const key = keyOf(record.transaction);
       if (key === undefined) {
         // nothing to keep by this key: judged as it came, its time still the partition's

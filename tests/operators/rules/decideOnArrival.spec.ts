@@ -30,6 +30,30 @@ describe('decideOnArrival', () => {
     });
   }));
 
+  it('takes a label event behind the watermark at the partition\'s newest time, where a late transaction is left out', marbles((m) => {
+    // counts the labels seen before each transaction, and flags when there is one
+    const labels: AccountRule<number> = {
+      name: 'labels',
+      version: 1,
+      ttlMs: 600_000,
+      init: () => 0,
+      step: (n, t) => (t.label !== undefined ? { state: n + 1, flags: [] } : { state: n, flags: n > 0 ? [{ reason: `labels=${n}`, score: n }] : [] }),
+    };
+    const early = judged(tx(0, 0));
+    const later = judged(tx(1, 100));
+    const late = judged(tx(2, 5)); // 95 s behind, lateness 30 s
+    const label = judged(tx(3, 5, { label: 'fraud', transaction_id: 0 }));
+    const after = judged(tx(4, 101));
+    const source = m.cold('-a-b-c-l-d-|', { a: early, b: later, c: late, l: label, d: after });
+    m.expect(source.pipe(decideOnArrival([labels]))).toBeObservable('-a-b-c-l-D-|', {
+      a: early,
+      b: later,
+      c: { ...late, late: true },
+      l: label,
+      D: judged(after.record, ['labels=1'], 1),
+    });
+  }));
+
   it('passes an error on', marbles((m) => {
     m.expect(m.cold('-a-#', { a }).pipe(decideOnArrival(rules))).toBeObservable('-a-#', { a });
   }));
