@@ -14,7 +14,8 @@ import { parseTimestamp } from '../../timestamps.ts';
 import { withDelayedLabels } from '../../operators/withDelayedLabels.ts';
 import { readsLabels } from '../../models/modelSlots.ts';
 import { fail } from '../fail.ts';
-import { DEFAULT_FEATURE_RULES, type TrainSplit, type TrainedFraudModel, trainFraud } from '../trainFraud.ts';
+import { DEFAULT_FEATURE_RULES, type TrainFraudOptions, type TrainSplit, type TrainedFraudModel, trainFraud } from '../trainFraud.ts';
+import type { Rule } from '../../rules/schema.ts';
 
 interface TrainOptions {
   readonly on: string;
@@ -46,14 +47,11 @@ export function registerTrain(program: Command): void {
       try {
         labelledFormat(options.on);
         const featureRules = readRuleFile(options.features ?? DEFAULT_FEATURE_RULES);
-        // features that read labels see each fraud's label its delay after it, as a live flow would
-        const delay = labelDelay(options.labelDelay) ?? (featureRules.some((rule) => readsLabels(rule.value)) ? DEFAULT_LABEL_DELAY : null);
         const trained = await trainFraud({
           labelled$: fromLabelledCsv(options.on),
           featureRules,
           split: split(options),
-          labelDelay: delay,
-          ...(delay === null ? {} : { toStream: withDelayedLabels(parseDuration(delay)!) }),
+          ...labelDelayOptions(featureRules, options.labelDelay),
           params: params(options.param),
           workDir: options.dataDir,
           out: options.out,
@@ -75,6 +73,17 @@ function split(options: TrainOptions): TrainSplit {
   const fraction = Number(options.trainFraction ?? 0.7);
   if (!(fraction > 0 && fraction <= 1)) throw new VigieError('CONFIG_INVALID', `--train-fraction: ${options.trainFraction} is not a share in (0, 1]`);
   return { fraction };
+}
+
+/**
+ * The label delay a model of `featureRules` is trained with (`--label-delay`, or 7d when a feature
+ * reads labels, none otherwise) and the stream it makes: features that read labels see each
+ * fraud's label its delay after it, as a live flow would. `vigie evaluate fraud cameroon|paysim`
+ * train through this too.
+ */
+export function labelDelayOptions(featureRules: readonly Rule[], text: string | undefined): Pick<TrainFraudOptions, 'labelDelay' | 'toStream'> {
+  const delay = labelDelay(text) ?? (featureRules.some((rule) => readsLabels(rule.value)) ? DEFAULT_LABEL_DELAY : null);
+  return { labelDelay: delay, ...(delay === null ? {} : { toStream: withDelayedLabels(parseDuration(delay)!) }) };
 }
 
 /** The Handbook's: a fraud is known 7 days after it. */
