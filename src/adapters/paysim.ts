@@ -67,8 +67,10 @@ export function fromPaysimCsv(path: string, options: PaysimOptions = {}): Observ
       }
       if (line.trim() === '') return;
       const row = line.split(',');
-      const rowStep = Number(row[header.indexOf('step')]);
-      if (!Number.isInteger(rowStep)) subscriber.error(new Error(`${path}:${lineNumber}: step ${row[0]} is not an integer`));
+      const stepText = row[header.indexOf('step')] ?? '';
+      // Number('') is 0: an empty step would pass for step 0
+      const rowStep = /^\d+$/.test(stepText.trim()) ? Number(stepText) : Number.NaN;
+      if (!Number.isInteger(rowStep)) return subscriber.error(new Error(`${path}:${lineNumber}: step ${JSON.stringify(stepText)} is not an integer`));
       if (rowStep !== step && rows.length > 0) flushStep();
       step = rowStep;
       rows.push(row);
