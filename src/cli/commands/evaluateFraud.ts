@@ -63,14 +63,14 @@ export function registerEvaluateFraud(evaluate: Command): void {
   addSettingOptions(command, settings);
   command.action(async (file: string, data: string | undefined, options: FraudOptions & Record<string, string | undefined>) => {
     try {
-      if (file === 'handbook') {
-        const { seeds, out, json, python } = options;
-        return await evaluateFraudHandbook({ seeds, dir: '.vigie/bench/handbook', out: join(out, 'handbook'), ...(json ? { json } : {}), ...(python ? { python } : {}) });
-      }
       const resolved = resolveSettings(settings, options, process.env) as { rules: RuleName[]; amountLimit: number; allowedLateness: number };
       if (data !== undefined && file !== 'paysim') throw new VigieError('CONFIG_INVALID', `evaluate fraud ${file}: DATA (${data}) is for paysim only`);
-      if (file === 'ulb') return await evaluateFraudUlb({ ...options, amountLimitXaf: resolved.amountLimit }, writePicture);
       const common = { ...options, rules: resolved.rules, amountLimitXaf: resolved.amountLimit, allowedLatenessMs: resolved.allowedLateness };
+      if (file === 'handbook') {
+        const { seeds, out, json, python } = options;
+        return await evaluateFraudHandbook({ ...common, seeds, dir: '.vigie/bench/handbook', out: join(out, 'handbook'), ...(json ? { json } : {}), ...(python ? { python } : {}) });
+      }
+      if (file === 'ulb') return await evaluateFraudUlb({ ...options, amountLimitXaf: resolved.amountLimit }, writePicture);
       if (file === 'cameroon') return await evaluateFraudCameroon(common, writePicture);
       if (file === 'paysim') return await evaluateFraudPaysim({ ...common, ...(data === undefined ? {} : { file: data }) }, writePicture);
       const format = labelledFormat(file);

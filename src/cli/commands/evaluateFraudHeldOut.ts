@@ -140,8 +140,11 @@ export async function evaluateHeldOut(options: HeldOutOptions): Promise<HeldOutE
   };
 }
 
+/** What a row of the four evaluate fraud commands' table holds. */
+export type TableFigures = Pick<MethodFigures, 'averagePrecision' | 'precision' | 'recall' | 'f1' | 'cardPrecisionAt100' | 'tp' | 'fp' | 'fn' | 'tn'>;
+
 /** One method's figures as the four evaluate fraud commands give them in JSON. */
-export function methodJson(m: MethodFigures, threshold: string | number, cardPrecision = true): object {
+export function methodJson(m: TableFigures, threshold: string | number, cardPrecision = true): object {
   return {
     threshold,
     averagePrecision: m.averagePrecision,
@@ -174,7 +177,7 @@ export const TABLE_HEADER = [
 ] as const;
 
 /** A row of that table; `cardPrecision` false prints n/a (no card to count). */
-export function tableRow(name: string, threshold: string, m: MethodFigures, cardPrecision = true): string {
+export function tableRow(name: string, threshold: string, m: TableFigures, cardPrecision = true): string {
   const f = (x: number): string => x.toFixed(4);
   return `| ${name} | ${threshold} | ${f(m.averagePrecision)} | ${f(m.precision)} | ${f(m.recall)} | ${f(m.f1)} | ${cardPrecision ? f(m.cardPrecisionAt100) : 'n/a'} | ${m.tp} | ${m.fp} | ${m.fn} | ${m.tn} |`;
 }
