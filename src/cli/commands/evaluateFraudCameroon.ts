@@ -43,7 +43,7 @@ export async function evaluateFraudCameroon(options: EvaluateFraudCameroonOption
     out,
   });
   const { test } = evaluation.split;
-  const written = await writePicture(evaluation.result, out, `cameroon (simulated), last 30 % by time: precision–recall (${test.rows} transactions, ${test.frauds} frauds)`);
+  const written = await writePicture(evaluation.result, out, `cameroon, last 30 % by time (${test.rows} transactions, ${test.frauds} frauds)`);
   console.error(`written: ${[evaluation.models['model']!.file, ...written].join(', ')}`);
   const simulated = `simulated: vigie simulate bank --profile cameroon --seed ${options.seed} --customers ${options.customers} --terminals ${options.terminals} --days ${options.days} (${csv})`;
   console.log(options.json ? JSON.stringify({ ...heldOutJson(evaluation), simulated: { seed: Number(options.seed), customers: Number(options.customers), terminals: Number(options.terminals), days: Number(options.days), file: csv } }) : heldOutTables(evaluation, [simulated]));

@@ -55,7 +55,7 @@ export async function evaluateFraudPaysim(options: EvaluateFraudPaysimOptions, w
     out,
   });
   const { test } = evaluation.split;
-  const written = await writePicture(evaluation.result, out, `PaySim, last 30 % by step: precision–recall (${test.rows} transactions, ${test.frauds} frauds)`);
+  const written = await writePicture(evaluation.result, out, `PaySim, last 30 % by step (${test.rows} transactions, ${test.frauds} frauds)`);
   console.error(`written: ${[...Object.values(evaluation.models).map((m) => m.file), ...written].join(', ')}`);
   const notes = [
     `data: ${csv}${options.file === undefined ? ` (the default; ${PAYSIM_FULL})` : ''}`,
