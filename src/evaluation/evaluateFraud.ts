@@ -196,7 +196,7 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
           next: (judged) => {
             const waiting = pending.get(judged.record.ref.offset);
             if (waiting === undefined) return fail(new Error(`evaluateFraud: ${name} revised offset ${judged.record.ref.offset} after its decision was counted`));
-            if (i === 0 && judged.late && (judged.revision ?? 0) === 0) late++;
+            if (i === 0 && waiting.counted && judged.late && (judged.revision ?? 0) === 0) late++;
             waiting.judged[i] = judged;
           },
           error: fail,
