@@ -49,12 +49,12 @@ export interface HandbookOptions {
   readonly allowedLatenessMs: number;
 }
 
-interface Figures {
+export interface Figures {
   readonly average_precision: number;
   readonly card_precision_at_100: number;
   readonly auc_roc: number;
 }
-interface ModelResult extends Figures {
+export interface ModelResult extends Figures {
   readonly threshold: number;
   readonly precision: number;
   readonly recall: number;
@@ -64,7 +64,7 @@ interface ModelResult extends Figures {
   readonly gain: Record<string, number>;
   readonly curve: [number, number][];
 }
-interface SeedResult {
+export interface SeedResult {
   readonly seed: number;
   readonly vigie: ModelResult;
   readonly baselines: Record<string, Figures>;
@@ -172,7 +172,7 @@ async function python3<T>(python: string, args: string[], what: string): Promise
   return JSON.parse(line) as T;
 }
 
-interface Summary {
+export interface Summary {
   readonly vigie: { average_precision: number; card_precision_at_100: number; precision: number; recall: number; f1: number };
   /** The rule set's and the prototype's means over the seeds, their counts summed. */
   readonly rules: TableFigures;
@@ -193,7 +193,7 @@ function meanFigures(all: readonly MethodFigures[]): TableFigures {
   return { averagePrecision: m((x) => x.averagePrecision), precision: m((x) => x.precision), recall: m((x) => x.recall), f1: m((x) => x.f1), cardPrecisionAt100: m((x) => x.cardPrecisionAt100), tp: sum((x) => x.tp), fp: sum((x) => x.fp), fn: sum((x) => x.fn), tn: sum((x) => x.tn) };
 }
 
-function summarise(results: readonly SeedResult[]): Summary {
+export function summarise(results: readonly SeedResult[]): Summary {
   const names = Object.keys(results[0]!.baselines);
   const baselines = Object.fromEntries(
     names.map((n) => [n, { average_precision: round(mean(results.map((r) => r.baselines[n]!.average_precision))), card_precision_at_100: round(mean(results.map((r) => r.baselines[n]!.card_precision_at_100))) }]),
@@ -204,7 +204,7 @@ function summarise(results: readonly SeedResult[]): Summary {
   return { vigie, rules: meanFigures(results.map((r) => r.rules)), prototype: meanFigures(results.map((r) => r.prototype)), baselines, best, margin: round(vigie.average_precision - baselines[best]!.average_precision) };
 }
 
-function tables(results: readonly SeedResult[], summary: Summary, thresholds: Readonly<Record<string, string>>): string {
+export function tables(results: readonly SeedResult[], summary: Summary, thresholds: Readonly<Record<string, string>>): string {
   const names = Object.keys(summary.baselines);
   const f = (x: number) => x.toFixed(4);
   const lines = [
@@ -234,6 +234,9 @@ function tables(results: readonly SeedResult[], summary: Summary, thresholds: Re
 
 async function picture(results: readonly SeedResult[], out: string): Promise<string[]> {
   const curves = results.map((r) => ({ name: `seed ${r.seed}`, points: r.vigie.curve.map(([recall, precision]) => ({ recall, precision })).reverse(), averagePrecision: r.vigie.average_precision }));
-  const svg = prCurvesSvg(curves, "precision–recall of vigie's model on the Handbook's test weeks");
+  // the rules' and the prototype's of the first seed: one of each keeps the picture readable
+  const first = results[0]!;
+  for (const [name, m] of [[RULES, first.rules], [PROTOTYPE, first.prototype]] as const) curves.push({ name: `${name}, seed ${first.seed}`, points: [...m.curve], averagePrecision: m.averagePrecision });
+  const svg = prCurvesSvg(curves, "precision–recall on the Handbook's test weeks");
   return writeSvgAndPng(svg, out, 'pr');
 }
