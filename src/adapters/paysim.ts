@@ -26,8 +26,26 @@ export interface LabelledTransaction {
 const BASE = Date.UTC(2026, 0, 1);
 export const PAYSIM_COLUMNS = ['step', 'type', 'amount', 'nameOrig', 'oldbalanceOrg', 'newbalanceOrig', 'nameDest', 'oldbalanceDest', 'newbalanceDest', 'isFraud'];
 
+/**
+ * PaySim's "balance errors", what its simulator's books fail to balance by: for the originator
+ * `newbalanceOrig + amount − oldbalanceOrg`, for the destination `oldbalanceDest + amount −
+ * newbalanceDest`. They leak how the simulator writes frauds (issue 24: F1 0.963 with them, 0.086
+ * without), and no source but PaySim has them; the rule language has no sum or difference (a
+ * value is a field, a ratio, an aggregate, ...), so they come as fields of the transaction that
+ * rules read as they are (rules/paysim-balance-errors.json).
+ */
+export interface PaysimBalanceErrors {
+  readonly errorBalanceOrig: number;
+  readonly errorBalanceDest: number;
+}
+
+export interface PaysimOptions {
+  /** Each transaction also carries {@link PaysimBalanceErrors}; off by default. */
+  readonly balanceErrors?: boolean;
+}
+
 /** Reads a PaySim CSV; a row that does not parse ends the stream with an error naming the line. */
-export function fromPaysimCsv(path: string): Observable<LabelledTransaction> {
+export function fromPaysimCsv(path: string, options: PaysimOptions = {}): Observable<LabelledTransaction> {
   return new Observable<LabelledTransaction>((subscriber) => {
     const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
     let header: string[] | null = null;
@@ -37,7 +55,7 @@ export function fromPaysimCsv(path: string): Observable<LabelledTransaction> {
     const rowLines: number[] = [];
     let step = -1;
     const flushStep = (): void => {
-      rows.forEach((row, i) => subscriber.next(toLabelled(header!, row, step, i, rows.length, rowLines[i]!)));
+      rows.forEach((row, i) => subscriber.next(toLabelled(header!, row, step, i, rows.length, rowLines[i]!, options.balanceErrors === true)));
       rows.length = 0;
       rowLines.length = 0;
     };
@@ -51,8 +69,10 @@ export function fromPaysimCsv(path: string): Observable<LabelledTransaction> {
       }
       if (line.trim() === '') return;
       const row = line.split(',');
-      const rowStep = Number(row[header.indexOf('step')]);
-      if (!Number.isInteger(rowStep)) subscriber.error(new Error(`${path}:${lineNumber}: step ${row[0]} is not an integer`));
+      const stepText = row[header.indexOf('step')] ?? '';
+      // Number('') is 0: an empty step would pass for step 0
+      const rowStep = /^\d+$/.test(stepText.trim()) ? Number(stepText) : Number.NaN;
+      if (!Number.isInteger(rowStep)) return subscriber.error(new Error(`${path}:${lineNumber}: step ${JSON.stringify(stepText)} is not an integer`));
       if (rowStep !== step && rows.length > 0) flushStep();
       step = rowStep;
       rows.push(row);
@@ -67,7 +87,7 @@ export function fromPaysimCsv(path: string): Observable<LabelledTransaction> {
   });
 }
 
-function toLabelled(header: string[], row: string[], step: number, index: number, inStep: number, offset: number): LabelledTransaction {
+function toLabelled(header: string[], row: string[], step: number, index: number, inStep: number, offset: number, balanceErrors: boolean): LabelledTransaction {
   const get = (name: string): string => row[header.indexOf(name)] ?? '';
   const time = BASE + (step - 1) * 3_600_000 + Math.floor((index * 3_600_000) / inStep);
   const transaction: Transaction = {
@@ -79,7 +99,16 @@ function toLabelled(header: string[], row: string[], step: number, index: number
     account: get('nameOrig'),
     type: get('type'),
     balanceBefore: Number(get('oldbalanceOrg')),
+    ...(balanceErrors ? errorsOf(get) : {}),
   };
   const fraud = get('isFraud') === '1';
   return { record: { transaction, ref: { source: 'paysim', partition: 0, offset } }, fraud, ...(fraud ? { kind: transaction.type! } : {}) };
+}
+
+function errorsOf(get: (name: string) => string): PaysimBalanceErrors {
+  const amount = Number(get('amount'));
+  return {
+    errorBalanceOrig: Number(get('newbalanceOrig')) + amount - Number(get('oldbalanceOrg')),
+    errorBalanceDest: Number(get('oldbalanceDest')) + amount - Number(get('newbalanceDest')),
+  };
 }

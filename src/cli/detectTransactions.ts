@@ -171,7 +171,7 @@ export async function detectTransactions(config: DetectConfig, log: (line: strin
     log(`Rules followed on ${config.rulesTopic}, refusals to ${config.rulesRejectedTopic || 'the log only'}; in force: ${book.list().map((v) => `${v.id} v${v.rule!.version}${v.rule!.enabled ? '' : ' (disabled)'}`).join(', ') || 'none'}`);
   } else log("Rules from the file only (--rules-topic '')");
   if (models !== undefined && modelsTopic !== '') {
-    const changes = followModelChanges({ brokers: config.kafka, ...(config.kafkaSecurity && { security: config.kafkaSecurity }), topic: modelsTopic, slots: models, book, labelsFed, log });
+    const changes = followModelChanges({ brokers: config.kafka, ...(config.kafkaSecurity && { security: config.kafkaSecurity }), topic: modelsTopic, slots: models, book, labelsFed, pool: services.db.pool, log });
     files.push({ close: () => changes.stop() });
     await changes.caughtUp.catch(async (error: unknown) => {
       await Promise.allSettled(files.map((f) => f.close()));

@@ -75,6 +75,12 @@ export interface EvaluateFraudOptions {
   readonly onProgress?: (rows: number) => void;
   /** Two methods' names: what each flags that the other does not (frauds, false alarms). */
   readonly compare?: readonly [string, string];
+  /**
+   * Which records count (the test part of a split by time): every record runs through the
+   * methods, so their state holds the history before it, but only those this passes are scored.
+   * `index` is the record's position in `labelled$`, from 0. All of them by default.
+   */
+  readonly counted?: (labelled: LabelledTransaction, index: number) => boolean;
 }
 
 /**
@@ -108,6 +114,8 @@ function viewOf(judged: Judged, keep: (fired: FiredRule) => boolean, name: strin
 interface Unsettled {
   readonly labelled: LabelledTransaction;
   readonly time: number;
+  /** Whether it is scored (`EvaluateFraudOptions.counted`), or only warms the methods' state. */
+  readonly counted: boolean;
   /** The latest judgement of each method, in the order of the methods. */
   readonly judged: (Judged | undefined)[];
 }
@@ -154,7 +162,7 @@ class MethodScore {
  * @return the figures of each method, once `labelled$` completes.
  */
 export function evaluateFraud(labelled$: Observable<LabelledTransaction>, methods: Methods, options: EvaluateFraudOptions = {}): Promise<FraudEvaluation> {
-  const { allowedLatenessMs = 30_000, k = 100, onProgress, compare } = options;
+  const { allowedLatenessMs = 30_000, k = 100, onProgress, compare, counted = () => true } = options;
   const names = Object.keys(methods);
   const operators = names.filter((name) => !isView(methods[name]!));
   const only = [new Map<string, number>(), new Map<string, number>()] as const;
@@ -170,6 +178,7 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
     const scores = names.map(() => new MethodScore(k));
     const fraudsByKind: Record<string, number> = {};
     let rows = 0;
+    let read = 0;
     let frauds = 0;
     let late = 0;
     let newest = Number.NEGATIVE_INFINITY;
@@ -187,7 +196,7 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
           next: (judged) => {
             const waiting = pending.get(judged.record.ref.offset);
             if (waiting === undefined) return fail(new Error(`evaluateFraud: ${name} revised offset ${judged.record.ref.offset} after its decision was counted`));
-            if (i === 0 && judged.late && (judged.revision ?? 0) === 0) late++;
+            if (i === 0 && waiting.counted && judged.late && (judged.revision ?? 0) === 0) late++;
             waiting.judged[i] = judged;
           },
           error: fail,
@@ -202,6 +211,7 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
         if (judged === undefined) throw new Error(`evaluateFraud: ${name} gave no judgement for offset ${entry.labelled.record.ref.offset}`);
         return judged;
       };
+      if (!entry.counted) return;
       const final = names.map((name) => {
         const method = methods[name]!;
         return isView(method) ? viewOf(judgedBy(method.of), method.keep, name) : judgedBy(name);
@@ -237,16 +247,17 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
         next: (labelled) => {
           try {
             const time = eventTime(labelled.record.transaction);
-            pending.set(labelled.record.ref.offset, { labelled, time, judged: operators.map(() => undefined) });
-            rows++;
-            if (labelled.fraud) {
+            const isCounted = counted(labelled, read++);
+            pending.set(labelled.record.ref.offset, { labelled, time, counted: isCounted, judged: operators.map(() => undefined) });
+            if (isCounted) rows++;
+            if (isCounted && labelled.fraud) {
               frauds++;
               fraudsByKind[labelled.kind ?? ''] = (fraudsByKind[labelled.kind ?? ''] ?? 0) + 1;
             }
             for (const input of inputs) input.next(labelled.record);
             newest = Math.max(newest, time);
             settleBefore(newest - allowedLatenessMs);
-            if (rows % 10_000 === 0) onProgress?.(rows);
+            if (read % 10_000 === 0) onProgress?.(read);
           } catch (error) {
             fail(error);
           }
@@ -256,7 +267,7 @@ export function evaluateFraud(labelled$: Observable<LabelledTransaction>, method
           try {
             for (const input of inputs) input.complete();
             settleBefore(Number.POSITIVE_INFINITY);
-            onProgress?.(rows);
+            onProgress?.(read);
             const figures = Object.fromEntries(names.map((name, i) => [name, scores[i]!.figures(fraudsByKind)]));
             const side = (i: 0 | 1): OnlyOne => {
               const byKind = Object.fromEntries([...only[i]].sort(([x], [y]) => x.localeCompare(y)));

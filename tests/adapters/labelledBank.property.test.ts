@@ -5,27 +5,18 @@
  * naming `file:line`, the column and what is wrong. What `vigie simulate bank` writes reads back
  * as the transactions the simulator makes. The format is told from PaySim's by its header.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BANK_COLUMNS, fromBankCsv } from '../../src/adapters/labelledBank.ts';
 import { writeBankCsv } from '../../src/adapters/simulatedBank/bankCsv.ts';
 import { labelledTransactions, openBank } from '../../src/adapters/simulatedBank/simulateBank.ts';
 import { fromLabelledCsv, labelledFormat } from '../../src/adapters/labelledCsv.ts';
 import { parseTimestamp } from '../../src/timestamps.ts';
+import { csvFiles } from '../helpers/csvFiles.ts';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'vigie-bank-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-const write = (text: string): string => {
-  const file = path.join(dir, `bank-${files++}.csv`);
-  writeFileSync(file, text);
-  return file;
-};
+const { write } = csvFiles('bank');
 
 const KINDS = ['amount-above-limit', 'compromised-terminal', 'leaked-credentials', 'account-takeover', 'card-testing', 'mule'];
 const START = Date.UTC(2018, 3, 1) / 1000;

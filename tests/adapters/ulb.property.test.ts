@@ -5,24 +5,15 @@
  * anywhere in the file, ends the read with an error naming `file:line`, the column and what is
  * wrong. `fromLabelledCsv` tells the format from its header.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fromLabelledCsv, labelledFormat } from '../../src/adapters/labelledCsv.ts';
 import { ULB_COLUMNS, ULB_COMPONENTS, ULB_ORIGIN, type UlbTransaction, fromUlbCsv } from '../../src/adapters/ulb.ts';
 import { eventTime } from '../../src/operators/rules/eventTime.ts';
+import { csvFiles } from '../helpers/csvFiles.ts';
 
-const dir = mkdtempSync(path.join(tmpdir(), 'vigie-ulb-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-let files = 0;
-const write = (text: string): string => {
-  const file = path.join(dir, `ulb-${files++}.csv`);
-  writeFileSync(file, text);
-  return file;
-};
+const { write } = csvFiles('ulb');
 
 const component = fc.double({ min: -120, max: 120, noNaN: true });
 const row = fc.record({

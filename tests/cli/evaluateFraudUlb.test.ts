@@ -114,5 +114,13 @@ describe('vigie evaluate fraud ulb', () => {
     expect(tables).toContain(`trained on the first 1400 rows (${split.train.frauds} frauds`);
     expect(tables).toContain(`| model ${file.version} | ${file.threshold} | ${figures.averagePrecision.toFixed(4)} |`);
     expect(tables).toContain('> 15.24 EUR');
+    // the four commands' table: the rule set's row is n/a on ULB, the amount rule is the prototype's
+    expect(tables).toContain('| method | threshold | average precision | precision | recall | F1 | card precision@100 | TP | FP | FN | TN |');
+    expect(tables).toContain('| rules (the default set) | n/a |');
+    const amount = result.methods['amount']!;
+    expect(tables).toContain(`| prototype (the amount rule at 10 000 XAF) | amount > 15.24 EUR | ${amount.averagePrecision.toFixed(4)} |`);
+    const methods = (ulbJson(evaluation) as { methods: Record<string, unknown> }).methods;
+    expect(methods['rules']).toBeNull();
+    expect(methods['prototype']).toMatchObject({ threshold: '15.24 EUR', tp: amount.tp, fp: amount.fp, cardPrecisionAt100: null });
   }, 120_000);
 });

@@ -112,4 +112,26 @@ describe('evaluateFraud: rule views and comparison', () => {
     // a view needs the rules that fired: a method that does not explain is refused when one fired
     await expect(evaluateFraud(from(rows), { amount: judgeRules({ rules: ['amount'] }), 'amount:amount': { of: 'amount', keep: () => true } })).rejects.toThrow('does not explain');
   });
+  it('scores only the records `counted` passes, the others warming the methods\' state (the test part of a split by time)', async () => {
+    const transactions = fc.array(fc.record({ gap: fc.integer({ min: 1, max: 40 }), account: fc.constantFrom('A', 'B'), amount: fc.integer({ min: 1, max: 30_000 }), fraud: fc.boolean() }), { minLength: 2, maxLength: 60 });
+    await fc.assert(
+      fc.asyncProperty(transactions, fc.nat(), async (drawn, at) => {
+        let second = 0;
+        const ordered = drawn.map((t, i) => labelled(i, (second += t.gap), t.account, t.amount, t.fraud ? 'k' : undefined));
+        const cut = at % ordered.length;
+        // a rule without state: the counted tail scores as the tail alone
+        const counted = await evaluateFraud(from(ordered), { amount: judgeRules({ rules: ['amount'] }) }, { counted: (_, index) => index >= cut });
+        const tail = await evaluateFraud(from(ordered.slice(cut)), { amount: judgeRules({ rules: ['amount'] }) });
+        expect(counted).toEqual(tail);
+      }),
+    );
+    // a rule with state: the records before the cut are in its window, so the first counted one fires
+    const burst = [0, 10, 20, 30].map((s, i) => labelled(i, s, 'A', 100, i === 3 ? 'card-testing' : undefined));
+    const frequency = () => ({ frequency: judgeRules({ rules: ['frequency'], frequency: { max: 2, windowMs: 60_000 } }) });
+    const warm = await evaluateFraud(from(burst), frequency(), { counted: (_, index) => index >= 3 });
+    expect(warm).toMatchObject({ rows: 1, frauds: 1 });
+    expect(warm.methods['frequency']).toMatchObject({ tp: 1, fp: 0, fn: 0, tn: 0 });
+    const cold = await evaluateFraud(from(burst.slice(3)), frequency());
+    expect(cold.methods['frequency']).toMatchObject({ tp: 0, fn: 1 });
+  });
 });

@@ -5,10 +5,14 @@
  * from the start before the first transaction, then followed (see controlTopic.ts). A shadow is
  * scored beside the current model and decides nothing; `vigie model promote` sends the shadow as
  * `current` and a tombstone for `shadow`: the next transaction is decided by it, no restart.
- * A refused record is logged with its reason and sent to the rejected topic
- * (`{ key, reason, source }`); the models in force stay.
+ * A refused record is logged with its reason, sent to the rejected topic (`{ key, reason,
+ * source }`) and, given a `pool`, written to `dead_letters` (stage `parse-model`, the value's
+ * exact bytes; a record read again after a restart is kept once); the models in force stay.
  */
-import type { RetryPolicy } from '../../retry.ts';
+import type pg from 'pg';
+import { isRetriable } from '../../errors.ts';
+import { type RetryPolicy, defaultRetryPolicy, retryAsync } from '../../retry.ts';
+import { deadLettersTable } from '../postgres/tables.ts';
 import type { ModelSlots } from '../../models/modelSlots.ts';
 import type { RuleBook } from '../../rules/ruleBook.ts';
 import { type ControlTopic, followControlTopic } from './controlTopic.ts';
@@ -27,6 +31,8 @@ export interface ModelChangesOptions {
   /** Whether the flow is fed labels: a model whose features read them is refused without (see `adoptFeatures`). */
   readonly labelsFed: boolean;
   readonly retry?: RetryPolicy;
+  /** Where refused records go as dead letters (`dead_letters`); none: the log and the rejected topic only. */
+  readonly pool?: pg.Pool;
   readonly log?: (line: string) => void;
   readonly onOutcome?: (outcome: ModelChangeOutcome) => void;
 }
@@ -38,8 +44,15 @@ export interface ModelChangesOptions {
 export const MODELS_TOPIC_CONFIG = { 'max.message.bytes': String(64 * 1024 * 1024) } as const;
 
 export function followModelChanges(options: ModelChangesOptions): ControlTopic {
-  const { topic, slots, book, labelsFed, log = () => {} } = options;
-  return followControlTopic({
+  const { topic, slots, book, labelsFed, pool, log = () => {}, retry = defaultRetryPolicy } = options;
+  let stopping = false;
+  let writing = Promise.resolve();
+  const waiting: RetryPolicy = {
+    ...retry,
+    retriable: (error) => !stopping && isRetriable(error),
+    onRetry: (error, attempt, ms) => log(`models: writing a dead letter failed (${(error as Error)?.message ?? error}), retry ${attempt} in ${ms} ms`),
+  };
+  const followed = followControlTopic({
     ...options,
     what: 'models',
     topicConfig: MODELS_TOPIC_CONFIG,
@@ -48,7 +61,24 @@ export function followModelChanges(options: ModelChangesOptions): ControlTopic {
       log(describeModelOutcome(outcome));
       options.onOutcome?.(outcome);
       if (outcome.accepted) return undefined;
+      if (pool !== undefined) {
+        const { dead } = outcome;
+        writing = writing
+          .then(() => retryAsync(waiting, () => pool.query(deadLettersTable.sql, deadLettersTable.params([dead]))))
+          .then(
+            () => undefined,
+            (error: unknown) => log(`models: could not write the dead letter of ${outcome.source}: ${(error as Error)?.message ?? error}`),
+          );
+      }
       return { key: outcome.key, value: JSON.stringify({ key: outcome.key, reason: outcome.reason, source: outcome.source }), about: `${outcome.key} (${outcome.source})` };
     },
   });
+  return {
+    ...followed,
+    async stop() {
+      await followed.stop();
+      stopping = true;
+      await writing;
+    },
+  };
 }

@@ -6,30 +6,41 @@
  *
  * Nothing a record holds may stop the reader: a key that is not a role, a value that is not
  * UTF-8, not JSON, not a model vigie can score, or a model whose feature rules the book refuses,
- * is refused with its reason, and the models in force stay as they were.
+ * is refused with its reason and its dead letter (stage `parse-model`, the value's exact bytes),
+ * and the models in force stay as they were.
  */
 import { withApproxContributions } from '../../models/approxContributions.ts';
 import { type FraudModel, readFraudModel } from '../../models/fraudModel.ts';
 import { type ModelRole, type ModelSlots, adoptFeatures } from '../../models/modelSlots.ts';
 import type { RuleBook } from '../../rules/ruleBook.ts';
+import type { DeadLetter } from '../../types.ts';
 import type { ControlRecord } from './controlTopic.ts';
+
+/** The stage name a refused model record's dead letter carries. */
+export const PARSE_MODEL = 'parse-model';
 
 export const MODEL_ROLES: readonly ModelRole[] = ['current', 'shadow'];
 
 /** What became of a record: the role's new model (null: emptied), or the reason it was refused. */
 export type ModelChangeOutcome =
   | { readonly accepted: true; readonly role: ModelRole; readonly model: FraudModel | null; readonly source: string }
-  | { readonly accepted: false; readonly key: string; readonly reason: string; readonly source: string };
+  | { readonly accepted: false; readonly key: string; readonly reason: string; readonly source: string; readonly dead: DeadLetter };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+const lossy = new TextDecoder('utf-8');
 
 /** The value of a record that puts `model` (a model file's JSON) in `role`. */
 export function modelRecordValue(role: ModelRole, model: unknown): string {
   return JSON.stringify({ role, model });
 }
 
-/** Applies one record of `topic`: the slot changed, or nothing and the reason. */
-export function applyModelRecord(slots: ModelSlots, book: RuleBook, topic: string, record: ControlRecord, fed: { readonly labelsFed: boolean } = { labelsFed: false }): ModelChangeOutcome {
+/**
+ * Applies one record of `topic`: the slot changed, or nothing, the reason and the dead letter.
+ *
+ * @param fed whether the flow is fed labels: a model whose features read them is refused without.
+ * @param time when it was received (epoch ms), the dead letter's.
+ */
+export function applyModelRecord(slots: ModelSlots, book: RuleBook, topic: string, record: ControlRecord, fed: { readonly labelsFed: boolean } = { labelsFed: false }, time = Date.now()): ModelChangeOutcome {
   const source = `${topic}/${record.partition}@${record.offset}`;
   let key: string;
   try {
@@ -37,7 +48,13 @@ export function applyModelRecord(slots: ModelSlots, book: RuleBook, topic: strin
   } catch {
     key = record.key!.toString('base64');
   }
-  const refuse = (reason: string): ModelChangeOutcome => ({ accepted: false, key, reason, source });
+  const refuse = (reason: string): ModelChangeOutcome => {
+    const bytes = record.value ?? new Uint8Array(0);
+    const ref = { source: topic, partition: record.partition, offset: Number(record.offset) };
+    // the key is not in a dead letter's columns: the reason names it
+    const dead: DeadLetter = { stage: PARSE_MODEL, reason: `key ${JSON.stringify(key)}: ${reason}`, raw: lossy.decode(bytes), bytes, ref, time };
+    return { accepted: false, key, reason, source, dead };
+  };
   if (!(MODEL_ROLES as readonly string[]).includes(key)) return refuse(`the key ${JSON.stringify(key)} is not a role: expected ${MODEL_ROLES.join(' or ')}`);
   const role = key as ModelRole;
   if (record.value === null) {

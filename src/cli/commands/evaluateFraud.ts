@@ -17,6 +17,9 @@ import { progress } from '../progress.ts';
 import { transactionSettings } from './detect.ts';
 import { evaluateFraudHandbook } from './evaluateFraudHandbook.ts';
 import { evaluateFraudUlb } from './evaluateFraudUlb.ts';
+import { CAMEROON_DEFAULTS, evaluateFraudCameroon } from './evaluateFraudCameroon.ts';
+import { PAYSIM_DEFAULT_FILE, evaluateFraudPaysim } from './evaluateFraudPaysim.ts';
+import { VigieError } from '../../errors.ts';
 
 /** What `--rules`, `--amount-limit` and `--allowed-lateness` mean for `detect transactions`, they mean here. */
 const settings = {
@@ -36,27 +39,40 @@ interface FraudOptions {
   readonly seeds: string;
   /** `handbook` only: a Python with the Handbook's requirements, instead of the virtualenv made for it. */
   readonly python?: string;
+  /** `cameroon` only: the simulated bank's seed, size and days. */
+  readonly seed: string;
+  readonly customers: string;
+  readonly terminals: string;
+  readonly days: string;
 }
 
 export function registerEvaluateFraud(evaluate: Command): void {
   const command = evaluate
-    .command('fraud <file>')
-    .description("score the fraud rules (each alone, and the set) on a labelled CSV, the simulated bank's or PaySim's: precision, recall, F1, average precision, card precision@100, recall per fraud kind, and a precision–recall picture; `ulb` for FILE: ULB's credit-card transactions fetched, a model trained on the first 70 % by time and scored on the rest; `handbook` for FILE: vigie's model on the Handbook's protocol beside its five baselines, on simulated draws")
+    .command('fraud <file> [data]')
+    .description("score the fraud rules (each alone, and the set) on a labelled CSV, the simulated bank's or PaySim's: precision, recall, F1, average precision, card precision@100, recall per fraud kind, and a precision–recall picture; `ulb` for FILE: ULB's credit-card transactions fetched, a model trained on the first 70 % by time and scored on the rest; `handbook` for FILE: vigie's model on the Handbook's protocol beside its five baselines, on simulated draws; `cameroon` for FILE: the cameroon profile simulated, a model trained on the first 70 % by time and scored on the rest beside the rules and the prototype's; `paysim [DATA]` for FILE: the same on PaySim (DATA, by default ${PAYSIM_DEFAULT_FILE}), the model with and without PaySim's balance errors")
     .option('--json', 'print the figures as one JSON object on stdout instead of the tables')
     .option('--out <dir>', 'where the precision–recall picture is written (pr.svg, pr.png)', '.vigie/evaluate')
-    .option('--param <key=value>', 'ulb: an XGBoost parameter over the ULB ones (max_depth=4, ...); repeatable', (value: string, all: string[]) => [...all, value], [])
-    .option('--data-dir <dir>', 'ulb: where the data (data/ulb), the virtualenv (venv-train) and the work files go', '.vigie')
+    .option('--param <key=value>', 'ulb, cameroon, paysim: an XGBoost parameter over the defaults (ulb: over the ULB ones); repeatable', (value: string, all: string[]) => [...all, value], [])
+    .option('--data-dir <dir>', 'ulb, cameroon, paysim: where the data (data/ulb, data/cameroon), the virtualenv (venv-train) and the work files go', '.vigie')
+    .option('--seed <n>', 'cameroon: the simulated bank\'s seed', CAMEROON_DEFAULTS.seed)
+    .option('--customers <n>', 'cameroon: how many customers', CAMEROON_DEFAULTS.customers)
+    .option('--terminals <n>', 'cameroon: how many terminals and mobile-money agents', CAMEROON_DEFAULTS.terminals)
+    .option('--days <n>', 'cameroon: how many days', CAMEROON_DEFAULTS.days)
     .option('--seeds <list>', "handbook: the simulated draws (1-5, 1,3,...), each .vigie/bench/handbook/SEED.csv, simulated when missing", '1-5')
     .option('--python <path>', "handbook: a Python with bench/handbook/requirements.txt installed (default: the virtualenv .vigie/bench/venv-handbook, made when missing)");
   addSettingOptions(command, settings);
-  command.action(async (file: string, options: FraudOptions & Record<string, string | undefined>) => {
+  command.action(async (file: string, data: string | undefined, options: FraudOptions & Record<string, string | undefined>) => {
     try {
+      const resolved = resolveSettings(settings, options, process.env) as { rules: RuleName[]; amountLimit: number; allowedLateness: number };
+      if (data !== undefined && file !== 'paysim') throw new VigieError('CONFIG_INVALID', `evaluate fraud ${file}: DATA (${data}) is for paysim only`);
+      const common = { ...options, rules: resolved.rules, amountLimitXaf: resolved.amountLimit, allowedLatenessMs: resolved.allowedLateness };
       if (file === 'handbook') {
         const { seeds, out, json, python } = options;
-        return await evaluateFraudHandbook({ seeds, dir: '.vigie/bench/handbook', out: join(out, 'handbook'), ...(json ? { json } : {}), ...(python ? { python } : {}) });
+        return await evaluateFraudHandbook({ ...common, seeds, dir: '.vigie/bench/handbook', out: join(out, 'handbook'), ...(json ? { json } : {}), ...(python ? { python } : {}) });
       }
-      const resolved = resolveSettings(settings, options, process.env) as { rules: RuleName[]; amountLimit: number; allowedLateness: number };
       if (file === 'ulb') return await evaluateFraudUlb({ ...options, amountLimitXaf: resolved.amountLimit }, writePicture);
+      if (file === 'cameroon') return await evaluateFraudCameroon(common, writePicture);
+      if (file === 'paysim') return await evaluateFraudPaysim({ ...common, ...(data === undefined ? {} : { file: data }) }, writePicture);
       const format = labelledFormat(file);
       const rulesOptions = { amount: { limits: { XAF: resolved.amountLimit } }, allowedLatenessMs: resolved.allowedLateness };
       const methods = Object.fromEntries([

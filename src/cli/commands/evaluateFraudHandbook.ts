@@ -4,7 +4,9 @@
  * simulated (`vigie simulate bank --profile handbook`, or the CSV already in `--dir`), replayed
  * through the feature rules (`handbookFeatureRows`: `ruleFeatures`, each fraud's label known 7
  * days after it), XGBoost trained on the training week and scored on the test week the
- * Handbook's way (train/handbook.py), and bench/handbook/baselines.py on the same CSV.
+ * Handbook's way (train/handbook.py), and bench/handbook/baselines.py on the same CSV; beside
+ * them the rule set and the prototype's rule (amount > 10 000 XAF, 15.24 EUR: the Handbook's
+ * amounts are euros) on the same test week (src/evaluation/handbookRules.ts).
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
@@ -12,13 +14,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fromBankCsv } from '../../adapters/labelledBank.ts';
 import { VigieError } from '../../errors.ts';
+import type { MethodFigures } from '../../evaluation/evaluateFraud.ts';
+import { XAF_PER_EUR } from '../../evaluation/evaluateUlb.ts';
 import { featureRowsCsv, handbookFeatureRows } from '../../evaluation/handbookFeatures.ts';
+import { handbookRules } from '../../evaluation/handbookRules.ts';
+import { type RuleName, judgeRules } from '../../operators/rules/index.ts';
 import { writeSvgAndPng } from '../../plot/png.ts';
 import { prCurvesSvg } from '../../plot/prCurves.ts';
 import { checkRuleSet } from '../../rules/schema.ts';
 import { run } from '../command.ts';
 import { progress } from '../progress.ts';
 import { ensureVirtualenv } from '../virtualenv.ts';
+import { PROTOTYPE, RULES, TABLE_HEADER, type TableFigures, methodJson, tableRow } from './evaluateFraudHeldOut.ts';
 
 const packageRoot = resolve(new URL('../../..', import.meta.url).pathname);
 const BASELINES = join(packageRoot, 'bench', 'handbook', 'baselines.py');
@@ -36,14 +43,18 @@ export interface HandbookOptions {
   readonly features?: string;
   readonly python?: string;
   readonly json?: boolean;
+  /** The rule set (`--rules`), the amount limit in XAF (`--amount-limit`, compared in euros) and the allowed lateness. */
+  readonly rules: readonly RuleName[];
+  readonly amountLimitXaf: number;
+  readonly allowedLatenessMs: number;
 }
 
-interface Figures {
+export interface Figures {
   readonly average_precision: number;
   readonly card_precision_at_100: number;
   readonly auc_roc: number;
 }
-interface ModelResult extends Figures {
+export interface ModelResult extends Figures {
   readonly threshold: number;
   readonly precision: number;
   readonly recall: number;
@@ -53,10 +64,13 @@ interface ModelResult extends Figures {
   readonly gain: Record<string, number>;
   readonly curve: [number, number][];
 }
-interface SeedResult {
+export interface SeedResult {
   readonly seed: number;
   readonly vigie: ModelResult;
   readonly baselines: Record<string, Figures>;
+  /** The rule set's and the prototype's figures on the test week. */
+  readonly rules: MethodFigures;
+  readonly prototype: MethodFigures;
 }
 
 /** `1-5`, `1,3,4` → the seeds. */
@@ -109,16 +123,26 @@ export async function evaluateFraudHandbook(options: HandbookOptions): Promise<v
       await writeFile(`${baselinesJson}.key`, stamp);
       baselines = out.models;
     }
-    results.push({ seed, vigie, baselines });
+    const limitEur = Math.round((options.amountLimitXaf / XAF_PER_EUR) * 100) / 100;
+    const rulesOptions = { amount: { limits: { EUR: limitEur } }, allowedLatenessMs: options.allowedLatenessMs };
+    const bar = progress(`evaluate fraud handbook: seed ${seed}, records replayed through the rules and the prototype's`);
+    const beside = await handbookRules(fromBankCsv(csv), { [RULES]: judgeRules({ ...rulesOptions, rules: options.rules }), [PROTOTYPE]: judgeRules({ ...rulesOptions, rules: ['amount'] }) }, { allowedLatenessMs: options.allowedLatenessMs, onProgress: (n) => bar.update(n) });
+    bar.finish();
+    results.push({ seed, vigie, baselines, rules: beside.methods[RULES]!, prototype: beside.methods[PROTOTYPE]! });
   }
   const summary = summarise(results);
   const written = await picture(results, options.out);
   console.error(`written: ${written.join(', ')}`);
-  if (options.json) console.log(JSON.stringify({ split: SPLIT, features: rules.map((r) => r.feature), seeds: results.map(({ vigie: { curve: _c, ...vigie }, ...r }) => ({ ...r, vigie })), mean: summary }));
-  else console.log(tables(results, summary));
+  const limitEur = Math.round((options.amountLimitXaf / XAF_PER_EUR) * 100) / 100;
+  const thresholds = { [RULES]: `any of ${options.rules.join(', ')} fires (amount > ${limitEur} EUR)`, [PROTOTYPE]: `amount > ${limitEur} EUR (${options.amountLimitXaf} XAF)` };
+  if (options.json) {
+    const seedsJson = results.map(({ vigie: { curve: _c, ...vigie }, rules: r, prototype: p, ...rest }) => ({ ...rest, vigie, [RULES]: methodJson(r, thresholds[RULES]), [PROTOTYPE]: methodJson(p, thresholds[PROTOTYPE]) }));
+    console.log(JSON.stringify({ split: SPLIT, rulesSplit: RULES_SPLIT, features: rules.map((r) => r.feature), seeds: seedsJson, mean: summary }));
+  } else console.log(tables(results, summary, thresholds));
 }
 
 const SPLIT = 'train 2018-07-25..31, a 7-day gap, test 2018-08-08..14 one day at a time, cards with a known fraud left out (the Handbook\'s)';
+const RULES_SPLIT = 'the rules and the prototype: replayed from 2018-06-18 (their history), scored on every transaction of 2018-08-08..14, cards with a known fraud kept (a flow judges them too)';
 
 /** What names a seed's feature rows: the rules that computed them and the CSV's content. */
 export function featureKey(rules: readonly unknown[], csvHash: string): string {
@@ -148,8 +172,11 @@ async function python3<T>(python: string, args: string[], what: string): Promise
   return JSON.parse(line) as T;
 }
 
-interface Summary {
-  readonly vigie: { average_precision: number; card_precision_at_100: number };
+export interface Summary {
+  readonly vigie: { average_precision: number; card_precision_at_100: number; precision: number; recall: number; f1: number };
+  /** The rule set's and the prototype's means over the seeds, their counts summed. */
+  readonly rules: TableFigures;
+  readonly prototype: TableFigures;
   readonly baselines: Record<string, { average_precision: number; card_precision_at_100: number }>;
   readonly best: string;
   /** vigie's mean AP − the best baseline's. */
@@ -159,34 +186,57 @@ interface Summary {
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round = (x: number): number => Math.round(x * 10_000) / 10_000;
 
-function summarise(results: readonly SeedResult[]): Summary {
+
+function meanFigures(all: readonly MethodFigures[]): TableFigures {
+  const m = (f: (x: MethodFigures) => number): number => round(mean(all.map(f)));
+  const sum = (f: (x: MethodFigures) => number): number => all.reduce((n, x) => n + f(x), 0);
+  return { averagePrecision: m((x) => x.averagePrecision), precision: m((x) => x.precision), recall: m((x) => x.recall), f1: m((x) => x.f1), cardPrecisionAt100: m((x) => x.cardPrecisionAt100), tp: sum((x) => x.tp), fp: sum((x) => x.fp), fn: sum((x) => x.fn), tn: sum((x) => x.tn) };
+}
+
+export function summarise(results: readonly SeedResult[]): Summary {
   const names = Object.keys(results[0]!.baselines);
   const baselines = Object.fromEntries(
     names.map((n) => [n, { average_precision: round(mean(results.map((r) => r.baselines[n]!.average_precision))), card_precision_at_100: round(mean(results.map((r) => r.baselines[n]!.card_precision_at_100))) }]),
   );
   const best = [...BEST_OF].sort((a, b) => baselines[b]!.average_precision - baselines[a]!.average_precision)[0]!;
-  const vigie = { average_precision: round(mean(results.map((r) => r.vigie.average_precision))), card_precision_at_100: round(mean(results.map((r) => r.vigie.card_precision_at_100))) };
-  return { vigie, baselines, best, margin: round(vigie.average_precision - baselines[best]!.average_precision) };
+  const v = (f: (m: ModelResult) => number): number => round(mean(results.map((r) => f(r.vigie))));
+  const vigie = { average_precision: v((m) => m.average_precision), card_precision_at_100: v((m) => m.card_precision_at_100), precision: v((m) => m.precision), recall: v((m) => m.recall), f1: v((m) => m.f1) };
+  return { vigie, rules: meanFigures(results.map((r) => r.rules)), prototype: meanFigures(results.map((r) => r.prototype)), baselines, best, margin: round(vigie.average_precision - baselines[best]!.average_precision) };
 }
 
-function tables(results: readonly SeedResult[], summary: Summary): string {
+export function tables(results: readonly SeedResult[], summary: Summary, thresholds: Readonly<Record<string, string>>): string {
   const names = Object.keys(summary.baselines);
   const f = (x: number) => x.toFixed(4);
   const lines = [
     `vigie's model on the Handbook's protocol (${SPLIT}); average precision / card precision@100 on the test week`,
     '',
-    `| seed | vigie's model | ${names.join(' | ')} | threshold | precision | recall | F1 |`,
-    `| --- | --- | ${names.map(() => '---').join(' | ')} | --- | --- | --- | --- |`,
-    ...results.map((r) => `| ${r.seed} | ${f(r.vigie.average_precision)} / ${f(r.vigie.card_precision_at_100)} | ${names.map((n) => `${f(r.baselines[n]!.average_precision)} / ${f(r.baselines[n]!.card_precision_at_100)}`).join(' | ')} | ${r.vigie.threshold.toFixed(3)} | ${f(r.vigie.precision)} | ${f(r.vigie.recall)} | ${f(r.vigie.f1)} |`),
-    `| mean | ${f(summary.vigie.average_precision)} / ${f(summary.vigie.card_precision_at_100)} | ${names.map((n) => `${f(summary.baselines[n]!.average_precision)} / ${f(summary.baselines[n]!.card_precision_at_100)}`).join(' | ')} | | | | |`,
+    `| seed | vigie's model | ${names.join(' | ')} | rules | prototype | threshold | precision | recall | F1 |`,
+    `| --- | --- | ${names.map(() => '---').join(' | ')} | --- | --- | --- | --- | --- | --- |`,
+    ...results.map(
+      (r) =>
+        `| ${r.seed} | ${f(r.vigie.average_precision)} / ${f(r.vigie.card_precision_at_100)} | ${names.map((n) => `${f(r.baselines[n]!.average_precision)} / ${f(r.baselines[n]!.card_precision_at_100)}`).join(' | ')} | ` +
+        `${f(r.rules.averagePrecision)} / ${f(r.rules.cardPrecisionAt100)} | ${f(r.prototype.averagePrecision)} / ${f(r.prototype.cardPrecisionAt100)} | ${r.vigie.threshold.toFixed(3)} | ${f(r.vigie.precision)} | ${f(r.vigie.recall)} | ${f(r.vigie.f1)} |`,
+    ),
+    `| mean | ${f(summary.vigie.average_precision)} / ${f(summary.vigie.card_precision_at_100)} | ${names.map((n) => `${f(summary.baselines[n]!.average_precision)} / ${f(summary.baselines[n]!.card_precision_at_100)}`).join(' | ')} | ` +
+      `${f(summary.rules.averagePrecision)} / ${f(summary.rules.cardPrecisionAt100)} | ${f(summary.prototype.averagePrecision)} / ${f(summary.prototype.cardPrecisionAt100)} | | | | |`,
     '',
     `vigie's mean AP − the best baseline's (${summary.best}): ${summary.margin >= 0 ? '+' : ''}${summary.margin.toFixed(4)} (target +0.03); card precision@100 ${f(summary.vigie.card_precision_at_100)} against ${f(summary.baselines[summary.best]!.card_precision_at_100)}`,
+    '',
+    `The means over the seeds in the four commands' table (${RULES_SPLIT}; counts summed over the seeds, the model's are train/handbook.py's and not counted):`,
+    '',
+    ...TABLE_HEADER,
+    `| vigie's model | chosen per seed on its training week | ${f(summary.vigie.average_precision)} | ${f(summary.vigie.precision)} | ${f(summary.vigie.recall)} | ${f(summary.vigie.f1)} | ${f(summary.vigie.card_precision_at_100)} | - | - | - | - |`,
+    tableRow('rules (the default set)', thresholds[RULES]!, summary.rules),
+    tableRow('prototype (the amount rule alone)', thresholds[PROTOTYPE]!, summary.prototype),
   ];
   return lines.join('\n');
 }
 
 async function picture(results: readonly SeedResult[], out: string): Promise<string[]> {
   const curves = results.map((r) => ({ name: `seed ${r.seed}`, points: r.vigie.curve.map(([recall, precision]) => ({ recall, precision })).reverse(), averagePrecision: r.vigie.average_precision }));
-  const svg = prCurvesSvg(curves, "precision–recall of vigie's model on the Handbook's test weeks");
+  // the rules' and the prototype's of the first seed: one of each keeps the picture readable
+  const first = results[0]!;
+  for (const [name, m] of [[RULES, first.rules], [PROTOTYPE, first.prototype]] as const) curves.push({ name: `${name}, seed ${first.seed}`, points: [...m.curve], averagePrecision: m.averagePrecision });
+  const svg = prCurvesSvg(curves, "precision–recall on the Handbook's test weeks");
   return writeSvgAndPng(svg, out, 'pr');
 }

@@ -8,7 +8,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fromUlbCsv } from '../../adapters/ulb.ts';
-import type { FraudEvaluation, MethodFigures } from '../../evaluation/evaluateFraud.ts';
+import type { FraudEvaluation } from '../../evaluation/evaluateFraud.ts';
 import { ULB_ANCHORS, ULB_PARAMS, ULB_TARGET, type UlbEvaluation, evaluateUlb } from '../../evaluation/evaluateUlb.ts';
 import { readFraudModel } from '../../models/index.ts';
 import { readRuleFile } from '../../rules/ruleFile.ts';
@@ -16,6 +16,7 @@ import { progress } from '../progress.ts';
 import { TRAIN_REQUIREMENTS, trainFraud } from '../trainFraud.ts';
 import { ULB_FRAUDS, ULB_ROWS, ulbCsv } from '../ulbData.ts';
 import { ensureVirtualenv } from '../virtualenv.ts';
+import { TABLE_HEADER, methodJson, tableRow } from './evaluateFraudHeldOut.ts';
 import { params } from './train.ts';
 
 const packageRoot = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..', '..');
@@ -86,55 +87,49 @@ export function ulbTargetMet(evaluation: UlbEvaluation): { averagePrecision: boo
   return { averagePrecision: model.averagePrecision >= ULB_TARGET.averagePrecision, f1: model.f1 >= ULB_TARGET.f1 };
 }
 
-/** The `--json` object: the split, each method's figures (no curve, no card precision), the target and anchors. */
+/** Why the rule set has no row of its own on ULB: only its amount rule has anything to read. */
+export const ULB_RULES_NOT_APPLICABLE =
+  "n/a: ULB has no account, card, terminal, place or balance, so of the default rule set only the amount rule reads anything, and alone it is the prototype's row";
+
+/**
+ * The `--json` object: the split, each method's figures (no curve, no card precision), the target
+ * and anchors. `prototype` is the amount rule at the prototype's 10 000 XAF in euros (also under
+ * `amount`, its earlier name); `rules` is null, with the reason in `rulesNotApplicable`.
+ */
 export function ulbJson(evaluation: UlbEvaluation): object {
   const { split, model, amountLimitEur, result } = evaluation;
   const part = (p: UlbEvaluation['split']['train']) => ({ file: p.file, rows: p.rows, frauds: p.frauds, from: iso(p.from), to: iso(p.to) });
-  const figures = (m: MethodFigures, threshold: number | string) => ({
-    threshold,
-    averagePrecision: m.averagePrecision,
-    precision: m.precision,
-    recall: m.recall,
-    f1: m.f1,
-    cardPrecisionAt100: null,
-    tp: m.tp,
-    fp: m.fp,
-    fn: m.fn,
-    tn: m.tn,
-  });
+  const prototype = { ...methodJson(result.methods['amount']!, `${amountLimitEur} EUR`, false), amountLimitEur };
   return {
     dataset: 'ulb',
     split: { by: 'Time', train: part(split.train), test: part(split.test) },
     model,
-    methods: {
-      model: figures(result.methods['model']!, model.threshold),
-      amount: { ...figures(result.methods['amount']!, `${amountLimitEur} EUR`), amountLimitEur },
-    },
+    methods: { model: methodJson(result.methods['model']!, model.threshold, false), rules: null, prototype, amount: prototype },
+    rulesNotApplicable: ULB_RULES_NOT_APPLICABLE,
     cardPrecisionAt100: 'n/a: ULB has no card or account id',
     target: { ...ULB_TARGET, met: ulbTargetMet(evaluation) },
     anchors: ULB_ANCHORS,
   };
 }
 
-/** The report as Markdown: the split, a table of the model and the amount rule, the target, the anchors. */
+/** The report as Markdown: the split, a table of the model, the rules and the prototype, the target, the anchors. */
 export function ulbTables(evaluation: UlbEvaluation): string {
   const { split, model, amountLimitEur, result } = evaluation;
-  const f = (x: number): string => x.toFixed(4);
-  const row = (name: string, threshold: string, m: MethodFigures): string =>
-    `| ${name} | ${threshold} | ${f(m.averagePrecision)} | ${f(m.precision)} | ${f(m.recall)} | ${f(m.f1)} | n/a | ${m.tp} | ${m.fp} | ${m.fn} | ${m.tn} |`;
+  const na = ULB_RULES_NOT_APPLICABLE.slice('n/a: '.length);
   const met = ulbTargetMet(evaluation);
   const mark = (ok: boolean): string => (ok ? 'reached' : 'NOT reached');
   return [
     `ULB credit-card transactions, split by Time: trained on the first ${split.train.rows} rows (${split.train.frauds} frauds, ${iso(split.train.from)} to ${iso(split.train.to)}), ` +
       `tested on the last ${split.test.rows} (${split.test.frauds} frauds, ${iso(split.test.from)} to ${iso(split.test.to)}); the model's threshold was chosen on the training part only.`,
     '',
-    '| method | threshold | average precision | precision | recall | F1 | card precision@100 | TP | FP | FN | TN |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-    row(`model ${model.version}`, String(model.threshold), result.methods['model']!),
-    row("amount rule (the prototype's 10 000 XAF)", `> ${amountLimitEur} EUR`, result.methods['amount']!),
+    ...TABLE_HEADER,
+    tableRow(`model ${model.version}`, String(model.threshold), result.methods['model']!, false),
+    `| rules (the default set) | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a | n/a |`,
+    tableRow("prototype (the amount rule at 10 000 XAF)", `amount > ${amountLimitEur} EUR`, result.methods['amount']!, false),
     '',
     `target on the last 30 %: average precision >= ${ULB_TARGET.averagePrecision} ${mark(met.averagePrecision)}, F1 >= ${ULB_TARGET.f1} ${mark(met.f1)}`,
     'card precision@100: n/a (ULB has no card or account id; each row is its own transaction)',
+    `rules: ${na}`,
     `anchors (same split): ${ULB_ANCHORS.map((a) => `${a.name} AP ${a.averagePrecision}, F1 ${a.f1}`).join('; ')}`,
     `test rows written to ${path.dirname(split.test.file)}`,
   ].join('\n');

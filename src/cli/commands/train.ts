@@ -22,6 +22,7 @@ import { withDelayedLabels } from '../../operators/withDelayedLabels.ts';
 import { readsLabels } from '../../models/modelSlots.ts';
 import { fail } from '../fail.ts';
 import { DEFAULT_FEATURE_RULES, type TrainFraudOptions, type TrainSplit, type TrainedFraudModel, trainFraud } from '../trainFraud.ts';
+import type { Rule } from '../../rules/schema.ts';
 
 interface TrainOptions {
   readonly on?: string;
@@ -63,16 +64,14 @@ export function registerTrain(program: Command): void {
         const from = history(options);
         if (from === 'file') labelledFormat(options.on!);
         const featureRules = readRuleFile(options.features ?? DEFAULT_FEATURE_RULES);
-        const delay = labelDelay(options.labelDelay) ?? (featureRules.some((rule) => readsLabels(rule.value)) ? DEFAULT_LABEL_DELAY : null);
-        const trainSplit = split(options);
+        // from a file, features that read labels see each fraud's label its delay after it, as a
+        // live flow would; from the database, the labels as they came, at their stored time: the
+        // delay is recorded, not simulated
+        const delayed = labelDelayOptions(featureRules, options.labelDelay);
         let labelled$: Observable<LabelledTransaction>;
-        let toStream: TrainFraudOptions['toStream'];
-        if (from === 'file') {
-          labelled$ = fromLabelledCsv(options.on!);
-          // features that read labels see each fraud's label its delay after it, as a live flow would
-          if (delay !== null) toStream = withDelayedLabels(parseDuration(delay)!);
-        } else {
-          // the labels as they came, at their stored time: the delay is recorded, not simulated
+        let toStream: TrainFraudOptions['toStream'] = delayed.toStream;
+        if (from === 'file') labelled$ = fromLabelledCsv(options.on!);
+        else {
           const window = { since: time('--since', options.since), until: time('--until', options.until) };
           const databaseUrl = resolveSettings({ databaseUrl: SETTINGS.databaseUrl }, { databaseUrl: options.databaseUrl }, process.env)['databaseUrl'] as string | undefined;
           database = await openDatabase({ ...(databaseUrl === undefined ? {} : { databaseUrl }), dataDir: options.dataDir });
@@ -82,8 +81,8 @@ export function registerTrain(program: Command): void {
         const trained = await trainFraud({
           labelled$,
           featureRules,
-          split: trainSplit,
-          labelDelay: delay,
+          split: split(options),
+          labelDelay: delayed.labelDelay,
           ...(toStream === undefined ? {} : { toStream }),
           params: params(options.param),
           workDir: options.dataDir,
@@ -128,6 +127,17 @@ function split(options: TrainOptions): TrainSplit {
   const fraction = Number(options.trainFraction ?? 0.7);
   if (!(fraction > 0 && fraction <= 1)) throw new VigieError('CONFIG_INVALID', `--train-fraction: ${options.trainFraction} is not a share in (0, 1]`);
   return { fraction };
+}
+
+/**
+ * The label delay a model of `featureRules` is trained with (`--label-delay`, or 7d when a feature
+ * reads labels, none otherwise) and the stream it makes: features that read labels see each
+ * fraud's label its delay after it, as a live flow would. `vigie evaluate fraud cameroon|paysim`
+ * train through this too.
+ */
+export function labelDelayOptions(featureRules: readonly Rule[], text: string | undefined): Pick<TrainFraudOptions, 'labelDelay' | 'toStream'> {
+  const delay = labelDelay(text) ?? (featureRules.some((rule) => readsLabels(rule.value)) ? DEFAULT_LABEL_DELAY : null);
+  return { labelDelay: delay, ...(delay === null ? {} : { toStream: withDelayedLabels(parseDuration(delay)!) }) };
 }
 
 /** The Handbook's: a fraud is known 7 days after it. */

@@ -1,7 +1,7 @@
 /**
  * The models' control topic, its input path generated: any key and bytes give a change of a role
- * or a refusal with its reason, never a throw, and a refusal leaves the models (and the rule book)
- * as they were. A model's feature rules that clash with the rules in force are refused by name.
+ * or a refusal with its reason and its dead letter (stage `parse-model`, the exact bytes), never
+ * a throw, and a refusal leaves the models (and the rule book) as they were. A model's feature rules that clash with the rules in force are refused by name.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +51,10 @@ describe('applyModelRecord', () => {
         const outcome = applyModelRecord(slots, book, 'm', record(k, v));
         if (outcome.accepted) return;
         expect(outcome.reason.length).toBeGreaterThan(0);
+        // its dead letter: the value's exact bytes, where it came from, the reason with the key
+        expect(outcome.dead).toMatchObject({ stage: 'parse-model', ref: { source: 'm', partition: 0, offset: 0 } });
+        expect(Buffer.from(outcome.dead.bytes!).equals(Buffer.from(v ?? ''))).toBe(true);
+        expect(outcome.dead.reason).toBe(`key ${JSON.stringify(outcome.key)}: ${outcome.reason}`);
         expect(slots.current).toBe(current);
         expect(slots.shadow).toBeUndefined();
         expect(book.list()).toHaveLength(2);
