@@ -51,9 +51,10 @@ describe('handbookRules', () => {
     const limits = { EUR: 15.24 };
     const week = await handbookRules(fromBankCsv(csv), { prototype: judgeRules({ rules: ['amount'], amount: { limits } }), rules: judgeRules({ amount: { limits } }) });
     const figures = { average_precision: 0.5, card_precision_at_100: 0.25, auc_roc: 0.9 };
+    const forest = (ap: number) => ({ ...figures, average_precision: ap, card_precision_at_100: 0.3, threshold: 0.5, precision: 0.8, recall: 0.7, f1: 0.75, curve: [] });
     const seed = (n: number, ap: number): SeedResult => ({
       seed: n,
-      vigie: { ...figures, average_precision: ap, threshold: 0.3, precision: 0.9, recall: 0.6, f1: 0.72, train: { rows: 1, frauds: 1 }, test: { rows: 1, frauds: 1 }, gain: {}, curve: [] },
+      vigie: { ...figures, average_precision: ap, threshold: 0.3, precision: 0.9, recall: 0.6, f1: 0.72, train: { rows: 1, frauds: 1 }, test: { rows: 1, frauds: 1 }, gain: {}, curve: [], random_forest: forest(ap + 0.05) },
       baselines: { 'random forest': figures, xgboost: figures },
       rules: week.methods['rules']!,
       prototype: week.methods['prototype']!,
@@ -61,13 +62,16 @@ describe('handbookRules', () => {
     const results = [seed(1, 0.6), seed(2, 0.7)];
     const summary = summarise(results);
     expect(summary.vigie.average_precision).toBe(0.65);
+    // the second design on vigie's features: its mean, and its margin over the best baseline (0.5)
+    expect(summary.forest).toEqual({ average_precision: 0.7, card_precision_at_100: 0.3, margin: 0.2 });
     const p = week.methods['prototype']!;
     // counts summed over the seeds, figures averaged (the same week twice: the week's own)
     expect(summary.prototype).toMatchObject({ tp: 2 * p.tp, fp: 2 * p.fp, fn: 2 * p.fn, tn: 2 * p.tn });
     expect(summary.prototype.averagePrecision).toBeCloseTo(p.averagePrecision, 4);
     const text = tables(results, summary, { rules: 'any fires', prototype: 'amount > 15.24 EUR' });
     const f = (x: number) => x.toFixed(4);
-    expect(text).toContain(`| 1 | 0.6000 / 0.2500 | 0.5000 / 0.2500 | 0.5000 / 0.2500 | ${f(week.methods['rules']!.averagePrecision)} / ${f(week.methods['rules']!.cardPrecisionAt100)} | ${f(p.averagePrecision)} / ${f(p.cardPrecisionAt100)} | 0.300 |`);
+    expect(text).toContain(`| 1 | 0.6000 / 0.2500 | 0.6500 / 0.3000 | 0.5000 / 0.2500 | 0.5000 / 0.2500 | ${f(week.methods['rules']!.averagePrecision)} / ${f(week.methods['rules']!.cardPrecisionAt100)} | ${f(p.averagePrecision)} / ${f(p.cardPrecisionAt100)} | 0.300 |`);
+    expect(text).toContain("the random forest on vigie's features (a second design, measured, not served): +0.2000; card precision@100 0.3000");
     expect(text).toContain('| method | threshold | average precision | precision | recall | F1 | card precision@100 | TP | FP | FN | TN |');
     expect(text).toContain(`| prototype (the amount rule alone) | amount > 15.24 EUR | ${f(summary.prototype.averagePrecision)} | ${f(summary.prototype.precision)} |`);
     expect(text).toContain(`| ${2 * p.tp} | ${2 * p.fp} | ${2 * p.fn} | ${2 * p.tn} |`);
