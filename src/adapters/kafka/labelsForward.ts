@@ -18,7 +18,7 @@
  * Only labels the labels reader stores are forwarded (see labelRecord.ts): a record it refuses is
  * its dead letter there, not forwarded. Brokers away are waited for with the one retry policy.
  */
-import { type EachBatchPayload, Kafka, type Message, Partitioners, type Producer, logLevel } from 'kafkajs';
+import { type Admin, type EachBatchPayload, Kafka, type Message, Partitioners, type Producer, logLevel } from 'kafkajs';
 import { isRetriable } from '../../errors.ts';
 import { type RetryPolicy, defaultRetryPolicy, retryAsync } from '../../retry.ts';
 import { restartingConsumer } from './consumerRestarts.ts';
@@ -79,6 +79,19 @@ export function forwardLabels(options: LabelsForwardOptions): LabelsForward {
     producers.delete(partition);
     await made?.then((p) => p.disconnect()).catch(() => {});
   };
+  /** The group's committed offset of a labels partition (-1: none yet). */
+  let admin: Promise<Admin> | undefined;
+  const committedOffset = async (partition: number): Promise<number> => {
+    admin ??= (async () => {
+      const made = kafka.admin();
+      await made.connect();
+      return made;
+    })();
+    admin.catch(() => (admin = undefined));
+    const [offsets] = await (await admin).fetchOffsets({ groupId: group, topics: [from] });
+    const offset = offsets?.partitions.find((p) => p.partition === partition)?.offset;
+    return offset === undefined ? -1 : Number(offset);
+  };
   const waiting = (what: string): RetryPolicy => ({
     ...retry,
     retriable: (error) => !stopping && (isRetriable(error) || isKafkaOutage(error) || (error as { retriable?: boolean })?.retriable === true || (error as Error)?.name?.startsWith('KafkaJS') === true),
@@ -88,13 +101,13 @@ export function forwardLabels(options: LabelsForwardOptions): LabelsForward {
   const eachBatch = async ({ batch, heartbeat, resolveOffset, isStale }: EachBatchPayload): Promise<void> => {
     const { partition } = batch;
     if (batch.messages.length === 0 || stopping || isStale()) return;
-    const messages: Message[] = [];
+    const messages: { offset: number; message: Message }[] = [];
     for (const message of batch.messages) {
       const offset = Number(message.offset);
       // the labels reader's own check: what it refuses is its dead letter, never forwarded
       const parsed = parseLabelRecord(message.key, message.value, { source: from, partition, offset }, 0);
       if (!parsed.ok) continue;
-      messages.push({ key: message.key!, value: message.value!, headers: { [RECORD_HEADER]: LABEL_RECORD, [LABEL_REF_HEADER]: `${from}/${partition}@${offset}` } });
+      messages.push({ offset, message: { key: message.key!, value: message.value!, headers: { [RECORD_HEADER]: LABEL_RECORD, [LABEL_REF_HEADER]: `${from}/${partition}@${offset}` } } });
     }
     const last = Number(batch.messages.at(-1)!.offset);
     const policy = waiting(`forwarding ${from}/${partition}@${batch.messages[0]!.offset}..${last}`);
@@ -102,9 +115,16 @@ export function forwardLabels(options: LabelsForwardOptions): LabelsForward {
     await retryAsync({ ...policy, retriable: (error) => !isStale() && policy.retriable(error) }, async () => {
       await heartbeat().catch(() => {});
       const producer = await producerOf(partition);
+      // the first transaction of a producer fences the partition's previous owner (same
+      // transactional id) and waits for its last transaction to end; what that one committed is
+      // then in the group's offset, which the batch may predate (fetched before it landed, in a
+      // rebalance): those labels are forwarded already (kafkajs sends no group generation with
+      // its offsets, KIP-447's guard)
       const transaction = await producer.transaction();
       try {
-        if (messages.length > 0) await transaction.sendBatch({ acks: -1, topicMessages: to.map((topic) => ({ topic, messages })) });
+        const done = await committedOffset(partition);
+        const fresh = messages.filter((m) => m.offset >= done).map((m) => m.message);
+        if (fresh.length > 0) await transaction.sendBatch({ acks: -1, topicMessages: to.map((topic) => ({ topic, messages: fresh })) });
         await transaction.sendOffsets({ consumerGroupId: group, topics: [{ topic: from, partitions: [{ partition, offset: String(last + 1) }] }] });
         await transaction.commit();
       } catch (error) {
@@ -135,6 +155,7 @@ export function forwardLabels(options: LabelsForwardOptions): LabelsForward {
       stopping = true;
       await reader.stop();
       await Promise.all([...producers.keys()].map(drop));
+      await admin?.then((a) => a.disconnect()).catch(() => {});
     },
   };
 }
