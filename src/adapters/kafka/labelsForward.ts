@@ -112,6 +112,7 @@ export function forwardLabels(options: LabelsForwardOptions): LabelsForward {
     const last = Number(batch.messages.at(-1)!.offset);
     const policy = waiting(`forwarding ${from}/${partition}@${batch.messages[0]!.offset}..${last}`);
     // a partition revoked meanwhile is its next owner's to forward (from the offset last committed)
+    let forwarded = 0;
     await retryAsync({ ...policy, retriable: (error) => !isStale() && policy.retriable(error) }, async () => {
       await heartbeat().catch(() => {});
       const producer = await producerOf(partition);
@@ -124,6 +125,7 @@ export function forwardLabels(options: LabelsForwardOptions): LabelsForward {
       try {
         const done = await committedOffset(partition);
         const fresh = messages.filter((m) => m.offset >= done).map((m) => m.message);
+        forwarded = fresh.length;
         if (fresh.length > 0) await transaction.sendBatch({ acks: -1, topicMessages: to.map((topic) => ({ topic, messages: fresh })) });
         await transaction.sendOffsets({ consumerGroupId: group, topics: [{ topic: from, partitions: [{ partition, offset: String(last + 1) }] }] });
         await transaction.commit();
@@ -135,7 +137,7 @@ export function forwardLabels(options: LabelsForwardOptions): LabelsForward {
       }
     });
     resolveOffset(String(last));
-    options.onForwarded?.({ partition, labels: messages.length, nextOffset: last + 1 });
+    options.onForwarded?.({ partition, labels: forwarded, nextOffset: last + 1 });
   };
 
   const reader = restartingConsumer({
